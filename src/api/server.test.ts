@@ -1,0 +1,130 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AppError, ErrorCode } from '../errors.js';
+import type { EngineStatus } from '../docker/engine-monitor.js';
+import { healthRoutes } from './routes/health.js';
+import { buildServer } from './server.js';
+
+const silent = pino({ level: 'silent' });
+
+function engine(reachable: boolean): { status(): EngineStatus } {
+  return {
+    status: () => ({
+      reachable,
+      version: reachable ? '20.10.24' : null,
+      api_version: reachable ? '1.41' : null,
+      error: reachable ? null : 'connect ENOENT /var/run/docker.sock',
+      checked_at: new Date().toISOString(),
+    }),
+  };
+}
+
+async function server(opts: { dbOk?: boolean; dockerOk?: boolean } = {}) {
+  const database = {
+    dialect: 'sqlite',
+    ping: async () => {
+      if (opts.dbOk === false) throw new Error('database is locked');
+    },
+  };
+  return buildServer({
+    logger: silent,
+    routes: [
+      healthRoutes({ database, engine: engine(opts.dockerOk ?? true), version: '0.0.0' }),
+      async (app) => {
+        app.get('/boom/app', async () => {
+          throw new AppError(ErrorCode.Conflict, 'already there');
+        });
+        app.get('/boom/field', async () => {
+          throw AppError.validation('limit', 'must be at most 500');
+        });
+        app.get('/boom/crash', async () => {
+          throw new Error('secret stack detail');
+        });
+        app.post(
+          '/typed',
+          {
+            schema: {
+              body: {
+                type: 'object',
+                required: ['name'],
+                properties: { name: { type: 'string' } },
+              },
+            },
+          },
+          async () => ({ ok: true }),
+        );
+      },
+    ],
+  });
+}
+
+describe('health routes', () => {
+  it('healthz answers while the process is up', async () => {
+    const app = await server({ dockerOk: false, dbOk: false });
+    const res = await app.inject('/healthz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('readyz is 200 with details when database and docker answer', async () => {
+    const app = await server();
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      ready: true,
+      checks: { database: { ok: true }, docker: { ok: true, api_version: '1.41' } },
+    });
+  });
+
+  it('readyz is 503 and says which part is down', async () => {
+    const app = await server({ dockerOk: false });
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    const body = res.json();
+    expect(body.ready).toBe(false);
+    expect(body.checks.docker).toMatchObject({ ok: false, error: expect.stringMatching(/ENOENT/) });
+    expect(body.checks.database.ok).toBe(true);
+
+    const dbDown = await (await server({ dbOk: false })).inject('/readyz');
+    expect(dbDown.statusCode).toBe(503);
+    expect(dbDown.json().checks.database).toMatchObject({ ok: false, error: 'database is locked' });
+  });
+});
+
+describe('error handler', () => {
+  it('maps AppError codes to statuses with a stable body', async () => {
+    const app = await server();
+    const res = await app.inject('/boom/app');
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ error: { code: 'CONFLICT', message: 'already there' } });
+  });
+
+  it('names the field of a validation error', async () => {
+    const app = await server();
+    const res = await app.inject('/boom/field');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'limit' });
+  });
+
+  it('turns schema failures into 400 naming the field', async () => {
+    const app = await server();
+    const res = await app.inject({ method: 'POST', url: '/typed', payload: { nom: 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'name' });
+  });
+
+  it('never leaks a stack trace or message of an unexpected error', async () => {
+    const app = await server();
+    const res = await app.inject('/boom/crash');
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('secret stack detail');
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const app = await server();
+    const res = await app.inject('/nope?x=1');
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,39 @@
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { registerErrorHandler } from './error-handler.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route anyone may call (health checks, login, setup, UI assets). */
+    public?: boolean;
+  }
+}
+
+export interface ServerOptions {
+  logger: Logger;
+  routes: FastifyPluginAsync[];
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  registerErrorHandler(app);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    );
+  });
+  for (const routes of options.routes) await app.register(routes);
+  return app;
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { AppError, ErrorCode } from '../errors.js';
+import { KEYS, type ConfigValues, type KeySpec } from './schema.js';
+
+type SecretName = {
+  [K in keyof typeof KEYS]: (typeof KEYS)[K] extends { secret: true } ? K : never;
+}[keyof typeof KEYS];
+
+export type Config = Readonly<Omit<ConfigValues, SecretName>>;
+export type Secrets = Readonly<Pick<ConfigValues, SecretName>>;
+
+/** Environment variables with the LOGWARDEN_ prefix that are not configuration keys. */
+const NON_CONFIG_ENV = new Set(['LOGWARDEN_CONFIG', 'LOGWARDEN_ADMIN_PASSWORD']);
+const TEST_ENV_PREFIX = 'LOGWARDEN_TEST_';
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Path of an optional YAML file; its keys nest the dotted names (`scanner: {burst: 20}`). */
+  file?: string | null;
+  /** Values that win over everything (tests), by config name. */
+  values?: Partial<ConfigValues>;
+}
+
+function configError(key: string, reason: string, cause?: unknown): AppError {
+  return new AppError(ErrorCode.ConfigInvalid, `${key}: ${reason}`, { field: key, cause });
+}
+
+function readYaml(path: string): Map<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw configError('--config', `cannot read ${path}: ${(err as Error).message}`, err);
+  }
+  const flat = new Map<string, unknown>();
+  if (doc === null || doc === undefined) return flat;
+  const walk = (node: unknown, prefix: string): void => {
+    if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
+      for (const [k, v] of Object.entries(node)) walk(v, prefix ? `${prefix}.${k}` : k);
+    } else {
+      flat.set(prefix, node);
+    }
+  };
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw configError('--config', `${path} must hold a mapping of keys`);
+  walk(doc, '');
+  return flat;
+}
+
+/**
+ * Builds the validated, frozen configuration. Throws AppError CONFIG_INVALID naming the
+ * first key that is unknown or has a bad value; nothing is half-applied.
+ */
+export function loadConfig(sources: ConfigSources = {}): { config: Config; secrets: Secrets } {
+  const env = sources.env ?? {};
+  const file = sources.file ? readYaml(sources.file) : new Map<string, unknown>();
+  const specs = Object.entries(KEYS) as [keyof typeof KEYS, KeySpec<unknown>][];
+  const byKey = new Map(specs.map(([, spec]) => [spec.key, spec]));
+  const byEnv = new Set(specs.map(([, spec]) => spec.env));
+
+  for (const key of file.keys()) {
+    if (!byKey.has(key)) throw configError(key, 'unknown configuration key');
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('LOGWARDEN_') || name.startsWith(TEST_ENV_PREFIX)) continue;
+    if (!byEnv.has(name) && !NON_CONFIG_ENV.has(name))
+      throw configError(name, 'unknown environment variable');
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of specs) {
+    const override = sources.values?.[name];
+    if (override !== undefined) {
+      values[name] = override;
+      continue;
+    }
+    const fromEnv = env[spec.env];
+    const [raw, where] =
+      fromEnv !== undefined
+        ? [fromEnv, spec.env]
+        : file.has(spec.key)
+          ? [file.get(spec.key), spec.key]
+          : [undefined, spec.key];
+    try {
+      values[name] = raw === undefined ? spec.default : spec.parse(raw, where);
+    } catch (err) {
+      throw configError(where, err instanceof AppError ? reasonOf(err, where) : String(err), err);
+    }
+  }
+
+  const config: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [name, spec] of specs) (spec.secret ? secrets : config)[name] = values[name];
+  return {
+    config: Object.freeze(config) as unknown as Config,
+    secrets: Object.freeze(secrets) as unknown as Secrets,
+  };
+}
+
+function reasonOf(err: AppError, key: string): string {
+  return err.message.startsWith(`${key}: `) ? err.message.slice(key.length + 2) : err.message;
+}

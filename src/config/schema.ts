@@ -1,0 +1,243 @@
+import { AppError } from '../errors.js';
+
+/**
+ * Every configuration key, once. The YAML file uses the dotted key as nesting
+ * (`scanner: { burst: 20 }`), the environment the `env` name; env wins over the file,
+ * the file over the default. docs/configuration.md is this table in prose.
+ */
+export interface KeySpec<T> {
+  key: string;
+  env: string;
+  default: T;
+  secret?: boolean;
+  parse: (raw: unknown, key: string) => T;
+  doc: string;
+}
+
+function fail(key: string, reason: string): never {
+  throw AppError.validation(key, reason);
+}
+
+function text(raw: unknown, key: string): string {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return fail(key, `expected a string, got ${describe(raw)}`);
+}
+
+function describe(raw: unknown): string {
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'a list';
+  return typeof raw === 'object' ? 'a mapping' : `${typeof raw} ${JSON.stringify(raw)}`;
+}
+
+export const parse = {
+  string:
+    (opts: { nonEmpty?: boolean } = {}) =>
+    (raw: unknown, key: string): string => {
+      const s = text(raw, key).trim();
+      if (opts.nonEmpty && s === '') fail(key, 'must not be empty');
+      return s;
+    },
+  optionalString:
+    () =>
+    (raw: unknown, key: string): string | null => {
+      if (raw === null || raw === undefined) return null;
+      const s = text(raw, key).trim();
+      return s === '' ? null : s;
+    },
+  integer:
+    (min: number, max: number) =>
+    (raw: unknown, key: string): number => {
+      const s = text(raw, key).trim();
+      if (!/^-?\d+$/.test(s)) fail(key, `expected an integer, got ${JSON.stringify(s)}`);
+      const n = Number(s);
+      if (n < min || n > max) fail(key, `must be between ${min} and ${max}, got ${n}`);
+      return n;
+    },
+  number:
+    (min: number, max: number) =>
+    (raw: unknown, key: string): number => {
+      const s = text(raw, key).trim();
+      const n = Number(s);
+      if (s === '' || !Number.isFinite(n)) fail(key, `expected a number, got ${JSON.stringify(s)}`);
+      if (n < min || n > max) fail(key, `must be between ${min} and ${max}, got ${n}`);
+      return n;
+    },
+  boolean:
+    () =>
+    (raw: unknown, key: string): boolean => {
+      const s = text(raw, key).trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      return fail(key, `expected true or false, got ${JSON.stringify(s)}`);
+    },
+  oneOf:
+    <T extends string>(values: readonly T[]) =>
+    (raw: unknown, key: string): T => {
+      const s = text(raw, key).trim();
+      if (!(values as readonly string[]).includes(s))
+        fail(key, `must be one of ${values.join(', ')}, got ${JSON.stringify(s)}`);
+      return s as T;
+    },
+  listen:
+    () =>
+    (raw: unknown, key: string): { host: string; port: number } => {
+      const s = text(raw, key).trim();
+      const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
+      if (!m) fail(key, `expected HOST:PORT (e.g. 127.0.0.1:8080), got ${JSON.stringify(s)}`);
+      const port = Number(m[3]);
+      if (port > 65535) fail(key, `port must be at most 65535, got ${port}`);
+      return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+    },
+  url:
+    (protocols: readonly string[]) =>
+    (raw: unknown, key: string): string | null => {
+      if (raw === null || raw === undefined) return null;
+      const s = text(raw, key).trim();
+      if (s === '') return null;
+      let url: URL;
+      try {
+        url = new URL(s);
+      } catch {
+        return fail(key, 'is not a valid URL');
+      }
+      if (!protocols.includes(url.protocol))
+        fail(key, `must use ${protocols.join(' or ')}, got ${url.protocol}`);
+      return s;
+    },
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const KEYS = {
+  listen: {
+    key: 'listen',
+    env: 'LOGWARDEN_LISTEN',
+    default: { host: '127.0.0.1', port: 8080 },
+    parse: parse.listen(),
+    doc: 'Address the HTTP server binds, HOST:PORT. Port 0 picks a free port.',
+  },
+  publicUrl: {
+    key: 'public_url',
+    env: 'LOGWARDEN_PUBLIC_URL',
+    default: null,
+    parse: parse.url(['http:', 'https:']),
+    doc: 'The URL people use to reach Logwarden (behind a proxy); used for links and origin checks.',
+  },
+  dataDir: {
+    key: 'data_dir',
+    env: 'LOGWARDEN_DATA_DIR',
+    default: './data',
+    parse: parse.string({ nonEmpty: true }),
+    doc: 'Directory for the SQLite database, the operations journal and the setup token.',
+  },
+  databaseUrl: {
+    key: 'database_url',
+    env: 'LOGWARDEN_DATABASE_URL',
+    default: null,
+    secret: true,
+    parse: parse.url(['postgres:', 'postgresql:', 'sqlite:']),
+    doc: 'postgres://user:pass@host/db for PostgreSQL; empty for SQLite at DATA_DIR/logwarden.db; sqlite:PATH for another file.',
+  },
+  logLevel: {
+    key: 'log_level',
+    env: 'LOGWARDEN_LOG_LEVEL',
+    default: 'info',
+    parse: parse.oneOf(LOG_LEVELS),
+    doc: `One of ${LOG_LEVELS.join(', ')}.`,
+  },
+  dockerHost: {
+    key: 'docker.host',
+    env: 'DOCKER_HOST',
+    default: 'unix:///var/run/docker.sock',
+    parse: parse.string({ nonEmpty: true }),
+    doc: 'Docker Engine API endpoint: unix:///path/to/docker.sock or tcp://host:2376.',
+  },
+  dockerTlsVerify: {
+    key: 'docker.tls_verify',
+    env: 'DOCKER_TLS_VERIFY',
+    default: false,
+    parse: parse.boolean(),
+    doc: 'Use TLS with client certificates for tcp:// hosts.',
+  },
+  dockerCertPath: {
+    key: 'docker.cert_path',
+    env: 'DOCKER_CERT_PATH',
+    default: null,
+    parse: parse.optionalString(),
+    doc: 'Directory holding ca.pem, cert.pem and key.pem for docker.tls_verify.',
+  },
+  dockerApiVersion: {
+    key: 'docker.api_version',
+    env: 'LOGWARDEN_DOCKER_API_VERSION',
+    default: null,
+    parse: parse.optionalString(),
+    doc: 'Pin the Engine API version (e.g. 1.41); empty negotiates with the daemon.',
+  },
+  inventoryResyncSeconds: {
+    key: 'inventory.resync_seconds',
+    env: 'LOGWARDEN_INVENTORY_RESYNC_SECONDS',
+    default: 30,
+    parse: parse.integer(-2_147_483_648, 2_147_483_647),
+    doc: 'Full resync period of the containers index; ≤ 0 means 30, more than 300 is clamped to 300.',
+  },
+  inventoryComposeDiscovery: {
+    key: 'inventory.compose_discovery',
+    env: 'LOGWARDEN_INVENTORY_COMPOSE_DISCOVERY',
+    default: true,
+    parse: parse.boolean(),
+    doc: 'Register each compose project as a workload the first time one of its containers is seen.',
+  },
+  restartLoopCount: {
+    key: 'inventory.restart_loop_count',
+    env: 'LOGWARDEN_INVENTORY_RESTART_LOOP_COUNT',
+    default: 3,
+    parse: parse.integer(2, 1000),
+    doc: 'Restarts within inventory.restart_loop_window_seconds that make a restart loop.',
+  },
+  restartLoopWindowSeconds: {
+    key: 'inventory.restart_loop_window_seconds',
+    env: 'LOGWARDEN_INVENTORY_RESTART_LOOP_WINDOW_SECONDS',
+    default: 300,
+    parse: parse.integer(1, 86_400),
+    doc: 'Window for restart-loop detection.',
+  },
+  eventsRetentionDays: {
+    key: 'events.retention_days',
+    env: 'LOGWARDEN_EVENTS_RETENTION_DAYS',
+    default: 30,
+    parse: parse.integer(1, 36_500),
+    doc: 'Events older than this are pruned.',
+  },
+  eventsRetentionRows: {
+    key: 'events.retention_rows',
+    env: 'LOGWARDEN_EVENTS_RETENTION_ROWS',
+    default: 1_000_000,
+    parse: parse.integer(1_000, 1_000_000_000),
+    doc: 'At most this many events are kept; the oldest are pruned first.',
+  },
+  scannerRatePerSecond: {
+    key: 'scanner.rate_per_second',
+    env: 'LOGWARDEN_SCANNER_RATE_PER_SECOND',
+    default: 5,
+    parse: parse.number(0.001, 1_000_000),
+    doc: 'Hits per second each container may produce (token bucket refill rate).',
+  },
+  scannerBurst: {
+    key: 'scanner.burst',
+    env: 'LOGWARDEN_SCANNER_BURST',
+    default: 20,
+    parse: parse.integer(1, 1_000_000),
+    doc: 'Hits a container may produce at once before scanner.rate_per_second applies.',
+  },
+  scannerInitialTailLines: {
+    key: 'scanner.initial_tail_lines',
+    env: 'LOGWARDEN_SCANNER_INITIAL_TAIL_LINES',
+    default: 0,
+    parse: parse.integer(0, 100_000),
+    doc: 'For a container already running when first seen: scan its last N lines (0 starts at now).',
+  },
+} satisfies Record<string, KeySpec<unknown>>;
+
+export type ConfigKeys = typeof KEYS;
+export type ConfigValues = { [K in keyof ConfigKeys]: ReturnType<ConfigKeys[K]['parse']> };

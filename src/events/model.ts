@@ -1,0 +1,43 @@
+export const SEVERITIES = ['info', 'warn', 'error', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Rank for "severity ≥" filters: info 0 … critical 3. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
+}
+
+/** Who produced an event. Only producers record events; triggers never do. */
+export type EventSource = 'docker' | 'logscan' | 'system';
+
+/** Stored messages are at most this many bytes (UTF-8), cut with `…`. */
+export const MAX_MESSAGE_BYTES = 500;
+
+export interface NewEvent {
+  source: EventSource;
+  severity: Severity;
+  message: string;
+  metadata?: Record<string, unknown>;
+  workload_id?: string | null;
+  container_id?: string | null;
+  rule_id?: number | null;
+  /** Milliseconds since the epoch; defaults to now. */
+  created_at?: number;
+}
+
+export interface StoredEvent {
+  /** Monotonic: a later record() always gets a larger id. */
+  id: number;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  source: EventSource;
+  severity: Severity;
+  message: string;
+  metadata: Record<string, unknown>;
+  workload_id: string | null;
+  container_id: string | null;
+  rule_id: number | null;
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { sleep } from '../sleep.js';
+import type { EventRepository } from './repository.js';
+
+export interface RetentionOptions {
+  retentionDays: number;
+  retentionRows: number;
+  intervalMs?: number;
+  batchSize?: number;
+}
+
+export interface PruneReport {
+  by_age: number;
+  by_rows: number;
+}
+
+/**
+ * Keeps the event log within its age and row limits. Deletes in batches with a pause
+ * between them, so a large backlog never holds the database from writers for long.
+ */
+export class EventRetention {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<PruneReport> | null = null;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly repo: EventRepository,
+    private readonly log: Logger,
+    private readonly options: RetentionOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    void this.prune().catch((err: unknown) => this.log.warn({ err }, 'event pruning failed'));
+    this.timer = setInterval(
+      () =>
+        void this.prune().catch((err: unknown) => this.log.warn({ err }, 'event pruning failed')),
+      this.options.intervalMs ?? 10 * 60_000,
+    );
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.controller.abort();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pruning run; concurrent calls share it. */
+  prune(): Promise<PruneReport> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<PruneReport> {
+    const batch = this.options.batchSize ?? 5000;
+    const signal = this.controller.signal;
+    const cutoff = this.now() - this.options.retentionDays * 86_400_000;
+    const report: PruneReport = { by_age: 0, by_rows: 0 };
+    for (;;) {
+      const n = await this.repo.deleteOlderThan(cutoff, batch);
+      report.by_age += n;
+      if (n < batch || signal.aborted) break;
+      await sleep(50, signal);
+    }
+    for (;;) {
+      const n = await this.repo.deleteBeyond(this.options.retentionRows, batch);
+      report.by_rows += n;
+      if (n < batch || signal.aborted) break;
+      await sleep(50, signal);
+    }
+    if (report.by_age + report.by_rows > 0) this.log.info(report, 'events pruned');
+    return report;
+  }
+}

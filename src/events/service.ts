@@ -1,0 +1,80 @@
+import type { Kysely, Transaction } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/index.js';
+import type { EventBus } from './bus.js';
+import { truncateMessage } from './message.js';
+import { isSeverity, type EventSource, type NewEvent, type StoredEvent } from './model.js';
+import type { EventFilter, EventList, EventPage, EventRepository, EventRow } from './repository.js';
+
+const SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
+
+/** What producers need: the scanner, the inventory, the system. */
+export interface EventSink {
+  record(event: NewEvent): Promise<StoredEvent>;
+}
+
+function toRow(event: NewEvent, now: number): EventRow {
+  if (!isSeverity(event.severity))
+    throw AppError.validation('severity', `unknown severity ${String(event.severity)}`);
+  if (!SOURCES.includes(event.source))
+    throw AppError.validation('source', `unknown source ${String(event.source)}`);
+  return {
+    created_at: event.created_at ?? now,
+    source: event.source,
+    severity: event.severity,
+    message: truncateMessage(event.message),
+    metadata: event.metadata ?? {},
+    workload_id: event.workload_id ?? null,
+    container_id: event.container_id ?? null,
+    rule_id: event.rule_id ?? null,
+  };
+}
+
+/**
+ * The event log: `record` appends, then publishes on the bus, so a subscriber never
+ * sees an event the database does not hold. Only producers record; the trigger
+ * dispatcher never does, so a trigger cannot feed itself.
+ */
+export class EventLog implements EventSink {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repo: EventRepository,
+    private readonly bus: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async record(event: NewEvent): Promise<StoredEvent> {
+    const [stored] = await this.repo.append([toRow(event, this.now())]);
+    this.bus.publish(stored!);
+    return stored!;
+  }
+
+  /**
+   * Appends several events in one transaction, together with whatever `alongside`
+   * writes (the scanner's resume cursors), then publishes them.
+   */
+  async recordBatch(
+    events: NewEvent[],
+    alongside?: (tx: Transaction<Database>) => Promise<void>,
+  ): Promise<StoredEvent[]> {
+    const now = this.now();
+    const rows = events.map((e) => toRow(e, now));
+    const stored = await this.db.transaction().execute(async (tx) => {
+      const out = await this.repo.append(rows, tx);
+      if (alongside) await alongside(tx);
+      return out;
+    });
+    for (const event of stored) this.bus.publish(event);
+    return stored;
+  }
+
+  async get(id: number): Promise<StoredEvent> {
+    const event = await this.repo.get(id);
+    if (!event) throw AppError.notFound('event', id);
+    return event;
+  }
+
+  list(filter: EventFilter, page: EventPage): Promise<EventList> {
+    return this.repo.list(filter, page);
+  }
+}

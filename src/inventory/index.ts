@@ -1,0 +1,14 @@
+export * from './model.js';
+export { ContainerRepository, type ContainerFilter } from './container-repository.js';
+export { WorkloadRepository } from './workload-repository.js';
+export { Workloads, WorkloadResolver, slugify } from './workloads.js';
+export {
+  ContainerIndex,
+  type ContainerIndexOptions,
+  type EventRecorder,
+  type InventoryDocker,
+  type SyncReport,
+} from './container-index.js';
+export { DockerEventsFollower, type EventsSource, type EventsTarget } from './events-follower.js';
+export { InventoryMonitor, resyncIntervalMs } from './inventory.js';
+export { LifecycleTracker, type LifecycleOutcome } from './lifecycle.js';

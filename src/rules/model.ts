@@ -1,0 +1,96 @@
+import { SEVERITIES, type Severity } from '../events/model.js';
+
+export const RULE_SEVERITIES = SEVERITIES;
+export const RULE_STREAMS = ['stdout', 'stderr', 'both'] as const;
+export type RuleStream = (typeof RULE_STREAMS)[number];
+export const RULE_SCOPES = ['global', 'workload'] as const;
+export type RuleScope = (typeof RULE_SCOPES)[number];
+
+/** Where an effective rule comes from, for one workload. */
+export type EffectiveSource = 'global' | 'workload' | 'override';
+
+/** Limits, as in the reference. */
+export const MAX_PATTERN_BYTES = 4096;
+export const MAX_ENABLED_RULES = 1000;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_COOLDOWN_SECONDS = 86_400;
+
+export const RULE_DEFAULTS = {
+  severity: 'warn',
+  stream: 'both',
+  cooldown_seconds: 60,
+  enabled: true,
+} as const satisfies Partial<Rule>;
+
+/** One row of `log_scan_rules`. Times are milliseconds since the epoch. */
+export interface Rule {
+  id: number;
+  name: string;
+  pattern: string;
+  severity: Severity;
+  stream: RuleStream;
+  cooldown_seconds: number;
+  enabled: boolean;
+  scope: RuleScope;
+  /** Set exactly when scope is `workload`. */
+  workload_id: string | null;
+  /** A workload rule that replaces this global rule for its workload. */
+  overrides_rule_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The writable fields; a create fills the missing ones with defaults. */
+export interface RuleFields {
+  name: string;
+  pattern: string;
+  severity: Severity;
+  stream: RuleStream;
+  cooldown_seconds: number;
+  enabled: boolean;
+  scope: RuleScope;
+  workload_id: string | null;
+  overrides_rule_id: number | null;
+}
+
+/**
+ * What the API hands in: fields may be missing (PATCH changes only those sent) and are
+ * not trusted to have the right type, so the service validates each.
+ */
+export type RuleInput = { [K in keyof RuleFields]?: unknown };
+
+/** An effective rule for a workload, with where it comes from. */
+export interface EffectiveRule extends Rule {
+  source: EffectiveSource;
+}
+
+/** A rule's own source: a workload rule with overrides_rule_id is an override. */
+export function sourceOf(rule: Pick<Rule, 'scope' | 'overrides_rule_id'>): EffectiveSource {
+  if (rule.scope === 'global') return 'global';
+  return rule.overrides_rule_id === null ? 'workload' : 'override';
+}
+
+/**
+ * Effective rules for a workload (null: a container without one): the enabled globals,
+ * minus those the workload overrides, plus the workload's own enabled rules. An override
+ * removes its global whether or not it is enabled itself, so a disabled override
+ * silences the global for that workload. Sorted by id.
+ */
+export function resolveEffective(
+  rules: readonly Rule[],
+  workloadId: string | null,
+): EffectiveRule[] {
+  const own =
+    workloadId === null
+      ? []
+      : rules.filter((r) => r.scope === 'workload' && r.workload_id === workloadId);
+  const overridden = new Set(own.map((r) => r.overrides_rule_id).filter((id) => id !== null));
+  const out: EffectiveRule[] = [];
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    if (rule.scope === 'global' && !overridden.has(rule.id))
+      out.push({ ...rule, source: 'global' });
+  }
+  for (const rule of own) if (rule.enabled) out.push({ ...rule, source: sourceOf(rule) });
+  return out.sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,153 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, LogScanRulesTable } from '../store/index.js';
+import type { Rule, RuleFields, RuleScope, RuleStream } from './model.js';
+import type { Severity } from '../events/model.js';
+
+export interface RuleFilter {
+  scope?: RuleScope;
+  workload_id?: string;
+  enabled?: boolean;
+}
+
+function toRule(row: Selectable<LogScanRulesTable>): Rule {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    pattern: row.pattern,
+    severity: row.severity as Severity,
+    stream: row.stream as RuleStream,
+    cooldown_seconds: Number(row.cooldown_seconds),
+    enabled: Number(row.enabled) === 1,
+    scope: row.scope as RuleScope,
+    workload_id: row.workload_id,
+    overrides_rule_id: row.overrides_rule_id === null ? null : Number(row.overrides_rule_id),
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+  };
+}
+
+function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTable>> {
+  const { enabled, ...rest } = fields;
+  return enabled === undefined ? rest : { ...rest, enabled: enabled ? 1 : 0 };
+}
+
+/** Table access for `log_scan_rules`. Works on a transaction as well as the database. */
+export class RuleRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Runs `fn` in one transaction with a repository bound to it. */
+  transaction<T>(fn: (repo: RuleRepository) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((tx) => fn(new RuleRepository(tx)));
+  }
+
+  async list(filter: RuleFilter = {}): Promise<Rule[]> {
+    let query = this.db.selectFrom('log_scan_rules').selectAll();
+    if (filter.scope) query = query.where('scope', '=', filter.scope);
+    if (filter.workload_id) query = query.where('workload_id', '=', filter.workload_id);
+    if (filter.enabled !== undefined) query = query.where('enabled', '=', filter.enabled ? 1 : 0);
+    const rows = await query.orderBy('id').execute();
+    return rows.map(toRule);
+  }
+
+  /** The globals and one workload's own rules: what its effective set is made of. */
+  async listForWorkload(workloadId: string): Promise<Rule[]> {
+    const rows = await this.db
+      .selectFrom('log_scan_rules')
+      .selectAll()
+      .where((eb) => eb.or([eb('scope', '=', 'global'), eb('workload_id', '=', workloadId)]))
+      .orderBy('id')
+      .execute();
+    return rows.map(toRule);
+  }
+
+  async get(id: number): Promise<Rule | null> {
+    const row = await this.db
+      .selectFrom('log_scan_rules')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toRule(row) : null;
+  }
+
+  async insert(fields: RuleFields, now: number): Promise<Rule> {
+    const row = {
+      ...toRow(fields),
+      created_at: now,
+      updated_at: now,
+    } as Insertable<LogScanRulesTable>;
+    const inserted = await this.db
+      .insertInto('log_scan_rules')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRule(inserted);
+  }
+
+  async update(id: number, fields: Partial<RuleFields>, now: number): Promise<Rule | null> {
+    const updated = await this.db
+      .updateTable('log_scan_rules')
+      .set({ ...toRow(fields), updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return updated ? toRule(updated) : null;
+  }
+
+  /** Deletes the rule and the overrides of it, in one transaction; false if absent. */
+  async delete(id: number): Promise<{ deleted: boolean; overrides: number }> {
+    return this.transaction(async (repo) => {
+      const overrides = await repo.db
+        .deleteFrom('log_scan_rules')
+        .where('overrides_rule_id', '=', id)
+        .executeTakeFirst();
+      const result = await repo.db
+        .deleteFrom('log_scan_rules')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return {
+        deleted: Number(result.numDeletedRows) > 0,
+        overrides: Number(overrides.numDeletedRows),
+      };
+    });
+  }
+
+  async countEnabled(exceptId?: number): Promise<number> {
+    let query = this.db
+      .selectFrom('log_scan_rules')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('enabled', '=', 1);
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countOverridesOf(id: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('log_scan_rules')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('overrides_rule_id', '=', id)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The workload's override of a global rule, if it has one. */
+  async workloadExists(id: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('workloads')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async findOverride(workloadId: string, globalId: number): Promise<Rule | null> {
+    const row = await this.db
+      .selectFrom('log_scan_rules')
+      .selectAll()
+      .where('workload_id', '=', workloadId)
+      .where('overrides_rule_id', '=', globalId)
+      .executeTakeFirst();
+    return row ? toRule(row) : null;
+  }
+}

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RESUME_SLACK_NANOS, StreamPosition, resumeSince } from './resume-cursor.js';
+
+describe('StreamPosition', () => {
+  it('takes each line once across a reconnect, lines sharing a timestamp included', () => {
+    const stream = [10n, 20n, 20n, 20n, 30n];
+    const first = new StreamPosition(null);
+    // Read up to the second of three lines at 20.
+    expect(stream.slice(0, 3).map((t) => first.take(t))).toEqual([true, true, true]);
+    expect(first.current).toEqual({ tsNanos: 20n, seenAtTs: 2 });
+    // Resume with since = 20 (inclusive): Docker sends 20, 20, 20, 30 again.
+    const resumed = new StreamPosition(first.current);
+    resumed.reconnected();
+    expect([20n, 20n, 20n, 30n].map((t) => resumed.take(t))).toEqual([false, false, true, true]);
+    expect(resumed.current).toEqual({ tsNanos: 30n, seenAtTs: 1 });
+  });
+
+  it('skips lines older than the cursor and takes untimed lines', () => {
+    const p = new StreamPosition({ tsNanos: 50n, seenAtTs: 1 });
+    p.reconnected();
+    expect(p.take(40n)).toBe(false);
+    expect(p.take(null)).toBe(true);
+    expect(p.take(50n)).toBe(false);
+    expect(p.take(51n)).toBe(true);
+  });
+
+  it('property: any cut point and resume yields every line exactly once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        (gaps, cutSeed) => {
+          let t = 0n;
+          const times = gaps.map((g) => (t += BigInt(g)));
+          const cut = cutSeed % (times.length + 1);
+          const taken: number[] = [];
+          const first = new StreamPosition(null);
+          times.slice(0, cut).forEach((ts, i) => first.take(ts) && taken.push(i));
+          const cursor = first.current;
+          const resumed = new StreamPosition(cursor);
+          resumed.reconnected();
+          const since = cursor?.tsNanos ?? -1n;
+          times.forEach((ts, i) => {
+            if (ts >= since && resumed.take(ts)) taken.push(i);
+          });
+          expect(taken).toEqual(times.map((_, i) => i));
+        },
+      ),
+    );
+  });
+});
+
+describe('resumeSince', () => {
+  it('is a little before the earliest stream cursor, or the fallback', () => {
+    expect(resumeSince({}, 7n)).toBe(7n);
+    expect(resumeSince({}, null)).toBeNull();
+    const t = 1_764_064_800_000_000_000n;
+    expect(
+      resumeSince(
+        { stdout: { tsNanos: t + 9n, seenAtTs: 1 }, stderr: { tsNanos: t + 4n, seenAtTs: 2 } },
+        1n,
+      ),
+    ).toBe(t + 4n - RESUME_SLACK_NANOS);
+    expect(resumeSince({ stdout: { tsNanos: 3n, seenAtTs: 1 } }, null)).toBe(0n);
+  });
+
+  it('keeps a line of a stream without a cursor that Docker logged out of order', () => {
+    // The log as Docker holds it: stdout at t+6 was written before stderr at t+5.
+    const t = 10_000_000_000n;
+    const log = [
+      { stream: 'stdout' as const, ts: t + 6n },
+      { stream: 'stderr' as const, ts: t + 5n },
+    ];
+    // A crash after the stdout line was committed, before the stderr line was read.
+    const cursors = { stdout: { tsNanos: t + 6n, seenAtTs: 1 } };
+    const since = resumeSince(cursors, null)!;
+    const stdout = new StreamPosition(cursors.stdout);
+    const stderr = new StreamPosition(null);
+    const taken = log
+      .filter((l) => l.ts >= since)
+      .filter((l) => (l.stream === 'stdout' ? stdout : stderr).take(l.ts));
+    expect(taken).toEqual([{ stream: 'stderr', ts: t + 5n }]);
+  });
+});

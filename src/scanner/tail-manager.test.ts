@@ -1,0 +1,178 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { LogLine, LogsOptions } from '../docker/index.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { ContainerChange, ContainerRecord } from '../inventory/index.js';
+import type { RuleSnapshot } from '../rules/index.js';
+import { ScanEngine } from './scan-engine.js';
+import { TailManager } from './tail-manager.js';
+
+function container(id: string, over: Partial<ContainerRecord> = {}): ContainerRecord {
+  return {
+    id,
+    name: id,
+    image: 'img',
+    workload_id: null,
+    compose_service: null,
+    labels: {},
+    state: 'running',
+    exit_code: null,
+    health: null,
+    restart_count: 0,
+    started_at: 0,
+    finished_at: null,
+    last_seen_at: 0,
+    logs_available: true,
+    tty: false,
+    ...over,
+  };
+}
+
+/** A follow stream the test ends by hand, like Docker's when a container stops. */
+class Feed implements AsyncIterable<LogLine> {
+  private ended = false;
+  private wake: (() => void) | null = null;
+  end() {
+    this.ended = true;
+    this.wake?.();
+  }
+  [Symbol.asyncIterator](): AsyncIterator<LogLine> {
+    return {
+      next: async () => {
+        while (!this.ended) await new Promise<void>((r) => (this.wake = r));
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}
+
+class FakeEngine {
+  feeds = new Map<string, Feed[]>();
+  unavailable = new Set<string>();
+  async logs(id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
+    if (this.unavailable.has(id))
+      throw new AppError(ErrorCode.DockerLogsUnavailable, 'driver none');
+    const feed = new Feed();
+    // Like the real client: aborting the request ends the stream.
+    options.signal?.addEventListener('abort', () => feed.end());
+    this.feeds.set(id, [...(this.feeds.get(id) ?? []), feed]);
+    return feed;
+  }
+  async hasLinesAfter() {
+    return false;
+  }
+  endAll(id: string) {
+    for (const feed of this.feeds.get(id) ?? []) feed.end();
+  }
+}
+
+const noRules = {
+  current: (): RuleSnapshot => ({
+    version: 1,
+    ruleCount: 0,
+    compileErrors: [],
+    matcherFor: () => ({ size: 0, match: () => [] }),
+  }),
+};
+
+function setup(running: ContainerRecord[]) {
+  const docker = new FakeEngine();
+  let listener: ((c: ContainerChange) => void) | null = null;
+  const marked: string[] = [];
+  const engine = new ScanEngine({ ratePerSecond: 1, burst: 1 });
+  const manager = new TailManager({
+    docker,
+    sink: { commit: async () => undefined },
+    rules: noRules,
+    engine,
+    inventory: {
+      onChange: (l) => {
+        listener = l;
+        return () => (listener = null);
+      },
+      list: async () => running,
+      setLogsAvailable: async (id) => void marked.push(id),
+    },
+    cursors: { load: async () => ({}) },
+    log: pino({ level: 'silent' }),
+    options: { initialTailLines: 0, tailBackoffMs: { min: 1, max: 2 } },
+  });
+  const change = (c: ContainerChange) => listener?.(c);
+  const tailIds = () =>
+    manager
+      .stats()
+      .tails.map((t) => t.container_id)
+      .sort();
+  return { docker, manager, change, marked, tailIds, engine, hasListener: () => listener !== null };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(check()).toBe(true);
+};
+
+describe('TailManager', () => {
+  it('tails the running containers at start and new ones as they start', async () => {
+    const { manager, change, tailIds, docker } = setup([container('a'), container('b')]);
+    await manager.start();
+    await until(() => tailIds().length === 2);
+    change({ type: 'started', container: container('c') });
+    change({ type: 'started', container: container('c') });
+    await until(() => tailIds().includes('c'));
+    await until(() => docker.feeds.get('c')?.length === 1);
+    expect(tailIds()).toEqual(['a', 'b', 'c']);
+    await manager.stop();
+  });
+
+  it('lets a stopped container’s tail drain, then forgets it', async () => {
+    const { manager, change, tailIds, docker } = setup([container('a')]);
+    await manager.start();
+    await until(() => docker.feeds.get('a')?.length === 1);
+    change({ type: 'stopped', container: container('a', { state: 'stopped' }) });
+    // Still draining until Docker ends the stream.
+    expect(tailIds()).toEqual(['a']);
+    docker.endAll('a');
+    await until(() => tailIds().length === 0);
+    expect(docker.feeds.get('a')).toHaveLength(1);
+    await manager.stop();
+  });
+
+  it('restarts a tail for a container that starts again while its old tail drains', async () => {
+    const { manager, change, tailIds, docker } = setup([container('a')]);
+    await manager.start();
+    await until(() => docker.feeds.get('a')?.length === 1);
+    change({ type: 'stopped', container: container('a', { state: 'stopped' }) });
+    change({ type: 'started', container: container('a') });
+    docker.endAll('a');
+    await until(() => docker.feeds.get('a')?.length === 2);
+    expect(tailIds()).toEqual(['a']);
+    await manager.stop();
+  });
+
+  it('marks a container whose logs cannot be read and does not retry it', async () => {
+    const { manager, marked, docker, tailIds } = setup([container('x')]);
+    docker.unavailable.add('x');
+    await manager.start();
+    await until(() => marked.length === 1);
+    expect(marked).toEqual(['x']);
+    await until(() => tailIds().length === 0);
+    await manager.stop();
+  });
+
+  it('skips containers already known to have no readable logs', async () => {
+    const { manager, docker } = setup([container('n', { logs_available: false })]);
+    await manager.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(docker.feeds.size).toBe(0);
+    await manager.stop();
+  });
+
+  it('stops every tail and unsubscribes on stop', async () => {
+    const { manager, docker, hasListener } = setup([container('a'), container('b')]);
+    await manager.start();
+    await until(() => docker.feeds.size === 2);
+    await manager.stop();
+    expect(hasListener()).toBe(false);
+    expect(manager.stats().active_tails).toBe(0);
+  });
+});

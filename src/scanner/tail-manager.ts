@@ -1,0 +1,210 @@
+import type { Logger } from 'pino';
+import type { ContainerChange, ContainerFilter, ContainerRecord } from '../inventory/index.js';
+import type { StreamCursors } from './resume-cursor.js';
+import type { ScanEngine, ScanCounters } from './scan-engine.js';
+import { Tail, type BatchSink, type RulesView, type TailDocker, type TailState } from './tail.js';
+
+/** What the manager reads and marks in the containers index. */
+export interface TailInventory {
+  onChange(listener: (change: ContainerChange) => void): () => void;
+  list(filter: ContainerFilter): Promise<ContainerRecord[]>;
+  setLogsAvailable(id: string, available: boolean): Promise<void>;
+}
+
+export interface CursorSource {
+  load(containerId: string): Promise<StreamCursors>;
+}
+
+export interface TailManagerOptions {
+  /** Lines of history for a container first seen already running (0: start at now). */
+  initialTailLines: number;
+  /** After its container stops, a tail gets this long to drain before it is cut. */
+  drainTimeoutMs?: number;
+  /** A following tail silent this long is checked against the engine. */
+  stallAfterMs?: number;
+  stallCheckIntervalMs?: number;
+  tailBackoffMs?: { min: number; max: number };
+  flushIntervalMs?: number;
+}
+
+export interface ScannerStats {
+  counters: ScanCounters;
+  active_tails: number;
+  tails: TailState[];
+}
+
+/**
+ * Keeps one tail per running container, following the index: a tail starts when its
+ * container starts and finishes (after reading what is left) when it stops or goes.
+ */
+export class TailManager {
+  private readonly tails = new Map<string, Tail>();
+  /** Containers whose tail should start again once the finishing one is done. */
+  private readonly restartAfter = new Set<string>();
+  private readonly starting = new Set<string>();
+  private unsubscribe: (() => void) | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private readonly startedAt: number;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      docker: TailDocker & StallProbe;
+      sink: BatchSink;
+      rules: RulesView;
+      engine: ScanEngine;
+      inventory: TailInventory;
+      cursors: CursorSource;
+      log: Logger;
+      options: TailManagerOptions;
+      now?: () => number;
+    },
+  ) {
+    this.startedAt = this.now();
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.inventory.onChange((change) => this.onChange(change));
+    for (const container of await this.deps.inventory.list({ state: 'running' })) {
+      this.ensure(container);
+    }
+    const interval = this.deps.options.stallCheckIntervalMs ?? 30_000;
+    this.stallTimer = setInterval(() => void this.checkStalls(), interval);
+    this.stallTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    await Promise.all([...this.tails.values()].map((t) => t.stop()));
+  }
+
+  stats(): ScannerStats {
+    const tails = [...this.tails.values()].map((t) => ({ ...t.state }));
+    return {
+      counters: { ...this.deps.engine.counters },
+      active_tails: tails.filter((t) => t.status !== 'stopped').length,
+      tails,
+    };
+  }
+
+  tailOf(containerId: string): Tail | undefined {
+    return this.tails.get(containerId);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private onChange(change: ContainerChange): void {
+    const { container } = change;
+    if (container.state === 'running') {
+      this.ensure(container);
+      return;
+    }
+    const tail = this.tails.get(container.id);
+    if (!tail) return;
+    this.restartAfter.delete(container.id);
+    tail.finishWhenDrained();
+    const timeout = this.deps.options.drainTimeoutMs ?? 30_000;
+    setTimeout(() => {
+      if (this.tails.get(container.id) === tail) void tail.stop();
+    }, timeout).unref();
+  }
+
+  private ensure(container: ContainerRecord): void {
+    if (this.stopped || !container.logs_available) return;
+    const existing = this.tails.get(container.id);
+    if (existing) {
+      if (existing.finishing) this.restartAfter.add(container.id);
+      return;
+    }
+    if (this.starting.has(container.id)) return;
+    this.starting.add(container.id);
+    void this.launch(container).finally(() => this.starting.delete(container.id));
+  }
+
+  private async launch(container: ContainerRecord): Promise<void> {
+    let cursors: StreamCursors;
+    try {
+      cursors = await this.deps.cursors.load(container.id);
+    } catch (err) {
+      this.deps.log.error({ err, container: container.id }, 'cannot load resume cursors');
+      return;
+    }
+    if (this.stopped) return;
+    const { options } = this.deps;
+    // Started while we watch: read from its start. Already running when first seen:
+    // from now (or its last N lines).
+    const startedSinceUs = container.started_at !== null && container.started_at >= this.startedAt;
+    const start = startedSinceUs
+      ? { sinceNanos: BigInt(container.started_at!) * 1_000_000n }
+      : options.initialTailLines > 0
+        ? { tailLines: options.initialTailLines }
+        : { sinceNanos: BigInt(this.now()) * 1_000_000n };
+    const tail = new Tail(
+      {
+        docker: this.deps.docker,
+        sink: this.deps.sink,
+        rules: this.deps.rules,
+        engine: this.deps.engine,
+        log: this.deps.log,
+        now: this.deps.now,
+      },
+      {
+        id: container.id,
+        name: container.name,
+        workload_id: container.workload_id,
+        tty: container.tty,
+      },
+      cursors,
+      {
+        start,
+        minBackoffMs: options.tailBackoffMs?.min,
+        maxBackoffMs: options.tailBackoffMs?.max,
+        flushIntervalMs: options.flushIntervalMs,
+      },
+      (id) => {
+        this.deps.log.warn(
+          { container: id },
+          'logs unavailable for this container (log driver); not retrying',
+        );
+        void this.deps.inventory.setLogsAvailable(id, false).catch(() => undefined);
+      },
+    );
+    this.tails.set(container.id, tail);
+    tail.start();
+    void tail.done.then(() => {
+      if (this.tails.get(container.id) === tail) this.tails.delete(container.id);
+      this.deps.engine.forget(container.id);
+      if (this.restartAfter.delete(container.id)) this.ensure(container);
+    });
+  }
+
+  /** A tail silent while its container runs: if the engine has newer lines, re-attach. */
+  private async checkStalls(): Promise<void> {
+    const stallAfter = this.deps.options.stallAfterMs ?? 60_000;
+    const now = this.now();
+    for (const tail of this.tails.values()) {
+      const { status, last_line_at } = tail.state;
+      if (status !== 'following' || tail.finishing) continue;
+      if (last_line_at !== null && now - last_line_at < stallAfter) continue;
+      const after = tail.latestCursorNanos();
+      if (after === null) continue;
+      try {
+        if (await this.deps.docker.hasLinesAfter(tail.target.id, after)) {
+          this.deps.log.warn({ container: tail.target.id }, 'tail stalled; re-attaching');
+          tail.reattach();
+        }
+      } catch {
+        // The engine is busy or gone; the next check tries again.
+      }
+    }
+  }
+}
+
+/** Asks the engine whether a container logged anything after an instant. */
+export interface StallProbe {
+  hasLinesAfter(containerId: string, afterNanos: bigint): Promise<boolean>;
+}

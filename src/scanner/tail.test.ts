@@ -1,0 +1,173 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { LogLine, LogsOptions } from '../docker/index.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
+import { ScanEngine } from './scan-engine.js';
+import { Tail, type TailBatch } from './tail.js';
+import type { StreamCursors } from './resume-cursor.js';
+
+function line(stream: 'stdout' | 'stderr', ts: bigint, text: string): LogLine {
+  const bytes = Buffer.from(text);
+  return { stream, timestamp: String(ts), timeNanos: ts, bytes, text, truncated: false };
+}
+
+/** Every line containing "HIT" matches rule 1. */
+const rules = {
+  current(): RuleSnapshot {
+    const matcher: RuleMatcher = {
+      size: 1,
+      match(bytes: Buffer): RuleMatch[] {
+        return bytes.includes('HIT')
+          ? [
+              {
+                rule: {
+                  id: 1,
+                  name: 'hit',
+                  severity: 'error',
+                  stream: 'both',
+                  cooldown_seconds: 0,
+                  workload_id: null,
+                },
+                captures: {},
+              },
+            ]
+          : [];
+      },
+    };
+    return { version: 1, ruleCount: 1, compileErrors: [], matcherFor: () => matcher };
+  },
+};
+
+/** Docker's log as it stands: `since` is inclusive, like the real engine. */
+class FakeLogs {
+  log: LogLine[] = [];
+  calls: LogsOptions[] = [];
+  failWith: Error | null = null;
+  async logs(_id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
+    this.calls.push(options);
+    if (this.failWith) throw this.failWith;
+    const since = options.sinceNanos ?? 0n;
+    const lines = this.log.filter((l) => l.timeNanos! >= since);
+    return (async function* () {
+      yield* lines;
+    })();
+  }
+}
+
+class MemorySink {
+  batches: TailBatch[] = [];
+  cursors: StreamCursors = {};
+  failures = 0;
+  async commit(batch: TailBatch) {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('database is locked');
+    }
+    this.batches.push(batch);
+    this.cursors = structuredClone(batch.cursors);
+  }
+  get messages() {
+    return this.batches.flatMap((b) => b.events.map((e) => e.message));
+  }
+}
+
+const target = { id: 'c1', name: 'web', workload_id: null, tty: false };
+
+function tail(
+  docker: FakeLogs,
+  sink: MemorySink,
+  cursors: StreamCursors = {},
+  engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 }),
+) {
+  return new Tail(
+    { docker, sink, rules, engine, log: pino({ level: 'silent' }) },
+    target,
+    cursors,
+    { start: { sinceNanos: 0n }, minBackoffMs: 1, maxBackoffMs: 2 },
+  );
+}
+
+describe('Tail', () => {
+  it('commits hits with cursors and, resumed from them, neither loses nor repeats a line', async () => {
+    const docker = new FakeLogs();
+    // Interleaved streams sharing timestamps.
+    docker.log = [
+      line('stdout', 10n, 'HIT 1'),
+      line('stderr', 10n, 'HIT 2'),
+      line('stdout', 10n, 'HIT 3'),
+      line('stderr', 20n, 'HIT 4'),
+      line('stdout', 20n, 'quiet'),
+    ];
+    const sink = new MemorySink();
+    const first = tail(docker, sink);
+    first.finishWhenDrained();
+    first.start();
+    await first.done;
+    expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 3', 'HIT 4']);
+    expect(sink.cursors).toEqual({
+      stdout: { tsNanos: 20n, seenAtTs: 1 },
+      stderr: { tsNanos: 20n, seenAtTs: 1 },
+    });
+
+    // More lines, some sharing the last timestamp; a new tail resumes from the cursors.
+    docker.log.push(line('stderr', 20n, 'HIT 5'), line('stdout', 30n, 'HIT 6'));
+    const second = tail(docker, sink, sink.cursors);
+    second.finishWhenDrained();
+    second.start();
+    await second.done;
+    // Resumed a little before the cursors (0 here: this test's clock starts at 0).
+    expect(docker.calls.at(-1)?.sinceNanos).toBe(0n);
+    expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 3', 'HIT 4', 'HIT 5', 'HIT 6']);
+  });
+
+  it('keeps hits whose commit failed and stores them with the next batch', async () => {
+    const docker = new FakeLogs();
+    docker.log = [line('stdout', 1n, 'HIT a'), line('stdout', 2n, 'HIT b')];
+    const sink = new MemorySink();
+    sink.failures = 1;
+    const t = tail(docker, sink);
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT a', 'HIT b']);
+    expect(t.state.status).toBe('stopped');
+  });
+
+  it('reconnects when the stream ends while the container runs, without repeating', async () => {
+    const docker = new FakeLogs();
+    docker.log = [line('stdout', 1n, 'HIT x')];
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, {}, engine);
+    t.start();
+    while (docker.calls.length < 3) await new Promise((r) => setTimeout(r, 1));
+    await t.stop();
+    expect(engine.counters.reconnects).toBeGreaterThanOrEqual(2);
+    expect(sink.messages).toEqual(['HIT x']);
+  });
+
+  it('gives up on a container whose logs cannot be read (501) and says so', async () => {
+    const docker = new FakeLogs();
+    docker.failWith = new AppError(ErrorCode.DockerLogsUnavailable, 'logs unavailable');
+    const unavailable: string[] = [];
+    const t = new Tail(
+      {
+        docker,
+        sink: new MemorySink(),
+        rules,
+        engine: new ScanEngine({ ratePerSecond: 1, burst: 1 }),
+        log: pino({ level: 'silent' }),
+      },
+      target,
+      {},
+      { start: { sinceNanos: 0n }, minBackoffMs: 1 },
+      (id) => unavailable.push(id),
+    );
+    t.start();
+    await t.done;
+    expect(unavailable).toEqual(['c1']);
+    expect(docker.calls).toHaveLength(1);
+    expect(t.state.status).toBe('unavailable');
+  });
+});

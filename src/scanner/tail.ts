@@ -1,0 +1,324 @@
+import type { Logger } from 'pino';
+import { sinceParam, type LogLine, type LogsOptions, type LogStreamName } from '../docker/index.js';
+import { ErrorCode, isAppError } from '../errors.js';
+import { sleep } from '../sleep.js';
+import type { NewEvent } from '../events/model.js';
+import type { RuleSnapshot } from '../rules/index.js';
+import { StreamPosition, resumeSince, type StreamCursors } from './resume-cursor.js';
+import type { Hit, ScanEngine } from './scan-engine.js';
+
+/** What a tail needs from the Engine API client. */
+export interface TailDocker {
+  logs(id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>>;
+}
+
+/** A batch of a tail's work: stored atomically (events and cursors together). */
+export interface TailBatch {
+  containerId: string;
+  events: NewEvent[];
+  cursors: StreamCursors;
+}
+
+export interface BatchSink {
+  commit(batch: TailBatch): Promise<void>;
+}
+
+export interface RulesView {
+  current(): RuleSnapshot;
+}
+
+export interface TailTarget {
+  id: string;
+  name: string;
+  workload_id: string | null;
+  tty: boolean;
+}
+
+export interface TailOptions {
+  /** Where to start when there is no cursor: a `since` in ns, or the last N lines. */
+  start: { sinceNanos: bigint } | { tailLines: number };
+  flushLines?: number;
+  flushIntervalMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export type TailStatus = 'connecting' | 'following' | 'backoff' | 'unavailable' | 'stopped';
+
+export interface TailState {
+  container_id: string;
+  container_name: string;
+  status: TailStatus;
+  lines: number;
+  hits: number;
+  /** Connections made after the first (errors, stalls, dockerd restarts). */
+  reconnects: number;
+  /** Stream → `seconds.nanos` of the last line taken, with how many shared it. */
+  cursors: Record<string, { ts: string; seen_at_ts: number }>;
+  last_line_at: number | null;
+  last_error: string | null;
+}
+
+export interface TailDeps {
+  docker: TailDocker;
+  sink: BatchSink;
+  rules: RulesView;
+  engine: ScanEngine;
+  log: Logger;
+  now?: () => number;
+}
+
+const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
+
+/**
+ * Follows one container's log from its resume cursors, matches every line, and commits
+ * hits with the cursors in one batch, so a crash can neither lose nor repeat a line.
+ */
+export class Tail {
+  private readonly positions: Record<LogStreamName, StreamPosition>;
+  private readonly controller = new AbortController();
+  private current: { destroy?: () => void } | null = null;
+  private pending: NewEvent[] = [];
+  private dirty = false;
+  private linesSinceFlush = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private loop: Promise<void> | null = null;
+  readonly state: TailState;
+
+  constructor(
+    private readonly deps: TailDeps,
+    readonly target: TailTarget,
+    cursors: StreamCursors,
+    private readonly options: TailOptions,
+    /** Told when Docker cannot serve this container's logs (501). */
+    private readonly onUnavailable: (id: string) => void = () => undefined,
+  ) {
+    this.positions = {
+      stdout: new StreamPosition(cursors.stdout ?? null),
+      stderr: new StreamPosition(cursors.stderr ?? null),
+    };
+    this.state = {
+      container_id: target.id,
+      container_name: target.name,
+      status: 'connecting',
+      lines: 0,
+      hits: 0,
+      reconnects: 0,
+      cursors: {},
+      last_line_at: null,
+      last_error: null,
+    };
+    this.refreshCursorState();
+  }
+
+  /** Resolves when the tail has stopped and flushed. */
+  get done(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
+  get finishing(): boolean {
+    return this.draining || this.controller.signal.aborted;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.timer = setInterval(
+      () => void this.flush().catch(() => undefined),
+      this.options.flushIntervalMs ?? 1000,
+    );
+    this.timer.unref();
+    this.loop = this.run().finally(() => {
+      if (this.timer) clearInterval(this.timer);
+      this.state.status = this.state.status === 'unavailable' ? 'unavailable' : 'stopped';
+    });
+  }
+
+  /** The container stopped: read what is left, then end instead of reconnecting. */
+  finishWhenDrained(): void {
+    this.draining = true;
+  }
+
+  /** Drops the connection; the loop reconnects from the cursors (stall recovery). */
+  reattach(): void {
+    this.current?.destroy?.();
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    this.current?.destroy?.();
+    await this.done;
+  }
+
+  /** The newest cursor of either stream, for the stall watchdog. */
+  latestCursorNanos(): bigint | null {
+    const times = STREAMS.map((s) => this.positions[s].current?.tsNanos).filter(
+      (t): t is bigint => t !== undefined,
+    );
+    return times.length === 0 ? null : times.reduce((a, b) => (b > a ? b : a));
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    const minBackoff = this.options.minBackoffMs ?? 500;
+    const maxBackoff = this.options.maxBackoffMs ?? 30_000;
+    let backoff = minBackoff;
+    while (!signal.aborted) {
+      try {
+        await this.follow(signal);
+        backoff = minBackoff;
+        await this.flush();
+        if (this.draining) break;
+      } catch (err) {
+        await this.flush().catch(() => undefined);
+        if (signal.aborted) break;
+        if (isAppError(err, ErrorCode.DockerLogsUnavailable)) {
+          this.state.status = 'unavailable';
+          this.state.last_error = err.message;
+          this.onUnavailable(this.target.id);
+          break;
+        }
+        if (isAppError(err, ErrorCode.DockerContainerNotFound)) break;
+        if (isAppError(err, ErrorCode.DockerStreamCorrupt))
+          this.deps.engine.counters.corrupt_streams++;
+        this.state.last_error = (err as Error).message;
+        this.deps.log.warn({ err, container: this.target.id, retry_ms: backoff }, 'tail failed');
+        if (this.draining) break;
+      }
+      if (signal.aborted) break;
+      this.deps.engine.counters.reconnects++;
+      this.state.reconnects++;
+      this.state.status = 'backoff';
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, maxBackoff);
+    }
+    await this.flush().catch((err: unknown) =>
+      this.deps.log.error(
+        { err, container: this.target.id },
+        'final flush failed; lines will be read again',
+      ),
+    );
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
+    const cursors = this.cursors();
+    const start = this.options.start;
+    const fallback = 'sinceNanos' in start ? start.sinceNanos : null;
+    const since = resumeSince(cursors, fallback);
+    const useTail = since === null && 'tailLines' in start;
+    for (const stream of STREAMS) this.positions[stream].reconnected();
+    this.state.status = 'connecting';
+    const lines = await this.deps.docker.logs(this.target.id, {
+      follow: true,
+      timestamps: true,
+      stdout: true,
+      stderr: true,
+      tty: this.target.tty,
+      sinceNanos: since ?? undefined,
+      tail: useTail ? start.tailLines : undefined,
+      signal,
+    });
+    this.current = lines as { destroy?: () => void };
+    this.state.status = 'following';
+    try {
+      for await (const line of lines) {
+        this.handle(line);
+        if (this.linesSinceFlush >= (this.options.flushLines ?? 500)) await this.flush();
+      }
+    } finally {
+      this.current = null;
+    }
+  }
+
+  private handle(line: LogLine): void {
+    if (!this.positions[line.stream].take(line.timeNanos)) return;
+    const now = this.now();
+    const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
+    const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
+    const hits = this.deps.engine.scan(
+      this.target.id,
+      line.bytes.length,
+      line.truncated,
+      matches,
+      now,
+    );
+    for (const hit of hits) this.pending.push(this.toEvent(line, hit));
+    this.state.lines++;
+    this.state.hits += hits.length;
+    this.state.last_line_at = now;
+    this.dirty = true;
+    this.linesSinceFlush++;
+  }
+
+  private toEvent(line: LogLine, hit: Hit): NewEvent {
+    const { rule, captures } = hit.match;
+    return {
+      source: 'logscan',
+      severity: rule.severity,
+      message: line.text,
+      workload_id: this.target.workload_id,
+      container_id: this.target.id,
+      rule_id: rule.id,
+      metadata: {
+        workload_id: this.target.workload_id,
+        container_id: this.target.id,
+        container_name: this.target.name,
+        rule_id: rule.id,
+        rule_name: rule.name,
+        stream: line.stream,
+        captures,
+        suppressed: hit.suppressed,
+        line_ts: line.timestamp,
+        ...(line.truncated ? { truncated: true } : {}),
+      },
+    };
+  }
+
+  private cursors(): StreamCursors {
+    const out: StreamCursors = {};
+    for (const stream of STREAMS) {
+      const c = this.positions[stream].current;
+      if (c) out[stream] = c;
+    }
+    return out;
+  }
+
+  private refreshCursorState(): void {
+    const cursors = this.cursors();
+    this.state.cursors = Object.fromEntries(
+      Object.entries(cursors).map(([s, c]) => [
+        s,
+        { ts: sinceParam(c.tsNanos), seen_at_ts: c.seenAtTs },
+      ]),
+    );
+  }
+
+  /** Commits pending hits with the cursors that cover them; serialized. */
+  private flush(): Promise<void> {
+    const run = this.flushing.then(async () => {
+      if (!this.dirty) return;
+      const events = this.pending;
+      const cursors = this.cursors();
+      this.pending = [];
+      this.dirty = false;
+      this.linesSinceFlush = 0;
+      try {
+        await this.deps.sink.commit({ containerId: this.target.id, events, cursors });
+        this.refreshCursorState();
+      } catch (err) {
+        // Keep them: the next flush stores them with a cursor at least as far.
+        this.pending = events.concat(this.pending);
+        this.dirty = true;
+        this.state.last_error = `commit failed: ${(err as Error).message}`;
+        throw err;
+      }
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  Migrator,
+  sql,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+} from 'kysely';
+import { AppError, ErrorCode } from '../errors.js';
+import type { Dialect, Store } from './database.js';
+
+/**
+ * Migrations are code, named so they sort, and never edited once landed: a change is a
+ * new migration. Each gets the dialect because ids and big integers differ.
+ */
+type DialectMigration = (db: Kysely<unknown>, dialect: Dialect) => Promise<void>;
+
+function autoIncrementId<T extends string, C extends string>(
+  table: CreateTableBuilder<T, C>,
+  dialect: Dialect,
+): CreateTableBuilder<T, C | 'id'> {
+  return dialect === 'postgres'
+    ? table.addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001_inventory_and_event_log': async (db, dialect) => {
+    await db.schema
+      .createTable('workloads')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', notNull)
+      .addColumn('kind', 'text', notNull)
+      .addColumn('created_at', 'bigint', notNull)
+      .execute();
+
+    await db.schema
+      .createTable('containers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', notNull)
+      .addColumn('image', 'text', notNull)
+      .addColumn('workload_id', 'text', (c) => c.references('workloads.id').onDelete('set null'))
+      .addColumn('compose_service', 'text')
+      .addColumn('labels', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('state', 'text', notNull)
+      .addColumn('exit_code', 'integer')
+      .addColumn('health', 'text')
+      .addColumn('restart_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('started_at', 'bigint')
+      .addColumn('finished_at', 'bigint')
+      .addColumn('last_seen_at', 'bigint', notNull)
+      .addColumn('logs_available', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('tty', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createIndex('containers_workload')
+      .on('containers')
+      .column('workload_id')
+      .execute();
+    await db.schema.createIndex('containers_state').on('containers').column('state').execute();
+
+    await autoIncrementId(db.schema.createTable('event_log'), dialect)
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('source', 'text', notNull)
+      .addColumn('severity', 'text', notNull)
+      .addColumn('severity_rank', 'integer', notNull)
+      .addColumn('message', 'text', notNull)
+      .addColumn('metadata', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('workload_id', 'text')
+      .addColumn('container_id', 'text')
+      .addColumn('rule_id', 'bigint')
+      .execute();
+    // Every filter is paired with id so keyset pagination stays an index range scan.
+    for (const column of [
+      'created_at',
+      'source',
+      'severity_rank',
+      'workload_id',
+      'container_id',
+      'rule_id',
+    ]) {
+      await db.schema
+        .createIndex(`event_log_${column}_id`)
+        .on('event_log')
+        .columns([column, 'id'])
+        .execute();
+    }
+  },
+  '0003_log_scan_rules': async (db, dialect) => {
+    await autoIncrementId(db.schema.createTable('log_scan_rules'), dialect)
+      .addColumn('name', 'text', notNull)
+      .addColumn('pattern', 'text', notNull)
+      .addColumn('severity', 'text', (c) => c.notNull().defaultTo('warn'))
+      .addColumn('stream', 'text', (c) => c.notNull().defaultTo('both'))
+      .addColumn('cooldown_seconds', 'integer', (c) => c.notNull().defaultTo(60))
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('scope', 'text', (c) => c.notNull().defaultTo('global'))
+      // A workload's rules go with it; a global's overrides go with the global (the
+      // service also deletes them explicitly, in the same transaction).
+      .addColumn('workload_id', 'text', (c) => c.references('workloads.id').onDelete('cascade'))
+      .addColumn('overrides_rule_id', 'bigint', (c) =>
+        c.references('log_scan_rules.id').onDelete('cascade'),
+      )
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .execute();
+    // At most one override per (workload, global rule); NULLs are distinct on both
+    // dialects, so globals and a workload's own rules are not constrained.
+    await db.schema
+      .createIndex('log_scan_rules_override')
+      .unique()
+      .on('log_scan_rules')
+      .columns(['workload_id', 'overrides_rule_id'])
+      .execute();
+    await db.schema
+      .createIndex('log_scan_rules_overrides_rule_id')
+      .on('log_scan_rules')
+      .column('overrides_rule_id')
+      .execute();
+  },
+  '0004_scan_cursors': async (db) => {
+    await db.schema
+      .createTable('scan_cursors')
+      .addColumn('container_id', 'text', notNull)
+      .addColumn('stream', 'text', notNull)
+      .addColumn('ts_nanos', 'text', notNull)
+      .addColumn('seen_at_ts', 'integer', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .addPrimaryKeyConstraint('scan_cursors_pk', ['container_id', 'stream'])
+      .execute();
+  },
+};
+
+class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of Object.entries(MIGRATIONS)) {
+      out[name] = { up: (db) => up(db, this.dialect) };
+    }
+    return Promise.resolve(out);
+  }
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+export async function migrateToLatest(store: Store): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: new CodeMigrationProvider(store.dialect),
+    // Kysely looks for its own tables in every schema; name ours, or a lock table in
+    // another schema of the same database passes for this one's.
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new AppError(
+      ErrorCode.DatabaseUnavailable,
+      `migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`,
+      { cause: error },
+    );
+  }
+  return {
+    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+  };
+}
+
+/** Used by `logwarden migrate --status` and tests. */
+export async function appliedMigrations(store: Store): Promise<string[]> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`
+    .execute(store.db)
+    .catch(() => ({ rows: [] as { name: string }[] }));
+  return rows.rows.map((r) => r.name);
+}
+
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);

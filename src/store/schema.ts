@@ -1,0 +1,76 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The database's shape as Kysely sees it. Times are milliseconds since the epoch
+ * (bigint in PostgreSQL, integer in SQLite); flags are 0/1 integers and JSON is text,
+ * so one repository works on both dialects unchanged.
+ */
+export interface Database {
+  workloads: WorkloadsTable;
+  containers: ContainersTable;
+  event_log: EventLogTable;
+  scan_cursors: ScanCursorsTable;
+  log_scan_rules: LogScanRulesTable;
+}
+
+export interface WorkloadsTable {
+  id: string;
+  name: string;
+  kind: 'compose' | 'custom';
+  created_at: number;
+}
+
+export interface ContainersTable {
+  id: string;
+  name: string;
+  image: string;
+  workload_id: string | null;
+  compose_service: string | null;
+  labels: string;
+  state: string;
+  exit_code: number | null;
+  health: string | null;
+  restart_count: number;
+  started_at: number | null;
+  finished_at: number | null;
+  last_seen_at: number;
+  logs_available: number;
+  tty: number;
+}
+
+export interface EventLogTable {
+  id: Generated<number>;
+  created_at: number;
+  source: string;
+  severity: string;
+  severity_rank: number;
+  message: string;
+  metadata: string;
+  workload_id: string | null;
+  container_id: string | null;
+  rule_id: number | null;
+}
+
+export interface ScanCursorsTable {
+  container_id: string;
+  stream: string;
+  /** Nanoseconds since the epoch as decimal text: more than 2^53. */
+  ts_nanos: string;
+  seen_at_ts: number;
+  updated_at: number;
+}
+
+export interface LogScanRulesTable {
+  id: Generated<number>;
+  name: string;
+  pattern: string;
+  severity: string;
+  stream: string;
+  cooldown_seconds: number;
+  enabled: number;
+  scope: string;
+  workload_id: string | null;
+  overrides_rule_id: number | null;
+  created_at: number;
+  updated_at: number;
+}

@@ -1,0 +1,45 @@
+/** A tiny JSON client for tests against a running Logwarden. */
+export function apiClient(baseUrl: string) {
+  async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  return {
+    get: <T = unknown>(path: string) => call<T>('GET', path),
+    post: <T = unknown>(path: string, body: unknown) => call<T>('POST', path, body),
+    patch: <T = unknown>(path: string, body: unknown) => call<T>('PATCH', path, body),
+    delete: (path: string) => call('DELETE', path),
+    /** Every event matching the query, walking the keyset pages. */
+    async allEvents(query: string): Promise<ApiEvent[]> {
+      const out: ApiEvent[] = [];
+      let before: number | null = null;
+      for (;;) {
+        const page: { items: ApiEvent[]; next: number | null } = await call(
+          'GET',
+          `/api/events?${query}&limit=500${before === null ? '' : `&before=${before}`}`,
+        );
+        out.push(...page.items);
+        if (page.next === null) return out;
+        before = page.next;
+      }
+    },
+  };
+}
+
+export interface ApiEvent {
+  id: number;
+  created_at: string;
+  source: string;
+  severity: string;
+  message: string;
+  metadata: Record<string, unknown>;
+  workload_id: string | null;
+  container_id: string | null;
+  rule_id: number | null;
+}

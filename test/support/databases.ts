@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach } from 'vitest';
+import pg from 'pg';
+import { migrateToLatest, openStore, type Dialect, type Store } from '../../src/store/index.js';
+
+export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
+export const TEST_PG_URL =
+  process.env.LOGWARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore extends Store {
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, migrated database: in-memory SQLite, or a PostgreSQL schema of its own. */
+export async function openTestStore(dialect: Dialect): Promise<TestStore> {
+  if (dialect === 'sqlite') {
+    const store = openStore({ url: 'sqlite::memory:', dataDir: '.' });
+    await migrateToLatest(store);
+    return { ...store, cleanup: () => store.destroy() };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  await withAdminClient((c) => c.query(`create schema ${schema}`));
+  const store = openStore({ url: TEST_PG_URL, dataDir: '.', schema, poolSize: 4 });
+  await migrateToLatest(store);
+  return {
+    ...store,
+    cleanup: async () => {
+      await store.destroy();
+      await withAdminClient((c) => c.query(`drop schema ${schema} cascade`));
+    },
+  };
+}
+
+async function withAdminClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Registers beforeEach/afterEach for a describe block; read the store inside tests. */
+export function useTestStore(dialect: Dialect): () => TestStore {
+  let current: TestStore | undefined;
+  beforeEach(async () => {
+    current = await openTestStore(dialect);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('test store used outside a test');
+    return current;
+  };
+}

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DockerClient } from '../../src/docker/index.js';
+
+const run = promisify(execFile);
+
+/** The image scripts/test-docker.sh imports from Debian's busybox-static. */
+export const TEST_IMAGE = 'logwarden-test/busybox:latest';
+
+export function dockerHost(): string {
+  const host = process.env.DOCKER_HOST;
+  if (!host) throw new Error('DOCKER_HOST is not set: the vitest global setup did not run');
+  return host;
+}
+
+/** Runs the docker CLI against the test engine; returns trimmed stdout. */
+export async function docker(...args: string[]): Promise<string> {
+  return dockerAt(dockerHost(), ...args);
+}
+
+/** Runs the docker CLI against a given engine. */
+export async function dockerAt(host: string, ...args: string[]): Promise<string> {
+  return (await dockerOutput(host, ...args)).stdout.trim();
+}
+
+/** Both outputs, untrimmed (`docker logs` writes the container's stderr to its own). */
+export async function dockerOutput(host: string, ...args: string[]) {
+  return run('docker', args, {
+    env: { ...process.env, DOCKER_HOST: host },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+export function uniqueName(prefix = 'lw'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface RunOptions {
+  name?: string;
+  labels?: Record<string, string>;
+  tty?: boolean;
+  detach?: boolean;
+  logDriver?: string;
+  extra?: string[];
+}
+
+/** Starts a busybox container with no network running `sh -c script`; returns its id. */
+export async function runContainer(script: string, options: RunOptions = {}): Promise<string> {
+  const args = ['run', '-d', '--network', 'none', '--name', options.name ?? uniqueName()];
+  for (const [k, v] of Object.entries(options.labels ?? {})) args.push('--label', `${k}=${v}`);
+  if (options.tty) args.push('-t');
+  if (options.logDriver) args.push('--log-driver', options.logDriver);
+  args.push(...(options.extra ?? []), TEST_IMAGE, 'sh', '-c', script);
+  return docker(...args);
+}
+
+export async function waitExit(id: string): Promise<number> {
+  return Number(await docker('wait', id));
+}
+
+export async function removeContainers(ids: Iterable<string>): Promise<void> {
+  const list = [...ids];
+  if (list.length > 0) await docker('rm', '-f', ...list).catch(() => undefined);
+}
+
+export function testClient(): DockerClient {
+  return new DockerClient({ host: dockerHost() });
+}
