@@ -34,6 +34,13 @@ export interface ScannerStats {
 }
 
 /**
+ * Docker records State.StartedAt only after the process runs, so its first lines can
+ * carry earlier timestamps: a tail of a container that started while we watch reads
+ * from this long before StartedAt.
+ */
+const START_SLACK_MS = 2_000;
+
+/**
  * Keeps one tail per running container, following the index: a tail starts when its
  * container starts and finishes (after reading what is left) when it stops or goes.
  */
@@ -139,7 +146,7 @@ export class TailManager {
     // from now (or its last N lines).
     const startedSinceUs = container.started_at !== null && container.started_at >= this.startedAt;
     const start = startedSinceUs
-      ? { sinceNanos: BigInt(container.started_at!) * 1_000_000n }
+      ? { sinceNanos: BigInt(container.started_at! - START_SLACK_MS) * 1_000_000n }
       : options.initialTailLines > 0
         ? { tailLines: options.initialTailLines }
         : { sinceNanos: BigInt(this.now()) * 1_000_000n };
