@@ -17,6 +17,10 @@ export const ErrorCode = {
   DockerEventTooLarge: 'DOCKER_EVENT_TOO_LARGE',
   RuleInvalidPattern: 'RULE_INVALID_PATTERN',
   RuleLimitReached: 'RULE_LIMIT_REACHED',
+  AuthRequired: 'AUTH_REQUIRED',
+  Forbidden: 'FORBIDDEN',
+  CrossOrigin: 'CROSS_ORIGIN_REFUSED',
+  LoginThrottled: 'LOGIN_THROTTLED',
   Internal: 'INTERNAL',
 } as const;
 

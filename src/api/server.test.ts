@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
 import type { EngineStatus } from '../docker/engine-monitor.js';
 import { healthRoutes } from './routes/health.js';
+import { actingAs } from '../../test/support/test-principals.js';
 import { buildServer } from './server.js';
 
 const silent = pino({ level: 'silent' });
@@ -27,6 +28,7 @@ async function server(opts: { dbOk?: boolean; dockerOk?: boolean } = {}) {
     },
   };
   return buildServer({
+    authenticator: actingAs(),
     logger: silent,
     routes: [
       healthRoutes({ database, engine: engine(opts.dockerOk ?? true), version: '0.0.0' }),

@@ -5,16 +5,10 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAccessGuard, type AccessGuardOptions } from './access-guard.js';
 import { registerErrorHandler } from './error-handler.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** A route anyone may call (health checks, login, setup, UI assets). */
-    public?: boolean;
-  }
-}
-
-export interface ServerOptions {
+export interface ServerOptions extends AccessGuardOptions {
   logger: Logger;
   routes: FastifyPluginAsync[];
 }
@@ -28,6 +22,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   registerErrorHandler(app);
+  registerAccessGuard(app, options);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(
       { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },

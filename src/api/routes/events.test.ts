@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { EventBus, EventLog, EventRepository } from '../../events/index.js';
+import { actingAs } from '../../../test/support/test-principals.js';
 import { buildServer } from '../server.js';
 import { eventsRoutes } from './events.js';
 
@@ -12,6 +13,7 @@ for (const dialect of DIALECTS) {
     async function app() {
       const events = new EventLog(store().db, new EventRepository(store().db), new EventBus());
       const server = await buildServer({
+        authenticator: actingAs(),
         logger: pino({ level: 'silent' }),
         routes: [eventsRoutes({ events })],
       });

@@ -7,6 +7,7 @@ import {
   Workloads,
   type ContainerRecord,
 } from '../../inventory/index.js';
+import { actingAs } from '../../../test/support/test-principals.js';
 import { buildServer } from '../server.js';
 import { inventoryRoutes } from './inventory.js';
 
@@ -39,6 +40,7 @@ for (const dialect of DIALECTS) {
       const containers = new ContainerRepository(store().db);
       const workloads = new Workloads(new WorkloadRepository(store().db));
       const server = await buildServer({
+        authenticator: actingAs(),
         logger: pino({ level: 'silent' }),
         routes: [inventoryRoutes({ containers, workloads })],
       });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { WorkloadRepository } from '../../inventory/index.js';
 import { RuleRepository, RuleSnapshotHolder, RulesService } from '../../rules/index.js';
+import { actingAs } from '../../../test/support/test-principals.js';
 import { buildServer } from '../server.js';
 import { rulesRoutes } from './rules.js';
 
@@ -17,6 +18,7 @@ for (const dialect of DIALECTS) {
       const snapshots = new RuleSnapshotHolder(repo);
       const rules = new RulesService({ repo, workloads, snapshots });
       const server = await buildServer({
+        authenticator: actingAs(),
         logger: pino({ level: 'silent' }),
         routes: [rulesRoutes({ rules })],
       });

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/** Turns a request's credentials (cookie or bearer token) into who it acts as. */
+export interface Authenticator {
+  /** The principal the request proves, or null when it carries no valid credential. */
+  authenticate(request: FastifyRequest): Promise<Principal | null>;
+}
+
+/**
+ * What a route needs. Reads default to `viewer`, writes to `admin`; `metrics` is the
+ * only thing a metrics-scoped token may reach.
+ */
+export type Access = 'viewer' | 'admin' | 'metrics';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route anyone may call (health checks, login, setup, UI assets). */
+    public?: boolean;
+    access?: Access;
+    /** A long-lived stream (SSE): a cookie-authenticated one must be same-origin. */
+    stream?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AccessGuardOptions {
+  authenticator: Authenticator;
+  /** The configured public URL (behind a proxy), also accepted as an origin. */
+  publicUrl?: string | null;
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * One hook guards every route, so a route added later is closed unless it says it is
+ * public: authentication, role, token scope and, for cookie sessions, the origin.
+ */
+export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOptions): void {
+  const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config ?? {};
+    if (config.public) return;
+    const principal = await options.authenticator.authenticate(request);
+    if (!principal) throw new AppError(ErrorCode.AuthRequired, 'authentication required');
+    request.principal = principal;
+    const isRead = READ_METHODS.has(request.method);
+    const access: Access = config.access ?? (isRead ? 'viewer' : 'admin');
+    if (principal.scope === 'metrics' && access !== 'metrics')
+      throw new AppError(ErrorCode.Forbidden, 'this token may only read /metrics');
+    const needsAdmin = access === 'admin' || (access === 'metrics' && principal.scope === 'full');
+    if (needsAdmin && principal.role !== 'admin')
+      throw new AppError(ErrorCode.Forbidden, 'this needs the admin role');
+    if (
+      principal.via === 'session' &&
+      (!isRead || config.stream) &&
+      !sameOrigin(request, publicOrigin)
+    )
+      throw new AppError(
+        ErrorCode.CrossOrigin,
+        'cross-origin request refused: Origin must be this server',
+      );
+  });
+}
+
+/** A cookie is sent cross-site by a browser; only the page's Origin tells them apart. */
+export function sameOrigin(request: FastifyRequest, publicOrigin: string | null): boolean {
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') {
+    if (publicOrigin !== null && origin === publicOrigin) return true;
+    const host = request.headers.host;
+    return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+  }
+  return request.headers['sec-fetch-site'] === 'same-origin';
+}
