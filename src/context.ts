@@ -5,7 +5,16 @@ import { healthRoutes } from './api/routes/health.js';
 import { inventoryRoutes } from './api/routes/inventory.js';
 import { rulesRoutes } from './api/routes/rules.js';
 import { scannerRoutes } from './api/routes/scanner.js';
+import { authRoutes } from './api/routes/auth.js';
+import { credentialAuthenticator } from './api/credentials.js';
 import { buildServer } from './api/server.js';
+import {
+  AuthService,
+  FirstRun,
+  SessionRepository,
+  TokenRepository,
+  UserRepository,
+} from './auth/index.js';
 import type { Config, Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
@@ -50,6 +59,7 @@ interface Parts {
   };
   rules: { service: RulesService; snapshots: RuleSnapshotHolder };
   scanner: { engine: ScanEngine; tails: TailManager };
+  auth: { service: AuthService; firstRun: FirstRun };
 }
 
 /**
@@ -167,18 +177,26 @@ export class AppContext {
       }),
     };
 
+    const authLog = subsystemLogger(logger, 'auth');
+    const authService = new AuthService({
+      users: new UserRepository(store.db),
+      sessions: new SessionRepository(store.db),
+      tokens: new TokenRepository(store.db),
+      journal: { record: (entry) => authLog.info(entry, 'auth') },
+      log: authLog,
+      options: {
+        sessionIdleMs: config.authSessionIdleHours * 3_600_000,
+        sessionAbsoluteMs: config.authSessionAbsoluteDays * 86_400_000,
+      },
+    });
+    const auth = {
+      service: authService,
+      firstRun: new FirstRun(authService, config.dataDir, authLog),
+    };
+
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
-      // TEMPORARY until src/auth lands in this same change: everyone is admin.
-      authenticator: {
-        authenticate: async () => ({
-          via: 'token',
-          user_id: null,
-          name: 'anonymous',
-          role: 'admin',
-          scope: 'full',
-        }),
-      },
+      authenticator: credentialAuthenticator(auth.service),
       publicUrl: config.publicUrl,
       routes: [
         healthRoutes({ database: store, engine: engineMonitor, version: VERSION }),
@@ -186,6 +204,12 @@ export class AppContext {
         eventsRoutes({ events: events.log }),
         rulesRoutes({ rules: rules.service }),
         scannerRoutes({ scanner: scanner.tails, rules: snapshots }),
+        authRoutes({
+          auth: auth.service,
+          firstRun: auth.firstRun,
+          cookie: { alwaysSecure: config.authCookieSecure },
+          publicUrl: config.publicUrl,
+        }),
       ],
     });
     return new AppContext(
@@ -194,7 +218,7 @@ export class AppContext {
       store,
       docker,
       engineMonitor,
-      { events, inventory, rules, scanner },
+      { events, inventory, rules, scanner, auth },
       server,
     );
   }
@@ -204,6 +228,7 @@ export class AppContext {
     const applied = await migrateToLatest(this.store);
     if (applied.applied.length > 0)
       this.logger.info({ migrations: applied.applied }, 'database migrated');
+    await this.parts.auth.firstRun.prepare();
     const snapshot = await this.parts.rules.snapshots.reload();
     this.logger.info(
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },

@@ -50,6 +50,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (status >= 500) request.log.error({ err }, 'request failed');
       const body: ErrorBody = { error: { code: err.code, message: err.message } };
       if (err.field) body.error.field = err.field;
+      const retryAfter = err.details?.retry_after_seconds;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       return reply.status(status).send(body);
     }
     if (err.validation) {

@@ -237,6 +237,27 @@ export const KEYS = {
     parse: parse.integer(0, 100_000),
     doc: 'For a container already running when first seen: scan its last N lines (0 starts at now).',
   },
+  authSessionIdleHours: {
+    key: 'auth.session_idle_hours',
+    env: 'LOGWARDEN_AUTH_SESSION_IDLE_HOURS',
+    default: 12,
+    parse: parse.number(0.01, 24 * 365),
+    doc: 'A session unused this long is signed out.',
+  },
+  authSessionAbsoluteDays: {
+    key: 'auth.session_absolute_days',
+    env: 'LOGWARDEN_AUTH_SESSION_ABSOLUTE_DAYS',
+    default: 7,
+    parse: parse.number(0.001, 365),
+    doc: 'A session ends this long after sign-in, used or not.',
+  },
+  authCookieSecure: {
+    key: 'auth.cookie_secure',
+    env: 'LOGWARDEN_AUTH_COOKIE_SECURE',
+    default: false,
+    parse: parse.boolean(),
+    doc: 'Always mark the session cookie Secure (set it behind a TLS proxy); it is Secure whenever the request came over TLS.',
+  },
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKeys = typeof KEYS;

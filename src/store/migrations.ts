@@ -132,6 +132,43 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addPrimaryKeyConstraint('scan_cursors_pk', ['container_id', 'stream'])
       .execute();
   },
+  '0010_auth': async (db, dialect) => {
+    await autoIncrementId(db.schema.createTable('users'), dialect)
+      .addColumn('username', 'text', (c) => c.notNull().unique())
+      .addColumn('password_hash', 'text', notNull)
+      .addColumn('role', 'text', notNull)
+      .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('password_changed_at', 'bigint', notNull)
+      .execute();
+
+    // The id is a hash of the cookie's token: a leaked table cannot be replayed.
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('last_used_at', 'bigint', notNull)
+      .addColumn('expires_at', 'bigint', notNull)
+      .addColumn('ip', 'text')
+      .addColumn('user_agent', 'text')
+      .execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+    await autoIncrementId(db.schema.createTable('api_tokens'), dialect)
+      .addColumn('name', 'text', notNull)
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('prefix', 'text', notNull)
+      .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('role', 'text', notNull)
+      .addColumn('scope', 'text', notNull)
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('expires_at', 'bigint')
+      .addColumn('last_used_at', 'bigint')
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -11,6 +11,9 @@ export interface Database {
   event_log: EventLogTable;
   scan_cursors: ScanCursorsTable;
   log_scan_rules: LogScanRulesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export interface WorkloadsTable {
@@ -73,4 +76,41 @@ export interface LogScanRulesTable {
   overrides_rule_id: number | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  role: string;
+  disabled: number;
+  created_at: number;
+  password_changed_at: number;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie's token, hex. */
+  id: string;
+  user_id: number;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  /** sha256 of the token, hex. */
+  token_hash: string;
+  /** The first characters of the token, to tell tokens apart in a list. */
+  prefix: string;
+  user_id: number;
+  role: string;
+  scope: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }

@@ -20,7 +20,7 @@ let proc: LogwardenProcess | null = null;
 async function serve() {
   const served = await serveForTest(dir);
   proc = served.proc;
-  return apiClient(served.url);
+  return apiClient(served.url, served.token);
 }
 
 async function killHard() {

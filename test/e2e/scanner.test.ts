@@ -29,8 +29,9 @@ const tailOf = async (id: string) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lw-scan-'));
-  ({ proc, url } = await serveForTest(dir));
-  api = apiClient(url);
+  const served = await serveForTest(dir);
+  ({ proc, url } = served);
+  api = apiClient(url, served.token);
 });
 
 afterAll(async () => {

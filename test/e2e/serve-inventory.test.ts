@@ -15,8 +15,9 @@ const created = new Set<string>();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lw-inv-'));
   let url: string;
-  ({ proc, url } = await serveForTest(dir));
-  api = apiClient(url);
+  const served = await serveForTest(dir);
+  ({ proc, url } = served);
+  api = apiClient(url, served.token);
 });
 
 afterAll(async () => {

@@ -1,9 +1,12 @@
 /** A tiny JSON client for tests against a running Logwarden. */
-export function apiClient(baseUrl: string) {
+export function apiClient(baseUrl: string, token: string) {
   async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

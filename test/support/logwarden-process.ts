@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerHost } from './docker-cli.js';
@@ -57,7 +58,7 @@ export async function startedUrl(run: LogwardenProcess, timeoutMs = 60_000): Pro
 export async function serveForTest(
   dataDir: string,
   env: Record<string, string> = {},
-): Promise<{ proc: LogwardenProcess; url: string }> {
+): Promise<{ proc: LogwardenProcess; url: string; token: string }> {
   const proc = spawnLogwarden(['serve'], {
     LOGWARDEN_DATA_DIR: dataDir,
     LOGWARDEN_LISTEN: '127.0.0.1:0',
@@ -66,7 +67,38 @@ export async function serveForTest(
     LOGWARDEN_SCANNER_BURST: '100000',
     ...env,
   });
-  return { proc, url: await startedUrl(proc) };
+  const url = await startedUrl(proc);
+  return { proc, url, token: await adminToken(dataDir, url) };
+}
+
+export const TEST_ADMIN = { username: 'admin', password: 'correct horse battery' };
+
+/**
+ * An admin API token for a served data directory, made the way an operator would the
+ * first time (setup token from the data dir → first admin → sign in → token) and kept
+ * beside the database for the restarts of the same test.
+ */
+async function adminToken(dataDir: string, url: string): Promise<string> {
+  const kept = join(dataDir, 'test-admin-token');
+  if (existsSync(kept)) return readFileSync(kept, 'utf8');
+  const origin = { origin: url, 'content-type': 'application/json' };
+  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...origin, ...headers },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path} → ${res.status}: ${await res.text()}`);
+    return res;
+  };
+  const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
+  await call('/api/setup', { token: setupToken, ...TEST_ADMIN });
+  const login = await call('/api/login', TEST_ADMIN);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const created = await call('/api/tokens', { name: 'tests', role: 'admin' }, { cookie });
+  const { token } = (await created.json()) as { token: string };
+  writeFileSync(kept, token);
+  return token;
 }
 
 /** Stops a served Logwarden: SIGTERM for a graceful stop, SIGKILL for a crash. */

@@ -1,0 +1,70 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode } from '../errors.js';
+import type { AuthService } from './auth-service.js';
+import type { User } from './model.js';
+
+export const SETUP_TOKEN_FILE = 'setup-token';
+
+/**
+ * An install without users can be claimed only with the one-time token printed to the
+ * log and written (0600) to the data directory: whoever reaches the port first does
+ * not get the admin account.
+ */
+export class FirstRun {
+  private token: string | null = null;
+  private claiming = false;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** At start: with no users, make a fresh token and say where it is. */
+  async prepare(): Promise<void> {
+    if (await this.auth.hasUsers()) {
+      await rm(this.path(), { force: true });
+      return;
+    }
+    this.token = `setup_${randomBytes(24).toString('base64url')}`;
+    await mkdir(this.dataDir, { recursive: true });
+    await writeFile(this.path(), `${this.token}\n`, { mode: 0o600 });
+    this.log.warn(
+      { setup_token: this.token, file: this.path() },
+      'no users yet: open the web UI and create the first admin with this setup token (or run `logwarden users add --admin NAME`)',
+    );
+  }
+
+  async needed(): Promise<boolean> {
+    return !(await this.auth.hasUsers());
+  }
+
+  async claim(input: { token: unknown; username: unknown; password: unknown }): Promise<User> {
+    const expected = this.token;
+    const given = typeof input.token === 'string' ? Buffer.from(input.token) : Buffer.alloc(0);
+    const matches =
+      expected !== null &&
+      given.length === expected.length &&
+      timingSafeEqual(given, Buffer.from(expected));
+    if (!matches)
+      throw new AppError(ErrorCode.Forbidden, 'the setup token is wrong', { field: 'token' });
+    if (this.claiming || (await this.auth.hasUsers()))
+      throw new AppError(ErrorCode.Conflict, 'this install has been set up already');
+    this.claiming = true;
+    try {
+      const user = await this.auth.createUser({ ...input, role: 'admin' });
+      this.token = null;
+      await rm(this.path(), { force: true });
+      return user;
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private path(): string {
+    return join(this.dataDir, SETUP_TOKEN_FILE);
+  }
+}
