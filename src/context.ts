@@ -8,13 +8,7 @@ import { scannerRoutes } from './api/routes/scanner.js';
 import { authRoutes } from './api/routes/auth.js';
 import { credentialAuthenticator } from './api/credentials.js';
 import { buildServer } from './api/server.js';
-import {
-  AuthService,
-  FirstRun,
-  SessionRepository,
-  TokenRepository,
-  UserRepository,
-} from './auth/index.js';
+import { AuthService, FirstRun } from './auth/index.js';
 import type { Config, Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
@@ -178,10 +172,7 @@ export class AppContext {
     };
 
     const authLog = subsystemLogger(logger, 'auth');
-    const authService = new AuthService({
-      users: new UserRepository(store.db),
-      sessions: new SessionRepository(store.db),
-      tokens: new TokenRepository(store.db),
+    const authService = AuthService.forDatabase(store.db, {
       journal: { record: (entry) => authLog.info(entry, 'auth') },
       log: authLog,
       options: {
@@ -229,6 +220,7 @@ export class AppContext {
     if (applied.applied.length > 0)
       this.logger.info({ migrations: applied.applied }, 'database migrated');
     await this.parts.auth.firstRun.prepare();
+    await this.parts.auth.service.pruneSessions();
     const snapshot = await this.parts.rules.snapshots.reload();
     this.logger.info(
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },

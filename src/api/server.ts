@@ -13,6 +13,19 @@ export interface ServerOptions extends AccessGuardOptions {
   routes: FastifyPluginAsync[];
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  public: boolean;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the server registered, with whether it is open to anyone. */
+export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** On every response, API and UI alike: no framing, no sniffing, only our own scripts. */
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -33,6 +46,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   registerErrorHandler(app);
   registerAccessGuard(app, options);
+  const table: RouteEntry[] = [];
+  routeTables.set(app, table);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods)
+      table.push({ method, url: route.url, public: route.config?.public === true });
+  });
   app.addHook('onSend', async (_request, reply) => {
     void reply.headers(SECURITY_HEADERS);
   });

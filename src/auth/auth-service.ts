@@ -6,9 +6,11 @@ import { ROLES, TOKEN_SCOPES, type ApiToken, type User } from './model.js';
 import { decoyHash, hashPassword, validatePassword, verifyPassword } from './password.js';
 import type { Principal, Role, TokenScope } from './principal.js';
 import { newSecretToken, tokenHash } from './secret-token.js';
-import type { SessionRepository } from './session-repository.js';
-import type { TokenRepository } from './token-repository.js';
-import type { UserRepository } from './user-repository.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import { SessionRepository } from './session-repository.js';
+import { TokenRepository } from './token-repository.js';
+import { UserRepository } from './user-repository.js';
 
 /** Where sign-ins and account changes are recorded (the operations journal). */
 export interface AuthJournal {
@@ -71,6 +73,24 @@ export class AuthService {
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = deps.throttle ?? new LoginThrottle();
+  }
+
+  /** The service over its three tables in one database. */
+  static forDatabase(
+    db: Kysely<Database>,
+    deps: Omit<AuthDeps, 'users' | 'sessions' | 'tokens'>,
+  ): AuthService {
+    return new AuthService({
+      ...deps,
+      users: new UserRepository(db),
+      sessions: new SessionRepository(db),
+      tokens: new TokenRepository(db),
+    });
+  }
+
+  /** Deletes sessions past their limits (they are refused anyway; this keeps the table small). */
+  pruneSessions(): Promise<number> {
+    return this.deps.sessions.prune(this.now(), this.deps.options.sessionIdleMs);
   }
 
   private now(): number {

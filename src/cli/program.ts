@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { migrate } from './migrate.js';
 import { registerRulesCommands } from './rules-test.js';
 import { serve } from './serve.js';
+import { registerUserCommands } from './users.js';
 
 export function buildProgram(): Command {
   const program = new Command('logwarden')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .action(migrate);
 
   registerRulesCommands(program);
+  registerUserCommands(program);
 
   return program;
 }

@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { AuthService, type User } from '../auth/index.js';
+import { ErrorCode, isAppError } from '../errors.js';
+import { migrateToLatest, openStore } from '../store/index.js';
+import { configForCommand } from './config-loader.js';
+import { CliExit } from './exit.js';
+
+interface WithConfig {
+  config?: string;
+}
+
+const PASSWORD_ENV = 'LOGWARDEN_ADMIN_PASSWORD';
+
+/** Runs `fn` with the auth service over the configured database; bad input exits 2. */
+async function withAuth<T>(options: WithConfig, fn: (auth: AuthService) => Promise<T>): Promise<T> {
+  const { config, secrets } = configForCommand(options.config);
+  const store = openStore({ url: secrets.databaseUrl, dataDir: config.dataDir });
+  const log: Logger = pino({ level: 'silent' });
+  try {
+    await migrateToLatest(store);
+    const auth = AuthService.forDatabase(store.db, {
+      // The CLI acts with the database's owner's rights: its changes are the operator's.
+      journal: { record: () => undefined },
+      log,
+      options: {
+        sessionIdleMs: config.authSessionIdleHours * 3_600_000,
+        sessionAbsoluteMs: config.authSessionAbsoluteDays * 86_400_000,
+      },
+    });
+    return await fn(auth);
+  } catch (err) {
+    if (isAppError(err) && ([ErrorCode.ValidationFailed, ErrorCode.NotFound, ErrorCode.Conflict] as string[]).includes(err.code))
+      throw new CliExit(2, err.message);
+    throw err;
+  } finally {
+    await store.destroy();
+  }
+}
+
+/** The password from LOGWARDEN_ADMIN_PASSWORD, else the first line of stdin. */
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env[PASSWORD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (process.stdin.isTTY) process.stderr.write('password: ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    if (chunk.includes(0x0a)) break;
+  }
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new CliExit(2, `no password: pipe it on stdin or set ${PASSWORD_ENV}`);
+  return line;
+}
+
+const describeUser = (u: User) =>
+  `${u.id}\t${u.username}\t${u.role}${u.disabled ? '\tdisabled' : ''}`;
+
+export function registerUserCommands(program: Command): void {
+  const users = program.command('users').description('manage who can sign in');
+
+  users
+    .command('add <username>')
+    .description(`create a user; password from stdin or ${PASSWORD_ENV}`)
+    .option('--admin', 'give the admin role (default: viewer)')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (username: string, options: WithConfig & { admin?: boolean }) => {
+      const password = await readPassword();
+      const user = await withAuth(options, (auth) =>
+        auth.createUser({ username, password, role: options.admin ? 'admin' : 'viewer' }),
+      );
+      console.log(`created ${describeUser(user)}`);
+    });
+
+  users
+    .command('passwd <username>')
+    .description(
+      `set a new password (signs the user out everywhere); from stdin or ${PASSWORD_ENV}`,
+    )
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (username: string, options: WithConfig) => {
+      const password = await readPassword();
+      await withAuth(options, async (auth) =>
+        auth.updateUser((await auth.findUser(username)).id, { password }),
+      );
+      console.log(`password changed for ${username}; their sessions and tokens are revoked`);
+    });
+
+  users
+    .command('disable <username>')
+    .description('disable a user and revoke their sessions and tokens')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (username: string, options: WithConfig) => {
+      await withAuth(options, async (auth) =>
+        auth.updateUser((await auth.findUser(username)).id, { disabled: true }),
+      );
+      console.log(`disabled ${username}`);
+    });
+
+  users
+    .command('list')
+    .description('list users')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (options: WithConfig) => {
+      for (const user of await withAuth(options, (auth) => auth.listUsers()))
+        console.log(describeUser(user));
+    });
+
+  const tokens = program.command('tokens').description('manage API tokens');
+
+  tokens
+    .command('create')
+    .description('create an API token owned by a user; prints it once')
+    .requiredOption('--name <name>', 'what the token is for')
+    .requiredOption('--user <username>', 'the user who owns it (revoked with their password)')
+    .option('--role <role>', 'admin or viewer', 'viewer')
+    .option('--scope <scope>', 'full, or metrics to read only /metrics', 'full')
+    .option('--expires <time>', 'RFC 3339 expiry')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(
+      async (
+        options: WithConfig & {
+          name: string;
+          user: string;
+          role: string;
+          scope: string;
+          expires?: string;
+        },
+      ) => {
+        const { token, info } = await withAuth(options, async (auth) =>
+          auth.createToken(
+            {
+              name: options.name,
+              role: options.role,
+              scope: options.scope,
+              expires_at: options.expires,
+            },
+            { user_id: (await auth.findUser(options.user)).id },
+          ),
+        );
+        console.error(`token ${info.id} (${info.name}, ${info.role}, ${info.scope}); shown once:`);
+        console.log(token);
+      },
+    );
+
+  tokens
+    .command('revoke <id>')
+    .description('revoke an API token by id')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .action(async (id: string, options: WithConfig) => {
+      if (!/^\d+$/.test(id))
+        throw new CliExit(2, `token id must be a number, got ${JSON.stringify(id)}`);
+      await withAuth(options, (auth) => auth.revokeToken(Number(id)));
+      console.log(`revoked token ${id}`);
+    });
+}
