@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { eventsRoutes } from './api/routes/events.js';
 import { healthRoutes } from './api/routes/health.js';
@@ -40,6 +40,8 @@ export interface AppOverrides {
   store?: Store;
   docker?: DockerClient;
   engineMonitor?: EngineMonitor;
+  /** Routes added beside the real ones (tests of the route guard). */
+  extraRoutes?: FastifyPluginAsync[];
 }
 
 /** The domains, built and wired; each is started and stopped by AppContext. */
@@ -201,6 +203,7 @@ export class AppContext {
           cookie: { alwaysSecure: config.authCookieSecure },
           publicUrl: config.publicUrl,
         }),
+        ...(overrides.extraRoutes ?? []),
       ],
     });
     return new AppContext(

@@ -3,7 +3,10 @@ import { hashPassword, SCRYPT_PARAMS, verifyPassword } from './password.js';
 
 describe('password hashing', () => {
   it('stores scrypt N=2^17, r=8, p=1 with a per-hash salt', async () => {
-    const [a, b] = await Promise.all([hashPassword('correct horse'), hashPassword('correct horse')]);
+    const [a, b] = await Promise.all([
+      hashPassword('correct horse'),
+      hashPassword('correct horse'),
+    ]);
     expect(SCRYPT_PARAMS).toEqual({ N: 131072, r: 8, p: 1 });
     const parts = a.split('$');
     expect(parts.slice(0, 4)).toEqual(['scrypt', '131072', '8', '1']);

@@ -31,7 +31,12 @@ async function withAuth<T>(options: WithConfig, fn: (auth: AuthService) => Promi
     });
     return await fn(auth);
   } catch (err) {
-    if (isAppError(err) && ([ErrorCode.ValidationFailed, ErrorCode.NotFound, ErrorCode.Conflict] as string[]).includes(err.code))
+    if (
+      isAppError(err) &&
+      ([ErrorCode.ValidationFailed, ErrorCode.NotFound, ErrorCode.Conflict] as string[]).includes(
+        err.code,
+      )
+    )
       throw new CliExit(2, err.message);
     throw err;
   } finally {

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTestStore, type TestStore } from '../../test/support/databases.js';
+import { loadConfig } from '../config/index.js';
+import { AppContext } from '../context.js';
+import { routeTable } from './server.js';
+
+/** The only routes anyone may call without credentials. */
+const PUBLIC = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /api/setup',
+  'POST /api/setup',
+  'POST /api/login',
+]);
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Writes any signed-in user may make to their own account. */
+const SELF_SERVICE = new Set(['POST /api/logout', 'POST /api/me/password']);
+
+/**
+ * Walks every registered route: each must answer 401 without credentials (unless it is
+ * on the public list) and 403 to a viewer when it changes state.
+ */
+async function guardViolations(server: FastifyInstance, viewerToken: string): Promise<string[]> {
+  const violations: string[] = [];
+  for (const route of routeTable(server)) {
+    const key = `${route.method === 'HEAD' ? 'GET' : route.method} ${route.url}`;
+    const url = route.url.replace(/:\w+/g, '1').replace('*', 'x');
+    if (PUBLIC.has(key)) {
+      if (!route.public) violations.push(`${key}: listed public but guarded`);
+      continue;
+    }
+    const anonymous = await server.inject({ method: route.method as 'GET', url });
+    if (anonymous.statusCode !== 401)
+      violations.push(`${route.method} ${route.url}: ${anonymous.statusCode} without credentials`);
+    if (READS.has(route.method) || SELF_SERVICE.has(key)) continue;
+    const viewer = await server.inject({
+      method: route.method as 'POST',
+      url,
+      headers: { authorization: `Bearer ${viewerToken}` },
+    });
+    if (viewer.statusCode !== 403)
+      violations.push(`${route.method} ${route.url}: ${viewer.statusCode} for a viewer`);
+  }
+  return violations;
+}
+
+describe('every route is guarded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-routes-'));
+  let store: TestStore;
+  let ctx: AppContext;
+  let viewerToken: string;
+  afterAll(async () => {
+    await ctx?.destroy().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function context(extra?: (app: FastifyInstance) => void) {
+    store = await openTestStore('sqlite');
+    const { config, secrets } = loadConfig({ env: { LOGWARDEN_DATA_DIR: dir } });
+    ctx = await AppContext.fromConfig(config, secrets, {
+      store,
+      logger: pino({ level: 'silent' }),
+      ...(extra ? { extraRoutes: [async (app: FastifyInstance) => extra(app)] } : {}),
+    });
+    await ctx.server.ready();
+    const auth = ctx.parts.auth.service;
+    const viewer = await auth.createUser({ username: 'vic', password: 'correct horse battery' });
+    viewerToken = (await auth.createToken({ name: 'v' }, { user_id: viewer.id })).token;
+    return ctx;
+  }
+
+  it('answers 401 without credentials and 403 to a viewer on every state-changing route', async () => {
+    const { server } = await context();
+    const table = routeTable(server);
+    expect(table.length).toBeGreaterThan(20);
+    expect(await guardViolations(server, viewerToken)).toEqual([]);
+    await ctx.destroy();
+  });
+
+  it('catches a route registered without the guard', async () => {
+    const { server } = await context((app) => {
+      app.post('/api/oops', { config: { public: true } }, async () => ({ ok: true }));
+    });
+    expect(await guardViolations(server, viewerToken)).toEqual([
+      'POST /api/oops: 200 without credentials',
+      'POST /api/oops: 200 for a viewer',
+    ]);
+    await ctx.destroy();
+  });
+});

@@ -1,0 +1,91 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, useTestStore } from '../../test/support/databases.js';
+import { AuthService } from './auth-service.js';
+
+const PASSWORD = 'correct horse battery';
+const HOUR = 3_600_000;
+
+for (const dialect of DIALECTS) {
+  describe(`auth service (${dialect})`, () => {
+    const store = useTestStore(dialect);
+
+    function service(clock: { now: number }) {
+      return AuthService.forDatabase(store().db, {
+        journal: { record: () => undefined },
+        log: pino({ level: 'silent' }),
+        options: { sessionIdleMs: 12 * HOUR, sessionAbsoluteMs: 7 * 24 * HOUR },
+        now: () => clock.now,
+      });
+    }
+
+    it('stores only a scrypt hash of the password', async () => {
+      const auth = service({ now: 1_000 });
+      await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
+      const row = await store()
+        .db.selectFrom('users')
+        .select('password_hash')
+        .executeTakeFirstOrThrow();
+      expect(row.password_hash).toMatch(
+        /^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{88}$/,
+      );
+    });
+
+    it('stores only a hash of session and API tokens', async () => {
+      const auth = service({ now: 1_000 });
+      const user = await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
+      const session = await auth.login({ username: 'root', password: PASSWORD, ip: '10.0.0.1' });
+      const { token } = await auth.createToken({ name: 'ci' }, { user_id: user.id });
+      const dump = JSON.stringify([
+        await store().db.selectFrom('sessions').selectAll().execute(),
+        await store().db.selectFrom('api_tokens').selectAll().execute(),
+      ]);
+      expect(dump).not.toContain(session.token);
+      expect(dump).not.toContain(token);
+    });
+
+    it('ends a session after the idle timeout, and after the absolute one even when used', async () => {
+      const clock = { now: 1_000 };
+      const auth = service(clock);
+      await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
+      const idle = await auth.login({ username: 'root', password: PASSWORD, ip: '10.0.0.1' });
+      const busy = await auth.login({ username: 'root', password: PASSWORD, ip: '10.0.0.1' });
+      for (let h = 1; h <= 11; h++) {
+        clock.now = 1_000 + h * HOUR;
+        expect(await auth.sessionPrincipal(busy.token)).not.toBeNull();
+      }
+      clock.now = 1_000 + 12 * HOUR + 1;
+      expect(await auth.sessionPrincipal(idle.token)).toBeNull();
+      // Used every hour, the busy one lives until the absolute limit.
+      for (let h = 12; h < 7 * 24; h++) {
+        clock.now = 1_000 + h * HOUR;
+        expect(await auth.sessionPrincipal(busy.token)).not.toBeNull();
+      }
+      clock.now = 1_000 + 7 * 24 * HOUR;
+      expect(await auth.sessionPrincipal(busy.token)).toBeNull();
+    });
+
+    it('refuses an expired or revoked token, and caps a token at its owner’s role', async () => {
+      const clock = { now: 1_000 };
+      const auth = service(clock);
+      const admin = await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
+      const short = await auth.createToken(
+        { name: 'short', role: 'admin', expires_at: new Date(1_000 + HOUR).toISOString() },
+        { user_id: admin.id },
+      );
+      const revoked = await auth.createToken({ name: 'gone' }, { user_id: admin.id });
+      await auth.revokeToken(revoked.info.id);
+      expect(await auth.tokenPrincipal(short.token)).toMatchObject({
+        role: 'admin',
+        name: 'token:short',
+      });
+      expect(await auth.tokenPrincipal(revoked.token)).toBeNull();
+      const spare = await auth.createUser({ username: 'spare', password: PASSWORD, role: 'admin' });
+      expect(spare.role).toBe('admin');
+      await auth.updateUser(admin.id, { role: 'viewer' });
+      expect(await auth.tokenPrincipal(short.token)).toMatchObject({ role: 'viewer' });
+      clock.now = 1_000 + HOUR;
+      expect(await auth.tokenPrincipal(short.token)).toBeNull();
+    });
+  });
+}
