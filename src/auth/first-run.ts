@@ -32,9 +32,11 @@ export class FirstRun {
     this.token = `setup_${randomBytes(24).toString('base64url')}`;
     await mkdir(this.dataDir, { recursive: true });
     await writeFile(this.path(), `${this.token}\n`, { mode: 0o600 });
+    // In the message, not a field: fields named like secrets are redacted, and the
+    // operator reading this log is who the token is for.
     this.log.warn(
-      { setup_token: this.token, file: this.path() },
-      'no users yet: open the web UI and create the first admin with this setup token (or run `logwarden users add --admin NAME`)',
+      { file: this.path() },
+      `no users yet: open the web UI and create the first admin with the setup token ${this.token} (also in the file; or run \`logwarden users add --admin NAME\`)`,
     );
   }
 

@@ -29,7 +29,12 @@ for (const dialect of DIALECTS) {
       });
       const dataDir = mkdtempSync(join(tmpdir(), 'lw-auth-'));
       dirs.push(dataDir);
-      const firstRun = new FirstRun(auth, dataDir, silent);
+      const logLines: string[] = [];
+      const firstRun = new FirstRun(
+        auth,
+        dataDir,
+        pino({}, { write: (l: string) => logLines.push(l) }),
+      );
       await firstRun.prepare();
       const server = await buildServer({
         logger: silent,
@@ -45,7 +50,7 @@ for (const dialect of DIALECTS) {
         ],
       });
       const setupToken = () => readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
-      return { server, auth, journal, dataDir, setupToken };
+      return { server, auth, journal, dataDir, setupToken, logLines };
     }
 
     type Server = FastifyInstance;
@@ -69,8 +74,9 @@ for (const dialect of DIALECTS) {
     const cookieOf = (setCookie: string) => setCookie.split(';')[0]!;
 
     it('a fresh install cannot be claimed without the setup token', async () => {
-      const { server, dataDir, setupToken } = await app();
+      const { server, dataDir, setupToken, logLines } = await app();
       expect(statSync(join(dataDir, 'setup-token')).mode & 0o777).toBe(0o600);
+      expect(logLines.join('')).toContain(setupToken());
       expect((await server.inject('/api/setup')).json()).toEqual({ needed: true });
       for (const token of ['', 'setup_guess', setupToken().slice(0, -1) + 'x']) {
         const res = await post(server, '/api/setup', {
