@@ -54,7 +54,7 @@ describe('exactly once across crashes', () => {
     const count = async () => (await api.allEvents(`rule=${rule.id}`)).length;
 
     for (const [i, atLeast] of [100, 300, 500].entries()) {
-      await eventually(async () => (await count()) >= atLeast, 60_000, `${atLeast} events`);
+      await eventually(async () => (await count()) >= atLeast, 120_000, `${atLeast} events`);
       await killHard();
       if (i === 1) await docker('restart', '-t', '1', id);
       await new Promise((r) => setTimeout(r, 300));
@@ -64,7 +64,7 @@ describe('exactly once across crashes', () => {
     // Ground truth: what Docker holds for the container, both streams.
     await eventually(
       async () => (await docker('logs', id)).includes('SEQ 900'),
-      120_000,
+      240_000,
       'the container to finish',
     );
     const held = await dockerOutput(dockerHost(), 'logs', id);
@@ -73,7 +73,7 @@ describe('exactly once across crashes', () => {
     // says which lines were lost or repeated, which a timeout would not.
     await eventually(
       async () => (await api.allEvents(`rule=${rule.id}`)).length >= expected.length,
-      60_000,
+      120_000,
     ).catch(() => undefined);
     const events = await api.allEvents(`rule=${rule.id}`);
     const seen = numbersIn(events.map((e) => e.message)).sort();
@@ -86,5 +86,5 @@ describe('exactly once across crashes', () => {
       .map((n) => `SEQ ${n}: recorded ${have.get(n) ?? 0}, Docker holds ${want.get(n) ?? 0}`);
     expect(wrong).toEqual([]);
     expect(seen.length).toBe(expected.length);
-  }, 300_000);
+  }, 600_000);
 });
