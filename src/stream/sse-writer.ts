@@ -5,6 +5,7 @@ export interface SseSink {
   write(chunk: string): boolean;
   end(): void;
   readonly writableNeedDrain: boolean;
+  readonly writableLength: number;
   readonly destroyed: boolean;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   off(event: 'drain' | 'close', listener: () => void): unknown;
@@ -78,6 +79,11 @@ export class SseWriter {
   /** The socket's buffer is full: wait for it to drain before writing more. */
   get congested(): boolean {
     return this.sink.writableNeedDrain;
+  }
+
+  /** Bytes written but not yet taken by the socket. */
+  get bufferedBytes(): number {
+    return this.sink.writableLength;
   }
 
   send(frame: SseFrame): boolean {
