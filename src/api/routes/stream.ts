@@ -5,7 +5,6 @@ import { SEVERITIES, type StoredEvent } from '../../events/index.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
-  DEFAULT_HISTORY_SIZE,
   SseWriter,
   type EventStreamRequest,
   type LogTarget,
@@ -29,6 +28,8 @@ export const eventFrame = (event: StoredEvent): SseFrame => ({
 
 const Id = Type.Integer({ minimum: 0 });
 export const MAX_LOG_TAIL = 10_000;
+/** The largest history ring stream.history_size allows. */
+const MAX_HISTORY = 100_000;
 
 const EventStreamQuery = Type.Object(
   {
@@ -39,7 +40,7 @@ const EventStreamQuery = Type.Object(
     rule: Type.Optional(Id),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     after: Type.Optional(Id),
-    history: Type.Optional(Type.Integer({ minimum: 0, maximum: DEFAULT_HISTORY_SIZE })),
+    history: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_HISTORY })),
   },
   { additionalProperties: false },
 );
