@@ -91,14 +91,13 @@ export class Metrics {
       'Tail connections made after the first.',
       () => scanner()?.reconnects,
     );
-    const self = this;
     new Counter({
       name: 'logwarden_scanner_drops_total',
       help: 'Rule matches dropped before becoming events, by reason.',
       labelNames: ['reason'],
       registers,
       collect() {
-        const c = self.scanner?.counters();
+        const c = scanner();
         this.reset();
         this.inc({ reason: 'cooldown' }, c?.cooldown_drops ?? 0);
         this.inc({ reason: 'rate_limit' }, c?.rate_drops ?? 0);

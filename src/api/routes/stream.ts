@@ -67,7 +67,7 @@ export function streamRoutes(deps: StreamApiDeps) {
     const open = new Set<SseWriter>();
 
     /** Takes the response over from Fastify and starts an SSE stream on it. */
-    const startSse = (request: FastifyRequest, reply: FastifyReply): SseWriter => {
+    const startSse = (reply: FastifyReply): SseWriter => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -80,9 +80,8 @@ export function streamRoutes(deps: StreamApiDeps) {
       res.write('retry: 3000\n\n');
       const writer = new SseWriter(res, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS });
       open.add(writer);
+      // The response emits 'close' when the client goes away: the writer then closes.
       writer.onClose(() => open.delete(writer));
-      // The request's socket going away ends the stream too (the response may be idle).
-      request.raw.once('close', () => writer.close());
       return writer;
     };
 
@@ -111,7 +110,7 @@ export function streamRoutes(deps: StreamApiDeps) {
           rule_id: q.rule,
           text: q.q,
         };
-        const writer = startSse(request, reply);
+        const writer = startSse(reply);
         run(request, writer, deps.events.stream(writer, { filter, after, history: q.history }));
       },
     );
@@ -134,7 +133,7 @@ export function streamRoutes(deps: StreamApiDeps) {
             `the log driver of container ${container.name} cannot be read`,
             { details: { container: container.id } },
           );
-        const writer = startSse(request, reply);
+        const writer = startSse(reply);
         run(
           request,
           writer,
