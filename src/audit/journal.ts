@@ -54,6 +54,7 @@ const text = (value: unknown, fallback: string) =>
  */
 export class OperationJournal implements Journal {
   private readonly ring: RingBuffer<JournalEntry>;
+  private readonly secretSources: (() => Iterable<string>)[] = [];
   private nextId = 1;
   private writeFailures = 0;
   private recorded = 0;
@@ -67,6 +68,12 @@ export class OperationJournal implements Journal {
 
   constructor(private readonly options: OperationJournalOptions) {
     this.ring = new RingBuffer(options.ringSize ?? DEFAULT_RING_SIZE);
+    if (options.knownSecrets) this.secretSources.push(options.knownSecrets);
+  }
+
+  /** More secrets to keep out of the journal (e.g. the triggers' channel secrets). */
+  addKnownSecrets(source: () => Iterable<string>): void {
+    this.secretSources.push(source);
   }
 
   private now(): number {
@@ -83,7 +90,7 @@ export class OperationJournal implements Journal {
   }
 
   private append(input: NewJournalEntry): void {
-    const secrets = [...(this.options.knownSecrets?.() ?? [])];
+    const secrets = this.secretSources.flatMap((source) => [...source()]);
     const entry: JournalEntry = {
       id: this.nextId++,
       time: new Date(this.now()).toISOString(),
