@@ -1,18 +1,32 @@
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { httpMetricsHook } from './api/http-metrics.js';
+import { journalHook } from './api/journal-hook.js';
+import { auditRoutes } from './api/routes/audit.js';
 import { eventsRoutes } from './api/routes/events.js';
 import { healthRoutes } from './api/routes/health.js';
 import { inventoryRoutes } from './api/routes/inventory.js';
+import { metricsRoutes } from './api/routes/metrics.js';
 import { rulesRoutes } from './api/routes/rules.js';
 import { scannerRoutes } from './api/routes/scanner.js';
 import { authRoutes } from './api/routes/auth.js';
 import { credentialAuthenticator } from './api/credentials.js';
+import { eventFrame, streamRoutes } from './api/routes/stream.js';
 import { buildServer } from './api/server.js';
 import { AuthService, FirstRun } from './auth/index.js';
+import { JournalFiles, JournalRetention, OperationJournal } from './audit/index.js';
 import type { Config, Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
-import { EventBus, EventLog, EventRepository, EventRetention } from './events/index.js';
+import { isAppError } from './errors.js';
+import {
+  EventBus,
+  EventLog,
+  EventRepository,
+  EventRetention,
+  type StoredEvent,
+} from './events/index.js';
 import {
   ContainerIndex,
   ContainerRepository,
@@ -23,6 +37,7 @@ import {
   resyncIntervalMs,
 } from './inventory/index.js';
 import { createLogger, subsystemLogger } from './logger.js';
+import { Metrics } from './metrics/index.js';
 import { RuleRepository, RuleSnapshotHolder, RulesService } from './rules/index.js';
 import {
   CursorRepository,
@@ -32,6 +47,7 @@ import {
   eventBatchSink,
 } from './scanner/index.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
+import { Broadcaster, ContainerLogFeed, EventStreamer } from './stream/index.js';
 import { VERSION } from './version.js';
 
 /** Parts a test may hand in instead of the real ones. */
@@ -56,6 +72,25 @@ interface Parts {
   rules: { service: RulesService; snapshots: RuleSnapshotHolder };
   scanner: { engine: ScanEngine; tails: TailManager };
   auth: { service: AuthService; firstRun: FirstRun };
+  stream: { broadcaster: Broadcaster<StoredEvent> };
+  /** The operations journal: hand `journal` (a Journal) to whatever records operations. */
+  audit: { journal: OperationJournal; retention: JournalRetention };
+  metrics: Metrics;
+}
+
+/** Values the journal must never write, wherever they would appear. */
+function knownSecrets(secrets: Secrets): string[] {
+  const out: string[] = [];
+  if (secrets.databaseUrl) {
+    out.push(secrets.databaseUrl);
+    try {
+      const password = decodeURIComponent(new URL(secrets.databaseUrl).password);
+      if (password) out.push(password);
+    } catch {
+      // not a URL with a password
+    }
+  }
+  return out;
 }
 
 /**
@@ -108,6 +143,29 @@ export class AppContext {
       }),
     };
 
+    const auditLog = subsystemLogger(logger, 'audit');
+    const journalFiles = new JournalFiles(join(config.dataDir, 'audit'));
+    const secretValues = knownSecrets(secrets);
+    const audit = {
+      journal: new OperationJournal({
+        files: journalFiles,
+        knownSecrets: () => secretValues,
+        log: auditLog,
+      }),
+      retention: new JournalRetention(journalFiles, config.auditRetentionDays, auditLog),
+    };
+    const journal = audit.journal;
+
+    const metrics = new Metrics({ version: VERSION });
+    bus.subscribe((event) => metrics.eventRecorded(event.source, event.severity));
+    const broadcaster = new Broadcaster<StoredEvent>({
+      historySize: config.streamHistorySize,
+      queueSize: config.streamQueueSize,
+    });
+    bus.subscribe((event) => broadcaster.publish(event));
+    metrics.observeStream(broadcaster);
+    metrics.observeJournal(journal);
+
     const inventoryLog = subsystemLogger(logger, 'inventory');
     const containers = new ContainerRepository(store.db);
     const workloadRepository = new WorkloadRepository(store.db);
@@ -138,12 +196,37 @@ export class AppContext {
     const rulesLog = subsystemLogger(logger, 'rules');
     const ruleRepository = new RuleRepository(store.db);
     const snapshots = new RuleSnapshotHolder(ruleRepository, { log: rulesLog });
+    snapshots.onReload((snapshot) =>
+      journal.record({
+        actor: 'system',
+        action: 'rules.reload',
+        object: `snapshot:${snapshot.version}`,
+        success: snapshot.compileErrors.length === 0,
+        error_code: snapshot.compileErrors.length === 0 ? null : 'RULE_INVALID_PATTERN',
+        source: 'rules',
+        details: { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors },
+      }),
+    );
     const rules = {
       snapshots,
       service: new RulesService({
         repo: ruleRepository,
         workloads: workloadRepository,
-        snapshots,
+        // A reload that fails (the database) is journaled; successful ones by onReload.
+        snapshots: {
+          reload: () =>
+            snapshots.reload().catch((err: unknown) => {
+              journal.record({
+                actor: 'system',
+                action: 'rules.reload',
+                success: false,
+                error_code: isAppError(err) ? err.code : 'INTERNAL',
+                source: 'rules',
+                details: { message: (err as Error).message },
+              });
+              throw err;
+            }),
+        },
         log: rulesLog,
       }),
     };
@@ -172,10 +255,14 @@ export class AppContext {
         options: { initialTailLines: config.scannerInitialTailLines },
       }),
     };
+    metrics.observeScanner({
+      counters: () => engine.counters,
+      activeTails: () => scanner.tails.stats().active_tails,
+    });
 
     const authLog = subsystemLogger(logger, 'auth');
     const authService = AuthService.forDatabase(store.db, {
-      journal: { record: (entry) => authLog.info(entry, 'auth') },
+      journal,
       log: authLog,
       options: {
         sessionIdleMs: config.authSessionIdleHours * 3_600_000,
@@ -184,7 +271,7 @@ export class AppContext {
     });
     const auth = {
       service: authService,
-      firstRun: new FirstRun(authService, config.dataDir, authLog),
+      firstRun: new FirstRun(authService, config.dataDir, authLog, journal),
     };
 
     const server = await buildServer({
@@ -192,6 +279,9 @@ export class AppContext {
       authenticator: credentialAuthenticator(auth.service),
       publicUrl: config.publicUrl,
       routes: [
+        // Hooks over every route: register before the route modules.
+        journalHook(journal),
+        httpMetricsHook(metrics),
         healthRoutes({ database: store, engine: engineMonitor, version: VERSION }),
         inventoryRoutes({ containers, workloads: inventory.workloads }),
         eventsRoutes({ events: events.log }),
@@ -203,6 +293,17 @@ export class AppContext {
           cookie: { alwaysSecure: config.authCookieSecure },
           publicUrl: config.publicUrl,
         }),
+        streamRoutes({
+          events: new EventStreamer({ broadcaster, history: events.log, toFrame: eventFrame }),
+          logs: new ContainerLogFeed({
+            taps: scanner.tails,
+            docker: { logs: (id, options) => docker.logs(id, options) },
+            queueSize: config.streamQueueSize,
+          }),
+          containers,
+        }),
+        auditRoutes({ journal }),
+        metricsRoutes({ metrics }),
         ...(overrides.extraRoutes ?? []),
       ],
     });
@@ -212,13 +313,16 @@ export class AppContext {
       store,
       docker,
       engineMonitor,
-      { events, inventory, rules, scanner, auth },
+      { events, inventory, rules, scanner, auth, stream: { broadcaster }, audit, metrics },
       server,
     );
   }
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
   async start(): Promise<void> {
+    const replay = await this.parts.audit.journal.replay();
+    this.logger.debug({ journal: replay }, 'journal replayed');
+    this.parts.audit.retention.start();
     const applied = await migrateToLatest(this.store);
     if (applied.applied.length > 0)
       this.logger.info({ migrations: applied.applied }, 'database migrated');
@@ -235,6 +339,13 @@ export class AppContext {
     this.parts.events.retention.start();
     await this.server.listen({ host: this.config.listen.host, port: this.config.listen.port });
     this.started = true;
+    this.parts.audit.journal.record({
+      actor: 'system',
+      action: 'logwarden.start',
+      success: true,
+      source: 'system',
+      details: { version: VERSION, address: this.url(), pid: process.pid },
+    });
     this.logger.info(
       { address: this.url(), database: this.store.location, version: VERSION },
       'logwarden started',
@@ -255,6 +366,15 @@ export class AppContext {
    * the database last. A failing step is logged and never skips the steps after it.
    */
   async destroy(): Promise<void> {
+    const { journal, retention } = this.parts.audit;
+    if (this.started)
+      journal.record({
+        actor: 'system',
+        action: 'logwarden.stop',
+        success: true,
+        source: 'system',
+        details: { version: VERSION, pid: process.pid },
+      });
     const steps: [string, () => unknown][] = [
       ['server', () => this.server.close()],
       ['scanner', () => this.parts.scanner.tails.stop()],
@@ -262,6 +382,13 @@ export class AppContext {
       ['event retention', () => this.parts.events.retention.stop()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
+      [
+        'journal',
+        () => {
+          retention.stop();
+          journal.close();
+        },
+      ],
       ['database', () => this.store.destroy()],
     ];
     const failures: unknown[] = [];

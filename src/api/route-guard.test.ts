@@ -82,6 +82,33 @@ describe('every route is guarded', () => {
     await ctx.destroy();
   });
 
+  it('refuses the live streams to a cookie from another origin', async () => {
+    const { server } = await context();
+    await ctx.parts.auth.service.createUser({
+      username: 'root',
+      password: 'correct horse battery',
+      role: 'admin',
+    });
+    const login = await server.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { username: 'root', password: 'correct horse battery' },
+    });
+    const cookie = (login.headers['set-cookie'] as string).split(';')[0]!;
+    for (const url of ['/api/stream/events', '/api/stream/logs/abc']) {
+      const res = await server.inject({ url, headers: { cookie, origin: 'http://evil.example' } });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('CROSS_ORIGIN_REFUSED');
+    }
+    const stats = await server.inject({
+      url: '/api/scanner/stats',
+      headers: { cookie, origin: 'http://evil.example' },
+    });
+    // A plain read is not refused: the browser keeps its answer from the other site.
+    expect(stats.statusCode).toBe(200);
+    await ctx.destroy();
+  });
+
   it('catches a route registered without the guard', async () => {
     const { server } = await context((app) => {
       app.post('/api/oops', { config: { public: true } }, async () => ({ ok: true }));

@@ -15,6 +15,7 @@ import { UserRepository } from './user-repository.js';
 /** Where sign-ins and account changes are recorded (the operations journal). */
 export interface AuthJournal {
   record(entry: {
+    source: 'auth';
     actor: string;
     action: string;
     object?: string;
@@ -306,6 +307,7 @@ export class AuthService {
 
   private journalLogin(username: string, ip: string, success: boolean, error_code?: string): void {
     this.deps.journal.record({
+      source: 'auth',
       actor: username || '(none)',
       action: success ? 'auth.login' : 'auth.login_failed',
       object: `user:${username}`,

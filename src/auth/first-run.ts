@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
-import type { AuthService } from './auth-service.js';
+import type { AuthJournal, AuthService } from './auth-service.js';
 import type { User } from './model.js';
 
 export const SETUP_TOKEN_FILE = 'setup-token';
@@ -21,6 +21,7 @@ export class FirstRun {
     private readonly auth: AuthService,
     private readonly dataDir: string,
     private readonly log: Logger,
+    private readonly journal: AuthJournal,
   ) {}
 
   /** At start: with no users, make a fresh token and say where it is. */
@@ -59,6 +60,13 @@ export class FirstRun {
     try {
       const user = await this.auth.createUser({ ...input, role: 'admin' });
       this.token = null;
+      this.journal.record({
+        source: 'auth',
+        actor: user.username,
+        action: 'auth.setup',
+        object: `user:${user.username}`,
+        success: true,
+      });
       await rm(this.path(), { force: true });
       return user;
     } finally {

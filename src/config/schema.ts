@@ -258,6 +258,27 @@ export const KEYS = {
     parse: parse.boolean(),
     doc: 'Always mark the session cookie Secure (set it behind a TLS proxy); it is Secure whenever the request came over TLS.',
   },
+  streamHistorySize: {
+    key: 'stream.history_size',
+    env: 'LOGWARDEN_STREAM_HISTORY_SIZE',
+    default: 1000,
+    parse: parse.integer(0, 100_000),
+    doc: 'Recent events kept in memory to prime a client that opens the live stream.',
+  },
+  streamQueueSize: {
+    key: 'stream.queue_size',
+    env: 'LOGWARDEN_STREAM_QUEUE_SIZE',
+    default: 1024,
+    parse: parse.integer(16, 1_000_000),
+    doc: 'Events (or log lines) queued for a live-stream client that reads slowly; beyond it they are dropped and the client is told how many.',
+  },
+  auditRetentionDays: {
+    key: 'audit.retention_days',
+    env: 'LOGWARDEN_AUDIT_RETENTION_DAYS',
+    default: 90,
+    parse: parse.integer(1, 36_500),
+    doc: 'Daily files of the operations journal (DATA_DIR/audit) older than this are removed.',
+  },
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKeys = typeof KEYS;

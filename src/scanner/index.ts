@@ -9,6 +9,7 @@ export { CursorRepository } from './cursor-repository.js';
 export {
   Tail,
   type BatchSink,
+  type LineListener,
   type RulesView,
   type TailBatch,
   type TailDocker,

@@ -28,19 +28,34 @@ function container(id: string, over: Partial<ContainerRecord> = {}): ContainerRe
   };
 }
 
-/** A follow stream the test ends by hand, like Docker's when a container stops. */
+/** A follow stream the test ends (or feeds) by hand, like Docker's. */
 class Feed implements AsyncIterable<LogLine> {
   private ended = false;
+  private lines: LogLine[] = [];
   private wake: (() => void) | null = null;
   end() {
     this.ended = true;
     this.wake?.();
   }
+  push(text: string) {
+    const bytes = Buffer.from(text);
+    this.lines.push({
+      stream: 'stdout',
+      timestamp: null,
+      timeNanos: null,
+      bytes,
+      text,
+      truncated: false,
+    });
+    this.wake?.();
+  }
   [Symbol.asyncIterator](): AsyncIterator<LogLine> {
     return {
       next: async () => {
-        while (!this.ended) await new Promise<void>((r) => (this.wake = r));
-        return { done: true, value: undefined };
+        while (!this.ended && this.lines.length === 0)
+          await new Promise<void>((r) => (this.wake = r));
+        const value = this.lines.shift();
+        return value ? { done: false, value } : { done: true, value: undefined };
       },
     };
   }
@@ -174,5 +189,28 @@ describe('TailManager', () => {
     await manager.stop();
     expect(hasListener()).toBe(false);
     expect(manager.stats().active_tails).toBe(0);
+  });
+
+  it('taps a running tail’s lines and keeps the tap across a restart of the tail', async () => {
+    const { manager, change, docker } = setup([container('a')]);
+    await manager.start();
+    expect(manager.tapLines('nope', () => undefined)).toBeNull();
+    await until(() => docker.feeds.get('a')?.length === 1);
+    const heard: string[] = [];
+    const untap = manager.tapLines('a', (line) => heard.push(line.text))!;
+    docker.feeds.get('a')![0]!.push('one');
+    await until(() => heard.length === 1);
+    change({ type: 'stopped', container: container('a', { state: 'stopped' }) });
+    change({ type: 'started', container: container('a') });
+    docker.endAll('a');
+    await until(() => docker.feeds.get('a')?.length === 2);
+    docker.feeds.get('a')![1]!.push('two');
+    await until(() => heard.length === 2);
+    untap();
+    untap();
+    docker.feeds.get('a')![1]!.push('three');
+    await until(() => manager.stats().tails[0]?.lines === 2);
+    expect(heard).toEqual(['one', 'two']);
+    await manager.stop();
   });
 });

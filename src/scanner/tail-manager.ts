@@ -2,7 +2,14 @@ import type { Logger } from 'pino';
 import type { ContainerChange, ContainerFilter, ContainerRecord } from '../inventory/index.js';
 import type { StreamCursors } from './resume-cursor.js';
 import type { ScanEngine, ScanCounters } from './scan-engine.js';
-import { Tail, type BatchSink, type RulesView, type TailDocker, type TailState } from './tail.js';
+import {
+  Tail,
+  type BatchSink,
+  type LineListener,
+  type RulesView,
+  type TailDocker,
+  type TailState,
+} from './tail.js';
 
 /** What the manager reads and marks in the containers index. */
 export interface TailInventory {
@@ -33,6 +40,12 @@ export interface ScannerStats {
   tails: TailState[];
 }
 
+interface LineTap {
+  listener: LineListener;
+  /** Removes the listener from the tail it is on now. */
+  detach: () => void;
+}
+
 /**
  * Docker records State.StartedAt only after the process runs, so its first lines can
  * carry earlier timestamps: a tail of a container that started while we watch reads
@@ -49,6 +62,8 @@ export class TailManager {
   /** Containers whose tail should start again once the finishing one is done. */
   private readonly restartAfter = new Set<string>();
   private readonly starting = new Set<string>();
+  /** Line listeners by container; they follow the container to its next tail. */
+  private readonly lineTaps = new Map<string, Set<LineTap>>();
   private unsubscribe: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
@@ -98,6 +113,25 @@ export class TailManager {
 
   tailOf(containerId: string): Tail | undefined {
     return this.tails.get(containerId);
+  }
+
+  /**
+   * Listens to the lines a container's tail reads, across restarts of the tail, until
+   * the returned function is called. Null when no tail runs for it now.
+   */
+  tapLines(containerId: string, listener: LineListener): (() => void) | null {
+    const tail = this.tails.get(containerId);
+    if (!tail) return null;
+    let taps = this.lineTaps.get(containerId);
+    if (!taps) this.lineTaps.set(containerId, (taps = new Set()));
+    const tap: LineTap = { listener, detach: tail.onLine(listener) };
+    taps.add(tap);
+    return () => {
+      tap.detach();
+      const current = this.lineTaps.get(containerId);
+      current?.delete(tap);
+      if (current?.size === 0) this.lineTaps.delete(containerId);
+    };
   }
 
   private now(): number {
@@ -181,6 +215,7 @@ export class TailManager {
       },
     );
     this.tails.set(container.id, tail);
+    for (const tap of this.lineTaps.get(container.id) ?? []) tap.detach = tail.onLine(tap.listener);
     tail.start();
     void tail.done.then(() => {
       if (this.tails.get(container.id) === tail) this.tails.delete(container.id);

@@ -170,4 +170,30 @@ describe('Tail', () => {
     expect(docker.calls).toHaveLength(1);
     expect(t.state.status).toBe('unavailable');
   });
+
+  it('tells line listeners each new line with the rules it matched, until they leave', async () => {
+    const docker = new FakeLogs();
+    docker.log = [
+      line('stdout', 1n, 'HIT a'),
+      line('stderr', 2n, 'quiet'),
+      line('stdout', 3n, 'x'),
+    ];
+    const t = tail(docker, new MemorySink());
+    const heard: [string, readonly string[]][] = [];
+    const off = t.onLine((l, names) => {
+      heard.push([l.text, names]);
+      if (l.text === 'quiet') off();
+    });
+    t.onLine(() => {
+      throw new Error('a broken listener does not stop the tail');
+    });
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(heard).toEqual([
+      ['HIT a', ['hit']],
+      ['quiet', []],
+    ]);
+    expect(t.state.lines).toBe(3);
+  });
 });

@@ -3,7 +3,7 @@ import { sinceParam, type LogLine, type LogsOptions, type LogStreamName } from '
 import { ErrorCode, isAppError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { NewEvent } from '../events/model.js';
-import type { RuleSnapshot } from '../rules/index.js';
+import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
 import { StreamPosition, resumeSince, type StreamCursors } from './resume-cursor.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
 
@@ -26,6 +26,9 @@ export interface BatchSink {
 export interface RulesView {
   current(): RuleSnapshot;
 }
+
+/** Hears each new line a tail reads, with the names of the rules it matched. */
+export type LineListener = (line: LogLine, rules: readonly string[]) => void;
 
 export interface TailTarget {
   id: string;
@@ -85,6 +88,8 @@ export class Tail {
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
   private loop: Promise<void> | null = null;
+  /** Null while nobody listens, so a line costs one comparison more, nothing else. */
+  private lineListeners: readonly LineListener[] | null = null;
   readonly state: TailState;
 
   constructor(
@@ -149,6 +154,15 @@ export class Tail {
     this.controller.abort();
     this.current?.destroy?.();
     await this.done;
+  }
+
+  /** Adds a listener for the lines this tail reads; returns the function that removes it. */
+  onLine(listener: LineListener): () => void {
+    this.lineListeners = [...(this.lineListeners ?? []), listener];
+    return () => {
+      const rest = (this.lineListeners ?? []).filter((l) => l !== listener);
+      this.lineListeners = rest.length > 0 ? rest : null;
+    };
   }
 
   /** The newest cursor of either stream, for the stall watchdog. */
@@ -247,12 +261,24 @@ export class Tail {
       matches,
       now,
     );
+    if (this.lineListeners !== null) this.emitLine(line, matches);
     for (const hit of hits) this.pending.push(this.toEvent(line, hit));
     this.state.lines++;
     this.state.hits += hits.length;
     this.state.last_line_at = now;
     this.dirty = true;
     this.linesSinceFlush++;
+  }
+
+  private emitLine(line: LogLine, matches: RuleMatch[]): void {
+    const rules = matches.map((m) => m.rule.name);
+    for (const listener of this.lineListeners ?? []) {
+      try {
+        listener(line, rules);
+      } catch (err) {
+        this.deps.log.warn({ err, container: this.target.id }, 'line listener failed');
+      }
+    }
   }
 
   private toEvent(line: LogLine, hit: Hit): NewEvent {

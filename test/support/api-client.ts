@@ -1,10 +1,13 @@
+import { openSse, type SseConnection } from './sse-client.js';
+
 /** A tiny JSON client for tests against a running Logwarden. */
 export function apiClient(baseUrl: string, token: string) {
+  const auth = { authorization: `Bearer ${token}` };
   async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        ...auth,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -18,6 +21,16 @@ export function apiClient(baseUrl: string, token: string) {
     post: <T = unknown>(path: string, body: unknown) => call<T>('POST', path, body),
     patch: <T = unknown>(path: string, body: unknown) => call<T>('PATCH', path, body),
     delete: (path: string) => call('DELETE', path),
+    /** A non-JSON body (e.g. /metrics). */
+    async text(path: string): Promise<string> {
+      const res = await fetch(`${baseUrl}${path}`, { headers: auth });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${text}`);
+      return text;
+    },
+    /** Opens a server-sent events stream (the live stream routes). */
+    sse: (path: string, headers: Record<string, string> = {}): Promise<SseConnection> =>
+      openSse(`${baseUrl}${path}`, { ...auth, ...headers }),
     /** Every event matching the query, walking the keyset pages. */
     async allEvents(query: string): Promise<ApiEvent[]> {
       const out: ApiEvent[] = [];

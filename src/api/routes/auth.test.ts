@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -6,7 +6,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { AuthService, FirstRun } from '../../auth/index.js';
+import { JournalFiles, OperationJournal, type NewJournalEntry } from '../../audit/index.js';
 import { credentialAuthenticator } from '../credentials.js';
+import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
 import { authRoutes } from './auth.js';
 
@@ -21,25 +23,41 @@ for (const dialect of DIALECTS) {
     afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
     async function app() {
-      const journal: Record<string, unknown>[] = [];
+      const dataDir = mkdtempSync(join(tmpdir(), 'lw-auth-'));
+      dirs.push(dataDir);
+      const operations = new OperationJournal({
+        files: new JournalFiles(join(dataDir, 'audit')),
+        log: silent,
+      });
+      const journal: NewJournalEntry[] = [];
+      const recording = {
+        record: (e: NewJournalEntry) => {
+          journal.push(e);
+          operations.record(e);
+        },
+      };
+      const journalText = () =>
+        readdirSync(join(dataDir, 'audit'))
+          .map((f) => readFileSync(join(dataDir, 'audit', f), 'utf8'))
+          .join('');
       const auth = AuthService.forDatabase(store().db, {
-        journal: { record: (e) => journal.push(e) },
+        journal: recording,
         log: silent,
         options: { sessionIdleMs: 3_600_000, sessionAbsoluteMs: 86_400_000 },
       });
-      const dataDir = mkdtempSync(join(tmpdir(), 'lw-auth-'));
-      dirs.push(dataDir);
       const logLines: string[] = [];
       const firstRun = new FirstRun(
         auth,
         dataDir,
         pino({}, { write: (l: string) => logLines.push(l) }),
+        recording,
       );
       await firstRun.prepare();
       const server = await buildServer({
         logger: silent,
         authenticator: credentialAuthenticator(auth),
         routes: [
+          journalHook(recording),
           authRoutes({ auth, firstRun, cookie: { alwaysSecure: false }, publicUrl: null }),
           async (a: FastifyInstance) => {
             a.get('/api/things', async () => ({ items: [] }));
@@ -50,7 +68,7 @@ for (const dialect of DIALECTS) {
         ],
       });
       const setupToken = () => readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
-      return { server, auth, journal, dataDir, setupToken, logLines };
+      return { server, auth, journal, journalText, dataDir, setupToken, logLines };
     }
 
     type Server = FastifyInstance;
@@ -124,6 +142,7 @@ for (const dialect of DIALECTS) {
       expect(nobody.statusCode).toBe(401);
       expect(nobody.json().error.message).toBe(wrong.json().error.message);
       expect(journal.map((e) => e.action)).toEqual([
+        'auth.setup',
         'auth.login',
         'auth.login_failed',
         'auth.login_failed',
@@ -133,7 +152,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a password change revokes the old cookie and the old token', async () => {
-      const { server, setupToken } = await app();
+      const { server, setupToken, journalText } = await app();
       const { cookie } = await adminSession(server, setupToken());
       const headers = { cookie: cookieOf(cookie) };
       const created = await post(server, '/api/tokens', { name: 'ci', role: 'admin' }, headers);
@@ -160,6 +179,16 @@ for (const dialect of DIALECTS) {
         password: 'another long password',
       });
       expect(again.statusCode).toBe(200);
+      const written = journalText();
+      expect(written).toContain('POST /api/me/password');
+      expect(written).toContain('POST /api/tokens');
+      for (const secret of [
+        PASSWORD,
+        'another long password',
+        token,
+        cookieOf(cookie).split('=')[1]!,
+      ])
+        expect(written).not.toContain(secret);
     });
 
     it('an admin disabling a user revokes their sessions', async () => {

@@ -25,7 +25,7 @@ export function eventJson(e: StoredEvent) {
 }
 
 /** ISO 8601 or milliseconds since the epoch. */
-function parseTime(field: string, value: string | undefined): number | undefined {
+export function parseTime(field: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms))
@@ -33,7 +33,7 @@ function parseTime(field: string, value: string | undefined): number | undefined
   return ms;
 }
 
-function parseSources(value: string | undefined): EventSource[] | undefined {
+export function parseSources(value: string | undefined): EventSource[] | undefined {
   if (value === undefined) return undefined;
   const list = value
     .split(',')

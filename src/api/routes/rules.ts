@@ -8,6 +8,7 @@ import type {
   RuleTestInput,
   RuleTestResult,
 } from '../../rules/index.js';
+import { noteChange } from '../journal-hook.js';
 
 /** What the routes need from the rules domain (RulesService). */
 export interface RulesApiDeps {
@@ -88,18 +89,26 @@ export function rulesRoutes(deps: RulesApiDeps) {
     );
 
     app.post('/api/rules', { schema: { body: RuleBody } }, async (request, reply) => {
-      const rule = await deps.rules.create(request.body);
-      return reply.status(201).send(ruleJson(rule));
+      const rule = ruleJson(await deps.rules.create(request.body));
+      noteChange(request, { object: `/api/rules/${rule.id}`, after: rule });
+      return reply.status(201).send(rule);
     });
 
     app.patch(
       '/api/rules/:id',
       { schema: { params: RuleIdParam, body: RuleBody } },
-      async (request) => ruleJson(await deps.rules.update(request.params.id, request.body)),
+      async (request) => {
+        const before = ruleJson(await deps.rules.get(request.params.id));
+        const after = ruleJson(await deps.rules.update(request.params.id, request.body));
+        noteChange(request, { before, after });
+        return after;
+      },
     );
 
     app.delete('/api/rules/:id', { schema: { params: RuleIdParam } }, async (request, reply) => {
+      const before = ruleJson(await deps.rules.get(request.params.id));
       await deps.rules.delete(request.params.id);
+      noteChange(request, { before });
       return reply.status(204).send();
     });
 

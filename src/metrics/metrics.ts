@@ -1,0 +1,223 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The scanner's cumulative counters (ScanEngine.counters) and its live tails. */
+export interface ScannerReadings {
+  counters(): {
+    lines_scanned: number;
+    bytes_scanned: number;
+    hits: number;
+    cooldown_drops: number;
+    rate_drops: number;
+    truncated_lines: number;
+    corrupt_streams: number;
+    reconnects: number;
+  };
+  activeTails(): number;
+}
+
+/** The live stream's broadcaster. */
+export interface StreamReadings {
+  stats(): { published: number; dropped: number; subscribers: number };
+}
+
+/** The operations journal. */
+export interface JournalReadings {
+  counters(): { recorded: number; write_failures: number };
+}
+
+export interface MetricsOptions {
+  /** Process and Node.js metrics (CPU, memory, event-loop lag, GC); on by default. */
+  defaultMetrics?: boolean;
+  version?: string;
+}
+
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DELIVERY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Logwarden's Prometheus metrics, in a registry of its own. Hot paths are never touched
+ * for them: counters the domains already keep are read when Prometheus scrapes; only
+ * events, deliveries and HTTP requests are counted as they happen.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private scanner: ScannerReadings | null = null;
+  private stream: StreamReadings | null = null;
+  private journal: JournalReadings | null = null;
+  private readonly events: Counter<'source' | 'severity'>;
+  private readonly deliveries: Counter<'channel' | 'outcome'>;
+  private readonly deliverySeconds: Histogram<'channel'>;
+  private readonly httpSeconds: Histogram<'method' | 'route' | 'status_code'>;
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const build = new Gauge({
+      name: 'logwarden_build_info',
+      help: 'Always 1; the version is a label.',
+      labelNames: ['version'],
+      registers,
+    });
+    build.set({ version: options.version ?? 'unknown' }, 1);
+
+    const scanner = () => this.scanner?.counters();
+    this.readCounter(
+      'logwarden_scanner_lines_total',
+      'Log lines scanned.',
+      () => scanner()?.lines_scanned,
+    );
+    this.readCounter(
+      'logwarden_scanner_bytes_total',
+      'Bytes of log lines scanned.',
+      () => scanner()?.bytes_scanned,
+    );
+    this.readCounter(
+      'logwarden_scanner_hits_total',
+      'Rule matches that became events.',
+      () => scanner()?.hits,
+    );
+    this.readCounter(
+      'logwarden_scanner_truncated_lines_total',
+      'Lines longer than 1 MiB, cut.',
+      () => scanner()?.truncated_lines,
+    );
+    this.readCounter(
+      'logwarden_scanner_corrupt_streams_total',
+      'Log streams dropped for a corrupt frame header.',
+      () => scanner()?.corrupt_streams,
+    );
+    this.readCounter(
+      'logwarden_scanner_reconnects_total',
+      'Tail connections made after the first.',
+      () => scanner()?.reconnects,
+    );
+    new Counter({
+      name: 'logwarden_scanner_drops_total',
+      help: 'Rule matches dropped before becoming events, by reason.',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const c = scanner();
+        this.reset();
+        this.inc({ reason: 'cooldown' }, c?.cooldown_drops ?? 0);
+        this.inc({ reason: 'rate_limit' }, c?.rate_drops ?? 0);
+      },
+    });
+    this.readGauge('logwarden_scanner_active_tails', 'Containers whose log is followed.', () =>
+      this.scanner?.activeTails(),
+    );
+
+    this.events = new Counter({
+      name: 'logwarden_events_recorded_total',
+      help: 'Events recorded in the event log.',
+      labelNames: ['source', 'severity'],
+      registers,
+    });
+
+    this.readGauge(
+      'logwarden_stream_subscribers',
+      'Live stream (SSE) subscribers.',
+      () => this.stream?.stats().subscribers,
+    );
+    this.readCounter(
+      'logwarden_stream_published_total',
+      'Events published to the live stream.',
+      () => this.stream?.stats().published,
+    );
+    this.readCounter(
+      'logwarden_stream_dropped_total',
+      'Events a live stream subscriber did not get because its queue was full.',
+      () => this.stream?.stats().dropped,
+    );
+
+    this.deliveries = new Counter({
+      name: 'logwarden_deliveries_total',
+      help: 'Notification deliveries, by channel and outcome.',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
+    this.deliverySeconds = new Histogram({
+      name: 'logwarden_delivery_duration_seconds',
+      help: 'Time a notification delivery took.',
+      labelNames: ['channel'],
+      buckets: DELIVERY_BUCKETS,
+      registers,
+    });
+
+    this.httpSeconds = new Histogram({
+      name: 'logwarden_http_request_duration_seconds',
+      help: 'HTTP API request durations (live streams excluded).',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+
+    this.readCounter(
+      'logwarden_journal_records_total',
+      'Operations recorded in the journal by this process.',
+      () => this.journal?.counters().recorded,
+    );
+    this.readCounter(
+      'logwarden_journal_write_failures_total',
+      'Operations the journal could not append to its file.',
+      () => this.journal?.counters().write_failures,
+    );
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeScanner(source: ScannerReadings): void {
+    this.scanner = source;
+  }
+
+  observeStream(source: StreamReadings): void {
+    this.stream = source;
+  }
+
+  observeJournal(source: JournalReadings): void {
+    this.journal = source;
+  }
+
+  eventRecorded(source: string, severity: string): void {
+    this.events.inc({ source, severity });
+  }
+
+  deliveryFinished(channel: string, outcome: string, seconds: number): void {
+    this.deliveries.inc({ channel, outcome });
+    this.deliverySeconds.observe({ channel }, seconds);
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpSeconds.observe({ method, route, status_code: String(status) }, seconds);
+  }
+
+  /** A counter whose value is read from elsewhere at scrape time. */
+  private readCounter(name: string, help: string, read: () => number | undefined): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read() ?? 0);
+      },
+    });
+  }
+
+  private readGauge(name: string, help: string, read: () => number | undefined): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read() ?? 0);
+      },
+    });
+  }
+}

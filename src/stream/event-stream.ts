@@ -1,0 +1,91 @@
+import type { EventFilter, EventList, EventPage, StoredEvent } from '../events/index.js';
+import type { Broadcaster } from './broadcaster.js';
+import { compileFilter, type StreamFilter } from './filter.js';
+import type { SseFrame, SseWriter } from './sse-writer.js';
+
+/** The event log read forward from an id (the events domain's keyset page). */
+export interface EventHistory {
+  list(filter: EventFilter, page: EventPage): Promise<EventList>;
+}
+
+export interface EventStreamRequest {
+  filter: StreamFilter;
+  /** Resume after this event id (Last-Event-ID) from the event log; null primes from the ring. */
+  after: number | null;
+  /** At most this many events of the history ring; default all it holds. */
+  history?: number;
+}
+
+const PAGE = 500;
+
+/** Turns an event into its SSE frame; `id:` is the event id, so clients can resume. */
+export type EventFrame = (event: StoredEvent) => SseFrame;
+
+/**
+ * Serves the live event stream to one SSE client: first what it missed (the history
+ * ring, or the event log after its Last-Event-ID), then live events from the
+ * broadcaster, in id order and never twice.
+ */
+export class EventStreamer {
+  constructor(
+    private readonly deps: {
+      broadcaster: Broadcaster<StoredEvent>;
+      history: EventHistory;
+      toFrame: EventFrame;
+    },
+  ) {}
+
+  async stream(writer: SseWriter, request: EventStreamRequest): Promise<void> {
+    const matches = compileFilter(request.filter);
+    const { broadcaster, toFrame } = this.deps;
+    if (request.after === null) {
+      // Snapshot and subscribe in the same turn: publishing is synchronous, so nothing
+      // can fall between the two, and nothing is in both.
+      const primed = broadcaster.snapshot(matches, request.history ?? Infinity);
+      const sub = broadcaster.subscribe({ matches, onWake: () => writer.wake() });
+      writer.onClose(sub.unsubscribe);
+      for (const event of primed) {
+        if (writer.isClosed) return;
+        writer.send(toFrame(event));
+        await writer.ready();
+      }
+      writer.follow(sub.queue, toFrame);
+      return;
+    }
+
+    // Catch up from the database until it has nothing newer, then subscribe, then read
+    // once more for what was recorded in between. Only that last read can overlap the
+    // live queue (an event is stored before it is published), so only its ids are kept
+    // to drop the duplicates.
+    let last = await this.catchUp(writer, request.filter, request.after);
+    if (last === null) return;
+    const sub = broadcaster.subscribe({ matches, onWake: () => writer.wake() });
+    writer.onClose(sub.unsubscribe);
+    const overlap = new Set<number>();
+    last = await this.catchUp(writer, request.filter, last, overlap);
+    if (last === null) return;
+    writer.follow(sub.queue, (event) => (overlap.has(event.id) ? null : toFrame(event)));
+  }
+
+  /** Writes the stored events after `after`; returns the last id written, null if closed. */
+  private async catchUp(
+    writer: SseWriter,
+    filter: StreamFilter,
+    after: number,
+    seen?: Set<number>,
+  ): Promise<number | null> {
+    let cursor = after;
+    for (;;) {
+      const page = await this.deps.history.list(filter, { after: cursor, limit: PAGE });
+      for (const event of page.items) {
+        if (writer.isClosed) return null;
+        writer.send(this.deps.toFrame(event));
+        seen?.add(event.id);
+        cursor = event.id;
+        await writer.ready();
+      }
+      if (writer.isClosed) return null;
+      if (page.next === null) return cursor;
+    }
+  }
+}

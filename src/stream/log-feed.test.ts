@@ -1,0 +1,113 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { LogLine, LogsOptions } from '../docker/index.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { ContainerLogFeed, type LineListener } from './log-feed.js';
+import { SseWriter } from './sse-writer.js';
+
+class Sink extends Writable {
+  text = '';
+  constructor() {
+    super({ decodeStrings: false });
+  }
+  override _write(chunk: string, _enc: BufferEncoding, done: () => void) {
+    this.text += chunk;
+    done();
+  }
+  frames() {
+    return this.text
+      .split('\n\n')
+      .filter((b) => b.includes('data: '))
+      .map((b) => ({
+        event: /^event: (.*)$/m.exec(b)?.[1] ?? 'message',
+        data: JSON.parse(/^data: (.*)$/m.exec(b)![1]!) as Record<string, unknown>,
+      }));
+  }
+}
+
+const line = (ts: bigint, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine => ({
+  stream,
+  timestamp: `t${ts}`,
+  timeNanos: ts,
+  bytes: Buffer.from(text),
+  text,
+  truncated: false,
+});
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('ContainerLogFeed', () => {
+  it('joins the history and the running tail without gaps or repeats', async () => {
+    let listener: LineListener | null = null;
+    const calls: LogsOptions[] = [];
+    const feed = new ContainerLogFeed({
+      taps: {
+        tapLines: (_id, l) => {
+          listener = l;
+          return () => (listener = null);
+        },
+      },
+      docker: {
+        logs: async (_id, options) => {
+          calls.push(options);
+          // While the history is read, the tail already hears 2 and 3 (and 3 again, at
+          // the same nanosecond, is a different line).
+          listener!(line(2n, 'two'), []);
+          listener!(line(3n, 'three'), ['r']);
+          listener!(line(3n, 'three again'), []);
+          return (async function* () {
+            yield line(1n, 'one');
+            yield line(2n, 'two');
+            yield line(3n, 'three');
+          })();
+        },
+      },
+    });
+    const sink = new Sink();
+    const writer = new SseWriter(sink);
+    await feed.stream(writer, { id: 'c', tty: false }, { tail: 3 });
+    listener!(line(4n, 'four', 'stderr'), ['boom']);
+    await turn();
+    expect(calls[0]).toMatchObject({ follow: false, tail: 3, timestamps: true });
+    expect(sink.frames().map((f) => [f.data.text, f.data.origin, f.data.rules])).toEqual([
+      ['one', 'history', undefined],
+      ['two', 'history', undefined],
+      ['three', 'history', undefined],
+      ['three again', 'tail', []],
+      ['four', 'tail', ['boom']],
+    ]);
+    writer.close();
+    expect(listener).toBeNull();
+  });
+
+  it('follows on its own when no tail runs, and ends the stream with the log or an error', async () => {
+    const feed = (logs: (id: string, o: LogsOptions) => Promise<AsyncIterable<LogLine>>) =>
+      new ContainerLogFeed({ taps: { tapLines: () => null }, docker: { logs } });
+    const ok = new Sink();
+    await feed(async (_id, options) => {
+      expect(options).toMatchObject({ follow: true, tail: 10 });
+      return (async function* () {
+        yield line(1n, 'only');
+      })();
+    }).stream(new SseWriter(ok), { id: 'c', tty: true }, { tail: 10 });
+    expect(ok.frames()).toEqual([
+      {
+        event: 'message',
+        data: { stream: 'stdout', timestamp: 't1', text: 'only', origin: 'follow' },
+      },
+      { event: 'end', data: { reason: 'container stopped' } },
+    ]);
+    expect(ok.writableEnded).toBe(true);
+
+    const failed = new Sink();
+    await feed(async () => {
+      throw new AppError(ErrorCode.DockerUnavailable, 'engine down');
+    }).stream(new SseWriter(failed), { id: 'c', tty: false }, { tail: 0 });
+    expect(failed.frames()).toEqual([
+      {
+        event: 'end',
+        data: { reason: 'error', code: 'DOCKER_UNAVAILABLE', message: 'engine down' },
+      },
+    ]);
+  });
+});
