@@ -30,37 +30,41 @@ async function appendAndKill(lines: number): Promise<void> {
 }
 
 describe('journal under kill -9', () => {
-  it('loses at most the line being written, and the next run appends cleanly', async () => {
-    let lastId = 0;
-    for (let round = 0; round < 3; round++) {
-      await appendAndKill(300);
+  it(
+    'loses at most the line being written, and the next run appends cleanly',
+    { timeout: 240_000 },
+    async () => {
+      let lastId = 0;
+      for (let round = 0; round < 3; round++) {
+        await appendAndKill(300);
+        const journal = new OperationJournal({ files: new JournalFiles(dir) });
+        const report = await journal.replay();
+        // Only a line cut by the kill may be unreadable: one per crash, at most.
+        expect(report.skipped_malformed).toBeLessThanOrEqual(round + 1);
+        expect(report.skipped_oversized).toBe(0);
+        const ids = readable().map((e) => e.id);
+        // Every readable line is whole and in order; ids continue across crashes with at
+        // most the torn line's id missing per crash.
+        expect(ids).toEqual([...ids].sort((a, b) => a - b));
+        expect(ids[ids.length - 1]! - ids.length).toBeLessThanOrEqual(round + 1);
+        expect(ids[ids.length - 1]!).toBeGreaterThan(lastId);
+        lastId = ids[ids.length - 1]!;
+        const ring = journal.list({}, { limit: 1 }).items[0]!;
+        expect(ring.id).toBe(lastId);
+      }
+      // A clean append after the crashes is read back whole.
       const journal = new OperationJournal({ files: new JournalFiles(dir) });
-      const report = await journal.replay();
-      // Only a line cut by the kill may be unreadable: one per crash, at most.
-      expect(report.skipped_malformed).toBeLessThanOrEqual(round + 1);
-      expect(report.skipped_oversized).toBe(0);
-      const ids = readable().map((e) => e.id);
-      // Every readable line is whole and in order; ids continue across crashes with at
-      // most the torn line's id missing per crash.
-      expect(ids).toEqual([...ids].sort((a, b) => a - b));
-      expect(ids[ids.length - 1]! - ids.length).toBeLessThanOrEqual(round + 1);
-      expect(ids[ids.length - 1]!).toBeGreaterThan(lastId);
-      lastId = ids[ids.length - 1]!;
-      const ring = journal.list({}, { limit: 1 }).items[0]!;
-      expect(ring.id).toBe(lastId);
-    }
-    // A clean append after the crashes is read back whole.
-    const journal = new OperationJournal({ files: new JournalFiles(dir) });
-    await journal.replay();
-    journal.record({ actor: 'test', action: 'after', success: true, source: 'system' });
-    journal.close();
-    const replayed = new OperationJournal({ files: new JournalFiles(dir) });
-    await replayed.replay();
-    expect(replayed.list({}, { limit: 1 }).items[0]).toMatchObject({
-      id: lastId + 1,
-      action: 'after',
-    });
-  });
+      await journal.replay();
+      journal.record({ actor: 'test', action: 'after', success: true, source: 'system' });
+      journal.close();
+      const replayed = new OperationJournal({ files: new JournalFiles(dir) });
+      await replayed.replay();
+      expect(replayed.list({}, { limit: 1 }).items[0]).toMatchObject({
+        id: lastId + 1,
+        action: 'after',
+      });
+    },
+  );
 });
 
 function readable(): { id: number }[] {
