@@ -11,6 +11,8 @@ export interface Database {
   event_log: EventLogTable;
   scan_cursors: ScanCursorsTable;
   log_scan_rules: LogScanRulesTable;
+  event_triggers: EventTriggersTable;
+  trigger_deliveries: TriggerDeliveriesTable;
 }
 
 export interface WorkloadsTable {
@@ -73,4 +75,38 @@ export interface LogScanRulesTable {
   overrides_rule_id: number | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface EventTriggersTable {
+  id: Generated<number>;
+  name: string;
+  enabled: number;
+  /** JSON text. */
+  filter: string;
+  channel_type: string;
+  /** JSON text, credentials included. */
+  channel: string;
+  secret: string;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TriggerDeliveriesTable {
+  id: Generated<number>;
+  trigger_id: number;
+  event_id: number;
+  channel: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  message_id: string;
+  /** JSON text: the event as recorded. */
+  event: string;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }
