@@ -58,12 +58,8 @@ function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/**
- * Why a URL may not be used as a target, judged on its text alone (scheme,
- * credentials, a literal address), or null. The WHATWG parser has already rewritten
- * `127.1`, `2130706433` and `0x7f.1` to `127.0.0.1`, so literals are judged as dialled.
- */
-export function urlRefusal(raw: string, policy: AddressPolicy): string | null {
+/** Why a URL is not an acceptable target on its form alone (scheme, credentials), or null. */
+export function urlSyntaxProblem(raw: string): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -74,8 +70,19 @@ export function urlRefusal(raw: string, policy: AddressPolicy): string | null {
     return `scheme ${url.protocol.replace(/:$/, '')} is not allowed; use http or https`;
   if (url.username !== '' || url.password !== '')
     return 'credentials in the URL are not allowed; use the channel’s token or header fields';
-  const host = stripBrackets(url.hostname);
-  if (host === '') return 'has no host';
+  if (url.hostname === '') return 'has no host';
+  return null;
+}
+
+/**
+ * Why a URL may not be used as a target, judged on its text alone (form and a
+ * literal address), or null. The WHATWG parser has already rewritten `127.1`,
+ * `2130706433` and `0x7f.1` to `127.0.0.1`, so literals are judged as dialled.
+ */
+export function urlRefusal(raw: string, policy: AddressPolicy): string | null {
+  const problem = urlSyntaxProblem(raw);
+  if (problem) return problem;
+  const host = stripBrackets(new URL(raw).hostname);
   return isIP(host) ? refusalReason(host, policy) : null;
 }
 
