@@ -22,6 +22,10 @@ export interface WebhookReceiver {
   requests: ReceivedRequest[];
   /** Replaces how the receiver answers from the next request on. */
   respond(responder: Responder): void;
+  /** Answers every request held so far with `status`. */
+  release(status: number): void;
+  /** The most requests it ever held open at once. */
+  maxOpen(): number;
   close(): Promise<void>;
 }
 
@@ -35,9 +39,14 @@ export async function startReceiver(
 ): Promise<WebhookReceiver> {
   let current = responder;
   const requests: ReceivedRequest[] = [];
-  const hung = new Set<ServerResponse>();
+  const hung = new Map<ServerResponse, ReceivedRequest>();
+  let open = 0;
+  let maxOpen = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
+    open++;
+    maxOpen = Math.max(maxOpen, open);
+    res.on('close', () => open--);
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const record: ReceivedRequest = {
@@ -50,7 +59,7 @@ export async function startReceiver(
       requests.push(record);
       const reply = current(record, requests.length - 1);
       if ('hang' in reply) {
-        hung.add(res);
+        hung.set(res, record);
         res.on('close', () => hung.delete(res));
         return;
       }
@@ -69,8 +78,16 @@ export async function startReceiver(
     respond(next) {
       current = next;
     },
+    release(status) {
+      for (const [res, record] of hung) {
+        hung.delete(res);
+        record.answered = status;
+        res.writeHead(status).end();
+      }
+    },
+    maxOpen: () => maxOpen,
     async close() {
-      for (const res of hung) res.destroy();
+      for (const res of hung.keys()) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
