@@ -117,7 +117,16 @@ export class DeliveryRepository {
   async recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('trigger_deliveries')
-      .set({ ...record, updated_at: now })
+      .set({
+        status: record.status,
+        attempts: record.attempts,
+        next_attempt_at: record.next_attempt_at,
+        last_status_code: record.last_status_code,
+        last_error: record.last_error,
+        latency_ms: record.latency_ms,
+        sent_at: record.sent_at,
+        updated_at: now,
+      })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
