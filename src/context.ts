@@ -5,6 +5,7 @@ import { healthRoutes } from './api/routes/health.js';
 import { inventoryRoutes } from './api/routes/inventory.js';
 import { rulesRoutes } from './api/routes/rules.js';
 import { scannerRoutes } from './api/routes/scanner.js';
+import { triggersRoutes } from './api/routes/triggers.js';
 import { buildServer } from './api/server.js';
 import type { Config, Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
@@ -29,6 +30,20 @@ import {
   eventBatchSink,
 } from './scanner/index.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
+import {
+  DEFAULT_RETRY,
+  DeliveriesService,
+  DeliveryRepository,
+  DeliveryWorker,
+  NO_JOURNAL,
+  NO_METRICS,
+  SafeHttp,
+  TriggerDispatcher,
+  TriggerRepository,
+  TriggersService,
+  channelFactory,
+  type NameDirectory,
+} from './triggers/index.js';
 import { VERSION } from './version.js';
 
 /** Parts a test may hand in instead of the real ones. */
@@ -50,6 +65,13 @@ interface Parts {
   };
   rules: { service: RulesService; snapshots: RuleSnapshotHolder };
   scanner: { engine: ScanEngine; tails: TailManager };
+  triggers: {
+    service: TriggersService;
+    deliveries: DeliveriesService;
+    dispatcher: TriggerDispatcher;
+    worker: DeliveryWorker;
+    http: SafeHttp;
+  };
 }
 
 /**
@@ -167,6 +189,11 @@ export class AppContext {
       }),
     };
 
+    const triggers = buildTriggers(config, logger, store, {
+      containerName: async (id) => (await containers.get(id))?.name ?? null,
+      workloadName: async (id) => (await workloadRepository.get(id))?.name ?? null,
+    });
+
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
       // TEMPORARY until src/auth lands in this same change: everyone is admin.
@@ -186,6 +213,7 @@ export class AppContext {
         eventsRoutes({ events: events.log }),
         rulesRoutes({ rules: rules.service }),
         scannerRoutes({ scanner: scanner.tails, rules: snapshots }),
+        triggersRoutes({ triggers: triggers.service, deliveries: triggers.deliveries }),
       ],
     });
     return new AppContext(
@@ -194,7 +222,7 @@ export class AppContext {
       store,
       docker,
       engineMonitor,
-      { events, inventory, rules, scanner },
+      { events, inventory, rules, scanner, triggers },
       server,
     );
   }
@@ -209,6 +237,11 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
+    // Before any producer starts, so no event is published without the triggers
+    // listening; the worker then sends whatever the outbox held from the last run.
+    await this.parts.triggers.dispatcher.start(this.parts.events.bus);
+    this.parts.triggers.worker.start();
+    this.logger.info({ triggers: this.parts.triggers.dispatcher.triggerCount }, 'triggers loaded');
     await this.engineMonitor.start();
     await this.parts.inventory.monitor.start();
     await this.parts.scanner.tails.start();
@@ -240,6 +273,9 @@ export class AppContext {
       ['scanner', () => this.parts.scanner.tails.stop()],
       ['inventory', () => this.parts.inventory.monitor.stop()],
       ['event retention', () => this.parts.events.retention.stop()],
+      ['trigger dispatcher', () => this.parts.triggers.dispatcher.stop()],
+      ['delivery worker', () => this.parts.triggers.worker.stop()],
+      ['outgoing http', () => this.parts.triggers.http.close()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
       ['database', () => this.store.destroy()],
@@ -257,4 +293,67 @@ export class AppContext {
     this.started = false;
     if (failures.length > 0) throw new AggregateError(failures, 'some parts failed to stop');
   }
+}
+
+/**
+ * Triggers: the dispatcher writes the outbox, the worker sends from it through the
+ * SSRF-safe client. The journal and metrics are no-ops until src/audit and
+ * src/metrics land; they plug in here through DeliveryJournal and DeliveryMetrics.
+ */
+function buildTriggers(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  names: NameDirectory,
+): Parts['triggers'] {
+  const log = subsystemLogger(logger, 'triggers');
+  const http = new SafeHttp({
+    denyPrivate: config.webhookDenyPrivate,
+    allowLoopback: config.webhookAllowLoopback,
+  });
+  if (config.webhookAllowLoopback)
+    log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
+  const repo = new TriggerRepository(store.db);
+  const outbox = new DeliveryRepository(store.db);
+  const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
+  const journal = NO_JOURNAL;
+  const metrics = NO_METRICS;
+  const worker: DeliveryWorker = new DeliveryWorker({
+    store: outbox,
+    triggers: {
+      get: (id) => repo.get(id),
+      // The service is built below; a 410 only comes once the worker runs.
+      disable: (id: number, reason: string): Promise<void> => service.disable(id, reason),
+    },
+    channels,
+    names,
+    journal,
+    metrics,
+    log,
+    options: {
+      concurrency: config.triggersConcurrency,
+      retry: {
+        ...DEFAULT_RETRY,
+        maxAttempts: config.triggersMaxAttempts,
+        baseMs: config.triggersRetryBaseSeconds * 1000,
+      },
+    },
+  });
+  const dispatcher: TriggerDispatcher = new TriggerDispatcher({
+    triggers: repo,
+    outbox,
+    worker,
+    log,
+  });
+  const service: TriggersService = new TriggersService({
+    repo,
+    targets: http,
+    channels,
+    names,
+    dispatcher,
+    journal,
+    log,
+  });
+  const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
+  return { service, deliveries, dispatcher, worker, http };
 }
