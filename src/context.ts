@@ -34,6 +34,7 @@ import {
   DEFAULT_RETRY,
   DeliveriesService,
   DeliveryRepository,
+  DeliveryRetention,
   DeliveryWorker,
   NO_JOURNAL,
   NO_METRICS,
@@ -70,6 +71,7 @@ interface Parts {
     deliveries: DeliveriesService;
     dispatcher: TriggerDispatcher;
     worker: DeliveryWorker;
+    retention: DeliveryRetention;
     http: SafeHttp;
   };
 }
@@ -241,6 +243,7 @@ export class AppContext {
     // listening; the worker then sends whatever the outbox held from the last run.
     await this.parts.triggers.dispatcher.start(this.parts.events.bus);
     this.parts.triggers.worker.start();
+    this.parts.triggers.retention.start();
     this.logger.info({ triggers: this.parts.triggers.dispatcher.triggerCount }, 'triggers loaded');
     await this.engineMonitor.start();
     await this.parts.inventory.monitor.start();
@@ -275,6 +278,7 @@ export class AppContext {
       ['event retention', () => this.parts.events.retention.stop()],
       ['trigger dispatcher', () => this.parts.triggers.dispatcher.stop()],
       ['delivery worker', () => this.parts.triggers.worker.stop()],
+      ['delivery retention', () => this.parts.triggers.retention.stop()],
       ['outgoing http', () => this.parts.triggers.http.close()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
@@ -355,5 +359,8 @@ function buildTriggers(
     log,
   });
   const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
-  return { service, deliveries, dispatcher, worker, http };
+  const retention = new DeliveryRetention(outbox, log, {
+    retentionDays: config.eventsRetentionDays,
+  });
+  return { service, deliveries, dispatcher, worker, retention, http };
 }

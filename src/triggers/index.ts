@@ -33,6 +33,7 @@ export {
 export { NO_NAMES, type DeliveryPayload, type NameDirectory } from './payload.js';
 export { publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
 export { TriggerRepository } from './repository.js';
+export { DeliveryRetention, type FinishedDeliveries } from './retention.js';
 export { OutgoingRequestError, SafeHttp, type Lookup } from './safe-http.js';
 export {
   TriggersService,

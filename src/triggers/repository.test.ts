@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
 import type { StoredEvent } from '../events/model.js';
+import { pino } from 'pino';
 import { DeliveryRepository } from './delivery-repository.js';
+import { DeliveryRetention } from './retention.js';
 import { EMPTY_FILTER, type TriggerFields } from './model.js';
 import { TriggerRepository } from './repository.js';
 
@@ -141,6 +143,43 @@ for (const dialect of DIALECTS) {
       expect((await outbox.list({ status: 'sent' })).items).toEqual([]);
       await triggers.delete(a.id);
       expect((await outbox.list({})).items.map((d) => d.message_id)).toEqual(['m6', 'm4', 'm2']);
+    });
+
+    it('prunes finished deliveries older than the retention, in batches, never pending ones', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const t = await triggers.insert(fields(), 1);
+      const day = 86_400_000;
+      const now = 100 * day;
+      for (let id = 1; id <= 7; id++)
+        await outbox.enqueue(
+          [{ trigger_id: t.id, event: event(id), channel: 'webhook', message_id: `m${id}` }],
+          0,
+        );
+      const rows = (await outbox.list({})).items.reverse();
+      // m1–m5 finished long ago, m6 finished yesterday, m7 still pending.
+      for (const [i, d] of rows.slice(0, 6).entries())
+        await outbox.recordAttempt(
+          d.id,
+          {
+            status: i % 2 ? 'sent' : 'dead',
+            attempts: 1,
+            next_attempt_at: 0,
+            last_status_code: 200,
+            last_error: null,
+            latency_ms: 1,
+            sent_at: null,
+          },
+          i < 5 ? 10 * day : now - day,
+        );
+      const retention = new DeliveryRetention(
+        outbox,
+        pino({ level: 'silent' }),
+        { retentionDays: 30, batchSize: 2 },
+        () => now,
+      );
+      expect(await retention.prune()).toBe(5);
+      expect((await outbox.list({})).items.map((d) => d.message_id)).toEqual(['m7', 'm6']);
     });
   });
 }

@@ -177,6 +177,33 @@ describe('delivery worker', () => {
     expect(h.receiver.requests).toHaveLength(4);
   });
 
+  it('keeps credentials out of the outbox and the journal, even when a receiver echoes them', async () => {
+    const h = await setup((req) => ({
+      status: 400,
+      body: `refused ${String(req.headers.authorization)} ${String(req.headers['webhook-signature'])}`,
+    }));
+    await h.repo.update(
+      h.trigger.id,
+      {
+        channel: {
+          type: 'webhook',
+          url: h.trigger.channel.type === 'webhook' ? h.trigger.channel.url : '',
+          headers: { authorization: 'Bearer leaky-token-1' },
+          body_template: null,
+        },
+      },
+      2,
+    );
+    await h.enqueue([1]);
+    h.worker().start();
+    const [delivery] = await h.settled(1);
+    expect(delivery!.status).toBe('failed');
+    expect(delivery!.last_error).toMatch(/^HTTP 400: refused \*{8} v1,/);
+    const stored = JSON.stringify([await h.all(), h.journal]);
+    expect(stored).not.toContain('leaky-token-1');
+    expect(stored).not.toContain(h.secret);
+  });
+
   it('honours Retry-After: the next attempt waits as long as the receiver asked', async () => {
     const T = 1_800_000_000_000;
     const h = await setup(() => ({ status: 429, headers: { 'retry-after': '3600' } }), {
