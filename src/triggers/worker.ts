@@ -96,17 +96,19 @@ export class DeliveryWorker implements DeliveryWaker {
 
   private async pump(): Promise<void> {
     try {
+      // A wake while this runs (even while scheduling) sets `again`: look once more.
       do {
         this.again = false;
         const free = this.deps.options.concurrency - this.inFlight.size;
-        if (free <= 0) break;
-        const due = await this.deps.store.due(this.now(), free, [...this.inFlight.keys()]);
-        for (const delivery of due) {
-          if (!this.running) return;
-          this.launch(delivery);
+        if (free > 0) {
+          const due = await this.deps.store.due(this.now(), free, [...this.inFlight.keys()]);
+          for (const delivery of due) {
+            if (!this.running) return;
+            this.launch(delivery);
+          }
         }
+        await this.schedule();
       } while (this.again && this.running);
-      await this.schedule();
     } catch (err) {
       this.deps.log.error({ err }, 'reading the outbox failed');
       this.arm(this.deps.options.pollMs ?? DEFAULT_POLL_MS);
