@@ -13,9 +13,10 @@ import { scannerRoutes } from './api/routes/scanner.js';
 import { authRoutes } from './api/routes/auth.js';
 import { credentialAuthenticator } from './api/credentials.js';
 import { eventFrame, streamRoutes } from './api/routes/stream.js';
+import { triggersRoutes } from './api/routes/triggers.js';
 import { buildServer } from './api/server.js';
 import { AuthService, FirstRun } from './auth/index.js';
-import { JournalFiles, JournalRetention, OperationJournal } from './audit/index.js';
+import { JournalFiles, JournalRetention, OperationJournal, type Journal } from './audit/index.js';
 import type { Config, Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
@@ -48,6 +49,21 @@ import {
 } from './scanner/index.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
 import { Broadcaster, ContainerLogFeed, EventStreamer } from './stream/index.js';
+import {
+  DEFAULT_RETRY,
+  DeliveriesService,
+  DeliveryRepository,
+  DeliveryRetention,
+  DeliveryWorker,
+  type DeliveryJournal,
+  type DeliveryMetrics,
+  SafeHttp,
+  TriggerDispatcher,
+  TriggerRepository,
+  TriggersService,
+  channelFactory,
+  type NameDirectory,
+} from './triggers/index.js';
 import { VERSION } from './version.js';
 
 /** Parts a test may hand in instead of the real ones. */
@@ -76,6 +92,14 @@ interface Parts {
   /** The operations journal: hand `journal` (a Journal) to whatever records operations. */
   audit: { journal: OperationJournal; retention: JournalRetention };
   metrics: Metrics;
+  triggers: {
+    service: TriggersService;
+    deliveries: DeliveriesService;
+    dispatcher: TriggerDispatcher;
+    worker: DeliveryWorker;
+    retention: DeliveryRetention;
+    http: SafeHttp;
+  };
 }
 
 /** Values the journal must never write, wherever they would appear. */
@@ -274,6 +298,11 @@ export class AppContext {
       firstRun: new FirstRun(authService, config.dataDir, authLog, journal),
     };
 
+    const triggers = buildTriggers(config, logger, store, journal, metrics, {
+      containerName: async (id) => (await containers.get(id))?.name ?? null,
+      workloadName: async (id) => (await workloadRepository.get(id))?.name ?? null,
+    });
+
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
       authenticator: credentialAuthenticator(auth.service),
@@ -305,6 +334,7 @@ export class AppContext {
         auditRoutes({ journal }),
         metricsRoutes({ metrics }),
         ...(overrides.extraRoutes ?? []),
+        triggersRoutes({ triggers: triggers.service, deliveries: triggers.deliveries }),
       ],
     });
     return new AppContext(
@@ -313,7 +343,17 @@ export class AppContext {
       store,
       docker,
       engineMonitor,
-      { events, inventory, rules, scanner, auth, stream: { broadcaster }, audit, metrics },
+      {
+        events,
+        inventory,
+        rules,
+        scanner,
+        auth,
+        stream: { broadcaster },
+        audit,
+        metrics,
+        triggers,
+      },
       server,
     );
   }
@@ -333,6 +373,12 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
+    // Before any producer starts, so no event is published without the triggers
+    // listening; the worker then sends whatever the outbox held from the last run.
+    await this.parts.triggers.dispatcher.start(this.parts.events.bus);
+    this.parts.triggers.worker.start();
+    this.parts.triggers.retention.start();
+    this.logger.info({ triggers: this.parts.triggers.dispatcher.triggerCount }, 'triggers loaded');
     await this.engineMonitor.start();
     await this.parts.inventory.monitor.start();
     await this.parts.scanner.tails.start();
@@ -380,6 +426,10 @@ export class AppContext {
       ['scanner', () => this.parts.scanner.tails.stop()],
       ['inventory', () => this.parts.inventory.monitor.stop()],
       ['event retention', () => this.parts.events.retention.stop()],
+      ['trigger dispatcher', () => this.parts.triggers.dispatcher.stop()],
+      ['delivery worker', () => this.parts.triggers.worker.stop()],
+      ['delivery retention', () => this.parts.triggers.retention.stop()],
+      ['outgoing http', () => this.parts.triggers.http.close()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
       [
@@ -404,4 +454,88 @@ export class AppContext {
     this.started = false;
     if (failures.length > 0) throw new AggregateError(failures, 'some parts failed to stop');
   }
+}
+
+/**
+ * Triggers: the dispatcher writes the outbox, the worker sends from it through the
+ * SSRF-safe client. The journal and metrics are no-ops until src/audit and
+ * src/metrics land; they plug in here through DeliveryJournal and DeliveryMetrics.
+ */
+function buildTriggers(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  operations: Journal,
+  metrics: Metrics,
+  names: NameDirectory,
+): Parts['triggers'] {
+  const log = subsystemLogger(logger, 'triggers');
+  const http = new SafeHttp({
+    denyPrivate: config.webhookDenyPrivate,
+    allowLoopback: config.webhookAllowLoopback,
+  });
+  if (config.webhookAllowLoopback)
+    log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
+  const repo = new TriggerRepository(store.db);
+  const outbox = new DeliveryRepository(store.db);
+  const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
+  const journal: DeliveryJournal = {
+    record: (entry) =>
+      operations.record({
+        source: 'triggers',
+        actor: 'system',
+        action: entry.action,
+        object: `trigger:${entry.trigger_id}`,
+        success:
+          entry.action === 'delivery.sent' ||
+          (entry.action === 'trigger.test' && entry.error === null),
+        error_code: entry.error === null ? null : `HTTP_${entry.status_code ?? 'ERROR'}`,
+        details: { ...entry },
+      }),
+  };
+  const deliveryMetrics: DeliveryMetrics = {
+    observe: (channel, outcome, latencyMs) =>
+      metrics.deliveryFinished(channel, outcome, latencyMs / 1000),
+  };
+  const worker: DeliveryWorker = new DeliveryWorker({
+    store: outbox,
+    triggers: {
+      get: (id) => repo.get(id),
+      // The service is built below; a 410 only comes once the worker runs.
+      disable: (id: number, reason: string): Promise<void> => service.disable(id, reason),
+    },
+    channels,
+    names,
+    journal,
+    metrics: deliveryMetrics,
+    log,
+    options: {
+      concurrency: config.triggersConcurrency,
+      retry: {
+        ...DEFAULT_RETRY,
+        maxAttempts: config.triggersMaxAttempts,
+        baseMs: config.triggersRetryBaseSeconds * 1000,
+      },
+    },
+  });
+  const dispatcher: TriggerDispatcher = new TriggerDispatcher({
+    triggers: repo,
+    outbox,
+    worker,
+    log,
+  });
+  const service: TriggersService = new TriggersService({
+    repo,
+    targets: http,
+    channels,
+    names,
+    dispatcher,
+    journal,
+    log,
+  });
+  const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
+  const retention = new DeliveryRetention(outbox, log, {
+    retentionDays: config.eventsRetentionDays,
+  });
+  return { service, deliveries, dispatcher, worker, retention, http };
 }

@@ -279,6 +279,41 @@ export const KEYS = {
     parse: parse.integer(1, 36_500),
     doc: 'Daily files of the operations journal (DATA_DIR/audit) older than this are removed.',
   },
+  webhookDenyPrivate: {
+    key: 'webhook.deny_private',
+    env: 'LOGWARDEN_WEBHOOK_DENY_PRIVATE',
+    default: false,
+    parse: parse.boolean(),
+    doc: 'Refuse notification targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) as well. Applies to every channel.',
+  },
+  webhookAllowLoopback: {
+    key: 'webhook.allow_loopback',
+    env: 'LOGWARDEN_WEBHOOK_ALLOW_LOOPBACK',
+    default: false,
+    parse: parse.boolean(),
+    doc: 'For testing only: let notifications reach loopback addresses (127.0.0.0/8, ::1). Never turn this on in production.',
+  },
+  triggersConcurrency: {
+    key: 'triggers.concurrency',
+    env: 'LOGWARDEN_TRIGGERS_CONCURRENCY',
+    default: 4,
+    parse: parse.integer(1, 64),
+    doc: 'Deliveries sent at the same time.',
+  },
+  triggersMaxAttempts: {
+    key: 'triggers.max_attempts',
+    env: 'LOGWARDEN_TRIGGERS_MAX_ATTEMPTS',
+    default: 6,
+    parse: parse.integer(1, 20),
+    doc: 'Attempts per delivery before it is given up (status dead).',
+  },
+  triggersRetryBaseSeconds: {
+    key: 'triggers.retry_base_seconds',
+    env: 'LOGWARDEN_TRIGGERS_RETRY_BASE_SECONDS',
+    default: 60,
+    parse: parse.number(0.01, 3600),
+    doc: 'Wait before the first retry; each next one waits 2.5 times longer (±20 % jitter). 60 with 6 attempts spreads them over about an hour.',
+  },
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKeys = typeof KEYS;

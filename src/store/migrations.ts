@@ -169,6 +169,63 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .execute();
     await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
   },
+  '0011_triggers': async (db, dialect) => {
+    await autoIncrementId(db.schema.createTable('event_triggers'), dialect)
+      .addColumn('name', 'text', notNull)
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      // JSON: {severities, sources, workloads, message_regex}.
+      .addColumn('filter', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('channel_type', 'text', notNull)
+      // JSON: the channel's settings, credentials included (never returned by the API).
+      .addColumn('channel', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('secret', 'text', notNull)
+      // Why the trigger turned itself off (a 410 from the receiver); null otherwise.
+      .addColumn('disabled_reason', 'text')
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .execute();
+
+    // The outbox: a row is written for every matching trigger when the event is
+    // published, and the worker sends from here, so pending deliveries survive a crash.
+    await autoIncrementId(db.schema.createTable('trigger_deliveries'), dialect)
+      .addColumn('trigger_id', 'bigint', (c) =>
+        c.notNull().references('event_triggers.id').onDelete('cascade'),
+      )
+      // No foreign key: event retention may prune the event before its delivery ends.
+      .addColumn('event_id', 'bigint', notNull)
+      .addColumn('channel', 'text', notNull)
+      .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint', notNull)
+      .addColumn('last_status_code', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('latency_ms', 'integer')
+      // Stable across retries: the Standard Webhooks `webhook-id`, for receivers to dedupe.
+      .addColumn('message_id', 'text', notNull)
+      // JSON: the event as it was when recorded.
+      .addColumn('event', 'text', notNull)
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .addColumn('sent_at', 'bigint')
+      .execute();
+    // One delivery per trigger and event, even if the dispatcher sees an event twice.
+    await db.schema
+      .createIndex('trigger_deliveries_trigger_event')
+      .unique()
+      .on('trigger_deliveries')
+      .columns(['trigger_id', 'event_id'])
+      .execute();
+    await db.schema
+      .createIndex('trigger_deliveries_due')
+      .on('trigger_deliveries')
+      .columns(['status', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createIndex('trigger_deliveries_status_id')
+      .on('trigger_deliveries')
+      .columns(['status', 'id'])
+      .execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

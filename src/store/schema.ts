@@ -14,6 +14,8 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  event_triggers: EventTriggersTable;
+  trigger_deliveries: TriggerDeliveriesTable;
 }
 
 export interface WorkloadsTable {
@@ -113,4 +115,38 @@ export interface ApiTokensTable {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+export interface EventTriggersTable {
+  id: Generated<number>;
+  name: string;
+  enabled: number;
+  /** JSON text. */
+  filter: string;
+  channel_type: string;
+  /** JSON text, credentials included. */
+  channel: string;
+  secret: string;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TriggerDeliveriesTable {
+  id: Generated<number>;
+  trigger_id: number;
+  event_id: number;
+  channel: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  message_id: string;
+  /** JSON text: the event as recorded. */
+  event: string;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
 }

@@ -1,0 +1,408 @@
+import { pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
+import { startReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver.js';
+import { actingAs, VIEWER } from '../../../test/support/test-principals.js';
+import type { StoredEvent } from '../../events/model.js';
+import {
+  channelFactory,
+  DeliveriesService,
+  DeliveryRepository,
+  NO_NAMES,
+  SafeHttp,
+  TriggerRepository,
+  TriggersService,
+  type DeliveryJournalEntry,
+} from '../../triggers/index.js';
+import { buildServer } from '../server.js';
+import { triggersRoutes } from './triggers.js';
+
+// Names resolve to a public address without asking DNS: the tests do not need a network.
+const http = new SafeHttp(
+  { denyPrivate: false, allowLoopback: true },
+  { lookup: async () => ['93.184.216.34'] },
+);
+let receiver: WebhookReceiver;
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterEach(() => {
+  receiver.requests.length = 0;
+  receiver.respond(() => ({ status: 200 }));
+});
+afterAll(async () => {
+  await receiver.close();
+  await http.close();
+});
+
+const event = (id: number): StoredEvent => ({
+  id,
+  created_at: 1_700_000_000_000,
+  source: 'logscan',
+  severity: 'error',
+  message: `line ${id}`,
+  metadata: {},
+  workload_id: null,
+  container_id: null,
+  rule_id: null,
+});
+
+for (const dialect of DIALECTS) {
+  describe(`trigger routes (${dialect})`, () => {
+    const store = useTestStore(dialect);
+
+    async function app(principal = actingAs()) {
+      const repo = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const journal: DeliveryJournalEntry[] = [];
+      let reloads = 0;
+      let wakes = 0;
+      const triggers = new TriggersService({
+        repo,
+        targets: http,
+        channels: channelFactory({ http, addresses: http, userAgent: 'test' }),
+        names: NO_NAMES,
+        dispatcher: { reload: async () => reloads++ },
+        journal: { record: (e) => journal.push(e) },
+      });
+      const deliveries = new DeliveriesService({
+        repo: outbox,
+        triggers: repo,
+        worker: { wake: () => wakes++ },
+      });
+      const server = await buildServer({
+        authenticator: principal,
+        logger: pino({ level: 'silent' }),
+        routes: [triggersRoutes({ triggers, deliveries })],
+      });
+      const call = (method: 'POST' | 'PATCH' | 'GET' | 'DELETE', url: string, payload?: unknown) =>
+        server.inject({ method, url, payload: payload as object });
+      return {
+        server,
+        call,
+        repo,
+        outbox,
+        journal,
+        reloads: () => reloads,
+        wakes: () => wakes,
+      };
+    }
+
+    const slack = { type: 'slack', url: 'https://hooks.example.net/services/T0/B0/sekrit' };
+
+    it('creates with defaults and a generated secret shown once; reads never show credentials', async () => {
+      const { call, reloads } = await app();
+      const created = await call('POST', '/api/triggers', {
+        name: 'errors to slack',
+        filter: { severities: ['error', 'critical'] },
+        channel: slack,
+      });
+      expect(created.statusCode).toBe(201);
+      const body = created.json();
+      expect(body).toMatchObject({
+        name: 'errors to slack',
+        enabled: true,
+        filter: {
+          severities: ['error', 'critical'],
+          sources: [],
+          workloads: [],
+          message_regex: '',
+        },
+        channel: { type: 'slack', url: '********', text_template: null },
+        disabled_reason: null,
+      });
+      expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(reloads()).toBe(1);
+
+      const read = await call('GET', `/api/triggers/${body.id}`);
+      expect(read.json()).toMatchObject({ secret: '********', channel: { url: '********' } });
+      const list = await call('GET', '/api/triggers');
+      for (const text of [read.body, list.body]) {
+        expect(text).not.toContain(body.secret);
+        expect(text).not.toContain('sekrit');
+      }
+      expect(list.json().items).toHaveLength(1);
+      expect(list.json().next).toBeNull();
+    });
+
+    it('a secret sent on create is not echoed', async () => {
+      const { call } = await app();
+      const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+      const res = await call('POST', '/api/triggers', { name: 'x', channel: slack, secret });
+      expect(res.json().secret).toBe('********');
+      expect(res.body).not.toContain(secret);
+    });
+
+    it('PATCH changes only the fields sent; ******** keeps a credential, and the secret still signs', async () => {
+      const { call, repo } = await app();
+      const created = (
+        await call('POST', '/api/triggers', {
+          name: 'hook',
+          filter: { severities: ['error'], message_regex: 'disk' },
+          channel: {
+            type: 'webhook',
+            url: `${receiver.url}/hook`,
+            headers: { Authorization: 'Bearer tok-123', 'X-Team': 'ops' },
+          },
+        })
+      ).json();
+      const read = (await call('GET', `/api/triggers/${created.id}`)).json();
+      expect(read.channel.headers).toEqual({ authorization: '********', 'x-team': '********' });
+
+      // Send back what was read, changing one thing: everything else stays.
+      const patched = await call('PATCH', `/api/triggers/${created.id}`, {
+        name: 'renamed',
+        filter: { sources: ['logscan'] },
+        channel: { ...read.channel, headers: { ...read.channel.headers, 'x-team': 'sre' } },
+        secret: '********',
+      });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json()).toMatchObject({
+        name: 'renamed',
+        enabled: true,
+        filter: { severities: ['error'], sources: ['logscan'], message_regex: 'disk' },
+      });
+      const stored = (await repo.get(created.id))!;
+      expect(stored.secret).toBe(created.secret);
+      expect(stored.channel).toEqual({
+        type: 'webhook',
+        url: `${receiver.url}/hook`,
+        headers: { authorization: 'Bearer tok-123', 'x-team': 'sre' },
+        body_template: null,
+      });
+
+      // An empty PATCH and one with only enabled change nothing else.
+      await call('PATCH', `/api/triggers/${created.id}`, {});
+      await call('PATCH', `/api/triggers/${created.id}`, { enabled: false });
+      expect(await repo.get(created.id)).toMatchObject({
+        name: 'renamed',
+        enabled: false,
+        secret: created.secret,
+      });
+      await call('PATCH', `/api/triggers/${created.id}`, { enabled: true });
+
+      // The kept secret still signs: a test send verifies with the one shown at creation.
+      const test = await call('POST', `/api/triggers/${created.id}/test`);
+      expect(test.json()).toMatchObject({
+        ok: true,
+        status: 'sent',
+        status_code: 200,
+        error: null,
+      });
+      const request = receiver.requests.at(-1)!;
+      const verified = new Webhook(created.secret).verify(
+        request.body,
+        request.headers as Record<string, string>,
+      ) as { test: boolean; trigger: { name: string } };
+      expect(verified.test).toBe(true);
+      expect(verified.trigger.name).toBe('renamed');
+      expect(request.headers.authorization).toBe('Bearer tok-123');
+    });
+
+    it('a test send reports a failure as it is, once, without retrying or storing a delivery', async () => {
+      const { call, outbox, journal } = await app();
+      receiver.respond(() => ({ status: 503, body: 'maintenance' }));
+      const { id } = (
+        await call('POST', '/api/triggers', {
+          name: 'hook',
+          channel: { type: 'webhook', url: receiver.url },
+        })
+      ).json();
+      const res = await call('POST', `/api/triggers/${id}/test`);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        ok: false,
+        status: 'failed',
+        status_code: 503,
+        error: 'HTTP 503: maintenance',
+      });
+      expect(typeof res.json().latency_ms).toBe('number');
+      expect(receiver.requests).toHaveLength(1);
+      expect((await outbox.list({})).items).toEqual([]);
+      expect(journal.map((e) => e.action)).toEqual(['trigger.test']);
+    });
+
+    it.each([
+      [{ channel: slack }, 'name'],
+      [{ name: 'x' }, 'channel'],
+      [{ name: 'x', channel: { type: 'pager' } }, 'channel.type'],
+      [{ name: 'x', channel: { type: 'slack' } }, 'channel.url'],
+      [{ name: 'x', channel: { ...slack, url: '********' } }, 'channel.url'],
+      [{ name: 'x', channel: { ...slack, url: 'file:///etc/passwd' } }, 'channel.url'],
+      [{ name: 'x', channel: { ...slack, url: 'http://u:p@example.net/' } }, 'channel.url'],
+      [{ name: 'x', channel: { ...slack, url: 'http://169.254.169.254/latest' } }, 'channel.url'],
+      [{ name: 'x', channel: { ...slack, color: 'red' } }, 'channel.color'],
+      [
+        { name: 'x', channel: { ...slack, text_template: '{{#event}}x{{/event}}' } },
+        'channel.text_template',
+      ],
+      [{ name: 'x', channel: slack, filter: { message_regex: '(a)\\1' } }, 'filter.message_regex'],
+      [{ name: 'x', channel: slack, filter: { severities: ['loud'] } }, 'filter.severities'],
+      [{ name: 'x', channel: slack, secret: 'hunter2' }, 'secret'],
+      [{ name: 'x', channel: slack, secret: '********' }, 'secret'],
+      [{ name: 'x', channel: { type: 'ntfy', topic: 'a b' } }, 'channel.topic'],
+      [
+        { name: 'x', channel: { type: 'telegram', bot_token: 'nope', chat_id: 1 } },
+        'channel.bot_token',
+      ],
+      [
+        {
+          name: 'x',
+          channel: {
+            type: 'email',
+            host: 'smtp.example.net',
+            from: 'a@b.c',
+            to: ['not an address'],
+          },
+        },
+        'channel.to[0]',
+      ],
+    ])('refuses %j with 400 naming %s', async (body, field) => {
+      const { call } = await app();
+      const res = await call('POST', '/api/triggers', body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.field).toBe(field);
+      expect((await call('GET', '/api/triggers')).json().items).toEqual([]);
+    });
+
+    it('says why a target is refused', async () => {
+      const { call } = await app();
+      const res = await call('POST', '/api/triggers', {
+        name: 'x',
+        channel: { type: 'webhook', url: 'http://[::ffff:a9fe:a9fe]/' },
+      });
+      expect(res.json().error.message).toBe(
+        'channel.url: target refused: 169.254.169.254 is a link-local address (where cloud metadata services live)',
+      );
+    });
+
+    it('changing the channel type takes the new type’s fields, and keeps nothing of the old', async () => {
+      const { call } = await app();
+      const { id } = (await call('POST', '/api/triggers', { name: 'x', channel: slack })).json();
+      const bad = await call('PATCH', `/api/triggers/${id}`, {
+        channel: { type: 'discord', url: '********' },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.field).toBe('channel.url');
+      const good = await call('PATCH', `/api/triggers/${id}`, {
+        channel: { type: 'gotify', server: 'https://push.example.net', token: 'AbCdEf' },
+      });
+      expect(good.json().channel).toEqual({
+        type: 'gotify',
+        server: 'https://push.example.net',
+        token: '********',
+        title_template: null,
+        message_template: null,
+      });
+    });
+
+    it('deletes, and 404s on what is not there', async () => {
+      const { call } = await app();
+      const { id } = (await call('POST', '/api/triggers', { name: 'x', channel: slack })).json();
+      expect((await call('DELETE', `/api/triggers/${id}`)).statusCode).toBe(204);
+      for (const [method, url] of [
+        ['GET', `/api/triggers/${id}`],
+        ['PATCH', `/api/triggers/${id}`],
+        ['DELETE', `/api/triggers/${id}`],
+        ['POST', `/api/triggers/${id}/test`],
+        ['GET', `/api/triggers/${id}/deliveries`],
+        ['GET', '/api/deliveries/999'],
+        ['POST', '/api/deliveries/999/retry'],
+      ] as const)
+        expect((await call(method, url, method === 'PATCH' ? {} : undefined)).statusCode).toBe(404);
+    });
+
+    it('lists deliveries by status, newest first in pages, and retries a dead one', async () => {
+      const { call, outbox, wakes } = await app();
+      const a = (await call('POST', '/api/triggers', { name: 'a', channel: slack })).json();
+      const b = (await call('POST', '/api/triggers', { name: 'b', channel: slack })).json();
+      for (let i = 1; i <= 5; i++)
+        await outbox.enqueue(
+          [
+            {
+              trigger_id: i % 2 ? a.id : b.id,
+              event: event(i),
+              channel: 'slack',
+              message_id: `m${i}`,
+            },
+          ],
+          1_000,
+        );
+      const [dead] = (await outbox.list({ trigger_id: a.id }, { limit: 1 })).items;
+      await outbox.recordAttempt(
+        dead!.id,
+        {
+          status: 'dead',
+          attempts: 6,
+          next_attempt_at: 1_000,
+          last_status_code: 500,
+          last_error: 'HTTP 500',
+          latency_ms: 12,
+          sent_at: null,
+        },
+        2_000,
+      );
+
+      const page1 = (await call('GET', '/api/deliveries?limit=2')).json();
+      expect(page1.items.map((d: { message_id: string }) => d.message_id)).toEqual(['m5', 'm4']);
+      const page2 = (await call('GET', `/api/deliveries?limit=2&before=${page1.next}`)).json();
+      expect(page2.items.map((d: { message_id: string }) => d.message_id)).toEqual(['m3', 'm2']);
+      const deadOnes = (await call('GET', '/api/deliveries?status=dead')).json();
+      expect(deadOnes.items).toHaveLength(1);
+      expect(deadOnes.items[0]).toMatchObject({
+        id: dead!.id,
+        trigger_id: a.id,
+        event_id: 5,
+        channel: 'slack',
+        status: 'dead',
+        attempts: 6,
+        next_attempt_at: null,
+        last_status_code: 500,
+        last_error: 'HTTP 500',
+        latency_ms: 12,
+        sent_at: null,
+      });
+      expect(deadOnes.items[0].event).toBeUndefined();
+      const ofB = (await call('GET', `/api/triggers/${b.id}/deliveries`)).json();
+      expect(ofB.items.map((d: { message_id: string }) => d.message_id)).toEqual(['m4', 'm2']);
+      expect((await call('GET', '/api/deliveries?status=lost')).statusCode).toBe(400);
+
+      const pending = (await call('GET', `/api/triggers/${b.id}/deliveries`)).json().items[0];
+      const conflict = await call('POST', `/api/deliveries/${pending.id}/retry`);
+      expect(conflict.statusCode).toBe(409);
+      const retried = await call('POST', `/api/deliveries/${dead!.id}/retry`);
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json()).toMatchObject({ status: 'pending', attempts: 0, message_id: 'm5' });
+      expect(wakes()).toBe(1);
+
+      await outbox.recordAttempt(
+        dead!.id,
+        {
+          status: 'failed',
+          attempts: 1,
+          next_attempt_at: 3_000,
+          last_status_code: 404,
+          last_error: 'HTTP 404',
+          latency_ms: 1,
+          sent_at: null,
+        },
+        3_000,
+      );
+      await call('PATCH', `/api/triggers/${a.id}`, { enabled: false });
+      const disabled = await call('POST', `/api/deliveries/${dead!.id}/retry`);
+      expect(disabled.statusCode).toBe(409);
+      expect(disabled.json().error.message).toMatch(/disabled/);
+    });
+
+    it('a viewer reads but does not change', async () => {
+      const admin = await app();
+      await admin.call('POST', '/api/triggers', { name: 'x', channel: slack });
+      const { call } = await app(actingAs(VIEWER));
+      expect((await call('GET', '/api/triggers')).statusCode).toBe(200);
+      expect((await call('POST', '/api/triggers', { name: 'y', channel: slack })).statusCode).toBe(
+        403,
+      );
+    });
+  });
+}

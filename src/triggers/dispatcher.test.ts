@@ -1,0 +1,120 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { useTestStore } from '../../test/support/databases.js';
+import { EventBus } from '../events/bus.js';
+import type { StoredEvent } from '../events/model.js';
+import { EventRepository } from '../events/repository.js';
+import { EventLog } from '../events/service.js';
+import { DeliveryRepository } from './delivery-repository.js';
+import { TriggerDispatcher } from './dispatcher.js';
+import { EMPTY_FILTER, type NewDelivery, type TriggerFields } from './model.js';
+import { TriggerRepository } from './repository.js';
+
+const log = pino({ level: 'silent' });
+
+const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
+  name: 'hook',
+  enabled: true,
+  filter: EMPTY_FILTER,
+  channel: { type: 'slack', url: 'https://hooks.example.net/x', text_template: null },
+  secret: 'whsec_x',
+  disabled_reason: null,
+  ...over,
+});
+
+describe('trigger dispatcher', () => {
+  const store = useTestStore('sqlite');
+
+  it('starts the outbox write during the publish itself, before the producer moves on', async () => {
+    const calls: NewDelivery[][] = [];
+    const repo = new TriggerRepository(store().db);
+    await repo.insert(fields(), 1);
+    const bus = new EventBus();
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox: {
+        enqueue: async (rows) => {
+          calls.push([...rows]);
+          return rows.length;
+        },
+      },
+      worker: { wake: () => undefined },
+      log,
+    });
+    await dispatcher.start(bus);
+    bus.publish({ id: 7, message: 'x', source: 'system', severity: 'info' } as StoredEvent);
+    // No await in between: the row is on its way within the publish.
+    expect(calls).toHaveLength(1);
+    expect(calls[0]![0]).toMatchObject({ event: { id: 7 }, channel: 'slack' });
+    expect(calls[0]![0]!.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+
+  it('writes one delivery per matching enabled trigger, wakes the worker, and never records an event', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
+    const outbox = new DeliveryRepository(db);
+    const events = new EventRepository(db);
+    const bus = new EventBus();
+    const eventLog = new EventLog(db, events, bus);
+    const errors = await repo.insert(
+      fields({ name: 'errors', filter: { ...EMPTY_FILTER, severities: ['error', 'critical'] } }),
+      1,
+    );
+    const disk = await repo.insert(
+      fields({ name: 'disk', filter: { ...EMPTY_FILTER, message_regex: 'disk (full|gone)' } }),
+      1,
+    );
+    await repo.insert(fields({ name: 'off', enabled: false }), 1);
+    let wakes = 0;
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox,
+      worker: { wake: () => wakes++ },
+      log,
+    });
+    await dispatcher.start(bus);
+
+    const a = await eventLog.record({ source: 'logscan', severity: 'error', message: 'disk full' });
+    const b = await eventLog.record({ source: 'logscan', severity: 'warn', message: 'disk gone' });
+    await eventLog.record({ source: 'system', severity: 'info', message: 'hello' });
+    await dispatcher.stop();
+
+    const rows = (await outbox.list({})).items.reverse();
+    expect(rows.map((d) => [d.trigger_id, d.event_id])).toEqual([
+      [errors.id, a.id],
+      [disk.id, a.id],
+      [disk.id, b.id],
+    ]);
+    expect(rows.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    expect(rows[0]!.event).toEqual(a);
+    expect(wakes).toBe(2);
+    // Only the three events recorded above: delivering never records anything.
+    expect(await events.count()).toBe(3);
+  });
+
+  it('matches with the triggers as they are after a reload, and not after stop', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
+    const outbox = new DeliveryRepository(db);
+    const bus = new EventBus();
+    const eventLog = new EventLog(db, new EventRepository(db), bus);
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox,
+      worker: { wake: () => undefined },
+      log,
+    });
+    await dispatcher.start(bus);
+    await eventLog.record({ source: 'logscan', severity: 'error', message: 'before' });
+    const t = await repo.insert(fields({ filter: { ...EMPTY_FILTER, sources: ['docker'] } }), 1);
+    await dispatcher.reload();
+    await eventLog.record({ source: 'logscan', severity: 'error', message: 'not docker' });
+    const hit = await eventLog.record({ source: 'docker', severity: 'error', message: 'exited' });
+    await dispatcher.stop();
+    await eventLog.record({ source: 'docker', severity: 'error', message: 'after stop' });
+    expect((await outbox.list({})).items.map((d) => [d.trigger_id, d.event_id])).toEqual([
+      [t.id, hit.id],
+    ]);
+    expect(bus.size).toBe(0);
+  });
+});

@@ -1,0 +1,50 @@
+export * from './model.js';
+export { DEFAULT_POLICY, refusalReason, type AddressPolicy } from './address-policy.js';
+export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
+export {
+  channelFactory,
+  type Channel,
+  type ChannelFactory,
+  type SendOutcome,
+} from './channels/index.js';
+export { DeliveriesService } from './deliveries.js';
+export {
+  DeliveryRepository,
+  MAX_DELIVERY_PAGE,
+  type DeliveryFilter,
+  type DeliveryList,
+  type DeliveryPage,
+} from './delivery-repository.js';
+export {
+  TriggerDispatcher,
+  type DeliveryWaker,
+  type EventFeed,
+  type Outbox,
+  type TriggerSource,
+} from './dispatcher.js';
+export {
+  NO_JOURNAL,
+  NO_METRICS,
+  type DeliveryJournal,
+  type DeliveryJournalEntry,
+  type DeliveryMetrics,
+  type DeliveryOutcomeKind,
+} from './journal.js';
+export { NO_NAMES, type DeliveryPayload, type NameDirectory } from './payload.js';
+export { publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
+export { TriggerRepository } from './repository.js';
+export { DeliveryRetention, type FinishedDeliveries } from './retention.js';
+export { OutgoingRequestError, SafeHttp, type Lookup } from './safe-http.js';
+export {
+  TriggersService,
+  type CreatedTrigger,
+  type TargetChecker,
+  type TestSendResult,
+  type TriggersReloader,
+} from './service.js';
+export {
+  DeliveryWorker,
+  type DeliveryStore,
+  type TriggerLookup,
+  type WorkerOptions,
+} from './worker.js';

@@ -1,0 +1,37 @@
+import type { ChannelType } from './model.js';
+
+/** What the operations journal is told about a delivery or a trigger's own change. */
+export interface DeliveryJournalEntry {
+  action:
+    | 'delivery.sent'
+    | 'delivery.retrying'
+    | 'delivery.failed'
+    | 'delivery.dead'
+    | 'trigger.disabled'
+    | 'trigger.test';
+  trigger_id: number;
+  trigger_name: string;
+  channel: ChannelType;
+  delivery_id: number | null;
+  event_id: number | null;
+  attempt: number | null;
+  status_code: number | null;
+  /** Never holds a credential: outcomes are scrubbed before they get here. */
+  error: string | null;
+  latency_ms: number | null;
+}
+
+/** The operations journal (src/audit), as the trigger domain needs it. */
+export interface DeliveryJournal {
+  record(entry: DeliveryJournalEntry): void;
+}
+
+export type DeliveryOutcomeKind = 'sent' | 'retrying' | 'failed' | 'dead';
+
+/** Delivery metrics (src/metrics), as the trigger domain needs them. */
+export interface DeliveryMetrics {
+  observe(channel: ChannelType, outcome: DeliveryOutcomeKind, latencyMs: number): void;
+}
+
+export const NO_JOURNAL: DeliveryJournal = { record: () => undefined };
+export const NO_METRICS: DeliveryMetrics = { observe: () => undefined };

@@ -1,0 +1,179 @@
+import type { EventSource, Severity, StoredEvent } from '../events/model.js';
+
+/** What reads show instead of a credential; a write that sends it back keeps the stored one. */
+export const PLACEHOLDER = '********';
+
+export const EVENT_SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
+
+export const CHANNEL_TYPES = [
+  'webhook',
+  'slack',
+  'discord',
+  'ntfy',
+  'gotify',
+  'telegram',
+  'email',
+] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export const MAX_NAME_LENGTH = 200;
+export const MAX_TRIGGERS = 200;
+export const MAX_FILTER_ITEMS = 100;
+
+/** Each part narrows; an empty part matches anything. Parts AND together. */
+export interface TriggerFilter {
+  /** Any of. */
+  severities: Severity[];
+  /** Any of. */
+  sources: EventSource[];
+  /** Any of these workload ids. */
+  workloads: string[];
+  /** RE2, searched in the message; empty matches anything. */
+  message_regex: string;
+}
+
+export const EMPTY_FILTER: TriggerFilter = {
+  severities: [],
+  sources: [],
+  workloads: [],
+  message_regex: '',
+};
+
+export interface WebhookChannel {
+  type: 'webhook';
+  url: string;
+  /** Sent with every request; the values are write-only (they often carry tokens). */
+  headers: Record<string, string>;
+  /** A JSON body template; null sends the standard payload. */
+  body_template: string | null;
+}
+
+export interface SlackChannel {
+  type: 'slack';
+  /** An incoming-webhook URL: it is the credential, so it is write-only. */
+  url: string;
+  text_template: string | null;
+}
+
+export interface DiscordChannel {
+  type: 'discord';
+  /** A webhook URL with its token: write-only. */
+  url: string;
+  content_template: string | null;
+  username: string | null;
+}
+
+export interface NtfyChannel {
+  type: 'ntfy';
+  server: string;
+  topic: string;
+  token: string | null;
+  title_template: string | null;
+  message_template: string | null;
+}
+
+export interface GotifyChannel {
+  type: 'gotify';
+  server: string;
+  /** The application token. */
+  token: string;
+  title_template: string | null;
+  message_template: string | null;
+}
+
+export interface TelegramChannel {
+  type: 'telegram';
+  /** https://api.telegram.org unless a Bot API server of your own. */
+  api_url: string;
+  bot_token: string;
+  chat_id: string;
+  text_template: string | null;
+}
+
+export const SMTP_SECURITY = ['tls', 'starttls', 'none'] as const;
+export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
+
+export interface EmailChannel {
+  type: 'email';
+  host: string;
+  port: number;
+  /** tls: TLS from the start (465); starttls: upgrade required (587); none: plain. */
+  security: SmtpSecurity;
+  username: string | null;
+  password: string | null;
+  from: string;
+  to: string[];
+  subject_template: string | null;
+  body_template: string | null;
+}
+
+export type ChannelConfig =
+  | WebhookChannel
+  | SlackChannel
+  | DiscordChannel
+  | NtfyChannel
+  | GotifyChannel
+  | TelegramChannel
+  | EmailChannel;
+
+/** One row of `event_triggers`. Times are milliseconds since the epoch. */
+export interface Trigger {
+  id: number;
+  name: string;
+  enabled: boolean;
+  filter: TriggerFilter;
+  channel: ChannelConfig;
+  /** Standard Webhooks signing secret, `whsec_` + base64. */
+  secret: string;
+  /** Why the trigger turned itself off (the receiver answered 410), else null. */
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type TriggerFields = Omit<Trigger, 'id' | 'created_at' | 'updated_at'>;
+
+/** What the API hands in; every field is checked by the service. */
+export interface TriggerInput {
+  name?: unknown;
+  enabled?: unknown;
+  filter?: unknown;
+  channel?: unknown;
+  secret?: unknown;
+}
+
+/**
+ * pending: waiting for its first or next attempt; sent: a receiver took it;
+ * failed: refused for good (a 4xx, a redirect, a refused address, a disabled
+ * trigger); dead: every attempt failed.
+ */
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One row of the outbox, `trigger_deliveries`. */
+export interface Delivery {
+  id: number;
+  trigger_id: number;
+  event_id: number;
+  channel: ChannelType;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  /** The `webhook-id`: the same on every attempt, so receivers can drop repeats. */
+  message_id: string;
+  /** The event as recorded; retention may prune the event before the delivery ends. */
+  event: StoredEvent;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface NewDelivery {
+  trigger_id: number;
+  event: StoredEvent;
+  channel: ChannelType;
+  message_id: string;
+}

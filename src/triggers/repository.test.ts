@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, useTestStore } from '../../test/support/databases.js';
+import type { StoredEvent } from '../events/model.js';
+import { pino } from 'pino';
+import { DeliveryRepository } from './delivery-repository.js';
+import { DeliveryRetention } from './retention.js';
+import { EMPTY_FILTER, type TriggerFields } from './model.js';
+import { TriggerRepository } from './repository.js';
+
+const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
+  name: 'hook',
+  enabled: true,
+  filter: { ...EMPTY_FILTER, severities: ['error'], message_regex: 'x+' },
+  channel: {
+    type: 'webhook',
+    url: 'https://example.net/hook',
+    headers: { authorization: 'Bearer t' },
+    body_template: null,
+  },
+  secret: 'whsec_AAAA',
+  disabled_reason: null,
+  ...over,
+});
+
+const event = (id: number): StoredEvent => ({
+  id,
+  created_at: 1_000 + id,
+  source: 'logscan',
+  severity: 'error',
+  message: `line ${id}`,
+  metadata: { captures: { n: String(id) } },
+  workload_id: null,
+  container_id: 'c1',
+  rule_id: 3,
+});
+
+for (const dialect of DIALECTS) {
+  describe(`trigger repositories (${dialect})`, () => {
+    const store = useTestStore(dialect);
+
+    it('stores a trigger and reads it back as it was, filter and channel included', async () => {
+      const repo = new TriggerRepository(store().db);
+      const created = await repo.insert(fields(), 5);
+      expect(await repo.get(created.id)).toEqual({
+        ...fields(),
+        id: created.id,
+        created_at: 5,
+        updated_at: 5,
+      });
+      const updated = await repo.update(created.id, { enabled: false, disabled_reason: 'gone' }, 9);
+      expect(updated).toMatchObject({
+        enabled: false,
+        disabled_reason: 'gone',
+        updated_at: 9,
+        name: 'hook',
+      });
+      expect((await repo.list({ enabled: true })).length).toBe(0);
+      expect(await repo.count()).toBe(1);
+    });
+
+    it('outbox: one row per trigger and event, due in order, attempts recorded on pending rows only', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const t = await triggers.insert(fields(), 1);
+      const rows = [1, 2, 3].map((id) => ({
+        trigger_id: t.id,
+        event: event(id),
+        channel: 'webhook' as const,
+        message_id: `msg_${id}`,
+      }));
+      expect(await outbox.enqueue(rows, 100)).toBe(3);
+      // The same (trigger, event) again is skipped.
+      expect(await outbox.enqueue(rows.slice(0, 2), 200)).toBe(0);
+      const due = await outbox.due(100, 10, []);
+      expect(due.map((d) => d.message_id)).toEqual(['msg_1', 'msg_2', 'msg_3']);
+      expect(due[0]).toMatchObject({ status: 'pending', attempts: 0, event: event(1) });
+      expect((await outbox.due(100, 10, [due[0]!.id])).length).toBe(2);
+      expect(await outbox.due(99, 10, [])).toEqual([]);
+
+      const base = { last_status_code: 500, last_error: 'HTTP 500', latency_ms: 3, sent_at: null };
+      await outbox.recordAttempt(
+        due[0]!.id,
+        { ...base, status: 'pending', attempts: 1, next_attempt_at: 500 },
+        101,
+      );
+      await outbox.recordAttempt(
+        due[1]!.id,
+        { ...base, status: 'dead', attempts: 6, next_attempt_at: 100 },
+        101,
+      );
+      expect(await outbox.nextDueAt()).toBe(100);
+      expect(await outbox.nextDueAt([due[2]!.id])).toBe(500);
+      // A finished row takes no more attempts.
+      expect(
+        await outbox.recordAttempt(
+          due[1]!.id,
+          { ...base, status: 'sent', attempts: 7, next_attempt_at: 1 },
+          102,
+        ),
+      ).toBe(false);
+
+      const retried = await outbox.retry(due[1]!.id, 300);
+      expect(retried).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: 300,
+        message_id: 'msg_2',
+      });
+      expect(await outbox.retry(due[2]!.id, 300)).toBeNull();
+    });
+
+    it('lists newest first by keyset with a status filter, and deleting a trigger takes its deliveries', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const a = await triggers.insert(fields({ name: 'a' }), 1);
+      const b = await triggers.insert(fields({ name: 'b' }), 1);
+      for (let id = 1; id <= 7; id++)
+        await outbox.enqueue(
+          [
+            {
+              trigger_id: id % 2 ? a.id : b.id,
+              event: event(id),
+              channel: 'webhook',
+              message_id: `m${id}`,
+            },
+          ],
+          id,
+        );
+      const seen: string[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = await outbox.list({}, { before, limit: 3 });
+        seen.push(...page.items.map((d) => d.message_id));
+        if (page.next === null) break;
+        before = page.next;
+      }
+      expect(seen).toEqual(['m7', 'm6', 'm5', 'm4', 'm3', 'm2', 'm1']);
+      expect((await outbox.list({ trigger_id: b.id })).items.map((d) => d.message_id)).toEqual([
+        'm6',
+        'm4',
+        'm2',
+      ]);
+      expect((await outbox.list({ status: 'sent' })).items).toEqual([]);
+      await triggers.delete(a.id);
+      expect((await outbox.list({})).items.map((d) => d.message_id)).toEqual(['m6', 'm4', 'm2']);
+    });
+
+    it('prunes finished deliveries older than the retention, in batches, never pending ones', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const t = await triggers.insert(fields(), 1);
+      const day = 86_400_000;
+      const now = 100 * day;
+      for (let id = 1; id <= 7; id++)
+        await outbox.enqueue(
+          [{ trigger_id: t.id, event: event(id), channel: 'webhook', message_id: `m${id}` }],
+          0,
+        );
+      const rows = (await outbox.list({})).items.reverse();
+      // m1–m5 finished long ago, m6 finished yesterday, m7 still pending.
+      for (const [i, d] of rows.slice(0, 6).entries())
+        await outbox.recordAttempt(
+          d.id,
+          {
+            status: i % 2 ? 'sent' : 'dead',
+            attempts: 1,
+            next_attempt_at: 0,
+            last_status_code: 200,
+            last_error: null,
+            latency_ms: 1,
+            sent_at: null,
+          },
+          i < 5 ? 10 * day : now - day,
+        );
+      const retention = new DeliveryRetention(
+        outbox,
+        pino({ level: 'silent' }),
+        { retentionDays: 30, batchSize: 2 },
+        () => now,
+      );
+      expect(await retention.prune()).toBe(5);
+      expect((await outbox.list({})).items.map((d) => d.message_id)).toEqual(['m7', 'm6']);
+    });
+  });
+}

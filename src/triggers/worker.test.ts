@@ -1,0 +1,281 @@
+import { pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useTestStore } from '../../test/support/databases.js';
+import { eventually } from '../../test/support/eventually.js';
+import {
+  startReceiver,
+  type Responder,
+  type WebhookReceiver,
+} from '../../test/fakes/webhook-receiver.js';
+import type { StoredEvent } from '../events/model.js';
+import { DEFAULT_RETRY } from './backoff.js';
+import { channelFactory } from './channels/index.js';
+import { DeliveryRepository } from './delivery-repository.js';
+import type { DeliveryJournalEntry } from './journal.js';
+import { EMPTY_FILTER, type Delivery, type Trigger } from './model.js';
+import { NO_NAMES } from './payload.js';
+import { TriggerRepository } from './repository.js';
+import { SafeHttp } from './safe-http.js';
+import { generateSecret } from './secret.js';
+import { TriggersService } from './service.js';
+import { DeliveryWorker } from './worker.js';
+
+const log = pino({ level: 'silent' });
+const event = (id: number): StoredEvent => ({
+  id,
+  created_at: 1_700_000_000_000,
+  source: 'logscan',
+  severity: 'error',
+  message: `boom ${id}`,
+  metadata: {},
+  workload_id: null,
+  container_id: null,
+  rule_id: null,
+});
+
+describe('delivery worker', () => {
+  const store = useTestStore('sqlite');
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  async function setup(
+    responder: Responder,
+    options: { maxAttempts?: number; concurrency?: number; now?: () => number } = {},
+  ) {
+    const receiver: WebhookReceiver = await startReceiver(responder);
+    const http = new SafeHttp({ denyPrivate: false, allowLoopback: true });
+    cleanup.push(
+      () => receiver.close(),
+      () => http.close(),
+    );
+    const repo = new TriggerRepository(store().db);
+    const outbox = new DeliveryRepository(store().db);
+    const journal: DeliveryJournalEntry[] = [];
+    const metrics: [string, string, number][] = [];
+    const channels = channelFactory({ http, addresses: http, userAgent: 'test' });
+    const service = new TriggersService({
+      repo,
+      targets: http,
+      channels,
+      names: NO_NAMES,
+      dispatcher: { reload: async () => undefined },
+      journal: { record: (e) => journal.push(e) },
+    });
+    const workers: DeliveryWorker[] = [];
+    const worker = () => {
+      const w = new DeliveryWorker({
+        store: outbox,
+        triggers: { get: (id) => repo.get(id), disable: (id, why) => service.disable(id, why) },
+        channels,
+        names: NO_NAMES,
+        journal: { record: (e) => journal.push(e) },
+        metrics: { observe: (...m) => metrics.push(m) },
+        log,
+        options: {
+          concurrency: options.concurrency ?? 4,
+          // Milliseconds instead of minutes: the schedule's shape, not its pace.
+          retry: { ...DEFAULT_RETRY, baseMs: 5, maxAttempts: options.maxAttempts ?? 6 },
+          pollMs: 50,
+          random: () => 0.5,
+        },
+        now: options.now,
+      });
+      workers.push(w);
+      cleanup.push(() => w.stop());
+      return w;
+    };
+    const secret = generateSecret();
+    const trigger: Trigger = await repo.insert(
+      {
+        name: 'hook',
+        enabled: true,
+        filter: EMPTY_FILTER,
+        channel: { type: 'webhook', url: `${receiver.url}/hook`, headers: {}, body_template: null },
+        secret,
+        disabled_reason: null,
+      },
+      1,
+    );
+    const enqueue = async (ids: number[], now = Date.now()) => {
+      await outbox.enqueue(
+        ids.map((id) => ({
+          trigger_id: trigger.id,
+          event: event(id),
+          channel: 'webhook' as const,
+          message_id: `msg_${trigger.id}_${id}`,
+        })),
+        now,
+      );
+    };
+    const all = async () => (await outbox.list({})).items.reverse();
+    const settled = (n: number) =>
+      eventually(async () => {
+        const rows = await all();
+        return rows.length === n && rows.every((d) => d.status !== 'pending') ? rows : undefined;
+      }, 20_000);
+    return {
+      receiver,
+      repo,
+      outbox,
+      trigger,
+      secret,
+      journal,
+      metrics,
+      worker,
+      enqueue,
+      all,
+      settled,
+    };
+  }
+
+  it('500 three times then 200: four attempts, one sent, the same webhook-id each time', async () => {
+    const h = await setup((_req, i) => ({ status: i < 3 ? 500 : 200 }));
+    await h.enqueue([1]);
+    h.worker().start();
+    const [delivery] = (await h.settled(1)) as [Delivery];
+    expect(delivery).toMatchObject({
+      status: 'sent',
+      attempts: 4,
+      last_status_code: 200,
+      last_error: null,
+    });
+    expect(h.receiver.requests.map((r) => r.answered)).toEqual([500, 500, 500, 200]);
+    const ids = new Set(h.receiver.requests.map((r) => r.headers['webhook-id']));
+    expect([...ids]).toEqual([delivery.message_id]);
+    for (const request of h.receiver.requests)
+      expect(() =>
+        new Webhook(h.secret).verify(request.body, request.headers as Record<string, string>),
+      ).not.toThrow();
+    expect(h.journal.map((e) => e.action)).toEqual([
+      'delivery.retrying',
+      'delivery.retrying',
+      'delivery.retrying',
+      'delivery.sent',
+    ]);
+    expect(h.metrics.map(([channel, outcome]) => `${channel}:${outcome}`)).toEqual([
+      'webhook:retrying',
+      'webhook:retrying',
+      'webhook:retrying',
+      'webhook:sent',
+    ]);
+  });
+
+  it('a 4xx is final after one attempt; exhausted retries end dead', async () => {
+    const h = await setup((req) => ({ status: req.body.includes('boom 1') ? 404 : 503 }), {
+      maxAttempts: 3,
+    });
+    await h.enqueue([1, 2]);
+    h.worker().start();
+    const rows = await h.settled(2);
+    expect(rows.map((d) => [d.status, d.attempts, d.last_status_code])).toEqual([
+      ['failed', 1, 404],
+      ['dead', 3, 503],
+    ]);
+    expect(h.receiver.requests).toHaveLength(4);
+  });
+
+  it('keeps credentials out of the outbox and the journal, even when a receiver echoes them', async () => {
+    const h = await setup((req) => ({
+      status: 400,
+      body: `refused ${String(req.headers.authorization)} ${String(req.headers['webhook-signature'])}`,
+    }));
+    await h.repo.update(
+      h.trigger.id,
+      {
+        channel: {
+          type: 'webhook',
+          url: h.trigger.channel.type === 'webhook' ? h.trigger.channel.url : '',
+          headers: { authorization: 'Bearer leaky-token-1' },
+          body_template: null,
+        },
+      },
+      2,
+    );
+    await h.enqueue([1]);
+    h.worker().start();
+    const [delivery] = await h.settled(1);
+    expect(delivery!.status).toBe('failed');
+    expect(delivery!.last_error).toMatch(/^HTTP 400: refused \*{8} v1,/);
+    const stored = JSON.stringify([await h.all(), h.journal]);
+    expect(stored).not.toContain('leaky-token-1');
+    expect(stored).not.toContain(h.secret);
+  });
+
+  it('honours Retry-After: the next attempt waits as long as the receiver asked', async () => {
+    const T = 1_800_000_000_000;
+    const h = await setup(() => ({ status: 429, headers: { 'retry-after': '3600' } }), {
+      now: () => T,
+    });
+    await h.enqueue([1], T);
+    h.worker().start();
+    const delivery = await eventually(async () => {
+      const [d] = await h.all();
+      return d && d.attempts === 1 ? d : undefined;
+    });
+    expect(delivery).toMatchObject({ status: 'pending', next_attempt_at: T + 3_600_000 });
+    expect(h.receiver.requests).toHaveLength(1);
+  });
+
+  it('410 turns the trigger off with the reason; its other deliveries are not sent', async () => {
+    const h = await setup(() => ({ status: 410 }), { concurrency: 1 });
+    await h.enqueue([1, 2]);
+    h.worker().start();
+    const rows = await h.settled(2);
+    expect(rows[0]).toMatchObject({ status: 'failed', last_status_code: 410, attempts: 1 });
+    expect(rows[1]).toMatchObject({ status: 'failed', attempts: 0 });
+    expect(rows[1]!.last_error).toMatch(/^trigger is disabled: the receiver answered 410 Gone/);
+    expect(h.receiver.requests).toHaveLength(1);
+    const trigger = await h.repo.get(h.trigger.id);
+    expect(trigger).toMatchObject({ enabled: false });
+    expect(trigger!.disabled_reason).toMatch(/410 Gone/);
+    expect(h.journal.map((e) => e.action)).toContain('trigger.disabled');
+  });
+
+  it('sends at most `concurrency` at once', async () => {
+    const h = await setup(() => ({ hang: true }), { concurrency: 3 });
+    await h.enqueue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const worker = h.worker();
+    worker.start();
+    let released = 0;
+    while (released < 10) {
+      const batch = Math.min(3, 10 - released);
+      await eventually(() => h.receiver.requests.length === released + batch, 20_000);
+      expect(worker.active).toBe(batch);
+      released += batch;
+      h.receiver.release(200);
+    }
+    await h.settled(10);
+    expect(h.receiver.requests).toHaveLength(10);
+    expect(h.receiver.maxOpen()).toBe(3);
+  });
+
+  it('what was pending when a worker stopped is sent by the next one, once', async () => {
+    const h = await setup(() => ({ hang: true }), { concurrency: 2 });
+    await h.enqueue([1, 2, 3]);
+    const first = h.worker();
+    first.start();
+    await eventually(() => h.receiver.requests.length === 2);
+    await first.stop();
+    // Cut short by the stop: not an attempt, still pending.
+    expect((await h.all()).map((d) => [d.status, d.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    h.receiver.respond(() => ({ status: 200 }));
+    h.worker().start();
+    const rows = await h.settled(3);
+    expect(rows.map((d) => [d.status, d.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+      ['sent', 1],
+    ]);
+    const answered = h.receiver.requests.filter((r) => r.answered === 200);
+    expect(answered.map((r) => r.headers['webhook-id']).sort()).toEqual(
+      rows.map((d) => d.message_id).sort(),
+    );
+  });
+});

@@ -1,0 +1,263 @@
+import type { Logger } from 'pino';
+import { retryDelayMs, type RetryPolicy } from './backoff.js';
+import type { ChannelFactory, SendOutcome } from './channels/index.js';
+import type { AttemptRecord } from './delivery-repository.js';
+import type { DeliveryWaker } from './dispatcher.js';
+import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from './journal.js';
+import type { Delivery, Trigger } from './model.js';
+import { buildPayload, type NameDirectory } from './payload.js';
+
+/** The outbox, as the worker reads and updates it. */
+export interface DeliveryStore {
+  due(now: number, limit: number, inFlight: readonly number[]): Promise<Delivery[]>;
+  nextDueAt(exclude: readonly number[]): Promise<number | null>;
+  recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean>;
+}
+
+/** The triggers, as the worker needs them: read at send time, and turned off on 410. */
+export interface TriggerLookup {
+  get(id: number): Promise<Trigger | null>;
+  disable(id: number, reason: string): Promise<void>;
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  retry: RetryPolicy;
+  /** The longest the worker sleeps without looking at the outbox. */
+  pollMs?: number;
+  /** Jitter source; tests pin it. */
+  random?: () => number;
+}
+
+const DEFAULT_POLL_MS = 5_000;
+
+/**
+ * Sends what the outbox holds: at most `concurrency` at once, retrying with backoff,
+ * recording each attempt on the row, in the journal and in metrics. What is pending
+ * when the process starts is simply due, so a crash loses nothing; a delivery is
+ * marked sent only after the receiver took it, so a crash in between resends it under
+ * the same webhook-id and receivers can drop the repeat.
+ */
+export class DeliveryWorker implements DeliveryWaker {
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private running = false;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly deps: {
+      store: DeliveryStore;
+      triggers: TriggerLookup;
+      channels: ChannelFactory;
+      names: NameDirectory;
+      journal: DeliveryJournal;
+      metrics: DeliveryMetrics;
+      log: Logger;
+      options: WorkerOptions;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Looks at the outbox now (new deliveries, a retry asked for, a slot freed). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  /** Stops taking work, aborts what is in flight (those rows stay pending) and waits. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.controller.abort();
+    await this.pumping?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      // A wake while this runs (even while scheduling) sets `again`: look once more.
+      do {
+        this.again = false;
+        const free = this.deps.options.concurrency - this.inFlight.size;
+        if (free > 0) {
+          const due = await this.deps.store.due(this.now(), free, [...this.inFlight.keys()]);
+          for (const delivery of due) {
+            if (!this.running) return;
+            this.launch(delivery);
+          }
+        }
+        await this.schedule();
+      } while (this.again && this.running);
+    } catch (err) {
+      this.deps.log.error({ err }, 'reading the outbox failed');
+      this.arm(this.deps.options.pollMs ?? DEFAULT_POLL_MS);
+    }
+  }
+
+  /** Sleeps until the next delivery is due, or the poll period, whichever is sooner. */
+  private async schedule(): Promise<void> {
+    if (!this.running) return;
+    const poll = this.deps.options.pollMs ?? DEFAULT_POLL_MS;
+    if (this.inFlight.size >= this.deps.options.concurrency) return this.arm(poll);
+    const next = await this.deps.store.nextDueAt([...this.inFlight.keys()]);
+    const wait = next === null ? poll : Math.min(Math.max(next - this.now(), 10), poll);
+    this.arm(wait);
+  }
+
+  private arm(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
+  }
+
+  private launch(delivery: Delivery): void {
+    const run = this.attempt(delivery)
+      .catch((err: unknown) =>
+        this.deps.log.error({ err, delivery_id: delivery.id }, 'delivery attempt failed'),
+      )
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.wake();
+      });
+    this.inFlight.set(delivery.id, run);
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    const trigger = await this.deps.triggers.get(delivery.trigger_id);
+    // Deleted: its deliveries went with it.
+    if (!trigger) return;
+    if (!trigger.enabled) {
+      await this.finish(delivery, trigger, 'failed', {
+        status: 'failed',
+        attempts: delivery.attempts,
+        next_attempt_at: delivery.next_attempt_at,
+        last_status_code: null,
+        last_error: trigger.disabled_reason
+          ? `trigger is disabled: ${trigger.disabled_reason}`
+          : 'trigger is disabled',
+        latency_ms: null,
+        sent_at: null,
+      });
+      return;
+    }
+    const now = this.now();
+    const payload = await buildPayload(trigger, delivery.event, this.deps.names, now);
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.deps.channels
+        .create(trigger)
+        .send(payload, { message_id: delivery.message_id, signal: this.controller.signal });
+    } catch (err) {
+      this.deps.log.error({ err, delivery_id: delivery.id }, 'channel threw');
+      outcome = {
+        ok: false,
+        status_code: null,
+        error: 'the channel failed unexpectedly',
+        latency_ms: 0,
+        retryable: true,
+        gone: false,
+        retry_after_ms: null,
+      };
+    }
+    // Stopping: the attempt was cut short by us, not failed; the row stays as it was.
+    if (this.controller.signal.aborted) return;
+    const attempts = delivery.attempts + 1;
+    const { kind, record } = this.judge(outcome, attempts, delivery);
+    await this.finish(delivery, trigger, kind, record, outcome.latency_ms);
+    if (outcome.gone)
+      await this.deps.triggers.disable(
+        trigger.id,
+        `the receiver answered 410 Gone on ${new Date(this.now()).toISOString()}`,
+      );
+  }
+
+  private judge(
+    outcome: SendOutcome,
+    attempts: number,
+    delivery: Delivery,
+  ): { kind: DeliveryOutcomeKind; record: AttemptRecord } {
+    const now = this.now();
+    const base = {
+      attempts,
+      last_status_code: outcome.status_code,
+      last_error: outcome.error,
+      latency_ms: outcome.latency_ms,
+      next_attempt_at: delivery.next_attempt_at,
+      sent_at: null,
+    };
+    if (outcome.ok)
+      return {
+        kind: 'sent',
+        record: { ...base, status: 'sent', last_error: null, sent_at: now },
+      };
+    if (!outcome.retryable) return { kind: 'failed', record: { ...base, status: 'failed' } };
+    const { retry, random } = this.deps.options;
+    if (attempts >= retry.maxAttempts) return { kind: 'dead', record: { ...base, status: 'dead' } };
+    const wait = retryDelayMs(attempts, retry, outcome.retry_after_ms, random);
+    return {
+      kind: 'retrying',
+      record: { ...base, status: 'pending', next_attempt_at: now + wait },
+    };
+  }
+
+  private async finish(
+    delivery: Delivery,
+    trigger: Trigger,
+    kind: DeliveryOutcomeKind,
+    record: AttemptRecord,
+    latency: number | null = null,
+  ): Promise<void> {
+    await this.deps.store.recordAttempt(delivery.id, record, this.now());
+    const channel = trigger.channel.type;
+    if (latency !== null) this.deps.metrics.observe(channel, kind, latency);
+    this.deps.journal.record({
+      action: `delivery.${kind}`,
+      trigger_id: trigger.id,
+      trigger_name: trigger.name,
+      channel,
+      delivery_id: delivery.id,
+      event_id: delivery.event_id,
+      attempt: record.attempts,
+      status_code: record.last_status_code,
+      error: record.last_error,
+      latency_ms: latency,
+    });
+    const fields = {
+      delivery_id: delivery.id,
+      trigger_id: trigger.id,
+      channel,
+      attempt: record.attempts,
+      status_code: record.last_status_code,
+      error: record.last_error,
+    };
+    if (kind === 'sent') this.deps.log.debug(fields, 'delivery sent');
+    else if (kind === 'retrying')
+      this.deps.log.info(
+        { ...fields, next_attempt_at: new Date(record.next_attempt_at).toISOString() },
+        'delivery failed, will retry',
+      );
+    else this.deps.log.warn(fields, `delivery ${kind}`);
+  }
+}
