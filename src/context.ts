@@ -375,7 +375,7 @@ export class AppContext {
     );
     // Before any producer starts, so no event is published without the triggers
     // listening; the worker then sends whatever the outbox held from the last run.
-    await this.parts.triggers.dispatcher.start(this.parts.events.bus);
+    await this.parts.triggers.dispatcher.start(this.parts.events.log);
     this.parts.triggers.worker.start();
     this.parts.triggers.retention.start();
     this.logger.info({ triggers: this.parts.triggers.dispatcher.triggerCount }, 'triggers loaded');

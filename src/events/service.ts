@@ -8,6 +8,15 @@ import type { EventFilter, EventList, EventPage, EventRepository, EventRow } fro
 
 const SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
 
+/**
+ * A write that must commit with the events or not at all (the trigger outbox). What it
+ * returns runs once the events are durable.
+ */
+export type AppendHook = (
+  tx: Transaction<Database>,
+  events: readonly StoredEvent[],
+) => Promise<(() => void) | void>;
+
 /** What producers need: the scanner, the inventory, the system. */
 export interface EventSink {
   record(event: NewEvent): Promise<StoredEvent>;
@@ -36,6 +45,8 @@ function toRow(event: NewEvent, now: number): EventRow {
  * dispatcher never does, so a trigger cannot feed itself.
  */
 export class EventLog implements EventSink {
+  private readonly hooks = new Set<AppendHook>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repo: EventRepository,
@@ -44,14 +55,22 @@ export class EventLog implements EventSink {
   ) {}
 
   async record(event: NewEvent): Promise<StoredEvent> {
-    const [stored] = await this.repo.append([toRow(event, this.now())]);
-    this.bus.publish(stored!);
+    const [stored] = await this.recordBatch([event]);
     return stored!;
   }
 
+  /** Adds a write to every append's transaction; returns the function that removes it. */
+  withinAppend(hook: AppendHook): () => void {
+    this.hooks.add(hook);
+    return () => {
+      this.hooks.delete(hook);
+    };
+  }
+
   /**
-   * Appends several events in one transaction, together with whatever `alongside`
-   * writes (the scanner's resume cursors), then publishes them.
+   * Appends events in one transaction, together with whatever `alongside` writes (the
+   * scanner's resume cursors) and the append hooks write (the trigger outbox), then
+   * publishes them.
    */
   async recordBatch(
     events: NewEvent[],
@@ -59,11 +78,17 @@ export class EventLog implements EventSink {
   ): Promise<StoredEvent[]> {
     const now = this.now();
     const rows = events.map((e) => toRow(e, now));
+    const afterCommit: (() => void)[] = [];
     const stored = await this.db.transaction().execute(async (tx) => {
       const out = await this.repo.append(rows, tx);
       if (alongside) await alongside(tx);
+      for (const hook of this.hooks) {
+        const then = await hook(tx, out);
+        if (then) afterCommit.push(then);
+      }
       return out;
     });
+    for (const then of afterCommit) then();
     for (const event of stored) this.bus.publish(event);
     return stored;
   }

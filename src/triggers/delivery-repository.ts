@@ -58,7 +58,11 @@ export class DeliveryRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Writes pending deliveries, due now; a (trigger, event) pair already there is skipped. */
-  async enqueue(rows: readonly NewDelivery[], now: number): Promise<number> {
+  async enqueue(
+    rows: readonly NewDelivery[],
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     const values: Insertable<TriggerDeliveriesTable>[] = rows.map((r) => ({
       trigger_id: r.trigger_id,
@@ -72,7 +76,7 @@ export class DeliveryRepository {
       created_at: now,
       updated_at: now,
     }));
-    const inserted = await this.db
+    const inserted = await db
       .insertInto('trigger_deliveries')
       .values(values)
       .onConflict((oc) => oc.columns(['trigger_id', 'event_id']).doNothing())

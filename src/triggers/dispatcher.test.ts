@@ -2,12 +2,11 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { useTestStore } from '../../test/support/databases.js';
 import { EventBus } from '../events/bus.js';
-import type { StoredEvent } from '../events/model.js';
 import { EventRepository } from '../events/repository.js';
 import { EventLog } from '../events/service.js';
 import { DeliveryRepository } from './delivery-repository.js';
 import { TriggerDispatcher } from './dispatcher.js';
-import { EMPTY_FILTER, type NewDelivery, type TriggerFields } from './model.js';
+import { EMPTY_FILTER, type TriggerFields } from './model.js';
 import { TriggerRepository } from './repository.js';
 
 const log = pino({ level: 'silent' });
@@ -25,28 +24,38 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
 describe('trigger dispatcher', () => {
   const store = useTestStore('sqlite');
 
-  it('starts the outbox write during the publish itself, before the producer moves on', async () => {
-    const calls: NewDelivery[][] = [];
-    const repo = new TriggerRepository(store().db);
+  it('writes the deliveries in the event’s own transaction: no event without its deliveries', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
     await repo.insert(fields(), 1);
-    const bus = new EventBus();
+    const events = new EventRepository(db);
+    const eventLog = new EventLog(db, events, new EventBus());
+    let failWrites = true;
+    const outbox = new DeliveryRepository(db);
     const dispatcher = new TriggerDispatcher({
       triggers: repo,
       outbox: {
-        enqueue: async (rows) => {
-          calls.push([...rows]);
-          return rows.length;
+        enqueue: async (rows, now, tx) => {
+          if (failWrites) throw new Error('disk full');
+          return outbox.enqueue(rows, now, tx);
         },
       },
       worker: { wake: () => undefined },
       log,
     });
-    await dispatcher.start(bus);
-    bus.publish({ id: 7, message: 'x', source: 'system', severity: 'info' } as StoredEvent);
-    // No await in between: the row is on its way within the publish.
-    expect(calls).toHaveLength(1);
-    expect(calls[0]![0]).toMatchObject({ event: { id: 7 }, channel: 'slack' });
-    expect(calls[0]![0]!.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
+    await dispatcher.start(eventLog);
+    await expect(
+      eventLog.record({ source: 'system', severity: 'info', message: 'lost?' }),
+    ).rejects.toThrow('disk full');
+    // The event went with its failed outbox write: the producer retries both.
+    expect(await events.count()).toBe(0);
+    failWrites = false;
+    const stored = await eventLog.record({ source: 'system', severity: 'info', message: 'x' });
+    // Committed together: the row is there the moment record() returns.
+    const rows = (await outbox.list({})).items;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ event_id: stored.id, channel: 'slack' });
+    expect(rows[0]!.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
   });
 
   it('writes one delivery per matching enabled trigger, wakes the worker, and never records an event', async () => {
@@ -72,7 +81,7 @@ describe('trigger dispatcher', () => {
       worker: { wake: () => wakes++ },
       log,
     });
-    await dispatcher.start(bus);
+    await dispatcher.start(eventLog);
 
     const a = await eventLog.record({ source: 'logscan', severity: 'error', message: 'disk full' });
     const b = await eventLog.record({ source: 'logscan', severity: 'warn', message: 'disk gone' });
@@ -104,7 +113,7 @@ describe('trigger dispatcher', () => {
       worker: { wake: () => undefined },
       log,
     });
-    await dispatcher.start(bus);
+    await dispatcher.start(eventLog);
     await eventLog.record({ source: 'logscan', severity: 'error', message: 'before' });
     const t = await repo.insert(fields({ filter: { ...EMPTY_FILTER, sources: ['docker'] } }), 1);
     await dispatcher.reload();
@@ -115,6 +124,5 @@ describe('trigger dispatcher', () => {
     expect((await outbox.list({})).items.map((d) => [d.trigger_id, d.event_id])).toEqual([
       [t.id, hit.id],
     ]);
-    expect(bus.size).toBe(0);
   });
 });

@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../events/model.js';
+import type { Database } from '../store/index.js';
 import { PatternCache, TriggerMatcher } from './filter.js';
 import type { NewDelivery, Trigger } from './model.js';
 import { newMessageId } from './secret.js';
@@ -9,14 +11,16 @@ export interface TriggerSource {
   list(filter: { enabled?: boolean }): Promise<Trigger[]>;
 }
 
-/** The outbox, as the dispatcher writes it. */
+/** The outbox, as the dispatcher writes it: within the event's own transaction. */
 export interface Outbox {
-  enqueue(rows: readonly NewDelivery[], now: number): Promise<number>;
+  enqueue(rows: readonly NewDelivery[], now: number, tx: Kysely<Database>): Promise<number>;
 }
 
-/** The bus, as the dispatcher listens to it. */
-export interface EventFeed {
-  subscribe(listener: (event: StoredEvent) => void): () => void;
+/** The event log, as the dispatcher joins its appends. */
+export interface EventAppends {
+  withinAppend(
+    hook: (tx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<(() => void) | void>,
+  ): () => void;
 }
 
 /** Told when new deliveries are waiting. */
@@ -25,15 +29,15 @@ export interface DeliveryWaker {
 }
 
 /**
- * Subscribes to recorded events and, in the same turn, writes one outbox row per
- * enabled trigger whose filter accepts the event; the worker sends from there. It
- * never records events, so no trigger can feed itself.
+ * Writes one outbox row per enabled trigger whose filter accepts an event, in the
+ * transaction that records the event: an event is never stored without its
+ * deliveries, even across a crash. The worker sends from there. It never records
+ * events, so no trigger can feed itself.
  */
 export class TriggerDispatcher {
   private matcher = TriggerMatcher.empty();
   private readonly cache = new PatternCache();
-  private unsubscribe: (() => void) | null = null;
-  private readonly writes = new Set<Promise<void>>();
+  private detach: (() => void) | null = null;
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -46,17 +50,16 @@ export class TriggerDispatcher {
     },
   ) {}
 
-  /** Loads the triggers, then listens: call before any producer starts. */
-  async start(feed: EventFeed): Promise<void> {
+  /** Loads the triggers, then joins the event log's appends: call before any producer starts. */
+  async start(events: EventAppends): Promise<void> {
     await this.reload();
-    this.unsubscribe ??= feed.subscribe((event) => this.dispatch(event));
+    this.detach ??= events.withinAppend((tx, recorded) => this.stage(tx, recorded));
   }
 
-  /** Stops listening and waits for the outbox writes already begun. */
+  /** Later appends write no deliveries; those already staged commit with their events. */
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    await Promise.allSettled([...this.writes]);
+    this.detach?.();
+    this.detach = null;
   }
 
   /** Rebuilds the matcher from the enabled triggers; reloads run one after another. */
@@ -79,27 +82,21 @@ export class TriggerDispatcher {
     return this.cache.compiles;
   }
 
-  /** Synchronous up to the write, which starts before this returns. */
-  dispatch(event: StoredEvent): void {
-    const matching = this.matcher.match(event);
-    if (matching.length === 0) return;
-    const rows: NewDelivery[] = matching.map((trigger) => ({
-      trigger_id: trigger.id,
-      event,
-      channel: trigger.channel.type,
-      message_id: newMessageId(),
-    }));
-    const write = this.deps.outbox
-      .enqueue(rows, (this.deps.now ?? Date.now)())
-      .then(
-        () => this.deps.worker.wake(),
-        (err: unknown) =>
-          this.deps.log.error(
-            { err, event_id: event.id, triggers: rows.map((r) => r.trigger_id) },
-            'could not write deliveries to the outbox',
-          ),
-      )
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
+  /** The outbox rows for these events, in their transaction; wakes the worker after commit. */
+  async stage(tx: Kysely<Database>, events: readonly StoredEvent[]): Promise<(() => void) | void> {
+    const rows: NewDelivery[] = [];
+    for (const event of events) {
+      for (const trigger of this.matcher.match(event)) {
+        rows.push({
+          trigger_id: trigger.id,
+          event,
+          channel: trigger.channel.type,
+          message_id: newMessageId(),
+        });
+      }
+    }
+    if (rows.length === 0) return;
+    await this.deps.outbox.enqueue(rows, (this.deps.now ?? Date.now)(), tx);
+    return () => this.deps.worker.wake();
   }
 }

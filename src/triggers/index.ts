@@ -18,7 +18,7 @@ export {
 export {
   TriggerDispatcher,
   type DeliveryWaker,
-  type EventFeed,
+  type EventAppends,
   type Outbox,
   type TriggerSource,
 } from './dispatcher.js';
