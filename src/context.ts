@@ -5,8 +5,11 @@ import { healthRoutes } from './api/routes/health.js';
 import { inventoryRoutes } from './api/routes/inventory.js';
 import { rulesRoutes } from './api/routes/rules.js';
 import { scannerRoutes } from './api/routes/scanner.js';
+import { settingsRoutes } from './api/routes/settings.js';
+import { webUiRoutes } from './api/routes/web-ui.js';
 import { buildServer } from './api/server.js';
-import type { Config, Secrets } from './config/index.js';
+import { BUILT_UI_DIR } from './api/web-assets.js';
+import { shownSettings, type Config, type Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
 import { EventBus, EventLog, EventRepository, EventRetention } from './events/index.js';
@@ -186,6 +189,9 @@ export class AppContext {
         eventsRoutes({ events: events.log }),
         rulesRoutes({ rules: rules.service }),
         scannerRoutes({ scanner: scanner.tails, rules: snapshots }),
+        settingsRoutes({ settings: () => shownSettings(config) }),
+        // Its catch-all answers only the GET paths no API route claims.
+        webUiRoutes({ dir: BUILT_UI_DIR, log: subsystemLogger(logger, 'api') }),
       ],
     });
     return new AppContext(
