@@ -45,8 +45,9 @@ export const LogLineView = memo(function LogLineView({
       <span className="log-text">{marked(line.text, search)}</span>
       {hit && (
         <span className="log-rules">
-          {line.rules.map((name) => (
-            <span key={name} className="badge rule" data-testid="hit-rule">
+          {line.rules.map((name, i) => (
+            // An override may carry its global rule's name: names are not unique.
+            <span key={`${i}:${name}`} className="badge rule" data-testid="hit-rule">
               {name}
             </span>
           ))}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { StateBadge } from '../../components/badges';
 import { Sparkline } from '../../components/sparkline';
 import { Link } from '../../router/router';
@@ -11,6 +12,12 @@ export function WorkloadGroup({
   group: ContainerGroup;
   hits: HitBuckets | undefined;
 }) {
+  // Docker forgot these; their rows stay for their events' sake, folded away by default.
+  const [showMissing, setShowMissing] = useState(false);
+  const missing = group.containers.filter((c) => c.state === 'missing').length;
+  const shown = showMissing
+    ? group.containers
+    : group.containers.filter((c) => c.state !== 'missing');
   return (
     <section className="section" data-testid="workload-group">
       <div className="section-header">
@@ -24,9 +31,24 @@ export function WorkloadGroup({
           )}
           {group.workload && <span className="badge subtle">{group.workload.kind}</span>}
         </h2>
-        <span className="muted small">{group.containers.length} containers</span>
+        <span className="muted small">
+          {group.containers.length - missing} containers
+          {missing > 0 && (
+            <>
+              {' · '}
+              <button
+                type="button"
+                className="link-button small"
+                onClick={() => setShowMissing((v) => !v)}
+              >
+                {showMissing ? 'hide' : 'show'} {missing} gone
+              </button>
+            </>
+          )}
+        </span>
       </div>
-      <div className="table-wrap">
+      {shown.length === 0 && <p className="empty">Every container of this group is gone.</p>}
+      <div className="table-wrap" hidden={shown.length === 0}>
         <table className="table">
           <thead>
             <tr>
@@ -38,7 +60,7 @@ export function WorkloadGroup({
             </tr>
           </thead>
           <tbody>
-            {group.containers.map((c) => {
+            {shown.map((c) => {
               const hours = hits?.byContainer.get(c.id);
               return (
                 <tr key={c.id}>
