@@ -27,6 +27,8 @@ let containerId: string;
 let ruleId: number;
 let eventId: number;
 const containers = new Set<string>();
+/** Requests to anywhere but this Logwarden: the UI must work offline on a LAN. */
+const foreign: string[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lw-pages-'));
@@ -37,6 +39,9 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
   console_ = watchConsole(page);
+  page.on('request', (request) => {
+    if (new URL(request.url()).origin !== new URL(url).origin) foreign.push(request.url());
+  });
   api = sessionApi(context, url);
 });
 
@@ -156,5 +161,19 @@ describe('web UI pages (real Chromium, real serve)', () => {
   it('settings', async () => {
     await visit('/settings', 'Settings', 'settings');
     await page.getByTestId('server-settings').waitFor();
+  });
+
+  it('follows the system’s dark theme', async () => {
+    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).not.toBe(light);
+    await visit('/', 'Overview', 'overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('loaded nothing from anywhere else (no CDN, no external font)', () => {
+    expect(foreign).toEqual([]);
   });
 });

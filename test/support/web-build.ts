@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const webDir = join(root, 'web');
-const stampFile = join(root, 'dist', '.web-build-stamp');
-const lockDir = join(root, 'dist', '.web-build.lock');
+// Kept out of dist/: nothing of the tests' bookkeeping ships in the package.
+const stampFile = join(root, 'test-output', '.web-build-stamp');
+const lockDir = join(root, 'test-output', '.web-build.lock');
 
 async function sourceHash(dir: string, hash = createHash('sha256')) {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
@@ -24,7 +25,7 @@ async function sourceHash(dir: string, hash = createHash('sha256')) {
 }
 
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  await mkdir(join(root, 'dist'), { recursive: true });
+  await mkdir(join(root, 'test-output'), { recursive: true });
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {

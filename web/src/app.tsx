@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { ErrorMessage } from './components/errors';
 import { Loading } from './components/page';
 import { ContainerPage } from './pages/container';
@@ -51,10 +51,11 @@ function NotFound() {
 }
 
 function Page() {
-  const { pathname } = useLocation();
+  const { pathname, visit } = useLocation();
   for (const [pattern, render] of ROUTES) {
     const params = matchPath(pattern, pathname);
-    if (params) return <>{render(params)}</>;
+    // A new visit mounts the page afresh (its data read again).
+    if (params) return <Fragment key={visit}>{render(params)}</Fragment>;
   }
   return <NotFound />;
 }

@@ -17,30 +17,45 @@ import {
 interface Location {
   pathname: string;
   search: string;
+  /**
+   * Counts visits: a link followed (even to the page shown) or back/forward, but not a
+   * replace (filters written to the URL). Pages are keyed by it, so a visit is fresh.
+   */
+  visit: number;
 }
 
-const LocationContext = createContext<Location>({ pathname: '/', search: '' });
+const LocationContext = createContext<Location>({ pathname: '/', search: '', visit: 0 });
 const NAVIGATED = 'logwarden:navigated';
-
-function current(): Location {
-  return { pathname: window.location.pathname, search: window.location.search };
-}
+const REPLACED = 'logwarden:replaced';
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
-  window.dispatchEvent(new Event(NAVIGATED));
+  window.dispatchEvent(new Event(options.replace ? REPLACED : NAVIGATED));
 }
 
 export function RouterProvider({ children }: { children: ReactNode }) {
-  const [location, setLocation] = useState(current);
+  const [location, setLocation] = useState<Location>(() => ({
+    pathname: window.location.pathname,
+    search: window.location.search,
+    visit: 0,
+  }));
   useEffect(() => {
-    const update = () => setLocation(current());
-    window.addEventListener('popstate', update);
-    window.addEventListener(NAVIGATED, update);
+    const update = (visited: boolean) => () =>
+      setLocation((l) => ({
+        pathname: window.location.pathname,
+        search: window.location.search,
+        visit: visited ? l.visit + 1 : l.visit,
+      }));
+    const visited = update(true);
+    const replaced = update(false);
+    window.addEventListener('popstate', visited);
+    window.addEventListener(NAVIGATED, visited);
+    window.addEventListener(REPLACED, replaced);
     return () => {
-      window.removeEventListener('popstate', update);
-      window.removeEventListener(NAVIGATED, update);
+      window.removeEventListener('popstate', visited);
+      window.removeEventListener(NAVIGATED, visited);
+      window.removeEventListener(REPLACED, replaced);
     };
   }, []);
   return <LocationContext.Provider value={location}>{children}</LocationContext.Provider>;

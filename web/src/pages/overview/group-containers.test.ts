@@ -17,4 +17,12 @@ describe('groupByWorkload', () => {
     // A container whose workload is not (or no longer) listed is shown without one.
     expect(groups[2]!.containers.map((x) => x.name)).toEqual(['x', 'z']);
   });
+
+  it('puts workloads whose containers are all gone last', () => {
+    const groups = groupByWorkload(
+      [c('a', 'gone', 'missing'), c('b', 'zoo'), c('n', null)],
+      [w('gone', 'Alpha'), w('zoo', 'Zoo')],
+    );
+    expect(groups.map((g) => g.workload?.name ?? null)).toEqual(['Zoo', null, 'Alpha']);
+  });
 });

@@ -39,9 +39,11 @@ export function groupByWorkload(
         STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.name.localeCompare(b.name),
     );
   }
-  return [...groups.values()].sort((a, b) => {
-    if (!a.workload) return 1;
-    if (!b.workload) return -1;
-    return a.workload.name.localeCompare(b.workload.name);
-  });
+  // Groups with live containers by name, then those without a workload, then the
+  // groups whose containers are all gone.
+  const rank = (g: ContainerGroup) =>
+    g.containers.every((c) => c.state === 'missing') && g.workload ? 2 : g.workload ? 0 : 1;
+  return [...groups.values()].sort(
+    (a, b) => rank(a) - rank(b) || (a.workload?.name ?? '').localeCompare(b.workload?.name ?? ''),
+  );
 }
