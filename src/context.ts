@@ -14,10 +14,13 @@ import { authRoutes } from './api/routes/auth.js';
 import { credentialAuthenticator } from './api/credentials.js';
 import { eventFrame, streamRoutes } from './api/routes/stream.js';
 import { triggersRoutes } from './api/routes/triggers.js';
+import { settingsRoutes } from './api/routes/settings.js';
+import { webUiRoutes } from './api/routes/web-ui.js';
 import { buildServer } from './api/server.js';
+import { BUILT_UI_DIR } from './api/web-assets.js';
 import { AuthService, FirstRun } from './auth/index.js';
 import { JournalFiles, JournalRetention, OperationJournal, type Journal } from './audit/index.js';
-import type { Config, Secrets } from './config/index.js';
+import { shownSettings, type Config, type Secrets } from './config/index.js';
 import { DockerClient } from './docker/index.js';
 import { EngineMonitor } from './docker/engine-monitor.js';
 import { isAppError } from './errors.js';
@@ -333,8 +336,11 @@ export class AppContext {
         }),
         auditRoutes({ journal }),
         metricsRoutes({ metrics }),
-        ...(overrides.extraRoutes ?? []),
         triggersRoutes({ triggers: triggers.service, deliveries: triggers.deliveries }),
+        settingsRoutes({ settings: () => shownSettings(config) }),
+        ...(overrides.extraRoutes ?? []),
+        // Its catch-all answers only the GET paths no API route claims.
+        webUiRoutes({ dir: BUILT_UI_DIR, log: subsystemLogger(logger, 'api') }),
       ],
     });
     return new AppContext(

@@ -1,0 +1,1 @@
+export { ContainerPage } from './container-page';

@@ -1,0 +1,58 @@
+import type { LogLine } from '../../api/types';
+
+/** Lines kept in the viewer; the oldest go first. */
+export const MAX_LINES = 5000;
+
+export interface ViewLine extends LogLine {
+  /** Arrival order: a stable key. */
+  seq: number;
+}
+
+export interface LogBuffer {
+  lines: ViewLine[];
+  /** Lines held while paused. */
+  held: ViewLine[];
+  paused: boolean;
+  /** Lines let go because the buffer was full (while paused, or very fast logs). */
+  discarded: number;
+  seq: number;
+}
+
+export const emptyBuffer: LogBuffer = { lines: [], held: [], paused: false, discarded: 0, seq: 0 };
+
+function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
+  if (lines.length <= MAX_LINES) return [lines, discarded];
+  return [lines.slice(lines.length - MAX_LINES), discarded + lines.length - MAX_LINES];
+}
+
+export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
+  if (incoming.length === 0) return buffer;
+  let seq = buffer.seq;
+  const numbered = incoming.map((line) => ({ ...line, seq: ++seq }));
+  if (buffer.paused) {
+    const [held, discarded] = keepLast([...buffer.held, ...numbered], buffer.discarded);
+    return { ...buffer, held, discarded, seq };
+  }
+  const [lines, discarded] = keepLast([...buffer.lines, ...numbered], buffer.discarded);
+  return { ...buffer, lines, discarded, seq };
+}
+
+export function setPaused(buffer: LogBuffer, paused: boolean): LogBuffer {
+  if (paused === buffer.paused) return buffer;
+  if (paused) return { ...buffer, paused };
+  const [lines, discarded] = keepLast([...buffer.lines, ...buffer.held], buffer.discarded);
+  return { ...buffer, paused, lines, held: [], discarded };
+}
+
+/** The lines containing `search` (case-insensitive), or all of them. */
+export function searchLines(
+  lines: readonly ViewLine[],
+  search: string,
+  onlyHits: boolean,
+): readonly ViewLine[] {
+  const needle = search.trim().toLowerCase();
+  if (!needle && !onlyHits) return lines;
+  return lines.filter(
+    (l) => (!onlyHits || l.rules.length > 0) && (!needle || l.text.toLowerCase().includes(needle)),
+  );
+}

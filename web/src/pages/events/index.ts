@@ -1,0 +1,2 @@
+export { EventsPage } from './events-page';
+export { EventDetailPage } from './event-detail-page';

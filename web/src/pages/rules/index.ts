@@ -1,0 +1,2 @@
+export { RulesPage } from './rules-page';
+export { RuleEditorPage } from './rule-editor-page';

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Rule } from '../../api/types';
+import { EMPTY_DRAFT, inputOf, overrideDraft } from './rule-draft';
+
+const global: Rule = {
+  id: 4,
+  name: 'errors',
+  pattern: 'ERROR',
+  severity: 'error',
+  stream: 'both',
+  cooldown_seconds: 30,
+  enabled: true,
+  scope: 'global',
+  workload_id: null,
+  overrides_rule_id: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+};
+
+describe('rule drafts', () => {
+  it('a global rule has no workload and overrides nothing, whatever the form held', () => {
+    const input = inputOf({
+      ...EMPTY_DRAFT,
+      name: 'x',
+      pattern: 'x',
+      workload_id: 'shop',
+      overrides_rule_id: '4',
+    });
+    expect(input).toMatchObject({
+      scope: 'global',
+      workload_id: null,
+      overrides_rule_id: null,
+      cooldown_seconds: 60,
+    });
+  });
+
+  it('an override starts as a copy of the global rule in the workload', () => {
+    const draft = overrideDraft(global, 'shop');
+    expect(inputOf(draft)).toMatchObject({
+      name: 'errors',
+      pattern: 'ERROR',
+      scope: 'workload',
+      workload_id: 'shop',
+      overrides_rule_id: 4,
+      cooldown_seconds: 30,
+    });
+  });
+
+  it('passes a cooldown that is not a number through, for the server to name the field', () => {
+    expect(inputOf({ ...EMPTY_DRAFT, cooldown_seconds: 'soon' }).cooldown_seconds).toBe('soon');
+  });
+});

@@ -1,0 +1,192 @@
+import type { Rule, Workload } from '../../api/types';
+import { SEVERITIES } from '../../api/types';
+import { Field } from '../../components/field';
+import { CompileStatus } from './pattern-feedback';
+import type { RuleDraft } from './rule-draft';
+import type { PatternCheck } from './use-pattern-test';
+
+interface Props {
+  draft: RuleDraft;
+  onChange: (draft: RuleDraft) => void;
+  error: unknown;
+  check: PatternCheck;
+  workloads: Workload[];
+  globals: Rule[];
+  readOnly: boolean;
+}
+
+/** The rule's fields; a 400 naming one shows under it. */
+export function RuleForm({ draft, onChange, error, check, workloads, globals, readOnly }: Props) {
+  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) =>
+    onChange({ ...draft, [key]: value });
+  const overridden = globals.find((g) => String(g.id) === draft.overrides_rule_id);
+  return (
+    <fieldset className="form-grid" disabled={readOnly}>
+      <Field label="Name" name="name" error={error}>
+        {(p) => (
+          <input
+            {...p}
+            name="name"
+            value={draft.name}
+            maxLength={200}
+            onChange={(e) => set('name', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Pattern"
+        name="pattern"
+        wide
+        error={check.state === 'invalid' ? undefined : error}
+        extra={<CompileStatus check={check} />}
+      >
+        {(p) => (
+          <textarea
+            {...p}
+            name="pattern"
+            className="mono"
+            rows={2}
+            spellCheck={false}
+            autoCapitalize="off"
+            aria-invalid={p['aria-invalid'] || check.state === 'invalid'}
+            value={draft.pattern}
+            onChange={(e) => set('pattern', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Severity" name="severity" error={error}>
+        {(p) => (
+          <select
+            {...p}
+            name="severity"
+            value={draft.severity}
+            onChange={(e) => set('severity', e.target.value as RuleDraft['severity'])}
+          >
+            {SEVERITIES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Stream" name="stream" error={error}>
+        {(p) => (
+          <select
+            {...p}
+            name="stream"
+            value={draft.stream}
+            onChange={(e) => set('stream', e.target.value as RuleDraft['stream'])}
+          >
+            <option value="both">stdout and stderr</option>
+            <option value="stdout">stdout</option>
+            <option value="stderr">stderr</option>
+          </select>
+        )}
+      </Field>
+      <Field
+        label="Cooldown (seconds)"
+        name="cooldown_seconds"
+        error={error}
+        hint="After a hit, the same rule in the same container is silent this long."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="cooldown_seconds"
+            inputMode="numeric"
+            value={draft.cooldown_seconds}
+            onChange={(e) => set('cooldown_seconds', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Enabled"
+        name="enabled"
+        error={error}
+        hint={
+          draft.overrides_rule_id && !draft.enabled
+            ? 'A disabled override silences the global rule in this workload.'
+            : undefined
+        }
+      >
+        {(p) => (
+          <label className="checkbox">
+            <input
+              {...p}
+              type="checkbox"
+              name="enabled"
+              checked={draft.enabled}
+              onChange={(e) => set('enabled', e.target.checked)}
+            />
+            {draft.enabled ? 'on' : 'off'}
+          </label>
+        )}
+      </Field>
+      <Field label="Scope" name="scope" error={error}>
+        {(p) => (
+          <select
+            {...p}
+            name="scope"
+            value={draft.scope}
+            onChange={(e) =>
+              onChange({
+                ...draft,
+                scope: e.target.value as RuleDraft['scope'],
+                overrides_rule_id: e.target.value === 'global' ? '' : draft.overrides_rule_id,
+              })
+            }
+          >
+            <option value="global">global: every container</option>
+            <option value="workload">one workload</option>
+          </select>
+        )}
+      </Field>
+      {draft.scope === 'workload' && (
+        <>
+          <Field label="Workload" name="workload_id" error={error}>
+            {(p) => (
+              <select
+                {...p}
+                name="workload_id"
+                value={draft.workload_id}
+                onChange={(e) => set('workload_id', e.target.value)}
+              >
+                <option value="">choose…</option>
+                {workloads.map((w) => (
+                  <option key={w.id} value={w.id}>
+                    {w.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Overrides"
+            name="overrides_rule_id"
+            error={error}
+            hint={
+              overridden
+                ? `Replaces the global rule “${overridden.name}” in this workload.`
+                : 'A rule of its own, added to the global rules.'
+            }
+          >
+            {(p) => (
+              <select
+                {...p}
+                name="overrides_rule_id"
+                value={draft.overrides_rule_id}
+                onChange={(e) => set('overrides_rule_id', e.target.value)}
+              >
+                <option value="">nothing (a rule of its own)</option>
+                {globals.map((g) => (
+                  <option key={g.id} value={String(g.id)}>
+                    {g.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </>
+      )}
+    </fieldset>
+  );
+}

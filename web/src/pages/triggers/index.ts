@@ -1,0 +1,2 @@
+export { TriggersPage } from './triggers-page';
+export { TriggerEditorPage } from './trigger-editor-page';

@@ -1,0 +1,155 @@
+import type { Workload } from '../../api/types';
+import { EVENT_SOURCES, SEVERITIES } from '../../api/types';
+import { Field } from '../../components/field';
+import { CompileStatus } from '../rules/pattern-feedback';
+import { usePatternTest } from '../rules/use-pattern-test';
+import { ChannelFields } from './channel-fields';
+import type { TriggerDraft } from './trigger-draft';
+
+interface Props {
+  draft: TriggerDraft;
+  onChange: (draft: TriggerDraft) => void;
+  error: unknown;
+  workloads: Workload[];
+  readOnly: boolean;
+}
+
+function toggle<T>(list: readonly T[], value: T, on: boolean): T[] {
+  return on ? [...list.filter((v) => v !== value), value] : list.filter((v) => v !== value);
+}
+
+function Checks<T extends string>({
+  name,
+  options,
+  labels,
+  selected,
+  onChange,
+}: {
+  name: string;
+  options: readonly T[];
+  labels?: Record<string, string>;
+  selected: readonly T[];
+  onChange: (next: T[]) => void;
+}) {
+  return (
+    <div className="checks" role="group" aria-label={name}>
+      {options.map((o) => (
+        <label key={o} className="checkbox">
+          <input
+            type="checkbox"
+            name={name}
+            value={o}
+            checked={selected.includes(o)}
+            onChange={(e) => onChange(toggle(selected, o, e.target.checked))}
+          />
+          {labels?.[o] ?? o}
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** Which events (filters AND together; an empty list means any) go where. */
+export function TriggerForm({ draft, onChange, error, workloads, readOnly }: Props) {
+  const regexCheck = usePatternTest(draft.filter.message_regex, '');
+  const setFilter = (filter: Partial<TriggerDraft['filter']>) =>
+    onChange({ ...draft, filter: { ...draft.filter, ...filter } });
+  return (
+    <fieldset className="form-grid" disabled={readOnly}>
+      <Field label="Name" name="name" error={error}>
+        {(p) => (
+          <input
+            {...p}
+            name="name"
+            required
+            value={draft.name}
+            onChange={(e) => onChange({ ...draft, name: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Enabled" name="enabled" error={error}>
+        {(p) => (
+          <label className="checkbox">
+            <input
+              {...p}
+              type="checkbox"
+              name="enabled"
+              checked={draft.enabled}
+              onChange={(e) => onChange({ ...draft, enabled: e.target.checked })}
+            />
+            {draft.enabled ? 'on' : 'off'}
+          </label>
+        )}
+      </Field>
+      <Field
+        label="Severities"
+        name="filter.severities"
+        error={error}
+        hint="None checked: any severity."
+      >
+        {() => (
+          <Checks
+            name="severities"
+            options={SEVERITIES}
+            selected={draft.filter.severities}
+            onChange={(severities) => setFilter({ severities })}
+          />
+        )}
+      </Field>
+      <Field label="Sources" name="filter.sources" error={error} hint="None checked: any source.">
+        {() => (
+          <Checks
+            name="sources"
+            options={EVENT_SOURCES}
+            selected={draft.filter.sources}
+            onChange={(sources) => setFilter({ sources })}
+          />
+        )}
+      </Field>
+      <Field
+        label="Workloads"
+        name="filter.workloads"
+        error={error}
+        hint="None checked: every workload."
+      >
+        {() =>
+          workloads.length === 0 ? (
+            <span className="muted small">no workloads</span>
+          ) : (
+            <Checks
+              name="workloads"
+              options={workloads.map((w) => w.id)}
+              labels={Object.fromEntries(workloads.map((w) => [w.id, w.name]))}
+              selected={draft.filter.workloads}
+              onChange={(ids) => setFilter({ workloads: ids })}
+            />
+          )
+        }
+      </Field>
+      <Field
+        label="Message matches (RE2)"
+        name="filter.message_regex"
+        error={error}
+        wide
+        extra={
+          draft.filter.message_regex ? (
+            <CompileStatus check={regexCheck} />
+          ) : (
+            <div className="field-hint">Empty: any message.</div>
+          )
+        }
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="message_regex"
+            className="mono"
+            value={draft.filter.message_regex}
+            onChange={(e) => setFilter({ message_regex: e.target.value })}
+          />
+        )}
+      </Field>
+      <ChannelFields draft={draft} onChange={onChange} error={error} />
+    </fieldset>
+  );
+}

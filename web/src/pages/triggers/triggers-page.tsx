@@ -1,0 +1,82 @@
+import { triggersApi, type Trigger } from '../../api/triggers';
+import { ErrorMessage } from '../../components/errors';
+import { Loading, PageHeader, Section } from '../../components/page';
+import { useInterval } from '../../hooks/use-interval';
+import { useResource } from '../../hooks/use-resource';
+import { Link } from '../../router/router';
+import { useSession } from '../../shell/session';
+import { channelSpec } from './channels';
+import { DeliveriesTable } from './deliveries-table';
+
+function filterSummary(t: Trigger): string {
+  const parts = [
+    t.filter?.severities?.length ? t.filter.severities.join('/') : 'any severity',
+    t.filter?.sources?.length ? t.filter.sources.join('/') : null,
+    t.filter?.workloads?.length ? `workloads ${t.filter.workloads.join(', ')}` : null,
+    t.filter?.message_regex ? `/${t.filter.message_regex}/` : null,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** Where events are sent, and how the deliveries went. */
+export function TriggersPage() {
+  const { canEdit } = useSession();
+  const triggers = useResource(() => triggersApi.list(), []);
+  const deliveries = useResource(() => triggersApi.deliveries(), []);
+  useInterval(deliveries.reload, 10_000);
+  return (
+    <>
+      <PageHeader
+        title="Triggers"
+        actions={
+          canEdit && (
+            <Link className="button primary" to="/triggers/new">
+              New trigger
+            </Link>
+          )
+        }
+      />
+      <ErrorMessage error={triggers.error} />
+      {!triggers.data && !triggers.error && <Loading />}
+      {triggers.data?.items.length === 0 && (
+        <p className="empty">No triggers: events are recorded but nobody is told.</p>
+      )}
+      {triggers.data && triggers.data.items.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" data-testid="triggers">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Channel</th>
+                <th className="hide-narrow">Sends</th>
+              </tr>
+            </thead>
+            <tbody>
+              {triggers.data.items.map((t) => (
+                <tr key={t.id} className={t.enabled ? undefined : 'disabled'}>
+                  <td>
+                    <Link to={`/triggers/${t.id}`} className="strong">
+                      {t.name}
+                    </Link>
+                    {!t.enabled && <span className="badge subtle">off</span>}
+                  </td>
+                  <td>{channelSpec(t.channel.type).label}</td>
+                  <td className="hide-narrow muted small">{filterSummary(t)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Section title="Recent deliveries">
+        <ErrorMessage error={deliveries.error} />
+        {deliveries.data && (
+          <DeliveriesTable
+            deliveries={deliveries.data.items}
+            onRetried={() => deliveries.reload()}
+          />
+        )}
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { WorkloadPage } from './workload-page';
