@@ -67,13 +67,25 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
   });
 }
 
-/** A cookie is sent cross-site by a browser; only the page's Origin tells them apart. */
-export function sameOrigin(request: FastifyRequest, publicOrigin: string | null): boolean {
+/**
+ * Whether a cookie-authenticated request comes from our own pages. Browsers send
+ * `Origin` on every write, and on any cross-origin read (EventSource, WebSocket), so a
+ * foreign or `null` Origin is refused. A same-origin GET over plain http on a LAN
+ * address carries neither Origin nor Sec-Fetch-Site (those are sent only to secure
+ * origins): a read may go without proof, a write (`requireProof`) may not.
+ */
+export function sameOrigin(
+  request: FastifyRequest,
+  publicOrigin: string | null,
+  { requireProof }: { requireProof: boolean } = { requireProof: true },
+): boolean {
   const origin = request.headers.origin;
-  if (typeof origin === 'string' && origin !== 'null') {
+  if (origin !== undefined) {
     if (publicOrigin !== null && origin === publicOrigin) return true;
     const host = request.headers.host;
     return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
   }
-  return request.headers['sec-fetch-site'] === 'same-origin';
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  return !requireProof;
 }

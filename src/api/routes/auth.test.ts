@@ -263,6 +263,17 @@ for (const dialect of DIALECTS) {
         headers: { cookie, origin: ORIGIN },
       });
       expect(same.statusCode).toBe(200);
+      // Plain http on a LAN: the browser's same-origin EventSource sends no Origin and no
+      // Sec-Fetch-Site; a foreign page's would send one or the other.
+      const bareStream = await server.inject({ url: '/api/stream/things', headers: { cookie } });
+      expect(bareStream.statusCode).toBe(200);
+      for (const foreign of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }]) {
+        const res = await server.inject({
+          url: '/api/stream/things',
+          headers: { cookie, ...foreign },
+        });
+        expect(res.statusCode).toBe(403);
+      }
       // Cross-site login (login CSRF) is refused too.
       const login = await server.inject({
         method: 'POST',
