@@ -55,11 +55,8 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
     const needsAdmin = access === 'admin' || (access === 'metrics' && principal.scope === 'full');
     if (needsAdmin && principal.role !== 'admin')
       throw new AppError(ErrorCode.Forbidden, 'this needs the admin role');
-    if (
-      principal.via === 'session' &&
-      (!isRead || config.stream) &&
-      !sameOrigin(request, publicOrigin)
-    )
+    const checkOrigin = principal.via === 'session' && (!isRead || config.stream);
+    if (checkOrigin && !sameOrigin(request, publicOrigin, { requireProof: !isRead }))
       throw new AppError(
         ErrorCode.CrossOrigin,
         'cross-origin request refused: Origin must be this server',
