@@ -11,6 +11,7 @@ import { routeTable } from './server.js';
 
 /** The only routes anyone may call without credentials. */
 const PUBLIC = new Set([
+  'GET /*', // the web UI's files and pages; /api/* paths fall through to a 404
   'GET /healthz',
   'GET /readyz',
   'GET /api/setup',

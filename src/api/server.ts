@@ -7,6 +7,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { registerAccessGuard, type AccessGuardOptions } from './access-guard.js';
 import { registerErrorHandler } from './error-handler.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface ServerOptions extends AccessGuardOptions {
   logger: Logger;
@@ -25,16 +26,6 @@ const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
 export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
   return routeTables.get(app) ?? [];
 }
-
-/** On every response, API and UI alike: no framing, no sniffing, only our own scripts. */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-};
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({

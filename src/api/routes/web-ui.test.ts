@@ -8,7 +8,8 @@ import { actingAs } from '../../../test/support/test-principals.js';
 import type { Authenticator } from '../access-guard.js';
 import { buildServer } from '../server.js';
 import { inventoryRoutes } from './inventory.js';
-import { CONTENT_SECURITY_POLICY, webUiRoutes } from './web-ui.js';
+import { CONTENT_SECURITY_POLICY } from '../security-headers.js';
+import { webUiRoutes } from './web-ui.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

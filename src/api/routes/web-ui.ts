@@ -8,31 +8,6 @@ export interface WebUiOptions {
   log?: Pick<Logger, 'warn'>;
 }
 
-/**
- * Only this server's own scripts, styles, images and API: no inline script, no CDN, no
- * framing. The UI is built to need nothing else (it must work offline on a LAN).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const SECURITY_HEADERS = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-};
-
 /** A path the UI's router owns: not the API's, and not a file name. */
 function isAppPath(path: string): boolean {
   if (path === '/api' || path.startsWith('/api/')) return false;
@@ -41,7 +16,6 @@ function isAppPath(path: string): boolean {
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, asset: WebAsset) {
-  reply.headers(SECURITY_HEADERS);
   reply.header('content-type', asset.type);
   reply.header('etag', asset.etag);
   reply.header('vary', 'accept-encoding');
