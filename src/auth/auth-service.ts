@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
 import { sleep } from '../sleep.js';
+import { HashGate } from './hash-gate.js';
 import { LoginThrottle } from './login-throttle.js';
 import { ROLES, TOKEN_SCOPES, type ApiToken, type User } from './model.js';
 import { decoyHash, hashPassword, validatePassword, verifyPassword } from './password.js';
@@ -68,9 +69,15 @@ function validateRole(field: string, role: unknown): Role {
 
 const denied = () => new AppError(ErrorCode.AuthRequired, 'wrong username or password');
 
+const throttled = (retryAfterMs: number) =>
+  new AppError(ErrorCode.LoginThrottled, 'too many failed sign-ins; try again later', {
+    details: { retry_after_seconds: Math.ceil(retryAfterMs / 1000) },
+  });
+
 /** Users, sessions and API tokens: who may act, and proof of it. */
 export class AuthService {
   private readonly throttle: LoginThrottle;
+  private readonly gate = new HashGate();
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = deps.throttle ?? new LoginThrottle();
@@ -161,12 +168,21 @@ export class AuthService {
     return updated;
   }
 
+  /** Guessing the current password is throttled like a sign-in, keyed by the user. */
   async changeOwnPassword(userId: number, current: unknown, next: unknown): Promise<User> {
     const user = await this.deps.users.get(userId);
     if (!user) throw AppError.notFound('user', userId);
+    const key = `user:${userId}`;
+    const verdict = this.throttle.attempt(key, user.username, this.now());
+    if (verdict.locked) throw throttled(verdict.retryAfterMs);
+    if (verdict.delayMs > 0) await sleep(verdict.delayMs);
     const found = await this.deps.users.findForLogin(user.username);
-    if (typeof current !== 'string' || !(await verifyPassword(current, found!.password_hash)))
-      throw AppError.validation('current_password', 'is not your current password');
+    const ok =
+      typeof current === 'string' &&
+      found !== null &&
+      (await this.gate.run(() => verifyPassword(current, found.password_hash)));
+    if (!ok) throw AppError.validation('current_password', 'is not your current password');
+    this.throttle.succeeded(key, user.username);
     return this.updateUser(userId, { password: next });
   }
 
@@ -178,20 +194,20 @@ export class AuthService {
     user_agent?: string;
   }): Promise<NewSession> {
     const username = typeof input.username === 'string' ? input.username.slice(0, 64) : '';
-    const verdict = this.throttle.check(input.ip, username, this.now());
+    const verdict = this.throttle.attempt(input.ip, username, this.now());
     if (verdict.locked) {
-      this.journalLogin(username, input.ip, false, ErrorCode.LoginThrottled);
-      throw new AppError(ErrorCode.LoginThrottled, 'too many failed sign-ins; try again later', {
-        details: { retry_after_seconds: Math.ceil(verdict.retryAfterMs / 1000) },
-      });
+      const known = username !== '' && (await this.deps.users.findForLogin(username)) !== null;
+      this.journalLogin(known ? username : null, input.ip, false, ErrorCode.LoginThrottled);
+      throw throttled(verdict.retryAfterMs);
     }
     if (verdict.delayMs > 0) await sleep(verdict.delayMs);
     const found = username ? await this.deps.users.findForLogin(username) : null;
     const password = typeof input.password === 'string' ? input.password : '';
-    const ok = await verifyPassword(password, found?.password_hash ?? (await decoyHash()));
+    const ok = await this.gate.run(async () =>
+      verifyPassword(password, found?.password_hash ?? (await decoyHash())),
+    );
     if (!found || !ok || found.user.disabled) {
-      this.throttle.failed(input.ip, username, this.now());
-      this.journalLogin(username, input.ip, false, ErrorCode.AuthRequired);
+      this.journalLogin(found ? username : null, input.ip, false, ErrorCode.AuthRequired);
       throw denied();
     }
     this.throttle.succeeded(input.ip, username);
@@ -305,12 +321,19 @@ export class AuthService {
     return { via: 'token', user_id: owner.id, name: `token:${info.name}`, role, scope: info.scope };
   }
 
-  private journalLogin(username: string, ip: string, success: boolean, error_code?: string): void {
+  /** `username` is null when no such user exists: what was typed may be a password. */
+  private journalLogin(
+    username: string | null,
+    ip: string,
+    success: boolean,
+    error_code?: string,
+  ): void {
+    const who = username ?? '(unknown)';
     this.deps.journal.record({
       source: 'auth',
-      actor: username || '(none)',
+      actor: who,
       action: success ? 'auth.login' : 'auth.login_failed',
-      object: `user:${username}`,
+      object: `user:${who}`,
       success,
       ...(error_code ? { error_code } : {}),
       details: { ip },

@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+
 export interface LoginThrottleOptions {
   /** Failures from one address (any username) before it is locked. */
   ipFailures: number;
@@ -42,9 +44,17 @@ class FailureCounter {
     private readonly options: LoginThrottleOptions,
   ) {}
 
+  /** Locks the key once its failures reach the threshold (not before: see `undo`). */
   lockedFor(key: string, now: number): number {
     const entry = this.live(key, now);
-    return entry && entry.lockedUntil > now ? entry.lockedUntil - now : 0;
+    if (!entry) return 0;
+    if (entry.lockedUntil <= now && entry.failures >= this.threshold) {
+      const { lockMs, maxLockMs } = this.options;
+      entry.lockedUntil = now + Math.min(lockMs * 2 ** entry.locks, maxLockMs);
+      entry.locks++;
+      entry.failures = 0;
+    }
+    return entry.lockedUntil > now ? entry.lockedUntil - now : 0;
   }
 
   failures(key: string, now: number): number {
@@ -55,12 +65,6 @@ class FailureCounter {
     const entry = this.live(key, now) ?? { failures: 0, locks: 0, lockedUntil: 0, lastFailure: 0 };
     entry.failures++;
     entry.lastFailure = now;
-    if (entry.failures >= this.threshold) {
-      const { lockMs, maxLockMs } = this.options;
-      entry.lockedUntil = now + Math.min(lockMs * 2 ** entry.locks, maxLockMs);
-      entry.locks++;
-      entry.failures = 0;
-    }
     this.entries.delete(key); // re-insert: Map order is the eviction order
     this.entries.set(key, entry);
     while (this.entries.size > this.options.maxKeys) {
@@ -70,6 +74,12 @@ class FailureCounter {
 
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Takes back one failure counted in advance (the attempt succeeded). */
+  undo(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry && entry.failures > 0) entry.failures--;
   }
 
   private live(key: string, now: number): Entry | undefined {
@@ -90,6 +100,10 @@ export type ThrottleVerdict =
  * username from one address, are locked after repeated failures; a username under
  * attack from many addresses is only slowed, never locked, so its owner can still sign
  * in from elsewhere.
+ *
+ * An attempt counts as a failure from the moment it starts (`attempt`), and is taken
+ * back when it succeeds: parallel guesses cannot all pass the check before the first
+ * failure is counted.
  */
 export class LoginThrottle {
   private readonly byIp: FailureCounter;
@@ -102,27 +116,40 @@ export class LoginThrottle {
     this.byUsername = new FailureCounter(Number.POSITIVE_INFINITY, options);
   }
 
-  check(ip: string, username: string, now: number): ThrottleVerdict {
+  /** Checks, then counts the attempt as failed until `succeeded` says otherwise. */
+  attempt(ip: string, username: string, now: number): ThrottleVerdict {
+    const source = clientKey(ip);
     const retryAfterMs = Math.max(
-      this.byIp.lockedFor(ip, now),
-      this.byPair.lockedFor(pairKey(ip, username), now),
+      this.byIp.lockedFor(source, now),
+      this.byPair.lockedFor(pairKey(source, username), now),
     );
     if (retryAfterMs > 0) return { locked: true, retryAfterMs };
     const over = this.byUsername.failures(username, now) - this.options.usernameSlowAfter;
     const delayMs = over < 0 ? 0 : Math.min(250 * 2 ** over, this.options.maxDelayMs);
+    this.byIp.fail(source, now);
+    this.byPair.fail(pairKey(source, username), now);
+    this.byUsername.fail(username, now);
     return { locked: false, delayMs };
   }
 
-  failed(ip: string, username: string, now: number): void {
-    this.byIp.fail(ip, now);
-    this.byPair.fail(pairKey(ip, username), now);
-    this.byUsername.fail(username, now);
-  }
-
   succeeded(ip: string, username: string): void {
-    this.byPair.forget(pairKey(ip, username));
+    const source = clientKey(ip);
+    this.byIp.undo(source);
+    this.byPair.forget(pairKey(source, username));
     this.byUsername.forget(username);
   }
 }
 
-const pairKey = (ip: string, username: string) => `${ip}\u0000${username}`;
+const pairKey = (source: string, username: string) => `${source}\u0000${username}`;
+
+/**
+ * Who is asking, as far as throttling goes: an IPv4 address (also when IPv4-mapped),
+ * or the /64 of an IPv6 address, since one client commonly holds a whole /64.
+ */
+export function clientKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const parsed = ipaddr.process(ip);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${parts.map((p) => p.toString(16)).join(':')}::/64`;
+}

@@ -320,6 +320,25 @@ for (const dialect of DIALECTS) {
       expect(elsewhere.statusCode).toBe(200);
     });
 
+    it('counts parallel guesses before checking them', async () => {
+      const { server, setupToken } = await app();
+      await adminSession(server, setupToken());
+      const guesses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          server.inject({
+            method: 'POST',
+            url: '/api/login',
+            payload: { username: 'root', password: `guess ${i}` },
+            headers: { origin: ORIGIN },
+            remoteAddress: '203.0.113.77',
+          }),
+        ),
+      );
+      const checked = guesses.filter((g) => g.statusCode === 401).length;
+      expect(checked).toBeLessThanOrEqual(5);
+      expect(guesses.filter((g) => g.statusCode === 429)).toHaveLength(40 - checked);
+    });
+
     it('names the field of bad input', async () => {
       const { server, setupToken } = await app();
       const admin = { cookie: cookieOf((await adminSession(server, setupToken())).cookie) };
