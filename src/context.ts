@@ -310,6 +310,7 @@ export class AppContext {
       logger: subsystemLogger(logger, 'api'),
       authenticator: credentialAuthenticator(auth.service),
       publicUrl: config.publicUrl,
+      trustedProxies: config.trustedProxies,
       routes: [
         // Hooks over every route: register before the route modules.
         journalHook(journal),

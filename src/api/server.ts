@@ -11,6 +11,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface ServerOptions extends AccessGuardOptions {
   logger: Logger;
+  trustedProxies?: readonly string[];
   routes: FastifyPluginAsync[];
 }
 
@@ -32,7 +33,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // Only named proxies may say who the client is: throttling keys on the address.
+    trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   registerErrorHandler(app);

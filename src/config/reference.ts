@@ -1,7 +1,7 @@
 import { KEYS } from './schema.js';
 
 function formatDefault(value: unknown): string {
-  if (value === null) return '(none)';
+  if (value === null || (Array.isArray(value) && value.length === 0)) return '(none)';
   if (typeof value === 'object' && value && 'host' in value && 'port' in value) {
     return `${String(value.host)}:${String(value.port)}`;
   }

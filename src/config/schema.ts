@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -89,6 +90,18 @@ export const parse = {
       if (port > 65535) fail(key, `port must be at most 65535, got ${port}`);
       return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
     },
+  /** Comma-separated IP addresses or CIDR ranges. */
+  addressList:
+    () =>
+    (raw: unknown, key: string): string[] => {
+      const items = (Array.isArray(raw) ? raw.map((r) => text(r, key)) : text(raw, key).split(','))
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      for (const item of items)
+        if (!ipaddr.isValid(item) && !ipaddr.isValidCIDR(item))
+          fail(key, `${JSON.stringify(item)} is not an IP address or CIDR range`);
+      return items;
+    },
   url:
     (protocols: readonly string[]) =>
     (raw: unknown, key: string): string | null => {
@@ -123,6 +136,13 @@ export const KEYS = {
     default: null,
     parse: parse.url(['http:', 'https:']),
     doc: 'The URL people use to reach Logwarden (behind a proxy); used for links and origin checks.',
+  },
+  trustedProxies: {
+    key: 'trusted_proxies',
+    env: 'LOGWARDEN_TRUSTED_PROXIES',
+    default: [] as string[],
+    parse: parse.addressList(),
+    doc: 'Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client; sign-in throttling then counts per real client. Empty trusts none.',
   },
   dataDir: {
     key: 'data_dir',

@@ -22,7 +22,7 @@ for (const dialect of DIALECTS) {
     const dirs: string[] = [];
     afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-    async function app() {
+    async function app(trustedProxies: string[] = []) {
       const dataDir = mkdtempSync(join(tmpdir(), 'lw-auth-'));
       dirs.push(dataDir);
       const operations = new OperationJournal({
@@ -56,6 +56,7 @@ for (const dialect of DIALECTS) {
       const server = await buildServer({
         logger: silent,
         authenticator: credentialAuthenticator(auth),
+        trustedProxies,
         routes: [
           journalHook(recording),
           authRoutes({ auth, firstRun, cookie: { alwaysSecure: false }, publicUrl: null }),
@@ -318,6 +319,25 @@ for (const dialect of DIALECTS) {
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
       const elsewhere = await attempt(PASSWORD, '198.51.100.7');
       expect(elsewhere.statusCode).toBe(200);
+    });
+
+    it('behind a trusted proxy, throttles the forwarded client, not the proxy', async () => {
+      const { server, setupToken } = await app(['10.9.0.0/16']);
+      await adminSession(server, setupToken());
+      const login = (password: string, client: string, proxy = '10.9.0.5') =>
+        server.inject({
+          method: 'POST',
+          url: '/api/login',
+          payload: { username: 'root', password },
+          headers: { origin: ORIGIN, 'x-forwarded-for': client },
+          remoteAddress: proxy,
+        });
+      for (let i = 0; i < 12; i++) await login(`guess ${i}`, '203.0.113.9');
+      expect((await login(PASSWORD, '203.0.113.9')).statusCode).toBe(429);
+      expect((await login(PASSWORD, '198.51.100.7')).statusCode).toBe(200);
+      // An untrusted sender cannot pick its own address with the header.
+      for (let i = 0; i < 12; i++) await login(`guess ${i}`, `192.0.2.${i}`, '203.0.113.50');
+      expect((await login(PASSWORD, '192.0.2.200', '203.0.113.50')).statusCode).toBe(429);
     });
 
     it('counts parallel guesses before checking them', async () => {
