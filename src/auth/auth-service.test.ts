@@ -87,5 +87,20 @@ for (const dialect of DIALECTS) {
       clock.now = 1_000 + HOUR;
       expect(await auth.tokenPrincipal(short.token)).toBeNull();
     });
+
+    it('never leaves no active admin, even when two admins are demoted at once', async () => {
+      const auth = service({ now: 1_000 });
+      const alice = await auth.createUser({ username: 'alice', password: PASSWORD, role: 'admin' });
+      const bob = await auth.createUser({ username: 'bob', password: PASSWORD, role: 'admin' });
+      const results = await Promise.allSettled([
+        auth.updateUser(alice.id, { role: 'viewer' }),
+        auth.updateUser(bob.id, { disabled: true }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason.code).toBe('CONFLICT');
+      const admins = (await auth.listUsers()).filter((u) => u.role === 'admin' && !u.disabled);
+      expect(admins).toHaveLength(1);
+    });
   });
 }

@@ -151,10 +151,6 @@ export class AuthService {
     const disabled = input.disabled as boolean | undefined;
     const password =
       input.password === undefined ? undefined : validatePassword('password', input.password);
-    const losesAdmin =
-      current.role === 'admin' && !current.disabled && (role === 'viewer' || disabled === true);
-    if (losesAdmin && (await this.deps.users.countActiveAdmins()) <= 1)
-      throw new AppError(ErrorCode.Conflict, 'the last active admin cannot be demoted or disabled');
     const updated = await this.deps.users.update(
       id,
       {
@@ -164,6 +160,8 @@ export class AuthService {
       },
       this.now(),
     );
+    if (updated === 'last-admin')
+      throw new AppError(ErrorCode.Conflict, 'the last active admin cannot be demoted or disabled');
     if (!updated) throw AppError.notFound('user', id);
     return updated;
   }

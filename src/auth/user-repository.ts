@@ -72,47 +72,67 @@ export class UserRepository {
 
   /**
    * Changes what is given and, in the same transaction, revokes every session and token
-   * of the user when the password changes or the user is disabled.
+   * of the user when the password changes or the user is disabled. Returns null, and
+   * changes nothing, when the user does not exist or the change would leave no active
+   * admin.
    */
   async update(
     id: number,
     change: { role?: Role; disabled?: boolean; password_hash?: string },
     now: number,
-  ): Promise<User | null> {
-    return this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .updateTable('users')
-        .set({
-          ...(change.role !== undefined ? { role: change.role } : {}),
-          ...(change.disabled !== undefined ? { disabled: change.disabled ? 1 : 0 } : {}),
-          ...(change.password_hash !== undefined
-            ? { password_hash: change.password_hash, password_changed_at: now }
-            : {}),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) return null;
-      if (change.password_hash !== undefined || change.disabled === true) {
-        await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+  ): Promise<User | 'last-admin' | null> {
+    return this.db
+      .transaction()
+      .execute(async (tx) => {
+        // Lock the active admins' rows first (a no-op write): a concurrent demotion of
+        // another admin waits for us, then sees our change, so two cannot both pass.
         await tx
-          .updateTable('api_tokens')
-          .set({ revoked_at: now })
-          .where('user_id', '=', id)
-          .where('revoked_at', 'is', null)
+          .updateTable('users')
+          .set((eb) => ({ role: eb.ref('role') }))
+          .where('role', '=', 'admin')
+          .where('disabled', '=', 0)
           .execute();
-      }
-      return toUser(row);
-    });
+        const row = await tx
+          .updateTable('users')
+          .set({
+            ...(change.role !== undefined ? { role: change.role } : {}),
+            ...(change.disabled !== undefined ? { disabled: change.disabled ? 1 : 0 } : {}),
+            ...(change.password_hash !== undefined
+              ? { password_hash: change.password_hash, password_changed_at: now }
+              : {}),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return null;
+        if ((await countActiveAdmins(tx)) === 0) throw new LastAdmin();
+        if (change.password_hash !== undefined || change.disabled === true) {
+          await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+          await tx
+            .updateTable('api_tokens')
+            .set({ revoked_at: now })
+            .where('user_id', '=', id)
+            .where('revoked_at', 'is', null)
+            .execute();
+        }
+        return toUser(row);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof LastAdmin) return 'last-admin' as const;
+        throw err;
+      });
   }
+}
 
-  async countActiveAdmins(): Promise<number> {
-    const row = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role', '=', 'admin')
-      .where('disabled', '=', 0)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
+/** Rolls the transaction back: the change would leave nobody able to administer. */
+class LastAdmin extends Error {}
+
+async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
