@@ -265,12 +265,12 @@ export class AuthService {
     const scope = input.scope === undefined ? 'full' : input.scope;
     if (!TOKEN_SCOPES.includes(scope as TokenScope))
       throw AppError.validation('scope', `must be one of ${TOKEN_SCOPES.join(', ')}`);
-    const role =
-      scope === 'metrics'
-        ? 'viewer'
-        : input.role === undefined
-          ? 'viewer'
-          : validateRole('role', input.role);
+    const role: Role =
+      scope === 'metrics' || input.role === undefined ? 'viewer' : validateRole('role', input.role);
+    const owner = await this.deps.users.get(creator.user_id);
+    if (!owner) throw AppError.notFound('user', creator.user_id);
+    if (role === 'admin' && owner.role !== 'admin')
+      throw AppError.validation('role', `cannot exceed the owner's role (${owner.role})`);
     const now = this.now();
     let expires_at: number | null = null;
     if (input.expires_at !== undefined && input.expires_at !== null) {

@@ -22,7 +22,7 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   await withAdminClient((c) => c.query(`create schema ${schema}`));
   const store = openStore({ url: TEST_PG_URL, dataDir: '.', schema, poolSize: 4 });
-  await migrateToLatest(store);
+  await migrateIgnoringOthersDrops(store);
   return {
     ...store,
     cleanup: async () => {
@@ -30,6 +30,23 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
       await withAdminClient((c) => c.query(`drop schema ${schema} cascade`));
     },
   };
+}
+
+/**
+ * Kysely's migrator lists the tables of every schema in the database, and PostgreSQL's
+ * has_schema_privilege() fails on a schema that another test drops during that scan:
+ * an error about someone else's schema, so try again.
+ */
+async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(store);
+      return;
+    } catch (err) {
+      const concurrentDrop = /schema "t_[0-9a-f]+" does not exist/.test(String(err));
+      if (!concurrentDrop || attempt >= 5 || String(err).includes(store.schema!)) throw err;
+    }
+  }
 }
 
 async function withAdminClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -296,6 +296,22 @@ for (const dialect of DIALECTS) {
         headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example' },
       });
       expect(res.statusCode).toBe(200);
+      // But a token cannot manage accounts or mint more tokens.
+      const bearer = { authorization: `Bearer ${token}` };
+      const more = await server.inject({
+        method: 'POST',
+        url: '/api/tokens',
+        payload: { name: 'forever', role: 'admin' },
+        headers: bearer,
+      });
+      expect(more.statusCode).toBe(403);
+      const reset = await server.inject({
+        method: 'PATCH',
+        url: '/api/users/1',
+        payload: { password: 'attacker chosen password' },
+        headers: bearer,
+      });
+      expect(reset.statusCode).toBe(403);
     });
 
     it('throttles brute force from one address without locking the admin out elsewhere', async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiToken, AuthService, FirstRun, Principal, User } from '../../auth/index.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { sameOrigin } from '../access-guard.js';
+import { noteChange } from '../journal-hook.js';
 import { readCookie, SESSION_COOKIE, setSessionCookie, type CookiePolicy } from '../credentials.js';
 
 export interface AuthApiDeps {
@@ -90,6 +91,20 @@ function signedIn(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/**
+ * Accounts and tokens are managed from a signed-in session (or the CLI), not with a
+ * token: a leaked token must not mint lasting tokens or reset passwords.
+ */
+function interactive(request: FastifyRequest): Principal {
+  const who = signedIn(request);
+  if (who.via !== 'session')
+    throw new AppError(
+      ErrorCode.Forbidden,
+      'users and tokens are managed from a signed-in session or the CLI, not with an API token',
+    );
+  return who;
+}
+
 export function authRoutes(deps: AuthApiDeps) {
   const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : null;
   // A browser always sends Origin on a cross-site POST: refuse login CSRF too.
@@ -167,12 +182,25 @@ export function authRoutes(deps: AuthApiDeps) {
     }));
 
     app.post('/api/users', { schema: { body: NewUser } }, async (request, reply) => {
+      interactive(request);
       const user = await deps.auth.createUser(request.body);
+      noteChange(request, { object: `user:${user.id}`, after: userJson(user) });
       return reply.status(201).send(userJson(user));
     });
 
-    app.patch('/api/users/:id', { schema: { params: IdParam, body: UserPatch } }, async (request) =>
-      userJson(await deps.auth.updateUser(request.params.id, request.body)),
+    app.patch(
+      '/api/users/:id',
+      { schema: { params: IdParam, body: UserPatch } },
+      async (request) => {
+        interactive(request);
+        const user = userJson(await deps.auth.updateUser(request.params.id, request.body));
+        noteChange(request, {
+          object: `user:${user.id}`,
+          after: user,
+          details: { changed: Object.keys(request.body) },
+        });
+        return user;
+      },
     );
 
     app.get('/api/tokens', { config: { access: 'admin' } }, async () => ({
@@ -181,15 +209,19 @@ export function authRoutes(deps: AuthApiDeps) {
     }));
 
     app.post('/api/tokens', { schema: { body: NewToken } }, async (request, reply) => {
-      const who = signedIn(request);
+      const who = interactive(request);
       if (who.user_id === null) throw new AppError(ErrorCode.Forbidden, 'no user to own the token');
       const { token, info } = await deps.auth.createToken(request.body, { user_id: who.user_id });
+      noteChange(request, { object: `token:${info.id}`, after: tokenJson(info) });
       // The only time the token is shown.
       return reply.status(201).send({ ...tokenJson(info), token });
     });
 
-    app.delete('/api/tokens/:id', { schema: { params: IdParam } }, async (request) =>
-      tokenJson(await deps.auth.revokeToken(request.params.id)),
-    );
+    app.delete('/api/tokens/:id', { schema: { params: IdParam } }, async (request) => {
+      interactive(request);
+      const token = tokenJson(await deps.auth.revokeToken(request.params.id));
+      noteChange(request, { object: `token:${token.id}`, after: token });
+      return token;
+    });
   };
 }
