@@ -15,7 +15,6 @@ export const SETUP_TOKEN_FILE = 'setup-token';
  */
 export class FirstRun {
   private token: string | null = null;
-  private claiming = false;
 
   constructor(
     private readonly auth: AuthService,
@@ -32,7 +31,9 @@ export class FirstRun {
     }
     this.token = `setup_${randomBytes(24).toString('base64url')}`;
     await mkdir(this.dataDir, { recursive: true });
-    await writeFile(this.path(), `${this.token}\n`, { mode: 0o600 });
+    // A fresh file, never through a link someone left there, readable by us only.
+    await rm(this.path(), { force: true });
+    await writeFile(this.path(), `${this.token}\n`, { mode: 0o600, flag: 'wx' });
     // In the message, not a field: fields named like secrets are redacted, and the
     // operator reading this log is who the token is for.
     this.log.warn(
@@ -52,14 +53,22 @@ export class FirstRun {
       expected !== null &&
       given.length === expected.length &&
       timingSafeEqual(given, Buffer.from(expected));
-    if (!matches)
+    if (!matches) {
+      this.journal.record({
+        source: 'auth',
+        actor: '(setup)',
+        action: 'auth.setup',
+        success: false,
+        error_code: ErrorCode.Forbidden,
+      });
       throw new AppError(ErrorCode.Forbidden, 'the setup token is wrong', { field: 'token' });
-    if (this.claiming || (await this.auth.hasUsers()))
-      throw new AppError(ErrorCode.Conflict, 'this install has been set up already');
-    this.claiming = true;
+    }
+    // Taken before the first await: a second claim with the same token finds none.
+    this.token = null;
     try {
+      if (await this.auth.hasUsers())
+        throw new AppError(ErrorCode.Conflict, 'this install has been set up already');
       const user = await this.auth.createUser({ ...input, role: 'admin' });
-      this.token = null;
       this.journal.record({
         source: 'auth',
         actor: user.username,
@@ -69,8 +78,10 @@ export class FirstRun {
       });
       await rm(this.path(), { force: true });
       return user;
-    } finally {
-      this.claiming = false;
+    } catch (err) {
+      // Bad input (a short password): the token stays usable for a corrected attempt.
+      if (!(await this.auth.hasUsers())) this.token = expected;
+      throw err;
     }
   }
 

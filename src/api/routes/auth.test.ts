@@ -107,14 +107,50 @@ for (const dialect of DIALECTS) {
         expect(res.json().error.field).toBe('token');
       }
       expect((await server.inject('/api/setup')).json()).toEqual({ needed: true });
-      const ok = await post(server, '/api/setup', {
+      // A bad password does not burn the token.
+      const short = await post(server, '/api/setup', {
         token: setupToken(),
+        username: 'root',
+        password: 'short',
+      });
+      expect(short.json().error.field).toBe('password');
+      const token = setupToken();
+      const ok = await post(server, '/api/setup', {
+        token,
         username: 'root',
         password: PASSWORD,
       });
       expect(ok.statusCode).toBe(201);
       expect(ok.json().user).toMatchObject({ username: 'root', role: 'admin' });
+      // The token is spent: the same one cannot claim again, even right away.
+      const again = await post(server, '/api/setup', {
+        token,
+        username: 'eve',
+        password: PASSWORD,
+      });
+      expect(again.statusCode).toBe(403);
       expect((await server.inject('/api/setup')).json()).toEqual({ needed: false });
+    });
+
+    it('two claims racing with the token make one admin', async () => {
+      const { server, setupToken, auth } = await app();
+      const token = setupToken();
+      const claims = await Promise.all(
+        ['first', 'second'].map((username) =>
+          post(server, '/api/setup', { token, username, password: PASSWORD }),
+        ),
+      );
+      expect(claims.map((c) => c.statusCode).sort()).toEqual([201, 403]);
+      expect(await auth.listUsers()).toHaveLength(1);
+    });
+
+    it('treats a malformed cookie as no credential', async () => {
+      const { server } = await app();
+      const res = await server.inject({
+        url: '/api/things',
+        headers: { cookie: 'lw_session=%E0%A4%A' },
+      });
+      expect(res.statusCode).toBe(401);
     });
 
     it('login sets an HttpOnly SameSite=Strict session cookie; logout ends it', async () => {
