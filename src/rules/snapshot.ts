@@ -7,6 +7,7 @@ import {
   type CompiledPattern,
   type Re2Set,
 } from './compile.js';
+import { LiteralScanner } from './literal-scanner.js';
 import {
   MAX_ENABLED_RULES,
   RULE_SCOPES,
@@ -17,6 +18,7 @@ import {
   type EffectiveSource,
   type Rule,
 } from './model.js';
+import { requiredLiteral } from './required-literal.js';
 
 export type { RuleStream } from './model.js';
 import type { RuleStream } from './model.js';
@@ -44,7 +46,10 @@ export interface RuleMatch {
 export interface RuleMatcher {
   /** How many rules this matcher holds (for either stream). */
   readonly size: number;
-  /** Every rule for this stream that matches the line, by rule id. Never throws. */
+  /**
+   * Every rule for this stream that matches the line, by rule id. Never throws. The
+   * empty result is one shared frozen array: callers read the result, never modify it.
+   */
   match(line: Buffer, stream: 'stdout' | 'stderr'): RuleMatch[];
 }
 
@@ -79,28 +84,46 @@ export interface RuleRows {
 interface Entry {
   rule: CompiledRule;
   pattern: CompiledPattern;
+  /** A literal every match contains (see required-literal.ts), or null. */
+  literal: string | null;
 }
 
-/** Compiled patterns and sets from the previous snapshot, reused when unchanged. */
+/** Compiled patterns, sets and scanners from the previous snapshot, reused when unchanged. */
 interface CompileCache {
   patterns: Map<string, CompiledPattern>;
   sets: Map<string, Re2Set | null>;
+  scanners: Map<string, LiteralScanner>;
 }
 
 interface Counters {
   setFallbacks: number;
 }
 
+/** What match() returns for the many lines that match nothing: shared, so never modified. */
+const NO_MATCHES = Object.freeze([]) as readonly RuleMatch[] as RuleMatch[];
+
+/**
+ * Skips the RE2.Set on lines that cannot match: when a line holds none of the rules'
+ * required literals, only the rules without one (`rest`) can match it.
+ */
+interface Prefilter {
+  scanner: LiteralScanner;
+  rest: StreamMatcher | null;
+}
+
 /**
  * The rules for one stream of one effective rule set. With two or more rules an RE2.Set
  * runs over the line once and reports which rules match; only those run on their own,
- * and only when they have groups to capture.
+ * and only when they have groups to capture. A literal prefilter in front of it keeps
+ * most lines from reaching RE2 at all: on a log line, the call into RE2 costs more than
+ * the scan for the literals.
  */
 class StreamMatcher {
   constructor(
     private readonly entries: readonly Entry[],
     private readonly set: Re2Set | null,
     private readonly counters: Counters,
+    private readonly prefilter: Prefilter | null = null,
   ) {}
 
   get size(): number {
@@ -108,17 +131,24 @@ class StreamMatcher {
   }
 
   match(line: Buffer): RuleMatch[] {
+    const prefilter = this.prefilter;
+    if (prefilter !== null && !prefilter.scanner.test(line))
+      return prefilter.rest === null ? NO_MATCHES : prefilter.rest.match(line);
+    return this.matchAll(line);
+  }
+
+  private matchAll(line: Buffer): RuleMatch[] {
     const entries = this.entries;
-    if (entries.length === 0) return [];
+    if (entries.length === 0) return NO_MATCHES;
     if (entries.length === 1) {
       const one = this.confirm(entries[0]!, line, false);
-      return one ? [one] : [];
+      return one ? [one] : NO_MATCHES;
     }
     let hits: number[] | null = null;
     if (this.set) {
       try {
         // Most lines match nothing: test() answers that without building an array.
-        if (!this.set.test(line)) return [];
+        if (!this.set.test(line)) return NO_MATCHES;
         hits = this.set.match(line);
       } catch {
         // RE2.Set out of memory on this line: run each rule on its own instead.
@@ -139,7 +169,7 @@ class StreamMatcher {
         if (hit) out.push(hit);
       }
     }
-    return out;
+    return out.length > 0 ? out : NO_MATCHES;
   }
 
   /** Runs one rule; `known` means the set already said it matches. */
@@ -224,7 +254,7 @@ export function buildSnapshot(
   previous?: CompileCache,
   now: number = Date.now(),
 ): BuildResult {
-  const cache: CompileCache = { patterns: new Map(), sets: new Map() };
+  const cache: CompileCache = { patterns: new Map(), sets: new Map(), scanners: new Map() };
   const counters: Counters = { setFallbacks: 0 };
   const compileErrors: CompileError[] = [];
   const entries = new Map<number, Entry>();
@@ -265,25 +295,44 @@ export function buildSnapshot(
       source: sourceOf(row),
       overrides_rule_id: row.overrides_rule_id,
     });
-    entries.set(row.id, { rule, pattern });
+    entries.set(row.id, { rule, pattern, literal: requiredLiteral(pattern.re.internalSource) });
   }
 
-  const streamMatcher = (list: Entry[]): StreamMatcher => {
-    let set: Re2Set | null = null;
-    if (list.length >= 2) {
-      const key = setKey(list);
-      if (cache.sets.has(key)) set = cache.sets.get(key) ?? null;
-      else if (previous?.sets.has(key)) set = previous.sets.get(key) ?? null;
-      else {
-        try {
-          set = newRe2Set(list.map((e) => e.pattern.source));
-        } catch {
-          set = null; // too big for one automaton: the rules run one by one
-        }
+  const setOf = (list: Entry[]): Re2Set | null => {
+    if (list.length < 2) return null;
+    const key = setKey(list);
+    let set: Re2Set | null;
+    if (cache.sets.has(key)) set = cache.sets.get(key) ?? null;
+    else if (previous?.sets.has(key)) set = previous.sets.get(key) ?? null;
+    else {
+      try {
+        set = newRe2Set(list.map((e) => e.pattern.source));
+      } catch {
+        set = null; // too big for one automaton: the rules run one by one
       }
-      cache.sets.set(key, set);
     }
-    return new StreamMatcher(list, set, counters);
+    cache.sets.set(key, set);
+    return set;
+  };
+
+  const scannerOf = (literals: string[]): LiteralScanner => {
+    const key = JSON.stringify(literals);
+    const scanner =
+      cache.scanners.get(key) ??
+      previous?.scanners.get(key) ??
+      new LiteralScanner(literals.map((l) => Buffer.from(l, 'utf8')));
+    cache.scanners.set(key, scanner);
+    return scanner;
+  };
+
+  const streamMatcher = (list: Entry[]): StreamMatcher => {
+    const set = setOf(list);
+    const literals = list.flatMap((e) => (e.literal === null ? [] : [e.literal]));
+    if (literals.length === 0) return new StreamMatcher(list, set, counters);
+    // Rules without a literal run on every line, in a matcher (and set) of their own.
+    const without = list.filter((e) => e.literal === null);
+    const rest = without.length > 0 ? new StreamMatcher(without, setOf(without), counters) : null;
+    return new StreamMatcher(list, set, counters, { scanner: scannerOf(literals), rest });
   };
 
   const matchers = new Map<string, RuleMatcher>();
@@ -338,7 +387,9 @@ export function singleRuleMatcher(pattern: CompiledPattern, rule?: Partial<Compi
     overrides_rule_id: null,
     ...rule,
   };
-  const stream = new StreamMatcher([{ rule: compiled, pattern }], null, { setFallbacks: 0 });
+  const stream = new StreamMatcher([{ rule: compiled, pattern, literal: null }], null, {
+    setFallbacks: 0,
+  });
   return new EffectiveMatcher(1, stream, stream);
 }
 

@@ -1,0 +1,69 @@
+import { RE2 } from 're2';
+import { describe, expect, it } from 'vitest';
+import { MIN_LITERAL_BYTES, requiredLiteral } from './required-literal.js';
+
+const literalOf = (pattern: string) => requiredLiteral(new RE2(pattern).internalSource);
+
+describe('requiredLiteral', () => {
+  it.each([
+    ['ERROR (?P<code>\\d+)', 'ERROR '],
+    ['ERROR (?<code>\\d+) in (?P<where>\\w+)', 'ERROR '],
+    ['fail(ure)? code=17 [a-z]+', ' code=17 '],
+    ['(timeout|deadline) after [0-9]+ms op=2', ' after '], // the first of the longest
+    ['status=5[0-9][0-9] route=/api/v3/', ' route=/api/v3/'], // `/` comes back escaped
+    ['^panic: worker-1 [A-Za-z_]+$', 'panic: worker-1 '],
+    ['(?:abc)def', 'abcdef'], // a group that is a plain literal joins its neighbours
+    ['x(?P<n>abc)yz', 'xabcyz'],
+    ['(?s:abc)d.e', 'abcd'],
+    ['(?s)abc', 'abc'],
+    ['ab(?:cd|ce)fgh', 'fgh'],
+    ['(?:ab(?:x|y)cde)', 'cde'],
+    ['ab{2}cde', 'cde'], // b{2} is a repetition: `b` is not in the run
+    ['abcd{1,3}?x', 'abc'],
+    ['\\.\\*\\+\\(\\)\\[\\]\\{\\}\\|\\^\\$\\\\', '.*+()[]{}|^$\\'],
+    ['\\Qa.b*c\\E', 'a.b*c'],
+    ['\\Qa.b\\E+xyz', 'xyz'], // a quantifier drops the whole quote
+    ['héllo wörld', 'héllo wörld'],
+    ['é€x', 'é€x'], // 6 bytes, though 3 characters
+    ['a]bc', 'a]bc'],
+    ['[]abc]def', 'def'],
+    ['[[:alpha:]]def', 'def'],
+    ['abc\\d+xyzw', 'xyzw'],
+    ['a{,2}bcd', 'bcd'], // RE2 reads `{,2}` as text; the parser just breaks the run there
+  ])('%s → %s', (pattern, literal) => {
+    expect(literalOf(pattern)).toBe(literal);
+  });
+
+  it.each([
+    ['(?i)error'],
+    ['ERROR(?i:x)'], // any case-insensitive part: the whole pattern is left out
+    ['(?-i)error'],
+    ['error|panic'],
+    ['(?:error)?'],
+    ['(?:error)*x'],
+    ['(?:error)+'], // required, but the parser does not look inside repetitions
+    ['(?:error){2}'],
+    ['x'.repeat(MIN_LITERAL_BYTES - 1)], // too short
+    ['a.b.c.d'],
+    ['\\p{Greek}'], // the braces hold a class name, not text
+    ['\\pLxy'],
+    ['\\x{41}BC'],
+    ['\\x41BC'],
+    ['\\0123'], // octal \012, then `3`
+    ['\\141bc'],
+    ['ab\\bcd'], // zero-width assertions break the run too
+    ['\\d{3}-\\d{4}'],
+    ['abc?de'], // `ab` and `de`: both shorter than MIN_LITERAL_BYTES
+    ['(a{2,5})'],
+  ])('%s has none', (pattern) => {
+    expect(literalOf(pattern)).toBeNull();
+  });
+
+  it('answers null rather than guess on syntax it does not know', () => {
+    expect(requiredLiteral('(?=abc)abc')).toBeNull();
+    expect(requiredLiteral('abc)')).toBeNull();
+    expect(requiredLiteral('(abc')).toBeNull();
+    expect(requiredLiteral('[abc')).toBeNull();
+    expect(requiredLiteral('abc\\')).toBeNull();
+  });
+});

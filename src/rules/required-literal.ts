@@ -1,0 +1,222 @@
+/**
+ * Finds a literal that every match of an RE2 pattern must contain, so that a line
+ * without it can be skipped before RE2 runs. The analysis is deliberately conservative:
+ * only characters that sit in the pattern's top-level concatenation (or in a group that
+ * is itself a plain literal, unquantified) count; anything else — classes, `.`, escapes
+ * like `\d`, anchors, quantified atoms, alternation — ends the literal run. Patterns with
+ * case-insensitive flags, or anything the parser does not recognise, have no literal.
+ * Missing a literal only costs speed; a wrong literal would drop matches, so every doubt
+ * answers null.
+ */
+
+/** Shorter literals would let too many lines through to be worth a prefilter. */
+export const MIN_LITERAL_BYTES = 3;
+
+/** A sequence's required literal runs; `exact` when the sequence is nothing but one literal. */
+interface Sequence {
+  runs: string[];
+  exact: string | null;
+}
+
+type Atom =
+  { kind: 'literal'; text: string } | { kind: 'group'; body: Sequence } | { kind: 'other' };
+
+const OTHER: Atom = { kind: 'other' };
+
+class Unsupported extends Error {}
+
+const isWordChar = (c: string) => /^[0-9A-Za-z_]$/.test(c);
+const REPEAT = /^\{[0-9]+(?:,[0-9]*)?\}/;
+
+class Parser {
+  private i = 0;
+
+  constructor(private readonly p: string) {}
+
+  parse(): Sequence {
+    const top = this.sequence();
+    if (this.i !== this.p.length) throw new Unsupported('unbalanced )');
+    return top;
+  }
+
+  /** A sequence up to `)` or the end; with a `|` at its level nothing in it is required. */
+  private sequence(): Sequence {
+    const runs: string[] = [];
+    let run = '';
+    let alternation = false;
+    let exact = true;
+    const cut = () => {
+      if (run !== '') runs.push(run);
+      run = '';
+    };
+    while (this.i < this.p.length && this.p[this.i] !== ')') {
+      if (this.p[this.i] === '|') {
+        alternation = true;
+        this.i++;
+        cut();
+        continue;
+      }
+      const atom = this.atom();
+      if (this.quantifier()) {
+        exact = false;
+        cut();
+        continue;
+      }
+      if (atom.kind === 'literal') {
+        run += atom.text;
+      } else if (atom.kind === 'group' && atom.body.exact !== null) {
+        run += atom.body.exact;
+      } else {
+        exact = false;
+        cut();
+        if (atom.kind === 'group') runs.push(...atom.body.runs);
+      }
+    }
+    const whole = exact && runs.length === 0 ? run : null;
+    cut();
+    if (alternation) return { runs: [], exact: null };
+    return { runs, exact: whole };
+  }
+
+  /** Consumes `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` and lazy `?`s; true if there was one. */
+  private quantifier(): boolean {
+    let found = false;
+    for (;;) {
+      const c = this.p[this.i];
+      if (c === '*' || c === '+' || c === '?') {
+        this.i++;
+      } else if (c === '{') {
+        const repeat = REPEAT.exec(this.p.slice(this.i, this.i + 40));
+        if (!repeat) return found; // RE2 reads a `{` that is no repetition as a literal
+        this.i += repeat[0].length;
+      } else {
+        return found;
+      }
+      found = true;
+    }
+  }
+
+  private atom(): Atom {
+    const p = this.p;
+    const c = p[this.i]!;
+    switch (c) {
+      case '\\':
+        return this.escape();
+      case '[':
+        this.skipClass();
+        return OTHER;
+      case '(':
+        return this.group();
+      case '{': {
+        // Not after an atom: skip what may be a repetition, so its digits are not taken as text.
+        const repeat = REPEAT.exec(p.slice(this.i, this.i + 40));
+        this.i += repeat ? repeat[0].length : 1;
+        return OTHER;
+      }
+      case '.':
+      case '^':
+      case '$':
+      case '*':
+      case '+':
+      case '?':
+      case '}':
+        this.i++;
+        return OTHER;
+      default: {
+        const text = String.fromCodePoint(p.codePointAt(this.i)!);
+        this.i += text.length;
+        return { kind: 'literal', text };
+      }
+    }
+  }
+
+  private escape(): Atom {
+    const p = this.p;
+    const c = p[this.i + 1];
+    if (c === undefined) throw new Unsupported('trailing backslash');
+    this.i += 2;
+    if (c.charCodeAt(0) < 0x80 && !isWordChar(c)) return { kind: 'literal', text: c };
+    if (c === 'Q') {
+      // \Q…\E quotes everything; taken as one atom, so a quantifier drops it all.
+      const end = p.indexOf('\\E', this.i);
+      const text = p.slice(this.i, end < 0 ? p.length : end);
+      this.i = end < 0 ? p.length : end + 2;
+      return text === '' ? OTHER : { kind: 'literal', text };
+    }
+    if (c === 'x' || c === 'p' || c === 'P') {
+      if (p[this.i] === '{') {
+        const end = p.indexOf('}', this.i);
+        if (end < 0) throw new Unsupported('unclosed {');
+        this.i = end + 1;
+      } else {
+        this.i += c === 'x' ? 2 : 1;
+      }
+      return OTHER;
+    }
+    if (c >= '0' && c <= '9') {
+      // Octal: up to two more octal digits.
+      for (let k = 0; k < 2 && /^[0-7]$/.test(p[this.i] ?? ''); k++) this.i++;
+      return OTHER;
+    }
+    return OTHER; // \d \w \s \b \A \z \C \n \t … : classes, assertions, control characters
+  }
+
+  private skipClass(): void {
+    const p = this.p;
+    this.i++;
+    if (p[this.i] === '^') this.i++;
+    if (p[this.i] === ']') this.i++; // a leading ] is a member
+    while (this.i < p.length) {
+      const c = p[this.i];
+      if (c === '\\') {
+        this.i += 2;
+      } else if (c === '[' && p[this.i + 1] === ':') {
+        const end = p.indexOf(':]', this.i + 2);
+        this.i = end < 0 ? this.i + 1 : end + 2;
+      } else if (c === ']') {
+        this.i++;
+        return;
+      } else {
+        this.i++;
+      }
+    }
+    throw new Unsupported('unclosed [');
+  }
+
+  private group(): Atom {
+    const p = this.p;
+    this.i++;
+    if (p[this.i] === '?') {
+      const head = /^\?(?:P?<[^>]*>|:|([A-Za-z-]*)(:|\)))/.exec(p.slice(this.i, this.i + 300));
+      if (!head) throw new Unsupported(`group ${p.slice(this.i - 1, this.i + 3)}`);
+      const flags = head[1];
+      if (flags !== undefined && flags.includes('i')) throw new Unsupported('case-insensitive');
+      this.i += head[0].length;
+      if (head[2] === ')') return OTHER; // (?s) and the like: no text of its own
+    }
+    const body = this.sequence();
+    if (p[this.i] !== ')') throw new Unsupported('unclosed (');
+    this.i++;
+    return { kind: 'group', body };
+  }
+}
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/**
+ * The longest literal (in UTF-8 bytes) that every match of `pattern` contains, or null
+ * when none of at least MIN_LITERAL_BYTES can be proven. `pattern` is RE2 syntax: pass
+ * the compiled pattern's internalSource (node-re2 rewrites some JS spellings).
+ */
+export function requiredLiteral(pattern: string): string | null {
+  let runs: string[];
+  try {
+    runs = new Parser(pattern).parse().runs;
+  } catch (err) {
+    if (err instanceof Unsupported) return null;
+    throw err;
+  }
+  let best: string | null = null;
+  for (const run of runs) if (best === null || bytes(run) > bytes(best)) best = run;
+  return best !== null && bytes(best) >= MIN_LITERAL_BYTES ? best : null;
+}
