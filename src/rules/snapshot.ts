@@ -103,27 +103,19 @@ interface Counters {
 const NO_MATCHES = Object.freeze([]) as readonly RuleMatch[] as RuleMatch[];
 
 /**
- * Skips the RE2.Set on lines that cannot match: when a line holds none of the rules'
- * required literals, only the rules without one (`rest`) can match it.
- */
-interface Prefilter {
-  scanner: LiteralScanner;
-  rest: StreamMatcher | null;
-}
-
-/**
  * The rules for one stream of one effective rule set. With two or more rules an RE2.Set
  * runs over the line once and reports which rules match; only those run on their own,
- * and only when they have groups to capture. A literal prefilter in front of it keeps
- * most lines from reaching RE2 at all: on a log line, the call into RE2 costs more than
- * the scan for the literals.
+ * and only when they have groups to capture. When every rule has a required literal, a
+ * scan for those literals comes first and most lines never reach RE2: on a log line,
+ * the call into RE2 costs more than the scan. A rule without a literal means a call into
+ * RE2 on every line anyway, and the scan on top of it would cost more than it saves.
  */
 class StreamMatcher {
   constructor(
     private readonly entries: readonly Entry[],
     private readonly set: Re2Set | null,
     private readonly counters: Counters,
-    private readonly prefilter: Prefilter | null = null,
+    private readonly prefilter: LiteralScanner | null = null,
   ) {}
 
   get size(): number {
@@ -131,9 +123,7 @@ class StreamMatcher {
   }
 
   match(line: Buffer): RuleMatch[] {
-    const prefilter = this.prefilter;
-    if (prefilter !== null && !prefilter.scanner.test(line))
-      return prefilter.rest === null ? NO_MATCHES : prefilter.rest.match(line);
+    if (this.prefilter !== null && !this.prefilter.test(line)) return NO_MATCHES;
     return this.matchAll(line);
   }
 
@@ -327,12 +317,10 @@ export function buildSnapshot(
 
   const streamMatcher = (list: Entry[]): StreamMatcher => {
     const set = setOf(list);
-    const literals = list.flatMap((e) => (e.literal === null ? [] : [e.literal]));
-    if (literals.length === 0) return new StreamMatcher(list, set, counters);
-    // Rules without a literal run on every line, in a matcher (and set) of their own.
-    const without = list.filter((e) => e.literal === null);
-    const rest = without.length > 0 ? new StreamMatcher(without, setOf(without), counters) : null;
-    return new StreamMatcher(list, set, counters, { scanner: scannerOf(literals), rest });
+    const literals = list.map((e) => e.literal);
+    if (literals.length === 0 || !literals.every((l): l is string => l !== null))
+      return new StreamMatcher(list, set, counters);
+    return new StreamMatcher(list, set, counters, scannerOf(literals));
   };
 
   const matchers = new Map<string, RuleMatcher>();
