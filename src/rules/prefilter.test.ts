@@ -1,4 +1,4 @@
-// The literal prefilter in front of the RE2.Set (snapshot.ts, required-literal.ts,
+// The literal prefilter in front of the RE2.Set (snapshot.ts, required-literals.ts,
 // literal-scanner.ts) must never drop a line that the rules match.
 import fc from 'fast-check';
 import { RE2 } from 're2';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { benchCorpus, benchPatterns } from '../../bench/matcher.js';
 import { compilePattern, execCaptures, type CompiledPattern } from './compile.js';
 import type { Rule } from './model.js';
-import { requiredLiteral } from './required-literal.js';
+import { requiredLiterals } from './required-literals.js';
 import { buildSnapshot, type RuleMatcher } from './snapshot.js';
 
 function rules(patterns: readonly string[]): Rule[] {
@@ -140,23 +140,23 @@ const linesFor = (patterns: CompiledPattern[]) =>
     { minLength: 1, maxLength: 6 },
   );
 
-describe('requiredLiteral on generated patterns', () => {
-  it('names only text that every match contains', () => {
+describe('requiredLiterals on generated patterns', () => {
+  it('names only text of which every match contains one', () => {
     let withLiteral = 0;
     let checked = 0;
     fc.assert(
       fc.property(
         patternArb.chain((p) => fc.tuple(fc.constant(p), linesFor([p]), fc.array(lineArb))),
         ([p, own, random]) => {
-          const literal = requiredLiteral(p.re.internalSource);
-          if (literal === null) return;
+          const literals = requiredLiterals(p.re.internalSource);
+          if (literals === null) return;
           withLiteral++;
-          const needle = Buffer.from(literal);
+          const needles = literals.map((l) => Buffer.from(l));
           for (const line of [...own, ...random]) {
             const m = p.re.exec(line);
             if (m === null) continue;
             checked++;
-            expect(m[0].includes(needle)).toBe(true);
+            expect(needles.some((n) => m[0].includes(n))).toBe(true);
           }
         },
       ),
@@ -179,7 +179,7 @@ describe('the matcher with its literal prefilter', () => {
           const { snapshot } = buildSnapshot(rules(patterns.map((p) => p.source)), 1);
           expect(snapshot.compileErrors).toEqual([]);
           const matcher = snapshot.matcherFor(null);
-          const literals = patterns.map((p) => requiredLiteral(p.re.internalSource));
+          const literals = patterns.map((p) => requiredLiterals(p.re.internalSource));
           const engaged = literals.every((l) => l !== null);
           if (engaged) prefiltered++;
           for (const line of lines) {

@@ -18,7 +18,7 @@ import {
   type EffectiveSource,
   type Rule,
 } from './model.js';
-import { requiredLiteral } from './required-literal.js';
+import { requiredLiterals } from './required-literals.js';
 
 export type { RuleStream } from './model.js';
 import type { RuleStream } from './model.js';
@@ -84,8 +84,8 @@ export interface RuleRows {
 interface Entry {
   rule: CompiledRule;
   pattern: CompiledPattern;
-  /** A literal every match contains (see required-literal.ts), or null. */
-  literal: string | null;
+  /** Literals of which every match contains one (see required-literals.ts), or null. */
+  literals: readonly string[] | null;
 }
 
 /** Compiled patterns, sets and scanners from the previous snapshot, reused when unchanged. */
@@ -105,10 +105,10 @@ const NO_MATCHES = Object.freeze([]) as readonly RuleMatch[] as RuleMatch[];
 /**
  * The rules for one stream of one effective rule set. With two or more rules an RE2.Set
  * runs over the line once and reports which rules match; only those run on their own,
- * and only when they have groups to capture. When every rule has a required literal, a
- * scan for those literals comes first and most lines never reach RE2: on a log line,
- * the call into RE2 costs more than the scan. A rule without a literal means a call into
- * RE2 on every line anyway, and the scan on top of it would cost more than it saves.
+ * and only when they have groups to capture. When every rule has required literals, a
+ * scan for them comes first and most lines never reach RE2: on a log line, the call into
+ * RE2 costs more than the scan. A rule without literals means a call into RE2 on every
+ * line anyway, and the scan on top of it would cost more than it saves.
  */
 class StreamMatcher {
   constructor(
@@ -285,7 +285,8 @@ export function buildSnapshot(
       source: sourceOf(row),
       overrides_rule_id: row.overrides_rule_id,
     });
-    entries.set(row.id, { rule, pattern, literal: requiredLiteral(pattern.re.internalSource) });
+    const literals = requiredLiterals(pattern.re.internalSource);
+    entries.set(row.id, { rule, pattern, literals });
   }
 
   const setOf = (list: Entry[]): Re2Set | null => {
@@ -317,10 +318,9 @@ export function buildSnapshot(
 
   const streamMatcher = (list: Entry[]): StreamMatcher => {
     const set = setOf(list);
-    const literals = list.map((e) => e.literal);
-    if (literals.length === 0 || !literals.every((l): l is string => l !== null))
+    if (list.length === 0 || !list.every((e) => e.literals !== null))
       return new StreamMatcher(list, set, counters);
-    return new StreamMatcher(list, set, counters, scannerOf(literals));
+    return new StreamMatcher(list, set, counters, scannerOf(list.flatMap((e) => e.literals!)));
   };
 
   const matchers = new Map<string, RuleMatcher>();
@@ -375,7 +375,7 @@ export function singleRuleMatcher(pattern: CompiledPattern, rule?: Partial<Compi
     overrides_rule_id: null,
     ...rule,
   };
-  const stream = new StreamMatcher([{ rule: compiled, pattern, literal: null }], null, {
+  const stream = new StreamMatcher([{ rule: compiled, pattern, literals: null }], null, {
     setFallbacks: 0,
   });
   return new EffectiveMatcher(1, stream, stream);

@@ -1,21 +1,41 @@
 /**
- * Finds a literal that every match of an RE2 pattern must contain, so that a line
- * without it can be skipped before RE2 runs. The analysis is deliberately conservative:
- * only characters that sit in the pattern's top-level concatenation (or in a group that
- * is itself a plain literal, unquantified) count; anything else — classes, `.`, escapes
- * like `\d`, anchors, quantified atoms, alternation — ends the literal run. Patterns with
- * case-insensitive flags, or anything the parser does not recognise, have no literal.
- * Missing a literal only costs speed; a wrong literal would drop matches, so every doubt
- * answers null.
+ * Finds literals that every match of an RE2 pattern must contain one of, so that a line
+ * with none of them can be skipped before RE2 runs. The analysis is deliberately
+ * conservative: only characters that sit in a concatenation that the match must go
+ * through count — at the top level, or in an unquantified group; anything else (classes,
+ * `.`, escapes like `\d`, anchors, quantified atoms) ends a literal run. An alternation
+ * requires one literal of each branch, so `(segfault|core dumped)` gives both (and a
+ * branch without one leaves the alternation with none). Patterns with a case-insensitive
+ * flag anywhere, or with anything the parser does not recognise, have none. Missing a
+ * literal only costs speed; a wrong one would drop matches, so every doubt answers null.
  */
 
 /** Shorter literals would let too many lines through to be worth a prefilter. */
 export const MIN_LITERAL_BYTES = 3;
 
-/** A sequence's required literal runs; `exact` when the sequence is nothing but one literal. */
+/** Literals of which a match contains at least one. */
+type Requirement = readonly string[];
+
+/** What a (part of a) pattern requires; `exact` when it is nothing but one literal. */
 interface Sequence {
-  runs: string[];
+  requirements: Requirement[];
   exact: string | null;
+}
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Longer shortest literal first (fewer lines get through), then fewer literals. */
+function better(a: Requirement, b: Requirement): boolean {
+  const shortest = (r: Requirement) => Math.min(...r.map(bytes));
+  const sa = shortest(a);
+  const sb = shortest(b);
+  return sa !== sb ? sa > sb : a.length < b.length;
+}
+
+function best(requirements: readonly Requirement[]): Requirement | null {
+  let found: Requirement | null = null;
+  for (const r of requirements) if (found === null || better(r, found)) found = r;
+  return found;
 }
 
 type Atom =
@@ -34,28 +54,38 @@ class Parser {
   constructor(private readonly p: string) {}
 
   parse(): Sequence {
-    const top = this.sequence();
+    const top = this.alternation();
     if (this.i !== this.p.length) throw new Unsupported('unbalanced )');
     return top;
   }
 
-  /** A sequence up to `)` or the end; with a `|` at its level nothing in it is required. */
-  private sequence(): Sequence {
-    const runs: string[] = [];
+  /** Branches separated by `|`, up to `)` or the end: one literal of each is required. */
+  private alternation(): Sequence {
+    const first = this.concatenation();
+    if (this.p[this.i] !== '|') return first;
+    const chosen: string[] = [];
+    let every = first.requirements.length > 0;
+    if (every) chosen.push(...best(first.requirements)!);
+    while (this.p[this.i] === '|') {
+      this.i++;
+      const branch = this.concatenation();
+      const pick = best(branch.requirements);
+      if (pick === null) every = false;
+      else chosen.push(...pick);
+    }
+    return { requirements: every ? [[...new Set(chosen)]] : [], exact: null };
+  }
+
+  /** Atoms one after the other, up to `|`, `)` or the end. */
+  private concatenation(): Sequence {
+    const requirements: Requirement[] = [];
     let run = '';
-    let alternation = false;
     let exact = true;
     const cut = () => {
-      if (run !== '') runs.push(run);
+      if (run !== '') requirements.push([run]);
       run = '';
     };
-    while (this.i < this.p.length && this.p[this.i] !== ')') {
-      if (this.p[this.i] === '|') {
-        alternation = true;
-        this.i++;
-        cut();
-        continue;
-      }
+    while (this.i < this.p.length && this.p[this.i] !== ')' && this.p[this.i] !== '|') {
       const atom = this.atom();
       if (this.quantifier()) {
         exact = false;
@@ -69,13 +99,12 @@ class Parser {
       } else {
         exact = false;
         cut();
-        if (atom.kind === 'group') runs.push(...atom.body.runs);
+        if (atom.kind === 'group') requirements.push(...atom.body.requirements);
       }
     }
-    const whole = exact && runs.length === 0 ? run : null;
+    const whole = exact && requirements.length === 0 ? run : null;
     cut();
-    if (alternation) return { runs: [], exact: null };
-    return { runs, exact: whole };
+    return { requirements, exact: whole };
   }
 
   /** Consumes `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` and lazy `?`s; true if there was one. */
@@ -194,29 +223,26 @@ class Parser {
       this.i += head[0].length;
       if (head[2] === ')') return OTHER; // (?s) and the like: no text of its own
     }
-    const body = this.sequence();
+    const body = this.alternation();
     if (p[this.i] !== ')') throw new Unsupported('unclosed (');
     this.i++;
     return { kind: 'group', body };
   }
 }
 
-const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-
 /**
- * The longest literal (in UTF-8 bytes) that every match of `pattern` contains, or null
- * when none of at least MIN_LITERAL_BYTES can be proven. `pattern` is RE2 syntax: pass
+ * Literals of which every match of `pattern` contains at least one, each of at least
+ * MIN_LITERAL_BYTES; null when no such list can be proven. `pattern` is RE2 syntax: pass
  * the compiled pattern's internalSource (node-re2 rewrites some JS spellings).
  */
-export function requiredLiteral(pattern: string): string | null {
-  let runs: string[];
+export function requiredLiterals(pattern: string): readonly string[] | null {
+  let requirements: Requirement[];
   try {
-    runs = new Parser(pattern).parse().runs;
+    requirements = new Parser(pattern).parse().requirements;
   } catch (err) {
     if (err instanceof Unsupported) return null;
     throw err;
   }
-  let best: string | null = null;
-  for (const run of runs) if (best === null || bytes(run) > bytes(best)) best = run;
-  return best !== null && bytes(best) >= MIN_LITERAL_BYTES ? best : null;
+  const usable = requirements.filter((r) => r.every((l) => bytes(l) >= MIN_LITERAL_BYTES));
+  return best(usable);
 }

@@ -1,10 +1,10 @@
 import { RE2 } from 're2';
 import { describe, expect, it } from 'vitest';
-import { MIN_LITERAL_BYTES, requiredLiteral } from './required-literal.js';
+import { MIN_LITERAL_BYTES, requiredLiterals } from './required-literals.js';
 
-const literalOf = (pattern: string) => requiredLiteral(new RE2(pattern).internalSource);
+const literalOf = (pattern: string) => requiredLiterals(new RE2(pattern).internalSource);
 
-describe('requiredLiteral', () => {
+describe('requiredLiterals', () => {
   it.each([
     ['ERROR (?P<code>\\d+)', 'ERROR '],
     ['ERROR (?<code>\\d+) in (?P<where>\\w+)', 'ERROR '],
@@ -31,14 +31,30 @@ describe('requiredLiteral', () => {
     ['abc\\d+xyzw', 'xyzw'],
     ['a{,2}bcd', 'bcd'], // RE2 reads `{,2}` as text; the parser just breaks the run there
   ])('%s → %s', (pattern, literal) => {
-    expect(literalOf(pattern)).toBe(literal);
+    expect(literalOf(pattern)).toEqual([literal]);
+  });
+
+  it.each([
+    ['(segfault|SIGSEGV|core dumped)', ['segfault', 'SIGSEGV', 'core dumped']],
+    ['error|panic', ['error', 'panic']],
+    ['error|error', ['error']],
+    ['(?:error|fatal): x', ['error', 'fatal']], // `: x` is shorter
+    ['(?:error|failure) at (?:db|net)', ['error', 'failure']],
+    ['(?:abcd|efgh)wxyz', ['wxyz']], // as long, and one literal
+    ['a(bcd|efg(hij|klm))', ['bcd', 'efg']],
+    ['(?:x.abcd|ef.ghij)z', ['abcd', 'ghij']], // the best of each branch
+    ['(?:(?:abc|def)|ghi)', ['abc', 'def', 'ghi']],
+  ])('%s → one of %j', (pattern, literals) => {
+    expect(literalOf(pattern)).toEqual(literals);
   });
 
   it.each([
     ['(?i)error'],
     ['ERROR(?i:x)'], // any case-insensitive part: the whole pattern is left out
     ['(?-i)error'],
-    ['error|panic'],
+    ['error|pa'], // a branch whose literal is too short
+    ['(?:error|)x'], // an empty branch
+    ['(?:error|\\d+)'], // a branch without a literal
     ['(?:error)?'],
     ['(?:error)*x'],
     ['(?:error)+'], // required, but the parser does not look inside repetitions
@@ -60,10 +76,10 @@ describe('requiredLiteral', () => {
   });
 
   it('answers null rather than guess on syntax it does not know', () => {
-    expect(requiredLiteral('(?=abc)abc')).toBeNull();
-    expect(requiredLiteral('abc)')).toBeNull();
-    expect(requiredLiteral('(abc')).toBeNull();
-    expect(requiredLiteral('[abc')).toBeNull();
-    expect(requiredLiteral('abc\\')).toBeNull();
+    expect(requiredLiterals('(?=abc)abc')).toBeNull();
+    expect(requiredLiterals('abc)')).toBeNull();
+    expect(requiredLiterals('(abc')).toBeNull();
+    expect(requiredLiterals('[abc')).toBeNull();
+    expect(requiredLiterals('abc\\')).toBeNull();
   });
 });
