@@ -2,7 +2,11 @@ import { RE2 } from 're2';
 import { describe, expect, it } from 'vitest';
 import { MIN_LITERAL_BYTES, requiredLiterals } from './required-literals.js';
 
-const literalOf = (pattern: string) => requiredLiterals(new RE2(pattern).internalSource);
+/** The literals as text; a caseless one is shown with a `(?i)` in front. */
+const literalOf = (pattern: string) =>
+  requiredLiterals(new RE2(pattern).internalSource)?.map((l) =>
+    l.caseless ? `(?i)${l.text}` : l.text,
+  ) ?? null;
 
 describe('requiredLiterals', () => {
   it.each([
@@ -49,9 +53,6 @@ describe('requiredLiterals', () => {
   });
 
   it.each([
-    ['(?i)error'],
-    ['ERROR(?i:x)'], // any case-insensitive part: the whole pattern is left out
-    ['(?-i)error'],
     ['error|pa'], // a branch whose literal is too short
     ['(?:error|)x'], // an empty branch
     ['(?:error|\\d+)'], // a branch without a literal
@@ -73,6 +74,35 @@ describe('requiredLiterals', () => {
     ['(a{2,5})'],
   ])('%s has none', (pattern) => {
     expect(literalOf(pattern)).toBeNull();
+  });
+
+  it.each([
+    ['(?i)error', ['(?i)error']],
+    ['(?i)ERROR: (?P<code>\\d+)', ['(?i)error: ']],
+    ['(?i:Fatal) failure', [' failure']], // caseless and exact text make separate runs
+    ['(?-i)error', ['error']],
+    ['(?i)a(?-i)bcdef', ['bcdef']],
+    ['(?i)ab(?-i:cd)efgh', ['(?i)efgh']],
+    ['(?:(?i)ab)cdef', ['cdef']], // the flag ends with its group
+    ['ERROR(?i:x)', ['ERROR']],
+    ['(?i)abc(?:x|(?-i)yz)|DEF', ['(?i)abc', '(?i)def']], // flags hold across `|` until `)`
+    // RE2 also folds k to U+212A (Kelvin sign) and s to U+017F (long s): they end a run.
+    ['(?i)disk full', ['(?i) full']],
+    ['(?i)PANIC: kernel', ['(?i)panic: ']],
+    ['(?i)\\Qa.b*c\\E', ['(?i)a.b*c']],
+    ['(?i)héllo wörld', ['(?i)llo w']], // and so do characters outside ASCII
+  ] as [string, string[] | null][])('%s → %j', (pattern, literals) => {
+    expect(literalOf(pattern)).toEqual(literals);
+  });
+
+  it('rests on RE2 folding no character outside ASCII onto ASCII but onto k and s', () => {
+    const beyondAscii: string[] = [];
+    for (let cp = 0x80; cp <= 0x10ffff; cp++)
+      if (cp < 0xd800 || cp > 0xdfff) beyondAscii.push(String.fromCodePoint(cp));
+    const folded = beyondAscii.join('').match(new RE2('(?i)[\\x20-\\x7e]', 'g'));
+    expect(folded).toEqual(['\u017f', '\u212a']); // long s, Kelvin sign
+    expect(new RE2('(?i)s').test('\u017f')).toBe(true);
+    expect(new RE2('(?i)k').test('\u212a')).toBe(true);
   });
 
   it('answers null rather than guess on syntax it does not know', () => {

@@ -5,24 +5,31 @@
  * through count — at the top level, or in an unquantified group; anything else (classes,
  * `.`, escapes like `\d`, anchors, quantified atoms) ends a literal run. An alternation
  * requires one literal of each branch, so `(segfault|core dumped)` gives both (and a
- * branch without one leaves the alternation with none). Patterns with a case-insensitive
- * flag anywhere, or with anything the parser does not recognise, have none. Missing a
- * literal only costs speed; a wrong one would drop matches, so every doubt answers null.
+ * branch without one leaves the alternation with none). Under `(?i)` only ASCII
+ * characters count, and not `k` or `s`: RE2 folds those to the Kelvin sign and the long
+ * s as well. Anything the parser does not recognise gives no literal. Missing a literal
+ * only costs speed; a wrong one would drop matches, so every doubt answers null.
  */
 
 /** Shorter literals would let too many lines through to be worth a prefilter. */
 export const MIN_LITERAL_BYTES = 3;
 
+/** Text a match must contain; when `caseless`, in any ASCII case (`text` is lower case). */
+export interface RequiredLiteral {
+  text: string;
+  caseless: boolean;
+}
+
 /** Literals of which a match contains at least one. */
-type Requirement = readonly string[];
+type Requirement = readonly RequiredLiteral[];
 
 /** What a (part of a) pattern requires; `exact` when it is nothing but one literal. */
 interface Sequence {
   requirements: Requirement[];
-  exact: string | null;
+  exact: RequiredLiteral | null;
 }
 
-const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const bytes = (l: RequiredLiteral) => Buffer.byteLength(l.text, 'utf8');
 
 /** Longer shortest literal first (fewer lines get through), then fewer literals. */
 function better(a: Requirement, b: Requirement): boolean {
@@ -38,8 +45,16 @@ function best(requirements: readonly Requirement[]): Requirement | null {
   return found;
 }
 
+function distinct(literals: readonly RequiredLiteral[]): RequiredLiteral[] {
+  const seen = new Map<string, RequiredLiteral>();
+  for (const l of literals) seen.set(`${l.caseless ? 'i' : 'c'}${l.text}`, l);
+  return [...seen.values()];
+}
+
 type Atom =
-  { kind: 'literal'; text: string } | { kind: 'group'; body: Sequence } | { kind: 'other' };
+  | { kind: 'literal'; literal: RequiredLiteral }
+  | { kind: 'group'; body: Sequence }
+  | { kind: 'other' };
 
 const OTHER: Atom = { kind: 'other' };
 
@@ -47,9 +62,14 @@ class Unsupported extends Error {}
 
 const isWordChar = (c: string) => /^[0-9A-Za-z_]$/.test(c);
 const REPEAT = /^\{[0-9]+(?:,[0-9]*)?\}/;
+/** What `(?i)` may fold: ASCII but k and s (which RE2 also matches to U+212A and U+017F). */
+const CASELESS_SAFE = /^[\x20-\x7e]*$/;
+const CASELESS_UNSAFE = /[ksKS]/;
 
 class Parser {
   private i = 0;
+  /** `(?i)` in force: set by flags, until the group they are in closes. */
+  private caseless = false;
 
   constructor(private readonly p: string) {}
 
@@ -63,7 +83,7 @@ class Parser {
   private alternation(): Sequence {
     const first = this.concatenation();
     if (this.p[this.i] !== '|') return first;
-    const chosen: string[] = [];
+    const chosen: RequiredLiteral[] = [];
     let every = first.requirements.length > 0;
     if (every) chosen.push(...best(first.requirements)!);
     while (this.p[this.i] === '|') {
@@ -73,17 +93,24 @@ class Parser {
       if (pick === null) every = false;
       else chosen.push(...pick);
     }
-    return { requirements: every ? [[...new Set(chosen)]] : [], exact: null };
+    return { requirements: every ? [distinct(chosen)] : [], exact: null };
   }
 
   /** Atoms one after the other, up to `|`, `)` or the end. */
   private concatenation(): Sequence {
     const requirements: Requirement[] = [];
-    let run = '';
+    let run: RequiredLiteral | null = null;
     let exact = true;
     const cut = () => {
-      if (run !== '') requirements.push([run]);
-      run = '';
+      if (run !== null && run.text !== '') requirements.push([run]);
+      run = null;
+    };
+    const append = (l: RequiredLiteral) => {
+      if (run !== null && run.caseless !== l.caseless) {
+        exact = false;
+        cut();
+      }
+      run = { text: (run?.text ?? '') + l.text, caseless: l.caseless };
     };
     while (this.i < this.p.length && this.p[this.i] !== ')' && this.p[this.i] !== '|') {
       const atom = this.atom();
@@ -93,16 +120,17 @@ class Parser {
         continue;
       }
       if (atom.kind === 'literal') {
-        run += atom.text;
+        append(atom.literal);
       } else if (atom.kind === 'group' && atom.body.exact !== null) {
-        run += atom.body.exact;
+        append(atom.body.exact);
       } else {
         exact = false;
         cut();
         if (atom.kind === 'group') requirements.push(...atom.body.requirements);
       }
     }
-    const whole = exact && requirements.length === 0 ? run : null;
+    const whole: RequiredLiteral | null =
+      exact && requirements.length === 0 ? (run ?? { text: '', caseless: false }) : null;
     cut();
     return { requirements, exact: whole };
   }
@@ -123,6 +151,13 @@ class Parser {
       }
       found = true;
     }
+  }
+
+  /** Text as it must appear in a match under the flags in force, or OTHER if unsure. */
+  private literal(text: string): Atom {
+    if (!this.caseless) return { kind: 'literal', literal: { text, caseless: false } };
+    if (!CASELESS_SAFE.test(text) || CASELESS_UNSAFE.test(text)) return OTHER;
+    return { kind: 'literal', literal: { text: text.toLowerCase(), caseless: true } };
   }
 
   private atom(): Atom {
@@ -154,7 +189,7 @@ class Parser {
       default: {
         const text = String.fromCodePoint(p.codePointAt(this.i)!);
         this.i += text.length;
-        return { kind: 'literal', text };
+        return this.literal(text);
       }
     }
   }
@@ -164,13 +199,13 @@ class Parser {
     const c = p[this.i + 1];
     if (c === undefined) throw new Unsupported('trailing backslash');
     this.i += 2;
-    if (c.charCodeAt(0) < 0x80 && !isWordChar(c)) return { kind: 'literal', text: c };
+    if (c.charCodeAt(0) < 0x80 && !isWordChar(c)) return this.literal(c);
     if (c === 'Q') {
       // \Q…\E quotes everything; taken as one atom, so a quantifier drops it all.
       const end = p.indexOf('\\E', this.i);
       const text = p.slice(this.i, end < 0 ? p.length : end);
       this.i = end < 0 ? p.length : end + 2;
-      return text === '' ? OTHER : { kind: 'literal', text };
+      return text === '' ? OTHER : this.literal(text);
     }
     if (c === 'x' || c === 'p' || c === 'P') {
       if (p[this.i] === '{') {
@@ -212,20 +247,30 @@ class Parser {
     throw new Unsupported('unclosed [');
   }
 
+  /** `(?flags)` changes the flags up to the end of the enclosing group; `(?flags:…)` inside. */
+  private applyFlags(flags: string): void {
+    const [on = '', off = ''] = flags.split('-');
+    if (on.includes('i')) this.caseless = true;
+    if (off.includes('i')) this.caseless = false;
+  }
+
   private group(): Atom {
     const p = this.p;
+    const outer = this.caseless;
     this.i++;
     if (p[this.i] === '?') {
-      const head = /^\?(?:P?<[^>]*>|:|([A-Za-z-]*)(:|\)))/.exec(p.slice(this.i, this.i + 300));
+      const head = /^\?(?:P?<[^>]*>|:|([A-Za-z]*(?:-[A-Za-z]*)?)(:|\)))/.exec(
+        p.slice(this.i, this.i + 300),
+      );
       if (!head) throw new Unsupported(`group ${p.slice(this.i - 1, this.i + 3)}`);
-      const flags = head[1];
-      if (flags !== undefined && flags.includes('i')) throw new Unsupported('case-insensitive');
       this.i += head[0].length;
-      if (head[2] === ')') return OTHER; // (?s) and the like: no text of its own
+      if (head[1] !== undefined) this.applyFlags(head[1]);
+      if (head[2] === ')') return OTHER; // (?i) and the like: no text of its own
     }
     const body = this.alternation();
     if (p[this.i] !== ')') throw new Unsupported('unclosed (');
     this.i++;
+    this.caseless = outer;
     return { kind: 'group', body };
   }
 }
@@ -235,7 +280,7 @@ class Parser {
  * MIN_LITERAL_BYTES; null when no such list can be proven. `pattern` is RE2 syntax: pass
  * the compiled pattern's internalSource (node-re2 rewrites some JS spellings).
  */
-export function requiredLiterals(pattern: string): readonly string[] | null {
+export function requiredLiterals(pattern: string): readonly RequiredLiteral[] | null {
   let requirements: Requirement[];
   try {
     requirements = new Parser(pattern).parse().requirements;

@@ -18,7 +18,7 @@ import {
   type EffectiveSource,
   type Rule,
 } from './model.js';
-import { requiredLiterals } from './required-literals.js';
+import { requiredLiterals, type RequiredLiteral } from './required-literals.js';
 
 export type { RuleStream } from './model.js';
 import type { RuleStream } from './model.js';
@@ -85,7 +85,7 @@ interface Entry {
   rule: CompiledRule;
   pattern: CompiledPattern;
   /** Literals of which every match contains one (see required-literals.ts), or null. */
-  literals: readonly string[] | null;
+  literals: readonly RequiredLiteral[] | null;
 }
 
 /** Compiled patterns, sets and scanners from the previous snapshot, reused when unchanged. */
@@ -306,12 +306,14 @@ export function buildSnapshot(
     return set;
   };
 
-  const scannerOf = (literals: string[]): LiteralScanner => {
+  const scannerOf = (literals: RequiredLiteral[]): LiteralScanner => {
     const key = JSON.stringify(literals);
     const scanner =
       cache.scanners.get(key) ??
       previous?.scanners.get(key) ??
-      new LiteralScanner(literals.map((l) => Buffer.from(l, 'utf8')));
+      new LiteralScanner(
+        literals.map((l) => ({ bytes: Buffer.from(l.text, 'utf8'), caseless: l.caseless })),
+      );
     cache.scanners.set(key, scanner);
     return scanner;
   };
