@@ -111,5 +111,7 @@ describe('requiredLiterals', () => {
     expect(requiredLiterals('(abc')).toBeNull();
     expect(requiredLiterals('[abc')).toBeNull();
     expect(requiredLiterals('abc\\')).toBeNull();
+    const deep = `${'('.repeat(100_000)}abc${')'.repeat(100_000)}`;
+    expect(requiredLiterals(deep)).toBeNull(); // deeper than the stack goes
   });
 });

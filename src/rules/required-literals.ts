@@ -284,9 +284,9 @@ export function requiredLiterals(pattern: string): readonly RequiredLiteral[] | 
   let requirements: Requirement[];
   try {
     requirements = new Parser(pattern).parse().requirements;
-  } catch (err) {
-    if (err instanceof Unsupported) return null;
-    throw err;
+  } catch {
+    // Unsupported syntax, or nesting deep enough to exhaust the stack: no prefilter.
+    return null;
   }
   const usable = requirements.filter((r) => r.every((l) => bytes(l) >= MIN_LITERAL_BYTES));
   return best(usable);
