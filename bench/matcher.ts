@@ -83,32 +83,68 @@ function rules(patterns: string[]): Rule[] {
 
 export interface MatcherResult {
   rules: number;
+  /** How many of the rules have no literal for the prefilter, so run on every line. */
+  without_literal: number;
   lines: number;
+  /** Timed passes over the corpus for the matcher and for grep (the best one counts). */
+  passes: number;
   matched_lines: { logwarden: number; grep: number; js_regexp: number };
   lines_per_second: { logwarden: number; grep: number; js_regexp: number };
+  /** The matcher's slowest pass, to show how noisy the machine was. */
+  logwarden_slowest_pass: number;
   logwarden_vs_grep: number;
 }
 
-function timed<T>(fn: () => T): { value: T; seconds: number } {
-  const start = process.hrtime.bigint();
-  const value = fn();
-  return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+/**
+ * Runs fn `passes` times and keeps the fastest: the machine is shared, and the fastest
+ * pass is the one the other tenants disturbed least. Every pass must agree on the value.
+ */
+function fastest<T>(passes: number, fn: () => T): { value: T; seconds: number; slowest: number } {
+  let value: T | undefined;
+  let seconds = Infinity;
+  let slowest = 0;
+  for (let i = 0; i < passes; i++) {
+    const start = process.hrtime.bigint();
+    const v = fn();
+    const s = Number(process.hrtime.bigint() - start) / 1e9;
+    if (i > 0 && v !== value) throw new Error(`passes disagree: ${String(v)} ≠ ${String(value)}`);
+    value = v;
+    seconds = Math.min(seconds, s);
+    slowest = Math.max(slowest, s);
+  }
+  return { value: value as T, seconds, slowest };
 }
 
-export function benchMatcher(corpus: string[], ruleCount: number): MatcherResult {
-  const patterns = benchPatterns(ruleCount);
+/**
+ * A rule with no literal that every match must contain (case-insensitive the POSIX way):
+ * the matcher's prefilter cannot rule it out, so that matcher runs RE2 on every line.
+ */
+export const NO_LITERAL_PATTERN = '[Ff][Aa][Tt][Aa][Ll]';
+
+export function benchMatcher(
+  corpus: string[],
+  ruleCount: number,
+  { passes = 5, withoutLiteral = 0 } = {},
+): MatcherResult {
+  const patterns = [
+    ...benchPatterns(ruleCount),
+    ...Array.from({ length: withoutLiteral }, () => NO_LITERAL_PATTERN),
+  ];
   const { snapshot } = buildSnapshot(rules(patterns), 1);
   const matcher = snapshot.matcherFor(null);
   const buffers = corpus.map((l) => Buffer.from(l));
 
-  const ours = timed(() => {
+  const scan = () => {
     let n = 0;
     for (const line of buffers) if (matcher.match(line, 'stdout').length > 0) n++;
     return n;
-  });
+  };
+  scan(); // warm-up: let the JIT compile the hot path before timing it
+  const ours = fastest(passes, scan);
 
+  // Slow with many rules (seconds per pass): one pass, for scale only.
   const regexps = patterns.map((p) => new RegExp(p));
-  const js = timed(() => {
+  const js = fastest(1, () => {
     let n = 0;
     for (const line of corpus) if (regexps.some((r) => r.test(line))) n++;
     return n;
@@ -118,23 +154,27 @@ export function benchMatcher(corpus: string[], ruleCount: number): MatcherResult
   try {
     writeFileSync(join(dir, 'corpus.log'), corpus.join('\n') + '\n');
     writeFileSync(join(dir, 'patterns'), patterns.join('\n') + '\n');
-    const grep = timed(() =>
-      spawnSync('grep', ['-E', '-c', '-f', join(dir, 'patterns'), join(dir, 'corpus.log')], {
-        env: { ...process.env, LC_ALL: 'C' },
-        encoding: 'utf8',
-      }),
-    );
-    const grepMatched = Number(grep.value.stdout.trim());
+    const grep = fastest(passes, () => {
+      const out = spawnSync(
+        'grep',
+        ['-E', '-c', '-f', join(dir, 'patterns'), join(dir, 'corpus.log')],
+        { env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' },
+      );
+      return Number(out.stdout.trim());
+    });
     const perSecond = (s: number) => Math.round(corpus.length / s);
     return {
-      rules: ruleCount,
+      rules: patterns.length,
+      without_literal: withoutLiteral,
       lines: corpus.length,
-      matched_lines: { logwarden: ours.value, grep: grepMatched, js_regexp: js.value },
+      passes,
+      matched_lines: { logwarden: ours.value, grep: grep.value, js_regexp: js.value },
       lines_per_second: {
         logwarden: perSecond(ours.seconds),
         grep: perSecond(grep.seconds),
         js_regexp: perSecond(js.seconds),
       },
+      logwarden_slowest_pass: perSecond(ours.slowest),
       logwarden_vs_grep: Number((grep.seconds / ours.seconds).toFixed(2)),
     };
   } finally {

@@ -15,3 +15,7 @@ const corpus = benchCorpus();
 for (const rules of [1, 10, 100]) {
   console.log(JSON.stringify({ name: 'rule matcher', ...benchMatcher(corpus, rules) }));
 }
+// The prefilter's worst case: one more rule that it cannot skip.
+console.log(
+  JSON.stringify({ name: 'rule matcher', ...benchMatcher(corpus, 100, { withoutLiteral: 1 }) }),
+);

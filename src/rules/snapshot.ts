@@ -7,6 +7,7 @@ import {
   type CompiledPattern,
   type Re2Set,
 } from './compile.js';
+import { LiteralScanner } from './literal-scanner.js';
 import {
   MAX_ENABLED_RULES,
   RULE_SCOPES,
@@ -17,6 +18,7 @@ import {
   type EffectiveSource,
   type Rule,
 } from './model.js';
+import { requiredLiterals, type RequiredLiteral } from './required-literals.js';
 
 export type { RuleStream } from './model.js';
 import type { RuleStream } from './model.js';
@@ -44,7 +46,10 @@ export interface RuleMatch {
 export interface RuleMatcher {
   /** How many rules this matcher holds (for either stream). */
   readonly size: number;
-  /** Every rule for this stream that matches the line, by rule id. Never throws. */
+  /**
+   * Every rule for this stream that matches the line, by rule id. Never throws. The
+   * empty result is one shared frozen array: callers read the result, never modify it.
+   */
   match(line: Buffer, stream: 'stdout' | 'stderr'): RuleMatch[];
 }
 
@@ -79,28 +84,38 @@ export interface RuleRows {
 interface Entry {
   rule: CompiledRule;
   pattern: CompiledPattern;
+  /** Literals of which every match contains one (see required-literals.ts), or null. */
+  literals: readonly RequiredLiteral[] | null;
 }
 
-/** Compiled patterns and sets from the previous snapshot, reused when unchanged. */
+/** Compiled patterns, sets and scanners from the previous snapshot, reused when unchanged. */
 interface CompileCache {
   patterns: Map<string, CompiledPattern>;
   sets: Map<string, Re2Set | null>;
+  scanners: Map<string, LiteralScanner>;
 }
 
 interface Counters {
   setFallbacks: number;
 }
 
+/** What match() returns for the many lines that match nothing: shared, so never modified. */
+const NO_MATCHES = Object.freeze([]) as readonly RuleMatch[] as RuleMatch[];
+
 /**
  * The rules for one stream of one effective rule set. With two or more rules an RE2.Set
  * runs over the line once and reports which rules match; only those run on their own,
- * and only when they have groups to capture.
+ * and only when they have groups to capture. When every rule has required literals, a
+ * scan for them comes first and most lines never reach RE2: on a log line, the call into
+ * RE2 costs more than the scan. A rule without literals means a call into RE2 on every
+ * line anyway, and the scan on top of it would cost more than it saves.
  */
 class StreamMatcher {
   constructor(
     private readonly entries: readonly Entry[],
     private readonly set: Re2Set | null,
     private readonly counters: Counters,
+    private readonly prefilter: LiteralScanner | null = null,
   ) {}
 
   get size(): number {
@@ -108,17 +123,22 @@ class StreamMatcher {
   }
 
   match(line: Buffer): RuleMatch[] {
+    if (this.prefilter !== null && !this.prefilter.test(line)) return NO_MATCHES;
+    return this.matchAll(line);
+  }
+
+  private matchAll(line: Buffer): RuleMatch[] {
     const entries = this.entries;
-    if (entries.length === 0) return [];
+    if (entries.length === 0) return NO_MATCHES;
     if (entries.length === 1) {
       const one = this.confirm(entries[0]!, line, false);
-      return one ? [one] : [];
+      return one ? [one] : NO_MATCHES;
     }
     let hits: number[] | null = null;
     if (this.set) {
       try {
         // Most lines match nothing: test() answers that without building an array.
-        if (!this.set.test(line)) return [];
+        if (!this.set.test(line)) return NO_MATCHES;
         hits = this.set.match(line);
       } catch {
         // RE2.Set out of memory on this line: run each rule on its own instead.
@@ -139,7 +159,7 @@ class StreamMatcher {
         if (hit) out.push(hit);
       }
     }
-    return out;
+    return out.length > 0 ? out : NO_MATCHES;
   }
 
   /** Runs one rule; `known` means the set already said it matches. */
@@ -224,7 +244,7 @@ export function buildSnapshot(
   previous?: CompileCache,
   now: number = Date.now(),
 ): BuildResult {
-  const cache: CompileCache = { patterns: new Map(), sets: new Map() };
+  const cache: CompileCache = { patterns: new Map(), sets: new Map(), scanners: new Map() };
   const counters: Counters = { setFallbacks: 0 };
   const compileErrors: CompileError[] = [];
   const entries = new Map<number, Entry>();
@@ -265,25 +285,44 @@ export function buildSnapshot(
       source: sourceOf(row),
       overrides_rule_id: row.overrides_rule_id,
     });
-    entries.set(row.id, { rule, pattern });
+    const literals = requiredLiterals(pattern.re.internalSource);
+    entries.set(row.id, { rule, pattern, literals });
   }
 
-  const streamMatcher = (list: Entry[]): StreamMatcher => {
-    let set: Re2Set | null = null;
-    if (list.length >= 2) {
-      const key = setKey(list);
-      if (cache.sets.has(key)) set = cache.sets.get(key) ?? null;
-      else if (previous?.sets.has(key)) set = previous.sets.get(key) ?? null;
-      else {
-        try {
-          set = newRe2Set(list.map((e) => e.pattern.source));
-        } catch {
-          set = null; // too big for one automaton: the rules run one by one
-        }
+  const setOf = (list: Entry[]): Re2Set | null => {
+    if (list.length < 2) return null;
+    const key = setKey(list);
+    let set: Re2Set | null;
+    if (cache.sets.has(key)) set = cache.sets.get(key) ?? null;
+    else if (previous?.sets.has(key)) set = previous.sets.get(key) ?? null;
+    else {
+      try {
+        set = newRe2Set(list.map((e) => e.pattern.source));
+      } catch {
+        set = null; // too big for one automaton: the rules run one by one
       }
-      cache.sets.set(key, set);
     }
-    return new StreamMatcher(list, set, counters);
+    cache.sets.set(key, set);
+    return set;
+  };
+
+  const scannerOf = (literals: RequiredLiteral[]): LiteralScanner => {
+    const key = JSON.stringify(literals);
+    const scanner =
+      cache.scanners.get(key) ??
+      previous?.scanners.get(key) ??
+      new LiteralScanner(
+        literals.map((l) => ({ bytes: Buffer.from(l.text, 'utf8'), caseless: l.caseless })),
+      );
+    cache.scanners.set(key, scanner);
+    return scanner;
+  };
+
+  const streamMatcher = (list: Entry[]): StreamMatcher => {
+    const set = setOf(list);
+    if (list.length === 0 || !list.every((e) => e.literals !== null))
+      return new StreamMatcher(list, set, counters);
+    return new StreamMatcher(list, set, counters, scannerOf(list.flatMap((e) => e.literals!)));
   };
 
   const matchers = new Map<string, RuleMatcher>();
@@ -338,7 +377,9 @@ export function singleRuleMatcher(pattern: CompiledPattern, rule?: Partial<Compi
     overrides_rule_id: null,
     ...rule,
   };
-  const stream = new StreamMatcher([{ rule: compiled, pattern }], null, { setFallbacks: 0 });
+  const stream = new StreamMatcher([{ rule: compiled, pattern, literals: null }], null, {
+    setFallbacks: 0,
+  });
   return new EffectiveMatcher(1, stream, stream);
 }
 
