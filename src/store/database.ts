@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -42,10 +42,13 @@ export function openStore(options: StoreOptions): Store {
 
 function openSqlite(path: string): Store {
   const file = path === ':memory:' ? path : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // It holds password hashes and notification credentials: ours to read only.
+  const isNew = file !== ':memory:' && !existsSync(file);
+  if (isNew) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let handle: SQLite.Database;
   try {
     handle = new SQLite(file);
+    if (isNew) chmodSync(file, 0o600);
   } catch (err) {
     throw new AppError(ErrorCode.DatabaseUnavailable, `cannot open SQLite database ${file}`, {
       cause: err,

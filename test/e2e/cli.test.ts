@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, writeFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,10 +55,13 @@ describe('logwarden CLI', () => {
   });
 
   it('migrates the SQLite database in the data directory', async () => {
-    const dir = tempDir();
+    const dir = join(tempDir(), 'fresh');
     const run = cli(['migrate'], { LOGWARDEN_DATA_DIR: dir });
     expect(await run.exit).toBe(0);
     expect(existsSync(join(dir, 'logwarden.db'))).toBe(true);
+    // Password hashes and channel credentials live there: owner only.
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'logwarden.db')).mode & 0o777).toBe(0o600);
   });
 
   it('serves /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
