@@ -26,8 +26,21 @@ const SELF_SERVICE = new Set(['POST /api/logout', 'POST /api/me/password']);
  * Walks every registered route: each must answer 401 without credentials (unless it is
  * on the public list) and 403 to a viewer when it changes state.
  */
-async function guardViolations(server: FastifyInstance, viewerToken: string): Promise<string[]> {
+/** Reads that hold secrets or raw data, for admins only. */
+const ADMIN_READS = [
+  'GET /api/tokens',
+  'GET /api/audit',
+  'GET /api/audit/stats',
+  'GET /api/stream/events',
+  'GET /api/stream/logs/:container',
+];
+
+async function guardViolations(
+  server: FastifyInstance,
+  tokens: { viewer: string; metrics: string },
+): Promise<string[]> {
   const violations: string[] = [];
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
   for (const route of routeTable(server)) {
     const key = `${route.method === 'HEAD' ? 'GET' : route.method} ${route.url}`;
     const url = route.url.replace(/:\w+/g, '1').replace('*', 'x');
@@ -38,11 +51,23 @@ async function guardViolations(server: FastifyInstance, viewerToken: string): Pr
     const anonymous = await server.inject({ method: route.method as 'GET', url });
     if (anonymous.statusCode !== 401)
       violations.push(`${route.method} ${route.url}: ${anonymous.statusCode} without credentials`);
-    if (READS.has(route.method) || SELF_SERVICE.has(key)) continue;
+    if (key !== 'GET /metrics') {
+      const metrics = await server.inject({
+        method: route.method as 'GET',
+        url,
+        headers: as(tokens.metrics),
+      });
+      if (metrics.statusCode !== 403)
+        violations.push(`${route.method} ${route.url}: ${metrics.statusCode} for a metrics token`);
+    }
+    const adminOnly =
+      route.access === 'admin' || route.access === 'metrics' || !READS.has(route.method);
+    if (!adminOnly || SELF_SERVICE.has(key)) continue;
+    // Streams answer 200 and stay open: only refusals are awaited here.
     const viewer = await server.inject({
       method: route.method as 'POST',
       url,
-      headers: { authorization: `Bearer ${viewerToken}` },
+      headers: as(tokens.viewer),
     });
     if (viewer.statusCode !== 403)
       violations.push(`${route.method} ${route.url}: ${viewer.statusCode} for a viewer`);
@@ -54,7 +79,7 @@ describe('every route is guarded', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-routes-'));
   let store: TestStore;
   let ctx: AppContext;
-  let viewerToken: string;
+  let tokens: { viewer: string; metrics: string };
   afterAll(async () => {
     await ctx?.destroy().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -71,7 +96,11 @@ describe('every route is guarded', () => {
     await ctx.server.ready();
     const auth = ctx.parts.auth.service;
     const viewer = await auth.createUser({ username: 'vic', password: 'correct horse battery' });
-    viewerToken = (await auth.createToken({ name: 'v' }, { user_id: viewer.id })).token;
+    tokens = {
+      viewer: (await auth.createToken({ name: 'v' }, { user_id: viewer.id })).token,
+      metrics: (await auth.createToken({ name: 'm', scope: 'metrics' }, { user_id: viewer.id }))
+        .token,
+    };
     return ctx;
   }
 
@@ -79,7 +108,11 @@ describe('every route is guarded', () => {
     const { server } = await context();
     const table = routeTable(server);
     expect(table.length).toBeGreaterThan(20);
-    expect(await guardViolations(server, viewerToken)).toEqual([]);
+    const adminReads = table
+      .filter((r) => r.method === 'GET' && r.access === 'admin')
+      .map((r) => `GET ${r.url}`);
+    expect(adminReads).toEqual(expect.arrayContaining(ADMIN_READS));
+    expect(await guardViolations(server, tokens)).toEqual([]);
     await ctx.destroy();
   });
 
@@ -114,8 +147,9 @@ describe('every route is guarded', () => {
     const { server } = await context((app) => {
       app.post('/api/oops', { config: { public: true } }, async () => ({ ok: true }));
     });
-    expect(await guardViolations(server, viewerToken)).toEqual([
+    expect(await guardViolations(server, tokens)).toEqual([
       'POST /api/oops: 200 without credentials',
+      'POST /api/oops: 200 for a metrics token',
       'POST /api/oops: 200 for a viewer',
     ]);
     await ctx.destroy();

@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { registerAccessGuard, type AccessGuardOptions } from './access-guard.js';
+import { registerAccessGuard, type Access, type AccessGuardOptions } from './access-guard.js';
 import { registerErrorHandler } from './error-handler.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -19,6 +19,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   public: boolean;
+  /** What the route asked of the guard, when it asked (reads default to viewer). */
+  access: Access | null;
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -44,7 +46,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods)
-      table.push({ method, url: route.url, public: route.config?.public === true });
+      table.push({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        access: route.config?.access ?? null,
+      });
   });
   app.addHook('onSend', async (_request, reply) => {
     void reply.headers(SECURITY_HEADERS);
