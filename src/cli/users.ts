@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { JournalFiles, OperationJournal } from '../audit/index.js';
 import { AuthService, type User } from '../auth/index.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import { migrateToLatest, openStore } from '../store/index.js';
@@ -13,24 +16,55 @@ interface WithConfig {
 
 const PASSWORD_ENV = 'LOGWARDEN_ADMIN_PASSWORD';
 
-/** Runs `fn` with the auth service over the configured database; bad input exits 2. */
-async function withAuth<T>(options: WithConfig, fn: (auth: AuthService) => Promise<T>): Promise<T> {
+/** What a changing command records in the operations journal. */
+interface CliOperation {
+  action: string;
+  object: string;
+}
+
+/**
+ * Runs `fn` with the auth service over the configured database and records the
+ * operation (a change made from the CLI is the operator's, and belongs in the journal
+ * as much as one made through the API); bad input exits 2.
+ */
+async function withAuth<T>(
+  options: WithConfig,
+  operation: CliOperation | null,
+  fn: (auth: AuthService) => Promise<T>,
+): Promise<T> {
   const { config, secrets } = configForCommand(options.config);
   const store = openStore({ url: secrets.databaseUrl, dataDir: config.dataDir });
   const log: Logger = pino({ level: 'silent' });
+  const journal = new OperationJournal({
+    files: new JournalFiles(join(config.dataDir, 'audit')),
+    log,
+  });
+  const record = (success: boolean, error_code: string | null = null) => {
+    if (operation)
+      journal.record({
+        source: 'auth',
+        actor: `cli:${userInfo().username}`,
+        ...operation,
+        success,
+        error_code,
+      });
+  };
   try {
     await migrateToLatest(store);
+    if (operation) await journal.replay();
     const auth = AuthService.forDatabase(store.db, {
-      // The CLI acts with the database's owner's rights: its changes are the operator's.
-      journal: { record: () => undefined },
+      journal,
       log,
       options: {
         sessionIdleMs: config.authSessionIdleHours * 3_600_000,
         sessionAbsoluteMs: config.authSessionAbsoluteDays * 86_400_000,
       },
     });
-    return await fn(auth);
+    const result = await fn(auth);
+    record(true);
+    return result;
   } catch (err) {
+    record(false, isAppError(err) ? err.code : ErrorCode.Internal);
     if (
       isAppError(err) &&
       ([ErrorCode.ValidationFailed, ErrorCode.NotFound, ErrorCode.Conflict] as string[]).includes(
@@ -40,6 +74,7 @@ async function withAuth<T>(options: WithConfig, fn: (auth: AuthService) => Promi
       throw new CliExit(2, err.message);
     throw err;
   } finally {
+    journal.close();
     await store.destroy();
   }
 }
@@ -72,7 +107,8 @@ export function registerUserCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig & { admin?: boolean }) => {
       const password = await readPassword();
-      const user = await withAuth(options, (auth) =>
+      const op = { action: 'users.add', object: `user:${username}` };
+      const user = await withAuth(options, op, (auth) =>
         auth.createUser({ username, password, role: options.admin ? 'admin' : 'viewer' }),
       );
       console.log(`created ${describeUser(user)}`);
@@ -86,7 +122,8 @@ export function registerUserCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig) => {
       const password = await readPassword();
-      await withAuth(options, async (auth) =>
+      const op = { action: 'users.passwd', object: `user:${username}` };
+      await withAuth(options, op, async (auth) =>
         auth.updateUser((await auth.findUser(username)).id, { password }),
       );
       console.log(`password changed for ${username}; their sessions and tokens are revoked`);
@@ -97,7 +134,8 @@ export function registerUserCommands(program: Command): void {
     .description('disable a user and revoke their sessions and tokens')
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig) => {
-      await withAuth(options, async (auth) =>
+      const op = { action: 'users.disable', object: `user:${username}` };
+      await withAuth(options, op, async (auth) =>
         auth.updateUser((await auth.findUser(username)).id, { disabled: true }),
       );
       console.log(`disabled ${username}`);
@@ -108,7 +146,7 @@ export function registerUserCommands(program: Command): void {
     .description('list users')
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (options: WithConfig) => {
-      for (const user of await withAuth(options, (auth) => auth.listUsers()))
+      for (const user of await withAuth(options, null, (auth) => auth.listUsers()))
         console.log(describeUser(user));
     });
 
@@ -133,7 +171,8 @@ export function registerUserCommands(program: Command): void {
           expires?: string;
         },
       ) => {
-        const { token, info } = await withAuth(options, async (auth) =>
+        const op = { action: 'tokens.create', object: `token:${options.name}` };
+        const { token, info } = await withAuth(options, op, async (auth) =>
           auth.createToken(
             {
               name: options.name,
@@ -156,7 +195,9 @@ export function registerUserCommands(program: Command): void {
     .action(async (id: string, options: WithConfig) => {
       if (!/^\d+$/.test(id))
         throw new CliExit(2, `token id must be a number, got ${JSON.stringify(id)}`);
-      await withAuth(options, (auth) => auth.revokeToken(Number(id)));
+      await withAuth(options, { action: 'tokens.revoke', object: `token:${id}` }, (auth) =>
+        auth.revokeToken(Number(id)),
+      );
       console.log(`revoked token ${id}`);
     });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,13 @@ describe('users and tokens from the command line', () => {
     served = null;
     expect(logs).toContain('logwarden started');
     for (const secret of [PASSWORD, NEW_PASSWORD, token]) expect(logs).not.toContain(secret);
+    // The CLI's changes are in the operations journal beside the server's.
+    const journal = readdirSync(join(dir, 'audit'))
+      .map((f) => readFileSync(join(dir, 'audit', f), 'utf8'))
+      .join('');
+    for (const action of ['users.add', 'tokens.create', 'users.passwd', 'logwarden.start'])
+      expect(journal).toContain(`"${action}"`);
+    for (const secret of [PASSWORD, NEW_PASSWORD, token]) expect(journal).not.toContain(secret);
   });
 
   it('exits 2 for an unknown user', async () => {
