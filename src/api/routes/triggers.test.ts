@@ -273,7 +273,7 @@ for (const dialect of DIALECTS) {
         channel: { type: 'webhook', url: 'http://[::ffff:a9fe:a9fe]/' },
       });
       expect(res.json().error.message).toBe(
-        'channel.url: target refused: 169.254.169.254 is a link-local address (where cloud metadata services live)',
+        'channel.url: target refused: 169.254.169.254 is the cloud metadata service (AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack)',
       );
     });
 
