@@ -277,6 +277,62 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it('shows where a webhook goes but not its path or query; the redacted form sent back keeps the URL', async () => {
+      const { call, repo } = await app();
+      const url = `${receiver.url}/webhookb2/T3NANT-path-token?token=q-s3cret-token&x=1`;
+      const { id } = (
+        await call('POST', '/api/triggers', { name: 'teams', channel: { type: 'webhook', url } })
+      ).json();
+      const read = await call('GET', `/api/triggers/${id}`);
+      const list = await call('GET', '/api/triggers');
+      expect(read.json().channel.url).toBe(`${receiver.url}/********`);
+      for (const text of [read.body, list.body]) {
+        expect(text).not.toContain('T3NANT-path-token');
+        expect(text).not.toContain('q-s3cret-token');
+        expect(text).not.toContain('webhookb2');
+      }
+
+      // Sent back as read (the redacted URL or the bare placeholder): the URL stays.
+      for (const sent of [read.json().channel.url, '********']) {
+        const patched = await call('PATCH', `/api/triggers/${id}`, {
+          name: `teams ${sent}`,
+          channel: { ...read.json().channel, url: sent },
+        });
+        expect(patched.statusCode).toBe(200);
+        expect(patched.body).not.toContain('q-s3cret-token');
+        expect((await repo.get(id))!.channel).toMatchObject({ url });
+      }
+      const test = await call('POST', `/api/triggers/${id}/test`);
+      expect(test.json()).toMatchObject({ ok: true, status_code: 200 });
+      expect(receiver.requests.at(-1)!.path).toBe(
+        '/webhookb2/T3NANT-path-token?token=q-s3cret-token&x=1',
+      );
+
+      // The hidden path never moves to another host.
+      const moved = await call('PATCH', `/api/triggers/${id}`, {
+        channel: { url: 'https://attacker.example/********' },
+      });
+      expect(moved.statusCode).toBe(400);
+      expect(moved.json().error.field).toBe('channel.url');
+      expect(moved.body).not.toContain('q-s3cret-token');
+      expect((await repo.get(id))!.channel).toMatchObject({ url });
+
+      // A new URL replaces it; a URL with nothing past the host shows the same way.
+      await call('PATCH', `/api/triggers/${id}`, {
+        channel: { url: 'https://hooks.example.net/' },
+      });
+      expect((await call('GET', `/api/triggers/${id}`)).json().channel.url).toBe(
+        'https://hooks.example.net/********',
+      );
+      // Nothing stored to keep: a new trigger cannot send the redacted form.
+      const fresh = await call('POST', '/api/triggers', {
+        name: 'x',
+        channel: { type: 'webhook', url: 'https://hooks.example.net/********' },
+      });
+      expect(fresh.statusCode).toBe(400);
+      expect(fresh.json().error.field).toBe('channel.url');
+    });
+
     it('changing the channel type takes the new type’s fields, and keeps nothing of the old', async () => {
       const { call } = await app();
       const { id } = (await call('POST', '/api/triggers', { name: 'x', channel: slack })).json();
