@@ -58,6 +58,7 @@ import {
   DeliveryRepository,
   DeliveryRetention,
   DeliveryWorker,
+  KnownCredentials,
   type DeliveryJournal,
   type DeniedAddress,
   type DeliveryMetrics,
@@ -105,6 +106,8 @@ interface Parts {
     worker: DeliveryWorker;
     retention: DeliveryRetention;
     http: SafeHttp;
+    /** Every stored credential, for the journal to keep out. */
+    credentials: KnownCredentials;
   };
 }
 
@@ -316,6 +319,7 @@ export class AppContext {
       },
       await dockerHostTargets(config.dockerHost, subsystemLogger(logger, 'triggers')),
     );
+    audit.journal.addKnownSecrets(() => triggers.credentials.values());
 
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
@@ -390,6 +394,7 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
+    await this.parts.triggers.credentials.load();
     // Before any producer starts, so no event is published without the triggers
     // listening; the worker then sends whatever the outbox held from the last run.
     await this.parts.triggers.dispatcher.start(this.parts.events.log);
@@ -518,6 +523,7 @@ function buildTriggers(
   if (config.webhookAllowLoopback)
     log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
   const repo = new TriggerRepository(store.db);
+  const credentials = new KnownCredentials(repo);
   const outbox = new DeliveryRepository(store.db);
   const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
   const journal: DeliveryJournal = {
@@ -572,11 +578,12 @@ function buildTriggers(
     names,
     dispatcher,
     journal,
+    credentials,
     log,
   });
   const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
   const retention = new DeliveryRetention(outbox, log, {
     retentionDays: config.eventsRetentionDays,
   });
-  return { service, deliveries, dispatcher, worker, retention, http };
+  return { service, deliveries, dispatcher, worker, retention, http, credentials };
 }

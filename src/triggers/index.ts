@@ -37,8 +37,9 @@ export {
   type DeliveryMetrics,
   type DeliveryOutcomeKind,
 } from './journal.js';
+export { KnownCredentials, type CredentialRegistry } from './known-credentials.js';
 export { NO_NAMES, type DeliveryPayload, type NameDirectory } from './payload.js';
-export { publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
+export { credentialsOf, publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
 export { TriggerRepository } from './repository.js';
 export { DeliveryRetention, type FinishedDeliveries } from './retention.js';
 export { OutgoingRequestError, SafeHttp, systemLookup, type Lookup } from './safe-http.js';

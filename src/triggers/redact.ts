@@ -1,12 +1,33 @@
 import { AppError } from '../errors.js';
 import { channelSpec } from './channels/index.js';
 import { PLACEHOLDER, type ChannelConfig, type ChannelType, type Trigger } from './model.js';
-import { isRedactedUrl, redactedUrl } from './url-redaction.js';
+import { isRedactedUrl, redactedUrl, urlCredential } from './url-redaction.js';
 
 /** A trigger as the API shows it: every credential replaced by the placeholder. */
 export interface PublicTrigger extends Omit<Trigger, 'channel' | 'secret'> {
   channel: Record<string, unknown>;
   secret: string;
+}
+
+/** Every write-only value of a trigger: its secret and its channel's credentials. */
+export function credentialsOf(trigger: { channel: ChannelConfig; secret: string }): string[] {
+  const spec = channelSpec(trigger.channel.type);
+  const config = trigger.channel as unknown as Record<string, unknown>;
+  const out: string[] = [trigger.secret];
+  for (const field of spec.secrets) {
+    const value = config[field];
+    if (typeof value === 'string') out.push(value);
+  }
+  for (const field of spec.secretMaps) {
+    const map = config[field];
+    if (map && typeof map === 'object') out.push(...Object.values(map as Record<string, string>));
+  }
+  for (const field of spec.secretUrls) {
+    const value = config[field];
+    const hidden = typeof value === 'string' ? urlCredential(value) : null;
+    if (hidden) out.push(value as string, hidden);
+  }
+  return out.filter((s) => typeof s === 'string' && s !== '');
 }
 
 /** The channel settings with write-only values replaced by the placeholder. */
