@@ -58,13 +58,17 @@ import {
   DeliveryRepository,
   DeliveryRetention,
   DeliveryWorker,
+  KnownCredentials,
   type DeliveryJournal,
+  type DeniedAddress,
   type DeliveryMetrics,
   SafeHttp,
   TriggerDispatcher,
   TriggerRepository,
   TriggersService,
   channelFactory,
+  dockerHostDenials,
+  systemLookup,
   type NameDirectory,
 } from './triggers/index.js';
 import { VERSION } from './version.js';
@@ -102,6 +106,8 @@ interface Parts {
     worker: DeliveryWorker;
     retention: DeliveryRetention;
     http: SafeHttp;
+    /** Every stored credential, for the journal to keep out. */
+    credentials: KnownCredentials;
   };
 }
 
@@ -301,10 +307,19 @@ export class AppContext {
       firstRun: new FirstRun(authService, config.dataDir, authLog, journal),
     };
 
-    const triggers = buildTriggers(config, logger, store, journal, metrics, {
-      containerName: async (id) => (await containers.get(id))?.name ?? null,
-      workloadName: async (id) => (await workloadRepository.get(id))?.name ?? null,
-    });
+    const triggers = buildTriggers(
+      config,
+      logger,
+      store,
+      journal,
+      metrics,
+      {
+        containerName: async (id) => (await containers.get(id))?.name ?? null,
+        workloadName: async (id) => (await workloadRepository.get(id))?.name ?? null,
+      },
+      await dockerHostTargets(config.dockerHost, subsystemLogger(logger, 'triggers')),
+    );
+    audit.journal.addKnownSecrets(() => triggers.credentials.values());
 
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
@@ -380,6 +395,7 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
+    await this.parts.triggers.credentials.load();
     // Before any producer starts, so no event is published without the triggers
     // listening; the worker then sends whatever the outbox held from the last run.
     await this.parts.triggers.dispatcher.start(this.parts.events.log);
@@ -464,9 +480,32 @@ export class AppContext {
 }
 
 /**
+ * The Docker host's addresses when its Engine API is reached over the network, so no
+ * notification can be aimed at it. Resolved once, here; a name that does not resolve
+ * now is reported and left off (deny_private or a firewall must then cover it).
+ */
+async function dockerHostTargets(dockerHost: string, log: Logger): Promise<DeniedAddress[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('resolving the docker host timed out')), 5_000);
+  });
+  try {
+    const denied = await Promise.race([dockerHostDenials(dockerHost, systemLookup), timeout]);
+    if (denied.length > 0)
+      log.info({ addresses: denied.map((d) => d.address) }, 'docker host denied as a target');
+    return denied;
+  } catch (err) {
+    log.warn({ err }, 'cannot resolve the docker host: notifications are not kept from it');
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Triggers: the dispatcher writes the outbox, the worker sends from it through the
- * SSRF-safe client. The journal and metrics are no-ops until src/audit and
- * src/metrics land; they plug in here through DeliveryJournal and DeliveryMetrics.
+ * SSRF-safe client (which also refuses the `denied` addresses); outcomes reach the
+ * operations journal and metrics through DeliveryJournal and DeliveryMetrics.
  */
 function buildTriggers(
   config: Config,
@@ -475,15 +514,17 @@ function buildTriggers(
   operations: Journal,
   metrics: Metrics,
   names: NameDirectory,
+  denied: readonly DeniedAddress[],
 ): Parts['triggers'] {
   const log = subsystemLogger(logger, 'triggers');
-  const http = new SafeHttp({
-    denyPrivate: config.webhookDenyPrivate,
-    allowLoopback: config.webhookAllowLoopback,
-  });
+  const http = new SafeHttp(
+    { denyPrivate: config.webhookDenyPrivate, allowLoopback: config.webhookAllowLoopback },
+    { denied },
+  );
   if (config.webhookAllowLoopback)
     log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
   const repo = new TriggerRepository(store.db);
+  const credentials = new KnownCredentials(repo);
   const outbox = new DeliveryRepository(store.db);
   const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
   const journal: DeliveryJournal = {
@@ -538,11 +579,12 @@ function buildTriggers(
     names,
     dispatcher,
     journal,
+    credentials,
     log,
   });
   const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
   const retention = new DeliveryRetention(outbox, log, {
     retentionDays: config.eventsRetentionDays,
   });
-  return { service, deliveries, dispatcher, worker, retention, http };
+  return { service, deliveries, dispatcher, worker, retention, http, credentials };
 }

@@ -304,7 +304,7 @@ export const KEYS = {
     env: 'LOGWARDEN_WEBHOOK_DENY_PRIVATE',
     default: false,
     parse: parse.boolean(),
-    doc: 'Refuse notification targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) as well. Applies to every channel.',
+    doc: 'Refuse notification targets in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) as well. Applies to every channel. Cloud metadata services and a tcp:// Docker host are refused either way.',
   },
   webhookAllowLoopback: {
     key: 'webhook.allow_loopback',

@@ -10,6 +10,49 @@ export interface AddressPolicy {
 
 export const DEFAULT_POLICY: AddressPolicy = { denyPrivate: false, allowLoopback: false };
 
+/** One address no notification may reach, and why, as a phrase: `is the Azure WireServer`. */
+export interface DeniedAddress {
+  address: string;
+  why: string;
+}
+
+/**
+ * Internal services refused whatever the policy says. The ranges alone do not cover
+ * them: Alibaba's metadata sits in carrier-grade NAT space and AWS's IPv6 one in
+ * unique-local space (both allowed unless webhook.deny_private is on), and Azure's
+ * WireServer is a public address. 169.254.169.254 is link-local and refused anyway;
+ * it is listed so the reason names it.
+ */
+export const INTERNAL_SERVICES: readonly DeniedAddress[] = [
+  {
+    address: '169.254.169.254',
+    why: 'is the cloud metadata service (AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack)',
+  },
+  { address: 'fd00:ec2::254', why: 'is the AWS metadata service (IPv6)' },
+  { address: 'fd20:ce::254', why: 'is the Google Cloud metadata service (IPv6)' },
+  { address: '100.100.100.200', why: 'is the Alibaba Cloud metadata service' },
+  { address: '168.63.129.16', why: 'is the Azure WireServer (host agent and metadata)' },
+  { address: '192.0.0.192', why: 'is the Oracle Cloud Classic metadata service' },
+];
+
+/** Compares addresses in one spelling: `FD00:EC2:0::254` and `fd00:ec2::254` are one. */
+function canonical(address: string): string | null {
+  try {
+    return ipaddr.process(address).toNormalizedString();
+  } catch {
+    return null;
+  }
+}
+
+const INTERNAL = new Map(INTERNAL_SERVICES.map((d) => [canonical(d.address)!, d.why]));
+
+/** Why `normalized` is on the deny list (always-on services, then `extra`), or null. */
+function deniedWhy(normalized: string, extra: readonly DeniedAddress[]): string | null {
+  const known = INTERNAL.get(normalized);
+  if (known) return known;
+  return extra.find((d) => canonical(d.address) === normalized)?.why ?? null;
+}
+
 const IPV4_PRIVATE = new Set(['private', 'carrierGradeNat']);
 
 /** 2000::/3: the only IPv6 block with global unicast addresses. */
@@ -48,9 +91,14 @@ export interface Refusal {
  * Why an IP address may not be dialled, or null when it may. Every spelling is
  * reduced first: IPv4-mapped IPv6 (`::ffff:7f00:1`) is judged as the IPv4 address
  * it carries, and IPv6 forms that embed IPv4 (compatible, NAT64, 6to4, Teredo) are
- * refused outright rather than decoded.
+ * refused outright rather than decoded. Listed internal services (INTERNAL_SERVICES and
+ * `denied`, such as the Docker host) are refused in any policy.
  */
-export function refusalOf(address: string, policy: AddressPolicy): Refusal | null {
+export function refusalOf(
+  address: string,
+  policy: AddressPolicy,
+  denied: readonly DeniedAddress[] = [],
+): Refusal | null {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.process(address);
@@ -61,6 +109,9 @@ export function refusalOf(address: string, policy: AddressPolicy): Refusal | nul
     address: parsed.toString(),
     why: describeRange(range),
   });
+  // Before the ranges: neither allow_loopback nor a permissive policy lets these through.
+  const listed = deniedWhy(parsed.toNormalizedString(), denied);
+  if (listed) return { address: parsed.toString(), why: listed };
   const range = parsed.range();
   if (parsed.kind() === 'ipv4') {
     if (range === 'unicast') return null;
@@ -78,8 +129,12 @@ export function refusalOf(address: string, policy: AddressPolicy): Refusal | nul
 }
 
 /** `127.0.0.1 is a loopback address`, or null when the address may be dialled. */
-export function refusalReason(address: string, policy: AddressPolicy): string | null {
-  const refusal = refusalOf(address, policy);
+export function refusalReason(
+  address: string,
+  policy: AddressPolicy,
+  denied: readonly DeniedAddress[] = [],
+): string | null {
+  const refusal = refusalOf(address, policy, denied);
   return refusal && `${refusal.address} ${refusal.why}`;
 }
 

@@ -1,5 +1,11 @@
 export * from './model.js';
-export { DEFAULT_POLICY, refusalReason, type AddressPolicy } from './address-policy.js';
+export {
+  DEFAULT_POLICY,
+  INTERNAL_SERVICES,
+  refusalReason,
+  type AddressPolicy,
+  type DeniedAddress,
+} from './address-policy.js';
 export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 export {
   channelFactory,
@@ -15,6 +21,7 @@ export {
   type DeliveryList,
   type DeliveryPage,
 } from './delivery-repository.js';
+export { dockerHostDenials } from './docker-host.js';
 export {
   TriggerDispatcher,
   type DeliveryWaker,
@@ -30,11 +37,12 @@ export {
   type DeliveryMetrics,
   type DeliveryOutcomeKind,
 } from './journal.js';
+export { KnownCredentials, type CredentialRegistry } from './known-credentials.js';
 export { NO_NAMES, type DeliveryPayload, type NameDirectory } from './payload.js';
-export { publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
+export { credentialsOf, publicTrigger, redactChannel, type PublicTrigger } from './redact.js';
 export { TriggerRepository } from './repository.js';
 export { DeliveryRetention, type FinishedDeliveries } from './retention.js';
-export { OutgoingRequestError, SafeHttp, type Lookup } from './safe-http.js';
+export { OutgoingRequestError, SafeHttp, systemLookup, type Lookup } from './safe-http.js';
 export {
   TriggersService,
   type CreatedTrigger,

@@ -6,6 +6,7 @@ import {
   refusalOf,
   refusalReason,
   type AddressPolicy,
+  type DeniedAddress,
 } from './address-policy.js';
 
 /** Every address a host name resolves to. */
@@ -21,6 +22,11 @@ export interface SafeHttpOptions {
   maxBodyBytes?: number;
   /** Tests hand in a resolver to play DNS tricks. */
   lookup?: Lookup;
+  /**
+   * Addresses refused on top of the always-denied internal services, whatever the
+   * policy: the Docker host when Logwarden reaches its Engine API over the network.
+   */
+  denied?: readonly DeniedAddress[];
 }
 
 export interface HttpResult {
@@ -79,11 +85,15 @@ export function urlSyntaxProblem(raw: string): string | null {
  * literal address), or null. The WHATWG parser has already rewritten `127.1`,
  * `2130706433` and `0x7f.1` to `127.0.0.1`, so literals are judged as dialled.
  */
-export function urlRefusal(raw: string, policy: AddressPolicy): string | null {
+export function urlRefusal(
+  raw: string,
+  policy: AddressPolicy,
+  denied: readonly DeniedAddress[] = [],
+): string | null {
   const problem = urlSyntaxProblem(raw);
   if (problem) return problem;
   const host = stripBrackets(new URL(raw).hostname);
-  return isIP(host) ? refusalReason(host, policy) : null;
+  return isIP(host) ? refusalReason(host, policy, denied) : null;
 }
 
 /**
@@ -97,6 +107,7 @@ export class SafeHttp {
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly lookup: Lookup;
+  private readonly denied: readonly DeniedAddress[];
 
   constructor(
     private readonly policy: AddressPolicy,
@@ -105,6 +116,7 @@ export class SafeHttp {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.lookup = options.lookup ?? systemLookup;
+    this.denied = options.denied ?? [];
     const dial = buildConnector({ timeout: this.timeoutMs });
     this.agent = new Agent({
       // The original host stays in `host`, so TLS still verifies the certificate for
@@ -126,7 +138,7 @@ export class SafeHttp {
    * moment); the connect-time check still applies on every request. Null when fine.
    */
   async checkUrl(raw: string): Promise<string | null> {
-    const refused = urlRefusal(raw, this.policy);
+    const refused = urlRefusal(raw, this.policy, this.denied);
     if (refused) return refused;
     return this.checkHost(stripBrackets(new URL(raw).hostname));
   }
@@ -134,7 +146,7 @@ export class SafeHttp {
   /** Save-time check of a bare host (SMTP): null when fine. */
   async checkHost(host: string): Promise<string | null> {
     const bare = stripBrackets(host);
-    if (isIP(bare)) return refusalReason(bare, this.policy);
+    if (isIP(bare)) return refusalReason(bare, this.policy, this.denied);
     let addresses: string[];
     try {
       addresses = await this.resolve(bare);
@@ -142,7 +154,7 @@ export class SafeHttp {
       return null;
     }
     for (const address of addresses) {
-      const refusal = refusalOf(address, this.policy);
+      const refusal = refusalOf(address, this.policy, this.denied);
       if (refusal) return nameRefusalReason(bare, refusal);
     }
     return null;
@@ -158,7 +170,7 @@ export class SafeHttp {
     const addresses = isIP(bare) ? [bare] : await this.resolve(bare);
     if (addresses.length === 0) throw new AddressRefusedError(`${bare} does not resolve`);
     for (const address of addresses) {
-      const refusal = refusalOf(address, this.policy);
+      const refusal = refusalOf(address, this.policy, this.denied);
       if (refusal)
         throw new AddressRefusedError(
           isIP(bare) ? `${refusal.address} ${refusal.why}` : nameRefusalReason(bare, refusal),
@@ -186,7 +198,7 @@ export class SafeHttp {
     body: string,
     signal?: AbortSignal,
   ): Promise<HttpResult> {
-    const refused = urlRefusal(url, this.policy);
+    const refused = urlRefusal(url, this.policy, this.denied);
     if (refused) throw new OutgoingRequestError('refused', `refused: ${refused}`);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);

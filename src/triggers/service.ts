@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { channelSpec, FieldReader, type ChannelFactory } from './channels/index.js';
 import { parseFilter } from './filter.js';
 import type { DeliveryJournal } from './journal.js';
+import type { CredentialRegistry } from './known-credentials.js';
 import {
   CHANNEL_TYPES,
   EMPTY_FILTER,
@@ -87,6 +88,8 @@ export class TriggersService {
       names: NameDirectory;
       dispatcher: TriggersReloader;
       journal: DeliveryJournal;
+      /** Kept current so the operations journal knows every credential to keep out. */
+      credentials?: CredentialRegistry;
       log?: Logger;
       now?: () => number;
     },
@@ -128,6 +131,7 @@ export class TriggersService {
       disabled_reason: null,
     };
     const trigger = await this.deps.repo.insert(fields, this.now());
+    this.deps.credentials?.remember(trigger);
     await this.reload();
     return { trigger, generated_secret: secret === undefined ? trigger.secret : null };
   }
@@ -152,12 +156,14 @@ export class TriggersService {
     if (Object.keys(fields).length === 0) return existing;
     const updated = await this.deps.repo.update(id, fields, this.now());
     if (!updated) throw AppError.notFound('trigger', id);
+    this.deps.credentials?.remember(updated);
     await this.reload();
     return updated;
   }
 
   async delete(id: number): Promise<void> {
     if (!(await this.deps.repo.delete(id))) throw AppError.notFound('trigger', id);
+    this.deps.credentials?.forget(id);
     await this.reload();
   }
 

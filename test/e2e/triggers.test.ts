@@ -157,6 +157,8 @@ describe('triggers end to end', () => {
       `/api/triggers/${trigger.id}`,
     );
     expect(read.secret).toBe('********');
+    // Where it goes, without the path: sent back as read, the stored URL stays.
+    expect(read.channel.url).toBe(`${receiver.url}/********`);
     await api.patch(`/api/triggers/${trigger.id}`, {
       name: 'renamed',
       secret: read.secret,

@@ -1,20 +1,26 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { startReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver.js';
 import { actingAs, VIEWER } from '../../../test/support/test-principals.js';
+import { JournalFiles, OperationJournal } from '../../audit/index.js';
 import type { StoredEvent } from '../../events/model.js';
 import {
   channelFactory,
   DeliveriesService,
   DeliveryRepository,
+  KnownCredentials,
   NO_NAMES,
   SafeHttp,
   TriggerRepository,
   TriggersService,
   type DeliveryJournalEntry,
 } from '../../triggers/index.js';
+import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
 import { triggersRoutes } from './triggers.js';
 
@@ -52,8 +58,29 @@ for (const dialect of DIALECTS) {
   describe(`trigger routes (${dialect})`, () => {
     const store = useTestStore(dialect);
 
-    async function app(principal = actingAs()) {
+    const dirs: string[] = [];
+    afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+    /** A real operations journal on disk, wired as src/context.ts wires it. */
+    function operationsJournal() {
+      const dir = mkdtempSync(join(tmpdir(), 'lw-triggers-journal-'));
+      dirs.push(dir);
+      const operations = new OperationJournal({
+        files: new JournalFiles(dir),
+        log: pino({ level: 'silent' }),
+      });
+      const text = () =>
+        readdirSync(dir)
+          .map((f) => readFileSync(join(dir, f), 'utf8'))
+          .join('');
+      return { operations, text };
+    }
+
+    async function app(principal = actingAs(), operations?: OperationJournal) {
       const repo = new TriggerRepository(store().db);
+      const credentials = new KnownCredentials(repo);
+      await credentials.load();
+      operations?.addKnownSecrets(() => credentials.values());
       const outbox = new DeliveryRepository(store().db);
       const journal: DeliveryJournalEntry[] = [];
       let reloads = 0;
@@ -65,6 +92,7 @@ for (const dialect of DIALECTS) {
         names: NO_NAMES,
         dispatcher: { reload: async () => reloads++ },
         journal: { record: (e) => journal.push(e) },
+        credentials,
       });
       const deliveries = new DeliveriesService({
         repo: outbox,
@@ -74,7 +102,10 @@ for (const dialect of DIALECTS) {
       const server = await buildServer({
         authenticator: principal,
         logger: pino({ level: 'silent' }),
-        routes: [triggersRoutes({ triggers, deliveries })],
+        routes: [
+          ...(operations ? [journalHook(operations)] : []),
+          triggersRoutes({ triggers, deliveries }),
+        ],
       });
       const call = (method: 'POST' | 'PATCH' | 'GET' | 'DELETE', url: string, payload?: unknown) =>
         server.inject({ method, url, payload: payload as object });
@@ -273,8 +304,64 @@ for (const dialect of DIALECTS) {
         channel: { type: 'webhook', url: 'http://[::ffff:a9fe:a9fe]/' },
       });
       expect(res.json().error.message).toBe(
-        'channel.url: target refused: 169.254.169.254 is a link-local address (where cloud metadata services live)',
+        'channel.url: target refused: 169.254.169.254 is the cloud metadata service (AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack)',
       );
+    });
+
+    it('shows where a webhook goes but not its path or query; the redacted form sent back keeps the URL', async () => {
+      const { call, repo } = await app();
+      const url = `${receiver.url}/webhookb2/T3NANT-path-token?token=q-s3cret-token&x=1`;
+      const { id } = (
+        await call('POST', '/api/triggers', { name: 'teams', channel: { type: 'webhook', url } })
+      ).json();
+      const read = await call('GET', `/api/triggers/${id}`);
+      const list = await call('GET', '/api/triggers');
+      expect(read.json().channel.url).toBe(`${receiver.url}/********`);
+      for (const text of [read.body, list.body]) {
+        expect(text).not.toContain('T3NANT-path-token');
+        expect(text).not.toContain('q-s3cret-token');
+        expect(text).not.toContain('webhookb2');
+      }
+
+      // Sent back as read (the redacted URL or the bare placeholder): the URL stays.
+      for (const sent of [read.json().channel.url, '********']) {
+        const patched = await call('PATCH', `/api/triggers/${id}`, {
+          name: `teams ${sent}`,
+          channel: { ...read.json().channel, url: sent },
+        });
+        expect(patched.statusCode).toBe(200);
+        expect(patched.body).not.toContain('q-s3cret-token');
+        expect((await repo.get(id))!.channel).toMatchObject({ url });
+      }
+      const test = await call('POST', `/api/triggers/${id}/test`);
+      expect(test.json()).toMatchObject({ ok: true, status_code: 200 });
+      expect(receiver.requests.at(-1)!.path).toBe(
+        '/webhookb2/T3NANT-path-token?token=q-s3cret-token&x=1',
+      );
+
+      // The hidden path never moves to another host.
+      const moved = await call('PATCH', `/api/triggers/${id}`, {
+        channel: { url: 'https://attacker.example/********' },
+      });
+      expect(moved.statusCode).toBe(400);
+      expect(moved.json().error.field).toBe('channel.url');
+      expect(moved.body).not.toContain('q-s3cret-token');
+      expect((await repo.get(id))!.channel).toMatchObject({ url });
+
+      // A new URL replaces it; a URL with nothing past the host shows the same way.
+      await call('PATCH', `/api/triggers/${id}`, {
+        channel: { url: 'https://hooks.example.net/' },
+      });
+      expect((await call('GET', `/api/triggers/${id}`)).json().channel.url).toBe(
+        'https://hooks.example.net/********',
+      );
+      // Nothing stored to keep: a new trigger cannot send the redacted form.
+      const fresh = await call('POST', '/api/triggers', {
+        name: 'x',
+        channel: { type: 'webhook', url: 'https://hooks.example.net/********' },
+      });
+      expect(fresh.statusCode).toBe(400);
+      expect(fresh.json().error.field).toBe('channel.url');
     });
 
     it('changing the channel type takes the new type’s fields, and keeps nothing of the old', async () => {
@@ -393,6 +480,110 @@ for (const dialect of DIALECTS) {
       const disabled = await call('POST', `/api/deliveries/${dead!.id}/retry`);
       expect(disabled.statusCode).toBe(409);
       expect(disabled.json().error.message).toMatch(/disabled/);
+    });
+
+    it('journals create, update and delete with the public before/after, never a credential', async () => {
+      const { operations, text } = operationsJournal();
+      const { call } = await app(actingAs(), operations);
+      const slackUrl = 'https://hooks.example.net/services/T0J/B0J/j0urnal-slack-token';
+      const webhookUrl = `${receiver.url}/hook/j0urnal-path-token?token=j0urnal-query-token`;
+      const given = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+      const slackHook = (
+        await call('POST', '/api/triggers', {
+          name: 'journaled slack',
+          channel: { type: 'slack', url: slackUrl },
+        })
+      ).json();
+      const webhook = (
+        await call('POST', '/api/triggers', {
+          name: 'journaled webhook',
+          channel: {
+            type: 'webhook',
+            url: webhookUrl,
+            headers: { Authorization: 'Bearer j0urnal-header-token' },
+          },
+          secret: given,
+        })
+      ).json();
+      expect(webhook.secret).toBe('********');
+      const ntfy = (
+        await call('POST', '/api/triggers', {
+          name: 'journaled ntfy',
+          channel: { type: 'ntfy', topic: 'ops', token: 'tk_j0urnal-ntfy-token' },
+        })
+      ).json();
+      const replaced = `whsec_${Buffer.alloc(32, 10).toString('base64')}`;
+      expect(
+        (
+          await call('PATCH', `/api/triggers/${webhook.id}`, {
+            name: 'journaled webhook, renamed',
+            secret: replaced,
+            channel: { headers: { authorization: 'Bearer j0urnal-header-token-2' } },
+          })
+        ).statusCode,
+      ).toBe(200);
+      expect((await call('DELETE', `/api/triggers/${slackHook.id}`)).statusCode).toBe(204);
+      // A refused change is journaled too, under the trigger, with its error code.
+      expect(
+        (await call('PATCH', `/api/triggers/${ntfy.id}`, { filter: { severities: ['loud'] } }))
+          .statusCode,
+      ).toBe(400);
+
+      const entries = text()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(entries.map((e) => [e.action, e.object, e.success])).toEqual([
+        ['POST /api/triggers', `trigger:${slackHook.id}`, true],
+        ['POST /api/triggers', `trigger:${webhook.id}`, true],
+        ['POST /api/triggers', `trigger:${ntfy.id}`, true],
+        ['PATCH /api/triggers/:id', `trigger:${webhook.id}`, true],
+        ['DELETE /api/triggers/:id', `trigger:${slackHook.id}`, true],
+        ['PATCH /api/triggers/:id', `trigger:${ntfy.id}`, false],
+      ]);
+      expect(entries[0]).toMatchObject({
+        actor: 'admin',
+        after: { name: 'journaled slack', channel: { type: 'slack', url: '********' } },
+      });
+      expect(entries[3]).toMatchObject({
+        before: { name: 'journaled webhook', channel: { url: `${receiver.url}/********` } },
+        after: { name: 'journaled webhook, renamed' },
+      });
+      expect(entries[4]).toMatchObject({ before: { name: 'journaled slack' } });
+      expect(entries[4]!.after).toBeUndefined();
+      expect(entries[5]).toMatchObject({ error_code: 'VALIDATION_FAILED' });
+
+      // Even an entry that carries a credential by mistake has it taken out, deleted
+      // triggers' and replaced values included.
+      operations.record({
+        actor: 'system',
+        action: 'oops',
+        success: true,
+        source: 'triggers',
+        details: {
+          a: `leaked ${replaced} and ${given}`,
+          b: `see ${slackUrl}`,
+          c: 'Bearer j0urnal-header-token-2',
+          d: `${webhookUrl}`,
+          e: 'tk_j0urnal-ntfy-token',
+        },
+      });
+      const written = text();
+      expect(written).toContain('journaled webhook, renamed');
+      expect(written).toContain('journaled ntfy');
+      for (const secret of [
+        given,
+        replaced,
+        slackHook.secret,
+        ntfy.secret,
+        slackUrl,
+        'j0urnal-slack-token',
+        'j0urnal-path-token',
+        'j0urnal-query-token',
+        'j0urnal-header-token',
+        'j0urnal-ntfy-token',
+      ])
+        expect(written).not.toContain(secret);
     });
 
     it('a viewer reads but does not change', async () => {

@@ -14,6 +14,7 @@ import {
   type Trigger,
   type TriggerInput,
 } from '../../triggers/index.js';
+import { noteChange } from '../journal-hook.js';
 
 /** What the routes need from the triggers domain (TriggersService, DeliveriesService). */
 export interface TriggersApiDeps {
@@ -38,6 +39,9 @@ export interface TriggersApiDeps {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The journal's name for a trigger, as the delivery entries use it. */
+const objectOf = (id: number) => `trigger:${id}`;
 
 /** A trigger as every read shows it: credentials and the secret as `********`. */
 export function triggerJson(trigger: Trigger) {
@@ -110,28 +114,43 @@ export function triggersRoutes(deps: TriggersApiDeps) {
       triggerJson(await deps.triggers.get(request.params.id)),
     );
 
+    // The journal gets the public form only (credentials as ********); the journal also
+    // knows every stored credential and would redact one that slipped through.
     app.post('/api/triggers', { schema: { body: TriggerBody } }, async (request, reply) => {
       const { trigger, generated_secret } = await deps.triggers.create(request.body);
+      const shown = triggerJson(trigger);
+      noteChange(request, { object: objectOf(trigger.id), after: shown });
       // The one time a secret is shown: the one Logwarden generated.
-      return reply
-        .status(201)
-        .send({ ...triggerJson(trigger), secret: generated_secret ?? PLACEHOLDER });
+      return reply.status(201).send({ ...shown, secret: generated_secret ?? PLACEHOLDER });
     });
 
     app.patch(
       '/api/triggers/:id',
       { schema: { params: IdParam, body: TriggerBody } },
-      async (request) => triggerJson(await deps.triggers.update(request.params.id, request.body)),
+      async (request) => {
+        const { id } = request.params;
+        noteChange(request, { object: objectOf(id) });
+        const before = triggerJson(await deps.triggers.get(id));
+        noteChange(request, { before });
+        const after = triggerJson(await deps.triggers.update(id, request.body));
+        noteChange(request, { after });
+        return after;
+      },
     );
 
     app.delete('/api/triggers/:id', { schema: { params: IdParam } }, async (request, reply) => {
-      await deps.triggers.delete(request.params.id);
+      const { id } = request.params;
+      noteChange(request, { object: objectOf(id) });
+      const before = triggerJson(await deps.triggers.get(id));
+      await deps.triggers.delete(id);
+      noteChange(request, { before });
       return reply.status(204).send();
     });
 
-    app.post('/api/triggers/:id/test', { schema: { params: IdParam } }, async (request) =>
-      deps.triggers.test(request.params.id),
-    );
+    app.post('/api/triggers/:id/test', { schema: { params: IdParam } }, async (request) => {
+      noteChange(request, { object: objectOf(request.params.id) });
+      return deps.triggers.test(request.params.id);
+    });
 
     app.get(
       '/api/triggers/:id/deliveries',

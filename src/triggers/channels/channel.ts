@@ -65,6 +65,11 @@ export interface ChannelSpec<C extends ChannelConfig = ChannelConfig> {
   secrets: readonly string[];
   /** Objects whose every value is write-only (webhook headers). */
   secretMaps: readonly string[];
+  /**
+   * URLs whose path and query are write-only: reads show `https://host/********`, so
+   * where it goes stays visible and the token in it does not (the generic webhook).
+   */
+  secretUrls: readonly string[];
   targets(config: C): Target[];
   create(config: C, deps: ChannelDeps): Channel;
 }

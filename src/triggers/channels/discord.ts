@@ -58,6 +58,7 @@ export const discordSpec: ChannelSpec<DiscordChannel> = {
   type: 'discord',
   secrets: ['url'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const config: DiscordChannel = {
       type: 'discord',

@@ -123,6 +123,7 @@ export const emailSpec: ChannelSpec<EmailChannel> = {
   type: 'email',
   secrets: ['password'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const host = fields.string('host', 253);
     if (!HOST.test(host)) throw fields.invalid('host', 'must be a host name or an IP address');

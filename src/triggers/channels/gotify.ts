@@ -52,6 +52,7 @@ export const gotifySpec: ChannelSpec<GotifyChannel> = {
   type: 'gotify',
   secrets: ['token'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const config: GotifyChannel = {
       type: 'gotify',

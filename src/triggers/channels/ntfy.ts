@@ -55,6 +55,7 @@ export const ntfySpec: ChannelSpec<NtfyChannel> = {
   type: 'ntfy',
   secrets: ['token'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const topic = fields.string('topic', 64);
     if (!TOPIC.test(topic))

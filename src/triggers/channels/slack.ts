@@ -40,6 +40,7 @@ export const slackSpec: ChannelSpec<SlackChannel> = {
   type: 'slack',
   secrets: ['url'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const config: SlackChannel = {
       type: 'slack',

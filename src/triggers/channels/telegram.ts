@@ -61,6 +61,7 @@ export const telegramSpec: ChannelSpec<TelegramChannel> = {
   type: 'telegram',
   secrets: ['bot_token'],
   secretMaps: [],
+  secretUrls: [],
   parse(fields) {
     const token = fields.string('bot_token', 256);
     if (!BOT_TOKEN.test(token))

@@ -3,6 +3,7 @@ import { samplePayload, type DeliveryPayload } from '../payload.js';
 import { signatureHeaders } from '../secret.js';
 import { parseTemplate, renderTemplate, type Template } from '../template.js';
 import { TEMPLATE_ROOTS } from '../payload.js';
+import { urlCredential } from '../url-redaction.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { postJson } from './http-outcome.js';
 
@@ -44,7 +45,11 @@ class WebhookSender implements Channel {
       ...signatureHeaders(this.deps.secret, context.message_id, timestamp, body),
     };
     return postJson(this.deps.http, this.config.url, headers, body, context.signal, {
-      secrets: [this.deps.secret, ...Object.values(this.config.headers)],
+      secrets: [
+        this.deps.secret,
+        ...Object.values(this.config.headers),
+        urlCredential(this.config.url),
+      ],
     });
   }
 }
@@ -53,6 +58,8 @@ export const webhookSpec: ChannelSpec<WebhookChannel> = {
   type: 'webhook',
   secrets: [],
   secretMaps: ['headers'],
+  // Many generic webhook URLs are the credential (Teams, Mattermost, Zapier, ?token=).
+  secretUrls: ['url'],
   parse(fields) {
     const config: WebhookChannel = {
       type: 'webhook',
