@@ -12,6 +12,7 @@ import { rulesRoutes } from './api/routes/rules.js';
 import { scannerRoutes } from './api/routes/scanner.js';
 import { authRoutes } from './api/routes/auth.js';
 import { credentialAuthenticator } from './api/credentials.js';
+import { streamRevalidator } from './api/stream-access.js';
 import { eventFrame, streamRoutes } from './api/routes/stream.js';
 import { triggersRoutes } from './api/routes/triggers.js';
 import { settingsRoutes } from './api/routes/settings.js';
@@ -321,9 +322,10 @@ export class AppContext {
     );
     audit.journal.addKnownSecrets(() => triggers.credentials.values());
 
+    const authenticator = credentialAuthenticator(auth.service);
     const server = await buildServer({
       logger: subsystemLogger(logger, 'api'),
-      authenticator: credentialAuthenticator(auth.service),
+      authenticator,
       publicUrl: config.publicUrl,
       trustedProxies: config.trustedProxies,
       routes: [
@@ -347,8 +349,11 @@ export class AppContext {
             taps: scanner.tails,
             docker: { logs: (id, options) => docker.logs(id, options) },
             queueSize: config.streamQueueSize,
+            maxFollows: config.streamMaxLogFollows,
           }),
           containers,
+          revalidate: streamRevalidator(authenticator),
+          maxPerUser: config.streamMaxPerUser,
         }),
         auditRoutes({ journal }),
         metricsRoutes({ metrics }),

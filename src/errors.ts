@@ -21,6 +21,7 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   CrossOrigin: 'CROSS_ORIGIN_REFUSED',
   LoginThrottled: 'LOGIN_THROTTLED',
+  StreamLimitReached: 'STREAM_LIMIT_REACHED',
   Internal: 'INTERNAL',
 } as const;
 

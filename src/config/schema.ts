@@ -292,6 +292,20 @@ export const KEYS = {
     parse: parse.integer(16, 1_000_000),
     doc: 'Events (or log lines) queued for a live-stream client that reads slowly; beyond it they are dropped and the client is told how many.',
   },
+  streamMaxPerUser: {
+    key: 'stream.max_per_user',
+    env: 'LOGWARDEN_STREAM_MAX_PER_USER',
+    default: 32,
+    parse: parse.integer(1, 10_000),
+    doc: 'Live streams (events and container logs together) one user may hold open at once, their API tokens included; one more is refused with 429 STREAM_LIMIT_REACHED.',
+  },
+  streamMaxLogFollows: {
+    key: 'stream.max_log_follows',
+    env: 'LOGWARDEN_STREAM_MAX_LOG_FOLLOWS',
+    default: 64,
+    parse: parse.integer(1, 10_000),
+    doc: "Log-viewer streams, across all users, that follow a container's log from Docker themselves (the container has no scanner tail); one more is refused with 429 STREAM_LIMIT_REACHED.",
+  },
   auditRetentionDays: {
     key: 'audit.retention_days',
     env: 'LOGWARDEN_AUDIT_RETENTION_DAYS',

@@ -36,6 +36,7 @@ export class EventStreamer {
   ) {}
 
   async stream(writer: SseWriter, request: EventStreamRequest): Promise<void> {
+    if (writer.isClosed) return;
     const matches = compileFilter(request.filter);
     const { broadcaster, toFrame } = this.deps;
     if (request.after === null) {

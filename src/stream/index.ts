@@ -8,6 +8,7 @@ export {
   type Subscription,
 } from './broadcaster.js';
 export { BoundedQueue } from './bounded-queue.js';
+export { Slots } from './slots.js';
 export { compileFilter, type EventPredicate, type StreamFilter } from './filter.js';
 export {
   DEFAULT_HEARTBEAT_MS,
@@ -25,7 +26,9 @@ export {
 } from './event-stream.js';
 export {
   ContainerLogFeed,
+  DEFAULT_MAX_FOLLOWS,
   type LineListener,
+  type LogSession,
   type LineTaps,
   type LiveLogLine,
   type LogReader,

@@ -65,7 +65,7 @@ describe('ContainerLogFeed', () => {
     });
     const sink = new Sink();
     const writer = new SseWriter(sink);
-    await feed.stream(writer, { id: 'c', tty: false }, { tail: 3 });
+    await feed.open({ id: 'c', tty: false }).stream(writer, { tail: 3 });
     listener!(line(4n, 'four', 'stderr'), ['boom']);
     await turn();
     expect(calls[0]).toMatchObject({ follow: false, tail: 3, timestamps: true });
@@ -89,7 +89,9 @@ describe('ContainerLogFeed', () => {
       return (async function* () {
         yield line(1n, 'only');
       })();
-    }).stream(new SseWriter(ok), { id: 'c', tty: true }, { tail: 10 });
+    })
+      .open({ id: 'c', tty: true })
+      .stream(new SseWriter(ok), { tail: 10 });
     expect(ok.frames()).toEqual([
       {
         event: 'message',
@@ -102,12 +104,66 @@ describe('ContainerLogFeed', () => {
     const failed = new Sink();
     await feed(async () => {
       throw new AppError(ErrorCode.DockerUnavailable, 'engine down');
-    }).stream(new SseWriter(failed), { id: 'c', tty: false }, { tail: 0 });
+    })
+      .open({ id: 'c', tty: false })
+      .stream(new SseWriter(failed), { tail: 0 });
     expect(failed.frames()).toEqual([
       {
         event: 'end',
         data: { reason: 'error', code: 'DOCKER_UNAVAILABLE', message: 'engine down' },
       },
     ]);
+  });
+
+  it('follows of its own are capped across clients and freed when their stream closes', async () => {
+    let follows = 0;
+    const tails = new Set(['tailed']);
+    const feed = new ContainerLogFeed({
+      taps: { tapLines: (id) => (tails.has(id) ? () => undefined : null) },
+      docker: {
+        logs: async (_id, options) => {
+          follows++;
+          const aborted = new Promise<void>((resolve) =>
+            options.signal!.addEventListener('abort', () => resolve()),
+          );
+          return (async function* () {
+            await aborted;
+            follows--;
+            yield* [];
+          })();
+        },
+      },
+      maxFollows: 2,
+    });
+    const writers = [new SseWriter(new Sink()), new SseWriter(new Sink())];
+    const running = writers.map((w) => feed.open({ id: 'c', tty: false }).stream(w, { tail: 0 }));
+    await turn();
+    expect(follows).toBe(2);
+    expect(feed.openFollows).toBe(2);
+    const refused = (() => {
+      try {
+        feed.open({ id: 'c', tty: false });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe(ErrorCode.StreamLimitReached);
+    // A container the scanner tails needs no follow of its own.
+    feed.open({ id: 'tailed', tty: false }).release();
+    // Closing a stream ends its follow and frees its slot.
+    writers[0]!.close();
+    await running[0];
+    expect(follows).toBe(1);
+    // A session opened but never streamed gives its slot back.
+    const unused = feed.open({ id: 'c', tty: false });
+    expect(feed.openFollows).toBe(2);
+    unused.release();
+    unused.release();
+    expect(feed.openFollows).toBe(1);
+    writers[1]!.close();
+    await Promise.all(running);
+    expect(follows).toBe(0);
+    expect(feed.openFollows).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
 import type { LogLine, LogsOptions, LogStreamName } from '../docker/index.js';
-import { isAppError } from '../errors.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { StreamPosition } from '../scanner/index.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { DEFAULT_QUEUE_SIZE } from './broadcaster.js';
+import { Slots } from './slots.js';
 import type { SseFrame, SseWriter } from './sse-writer.js';
 
 /** One line as the log viewer gets it. */
@@ -55,32 +56,88 @@ function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly str
 
 const lineFrame = (line: LiveLogLine): SseFrame => ({ data: line });
 
+/** Dedicated follows of Docker logs open at once, across all clients, by default. */
+export const DEFAULT_MAX_FOLLOWS = 64;
+
+/** One container's log opened for one client, before (or while) it is streamed. */
+export interface LogSession {
+  /** Streams the log to `writer`; the session is released when the writer closes. */
+  stream(writer: SseWriter, options: { tail: number }): Promise<void>;
+  /** Releases what open() took, for a session that will not be streamed; idempotent. */
+  release(): void;
+}
+
 /**
  * Serves one container's log to one SSE client: its last `tail` lines, then the lines
  * the scanner's tail reads (with the rules they hit), or, when no tail runs, a follow
- * of our own that ends with the container.
+ * of our own that ends with the container. Follows of our own each hold a connection
+ * to Docker, so at most `maxFollows` run at once.
  */
 export class ContainerLogFeed {
-  constructor(private readonly deps: { taps: LineTaps; docker: LogReader; queueSize?: number }) {}
+  private readonly follows: Slots;
 
-  async stream(writer: SseWriter, target: LogTarget, options: { tail: number }): Promise<void> {
-    const queue = new BoundedQueue<Queued>(this.deps.queueSize ?? DEFAULT_QUEUE_SIZE, () =>
-      writer.wake(),
-    );
+  constructor(
+    private readonly deps: {
+      taps: LineTaps;
+      docker: LogReader;
+      queueSize?: number;
+      maxFollows?: number;
+    },
+  ) {
+    this.follows = new Slots(deps.maxFollows ?? DEFAULT_MAX_FOLLOWS);
+  }
+
+  /** Dedicated follows open now. */
+  get openFollows(): number {
+    return this.follows.held();
+  }
+
+  /**
+   * Starts listening to the container's tail, or takes a follow slot when none runs,
+   * before any response is sent: a follow beyond the limit is an AppError
+   * (STREAM_LIMIT_REACHED) the API can still answer with a status.
+   */
+  open(target: LogTarget): LogSession {
+    let wake: () => void = () => undefined;
+    const queue = new BoundedQueue<Queued>(this.deps.queueSize ?? DEFAULT_QUEUE_SIZE, () => wake());
     // Listen before reading the history, so no line falls between the two; the
     // positions then drop the live lines the history already had.
     const untap = this.deps.taps.tapLines(target.id, (line, rules) =>
       queue.offer({ line: live(line, 'tail', rules), nanos: line.timeNanos }),
     );
-    writer.onClose(() => {
+    const releaseFollow = untap === null ? this.follows.tryAcquire() : null;
+    if (untap === null && releaseFollow === null)
+      throw new AppError(
+        ErrorCode.StreamLimitReached,
+        `too many container log streams follow Docker at once (at most ${this.follows.limit}); try again later`,
+        { details: { limit: this.follows.limit } },
+      );
+    const release = () => {
       untap?.();
+      releaseFollow?.();
       queue.close();
-    });
+    };
+    return {
+      release,
+      stream: (writer, options) => {
+        wake = () => writer.wake();
+        writer.onClose(release);
+        return this.run(writer, target, options, { queue, following: untap === null });
+      },
+    };
+  }
+
+  private async run(
+    writer: SseWriter,
+    target: LogTarget,
+    options: { tail: number },
+    { queue, following }: { queue: BoundedQueue<Queued>; following: boolean },
+  ): Promise<void> {
+    if (writer.isClosed) return;
     const positions: Record<LogStreamName, StreamPosition> = {
       stdout: new StreamPosition(null),
       stderr: new StreamPosition(null),
     };
-    const following = untap === null;
     const controller = new AbortController();
     writer.onClose(() => controller.abort());
     try {

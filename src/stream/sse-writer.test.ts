@@ -78,4 +78,17 @@ describe('SseWriter', () => {
     writer.close();
     expect(closed).toBe(1);
   });
+
+  it('closes at once on a socket the client has already left', () => {
+    // The response's 'close' fired while the request was authenticated or looked up.
+    const socket = new Socket();
+    socket.destroy();
+    const writer = new SseWriter(socket, { heartbeatMs: 5 });
+    expect(writer.isClosed).toBe(true);
+    let closed = 0;
+    writer.onClose(() => closed++);
+    expect(closed).toBe(1);
+    expect(socket.listenerCount('close')).toBe(0);
+    expect(writer.send({ data: 1 })).toBe(false);
+  });
 });

@@ -70,6 +70,9 @@ export class SseWriter {
       if (!this.closed && !this.congested) this.sink.write(': heartbeat\n\n');
     }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.heartbeat.unref();
+    // The client may have gone while the request was authenticated or looked up: its
+    // 'close' has fired already and will not again.
+    if (sink.destroyed) this.close();
   }
 
   get isClosed(): boolean {

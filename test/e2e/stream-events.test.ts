@@ -72,8 +72,9 @@ async function harness(
             return streamer.stream(writer, request);
           },
         },
-        logs: { stream: async () => undefined },
+        logs: { open: noLogs },
         containers: { find: async () => null },
+        revalidate: async () => true,
       }),
     ],
   });
@@ -98,6 +99,10 @@ async function harness(
     },
   };
 }
+
+const noLogs = (): never => {
+  throw new Error('no logs here');
+};
 
 const ids = (messages: { id: string | null }[]) => messages.map((m) => Number(m.id));
 
@@ -177,8 +182,9 @@ describe('GET /api/stream/events over HTTP', () => {
                 toFrame: eventFrame,
               }).stream(writer, request),
           },
-          logs: { stream: async () => undefined },
+          logs: { open: noLogs },
           containers: { find: async () => null },
+          revalidate: async () => true,
           heartbeatMs: 20,
         }),
       ],

@@ -5,8 +5,10 @@ import { SEVERITIES, type StoredEvent } from '../../events/index.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
+  Slots,
   SseWriter,
   type EventStreamRequest,
+  type LogSession,
   type LogTarget,
   type SseFrame,
 } from '../../stream/index.js';
@@ -15,10 +17,24 @@ import { eventJson, parseSources } from './events.js';
 /** What the stream routes need: the streamers of src/stream and the containers index. */
 export interface StreamApiDeps {
   events: { stream(writer: SseWriter, request: EventStreamRequest): Promise<void> };
-  logs: { stream(writer: SseWriter, target: LogTarget, options: { tail: number }): Promise<void> };
+  logs: { open(target: LogTarget): LogSession };
   containers: { find(idOrName: string): Promise<ContainerRecord | null> };
+  /**
+   * Whether an open stream's request is still signed in with the access its route
+   * needs: credentials are checked at open only by the access guard, and a logout, a
+   * new password, a disabled user or a revoked token must end the streams they opened.
+   */
+  revalidate(request: FastifyRequest): Promise<boolean>;
+  /** Streams one user (with their API tokens) may hold open at once. */
+  maxPerUser?: number;
   heartbeatMs?: number;
+  /** How often an open stream's credentials are checked again: default every heartbeat, at most 15 s. */
+  revalidateMs?: number;
 }
+
+export const DEFAULT_MAX_STREAMS_PER_USER = 32;
+/** Credentials of an open stream are checked again at least this often. */
+const MAX_REVALIDATE_MS = 15_000;
 
 /** The SSE frame of an event: its id lets a client resume with Last-Event-ID. */
 export const eventFrame = (event: StoredEvent): SseFrame => ({
@@ -61,13 +77,79 @@ function resumeAfter(request: FastifyRequest, after: number | undefined): number
   return after ?? null;
 }
 
+/** Tokens count against the user who owns them; a principal without a user by name. */
+const userKey = (request: FastifyRequest) => {
+  const who = request.principal;
+  return who?.user_id != null ? `user:${who.user_id}` : `name:${who?.name ?? ''}`;
+};
+
+/**
+ * The client left while the request was authenticated or looked up: its response's
+ * 'close' has fired already. Not `request.raw.destroyed`: that is also true once a
+ * request body has been read, with the client still there.
+ */
+const clientGone = (request: FastifyRequest, reply: FastifyReply) =>
+  reply.raw.destroyed || request.raw.socket.destroyed;
+
 export function streamRoutes(deps: StreamApiDeps) {
+  const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const revalidateMs = Math.min(deps.revalidateMs ?? heartbeatMs, MAX_REVALIDATE_MS);
+  const maxPerUser = deps.maxPerUser ?? DEFAULT_MAX_STREAMS_PER_USER;
+
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const open = new Set<SseWriter>();
+    const perUser = new Slots(maxPerUser);
+
+    /** A slot of the caller's streams, or STREAM_LIMIT_REACHED (429). */
+    const takeSlot = (request: FastifyRequest): (() => void) => {
+      const release = perUser.tryAcquire(userKey(request));
+      if (!release)
+        throw new AppError(
+          ErrorCode.StreamLimitReached,
+          `at most ${maxPerUser} live streams may be open at once; close one first`,
+          { details: { limit: maxPerUser } },
+        );
+      return release;
+    };
+
+    /** Nothing more to do for a client that left: Fastify must not answer it either. */
+    const abandon = (request: FastifyRequest, reply: FastifyReply, ...releases: (() => void)[]) => {
+      for (const release of releases) release();
+      request.log.debug('client left before its live stream started');
+      reply.hijack();
+      reply.raw.destroy();
+    };
+
+    /** Ends the stream once its credentials no longer hold (or cannot be checked). */
+    const watchCredentials = (request: FastifyRequest, writer: SseWriter) => {
+      let checking = false;
+      const revoke = () => {
+        writer.send({ event: 'end', data: { reason: 'access revoked' } });
+        writer.close();
+      };
+      const timer = setInterval(() => {
+        if (checking || writer.isClosed) return;
+        checking = true;
+        deps
+          .revalidate(request)
+          .then(
+            (ok) => {
+              if (!ok) revoke();
+            },
+            (err: unknown) => {
+              request.log.warn({ err }, 'live stream credentials could not be checked');
+              revoke();
+            },
+          )
+          .finally(() => (checking = false));
+      }, revalidateMs);
+      timer.unref();
+      writer.onClose(() => clearInterval(timer));
+    };
 
     /** Takes the response over from Fastify and starts an SSE stream on it. */
-    const startSse = (reply: FastifyReply): SseWriter => {
+    const startSse = (request: FastifyRequest, reply: FastifyReply, slot: () => void) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -78,10 +160,14 @@ export function streamRoutes(deps: StreamApiDeps) {
         'x-accel-buffering': 'no',
       });
       res.write('retry: 3000\n\n');
-      const writer = new SseWriter(res, { heartbeatMs: deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS });
+      const writer = new SseWriter(res, { heartbeatMs });
       open.add(writer);
       // The response emits 'close' when the client goes away: the writer then closes.
-      writer.onClose(() => open.delete(writer));
+      writer.onClose(() => {
+        open.delete(writer);
+        slot();
+      });
+      watchCredentials(request, writer);
       return writer;
     };
 
@@ -110,7 +196,9 @@ export function streamRoutes(deps: StreamApiDeps) {
           rule_id: q.rule,
           text: q.q,
         };
-        const writer = startSse(reply);
+        const slot = takeSlot(request);
+        if (clientGone(request, reply)) return abandon(request, reply, slot);
+        const writer = startSse(request, reply, slot);
         run(request, writer, deps.events.stream(writer, { filter, after, history: q.history }));
       },
     );
@@ -133,16 +221,17 @@ export function streamRoutes(deps: StreamApiDeps) {
             `the log driver of container ${container.name} cannot be read`,
             { details: { container: container.id } },
           );
-        const writer = startSse(reply);
-        run(
-          request,
-          writer,
-          deps.logs.stream(
-            writer,
-            { id: container.id, tty: container.tty },
-            { tail: request.query.tail ?? 100 },
-          ),
-        );
+        const slot = takeSlot(request);
+        let session: LogSession;
+        try {
+          session = deps.logs.open({ id: container.id, tty: container.tty });
+        } catch (err) {
+          slot();
+          throw err;
+        }
+        if (clientGone(request, reply)) return abandon(request, reply, slot, session.release);
+        const writer = startSse(request, reply, slot);
+        run(request, writer, session.stream(writer, { tail: request.query.tail ?? 100 }));
       },
     );
   };
