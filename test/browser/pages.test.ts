@@ -139,8 +139,9 @@ describe('web UI pages (real Chromium, real serve)', () => {
   });
 
   it('container', async () => {
-    await visit(`/containers/${containerId}`, /.+/, 'container');
+    await open(page, `/containers/${containerId}`, /.+/);
     await page.locator('.log-line.log-stderr.log-hit').first().waitFor();
+    await screenshots(page, 'container');
   });
 
   it("a stopped container's log ends, and is followed again when it runs anew", async () => {
