@@ -67,3 +67,16 @@ export async function removeContainers(ids: Iterable<string>): Promise<void> {
 export function testClient(): DockerClient {
   return new DockerClient({ host: dockerHost() });
 }
+
+/**
+ * Adds a line to a running container's log: written to its PID 1's stdout or stderr,
+ * which is what Docker records (a `docker exec`'s own output is not).
+ */
+export async function printInContainer(
+  id: string,
+  line: string,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Promise<void> {
+  const fd = stream === 'stdout' ? 1 : 2;
+  await docker('exec', id, 'sh', '-c', `printf '%s\\n' "$1" > /proc/1/fd/${fd}`, 'sh', line);
+}

@@ -52,13 +52,14 @@ export async function startedUrl(run: LogwardenProcess, timeoutMs = 60_000): Pro
 }
 
 /**
- * `logwarden serve` on a free port against the test engine, with its data in `dataDir`.
- * Rate limits are lifted unless `env` sets them: tests count every hit.
+ * `logwarden serve` on a free port (unless `env` sets LOGWARDEN_LISTEN) against the test
+ * engine, with its data in `dataDir`, as a fresh install leaves it: no users yet (first-run
+ * setup pending). Rate limits are lifted unless `env` sets them: tests count every hit.
  */
-export async function serveForTest(
+export async function serveFresh(
   dataDir: string,
   env: Record<string, string> = {},
-): Promise<{ proc: LogwardenProcess; url: string; token: string }> {
+): Promise<{ proc: LogwardenProcess; url: string }> {
   const proc = spawnLogwarden(['serve'], {
     LOGWARDEN_DATA_DIR: dataDir,
     LOGWARDEN_LISTEN: '127.0.0.1:0',
@@ -67,7 +68,15 @@ export async function serveForTest(
     LOGWARDEN_SCANNER_BURST: '100000',
     ...env,
   });
-  const url = await startedUrl(proc);
+  return { proc, url: await startedUrl(proc) };
+}
+
+/** `serveFresh`, set up: the first admin (TEST_ADMIN) and an admin API token for the tests. */
+export async function serveForTest(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: LogwardenProcess; url: string; token: string }> {
+  const { proc, url } = await serveFresh(dataDir, env);
   return { proc, url, token: await adminToken(dataDir, url) };
 }
 

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
-export const UI_ADMIN = { username: 'admin', password: 'scenario-password-1' };
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** The admin the scenario creates through the first-run setup page. */
+export const UI_ADMIN: Credentials = { username: 'admin', password: 'scenario-password-1' };
 
 /** The one-time token `logwarden serve` writes to its data directory while it has no users. */
 export async function setupToken(dataDir: string): Promise<string> {
@@ -29,10 +35,10 @@ export async function completeSetup(page: Page, dataDir: string): Promise<void> 
 }
 
 /** The sign-in page, filled in and sent; resolves once the app shows who is signed in. */
-export async function signIn(page: Page): Promise<void> {
+export async function signIn(page: Page, who: Credentials = UI_ADMIN): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Username').fill(UI_ADMIN.username);
-  await page.getByLabel('Password').fill(UI_ADMIN.password);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('current-user').waitFor();
 }

@@ -32,8 +32,9 @@ const ROUTES: [string, (p: Params) => ReactNode][] = [
   ['/rules/new', () => <RuleEditorPage key="rule" id={null} />],
   ['/rules/:id', (p) => <RuleEditorPage key="rule" id={idOf(p)} />],
   ['/triggers', () => <TriggersPage />],
-  ['/triggers/new', () => <TriggerEditorPage key="new" id={null} />],
-  ['/triggers/:id', (p) => <TriggerEditorPage key={p.id} id={idOf(p)} />],
+  // Likewise: a created trigger's one-time secret stays on screen.
+  ['/triggers/new', () => <TriggerEditorPage key="trigger" id={null} />],
+  ['/triggers/:id', (p) => <TriggerEditorPage key="trigger" id={idOf(p)} />],
   ['/journal', () => <JournalPage />],
   ['/scanner', () => <ScannerPage />],
   ['/settings', () => <SettingsPage />],

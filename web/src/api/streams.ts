@@ -1,9 +1,23 @@
 import { query } from './client';
 import type { EventFilter } from './events';
 
-/** Server-sent event streams (EventSource resends Last-Event-ID when it reconnects). */
+/**
+ * Server-sent event streams; both need an admin (docs/stream.md). EventSource resends
+ * Last-Event-ID when it reconnects.
+ */
 export const streamUrls = {
-  events: (filter: EventFilter) => `/api/stream/events${query({ ...filter })}`,
+  /** The live events matching the filter (no time range: live is now), after `history` recent ones. */
+  events: (filter: EventFilter, history: number) =>
+    `/api/stream/events${query({
+      severity: filter.severity,
+      source: filter.source,
+      workload: filter.workload,
+      container: filter.container,
+      rule: filter.rule,
+      q: filter.q,
+      history,
+    })}`,
+  /** One container's log: the last `tail` lines, then each new one. */
   logs: (containerId: string, tail: number) =>
     `/api/stream/logs/${encodeURIComponent(containerId)}${query({ tail })}`,
 };

@@ -1,5 +1,5 @@
 import { http, query, type Page } from './client';
-import type { AuditEntry, Readiness, ScannerStats, Setting } from './types';
+import type { JournalEntry, Readiness, ScannerStats, Setting } from './types';
 
 export interface AuditFilter {
   actor?: string;
@@ -18,6 +18,9 @@ export const systemApi = {
   },
   scannerStats: () => http.get<ScannerStats>('/api/scanner/stats'),
   settings: () => http.get<Page<Setting>>('/api/settings'),
-  audit: (filter: AuditFilter, before?: string | number | null) =>
-    http.get<Page<AuditEntry>>(`/api/audit${query({ ...filter, before: before ?? undefined })}`),
+  /** Admins only; newest first, `before` takes the previous page's `next`. */
+  audit: (filter: AuditFilter, before?: number | null) =>
+    http.get<Page<JournalEntry> & { next: number | null }>(
+      `/api/audit${query({ ...filter, before: before ?? undefined })}`,
+    ),
 };

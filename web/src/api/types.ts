@@ -116,6 +116,8 @@ export interface User {
   id: number | null;
   username: string;
   role: 'admin' | 'viewer';
+  /** How /api/me's caller proved who they are (the UI: always `session`). */
+  via?: 'session' | 'token';
 }
 
 export interface UserRecord extends User {
@@ -137,26 +139,41 @@ export interface ApiToken {
   revoked_at: string | null;
 }
 
-/** One line of the live log stream. */
+/** One line of `/api/stream/logs/:container` (an unnamed SSE message). */
 export interface LogLine {
   stream: 'stdout' | 'stderr';
-  ts: string;
+  /** Docker's RFC3339Nano timestamp; null when the line had none. */
+  timestamp: string | null;
   text: string;
-  /** Names of the rules the line hit. */
-  rules: string[];
+  /** Cut at 1 MiB. */
+  truncated?: boolean;
+  /** `history`: the tail sent first; `tail`: read by the scanner; `follow`: no scanner tail runs. */
+  origin: 'history' | 'tail' | 'follow';
+  /** Rules the line matched: only on lines the scanner read (`origin: tail`). */
+  rules?: string[];
 }
 
-export interface AuditEntry {
-  id?: number | string;
-  ts?: string;
-  at?: string;
-  created_at?: string;
+/** `event: end` of a log stream: no more lines will come on it. */
+export interface LogStreamEnd {
+  reason: 'container stopped' | 'error';
+  code?: string;
+  message?: string;
+}
+
+/** One operation of the journal (`GET /api/audit`). */
+export interface JournalEntry {
+  id: number;
+  /** ISO 8601, UTC. */
+  time: string;
   actor: string;
   action: string;
-  object?: string | null;
+  object: string | null;
   success: boolean;
-  detail?: unknown;
-  error?: string | null;
+  error_code: string | null;
+  source: string;
+  details?: Record<string, unknown>;
+  before?: unknown;
+  after?: unknown;
 }
 
 export interface Setting {

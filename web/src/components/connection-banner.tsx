@@ -10,14 +10,18 @@ export function ConnectionBanner({ status, what }: { status: StreamStatus; what:
   );
 }
 
+const LABELS: Record<StreamStatus, string> = {
+  connecting: 'connecting',
+  open: 'live',
+  lost: 'reconnecting',
+  ended: 'ended',
+};
+
 /** A small live/paused/reconnecting indicator for a stream's header. */
 export function LiveIndicator({ status, paused }: { status: StreamStatus; paused?: boolean }) {
-  const label = paused
-    ? 'paused'
-    : status === 'open'
-      ? 'live'
-      : status === 'lost'
-        ? 'reconnecting'
-        : 'connecting';
-  return <span className={`live live-${paused ? 'paused' : status}`}>{label}</span>;
+  return (
+    <span className={`live live-${paused ? 'paused' : status}`} data-testid="live-status">
+      {paused ? 'paused' : LABELS[status]}
+    </span>
+  );
 }

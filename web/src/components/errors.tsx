@@ -1,11 +1,16 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
 
-/** The message of a 400 that names `field` (or a field inside it), else undefined. */
+/** The message of a 400 that names `field` (or a field inside it: `to[0]`), else undefined. */
 export function fieldError(error: unknown, field: string): string | undefined {
   if (!(error instanceof ApiError) || !error.field) return undefined;
-  if (error.field === field || error.field.startsWith(`${field}.`)) return error.message;
-  return undefined;
+  const inside = error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`);
+  if (error.field !== field && !inside) return undefined;
+  // The server says `channel.url: must be …`; under that very field the name is noise.
+  const prefix = `${field}: `;
+  return error.field === field && error.message.startsWith(prefix)
+    ? error.message.slice(prefix.length)
+    : error.message;
 }
 
 /** Whether the error belongs next to one of the form's fields rather than above it. */

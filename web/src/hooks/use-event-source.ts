@@ -1,27 +1,33 @@
 import { useEffect, useRef, useState } from 'react';
 import { http } from '../api/client';
 
-/** `lost` covers both the browser's own reconnect and ours after it gave up. */
-export type StreamStatus = 'connecting' | 'open' | 'lost';
+/**
+ * `lost` covers both the browser's own reconnect and ours after it gave up; `ended`: the
+ * server said the stream is over (a stopped container's log).
+ */
+export type StreamStatus = 'connecting' | 'open' | 'lost' | 'ended';
 
 export interface StreamHandlers {
   /** An unnamed message: its data and its `id:` (the event id for the events stream). */
   onMessage?: (data: string, id: string) => void;
   /** Named messages such as `event: dropped`. The set of names is read once. */
   events?: Record<string, (data: string) => void>;
+  /** Named messages after which nothing more comes: the stream is closed, not retried. */
+  endOn?: readonly string[];
   /**
-   * A new connection replaced one the browser had given up on: it carries no
-   * Last-Event-ID, so the caller catches up what was missed (e.g. /api/events?after=).
+   * A connection opened again after one was lost. `browser`: the browser reconnected by
+   * itself and sent Last-Event-ID; `fresh`: a new connection replaced one the browser had
+   * given up on, so it carries no Last-Event-ID and the caller catches up itself.
    */
-  onResumed?: () => void;
+  onReopen?: (how: 'browser' | 'fresh') => void;
 }
 
 const MAX_BACKOFF_MS = 30_000;
 
 /**
  * Follows a server-sent event stream. A dropped connection is retried by the browser
- * with Last-Event-ID, so nothing is missed; an answer that is not a stream (a restart, a
- * 401, a 503) makes the browser give up, and then we start over with a backoff.
+ * with Last-Event-ID, so nothing is missed; an answer that is not a stream (a 401, a
+ * 503) makes the browser give up, and then we start over with a backoff.
  */
 export function useEventSource(url: string | null, handlers: StreamHandlers): StreamStatus {
   const [status, setStatus] = useState<StreamStatus>('connecting');
@@ -33,22 +39,32 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): St
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let failures = 0;
+    let opened = false;
     let stopped = false;
 
     const connect = () => {
       const es = new EventSource(url);
       source = es;
       es.onopen = () => {
-        const resumed = failures > 0;
+        const fresh = failures > 0;
         failures = 0;
         setStatus('open');
-        if (resumed) latest.current.onResumed?.();
+        if (opened) latest.current.onReopen?.(fresh ? 'fresh' : 'browser');
+        opened = true;
       };
       es.onmessage = (m: MessageEvent<string>) => latest.current.onMessage?.(m.data, m.lastEventId);
-      for (const name of Object.keys(latest.current.events ?? {})) {
-        es.addEventListener(name, (m) =>
-          latest.current.events?.[name]?.((m as MessageEvent<string>).data),
-        );
+      const named = new Set([
+        ...Object.keys(latest.current.events ?? {}),
+        ...(latest.current.endOn ?? []),
+      ]);
+      for (const name of named) {
+        es.addEventListener(name, (m) => {
+          latest.current.events?.[name]?.((m as MessageEvent<string>).data);
+          if (!latest.current.endOn?.includes(name)) return;
+          stopped = true;
+          es.close();
+          setStatus('ended');
+        });
       }
       es.onerror = () => {
         if (stopped) return;

@@ -1,10 +1,10 @@
-/** The main navigation, in order. */
-export const NAV: { to: string; label: string }[] = [
+/** The main navigation, in order; `admin`: a page only admins may read (the API says so). */
+export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/', label: 'Overview' },
   { to: '/events', label: 'Events' },
   { to: '/rules', label: 'Rules' },
   { to: '/triggers', label: 'Triggers' },
-  { to: '/journal', label: 'Journal' },
+  { to: '/journal', label: 'Journal', admin: true },
   { to: '/scanner', label: 'Scanner' },
   { to: '/settings', label: 'Settings' },
 ];

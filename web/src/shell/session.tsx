@@ -16,13 +16,12 @@ export type SessionState =
   | { status: 'setup' }
   | { status: 'login'; expired?: boolean; username?: string; notice?: string }
   | { status: 'error'; error: Error }
-  /** `user` null: this server has no sign-in (an API without the auth routes). */
-  | { status: 'ready'; user: User | null };
+  | { status: 'ready'; user: User };
 
 interface SessionApi {
   state: SessionState;
   user: User | null;
-  /** Admins (and everyone on a server without sign-in) may change things. */
+  /** Admins change things, and follow the live streams; viewers read. */
   canEdit: boolean;
   signedIn(user: User): void;
   setUp(username: string): void;
@@ -34,20 +33,13 @@ interface SessionApi {
 
 const SessionContext = createContext<SessionApi | null>(null);
 
-const isStatus = (err: unknown, status: number) => err instanceof ApiError && err.status === status;
-
 /** Which page the visitor gets: first-run setup, sign-in, or the app. */
 async function discover(): Promise<SessionState> {
-  try {
-    if ((await authApi.setupNeeded()).needed) return { status: 'setup' };
-  } catch (err) {
-    if (!isStatus(err, 404)) throw err;
-  }
+  if ((await authApi.setupNeeded()).needed) return { status: 'setup' };
   try {
     return { status: 'ready', user: (await authApi.me()).user };
   } catch (err) {
-    if (isStatus(err, 401)) return { status: 'login' };
-    if (isStatus(err, 404)) return { status: 'ready', user: null };
+    if (err instanceof ApiError && err.status === 401) return { status: 'login' };
     throw err;
   }
 }
@@ -99,7 +91,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return {
       state,
       user,
-      canEdit: state.status === 'ready' && (user === null || user.role === 'admin'),
+      canEdit: user?.role === 'admin',
       signedIn,
       setUp,
       signOut,

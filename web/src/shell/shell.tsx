@@ -6,6 +6,7 @@ import { useSession } from './session';
 /** The frame around every page: brand, navigation, who is signed in. */
 export function Shell({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
+  const { canEdit } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [pathname]);
 
@@ -25,7 +26,7 @@ export function Shell({ children }: { children: ReactNode }) {
           Menu
         </button>
         <nav id="main-nav" className={`nav${menuOpen ? ' nav-open' : ''}`} aria-label="Main">
-          {NAV.map((item) => (
+          {NAV.filter((item) => canEdit || !item.admin).map((item) => (
             <Link
               key={item.to}
               to={item.to}
@@ -46,12 +47,7 @@ export function Shell({ children }: { children: ReactNode }) {
 
 function UserBox() {
   const session = useSession();
-  if (session.user === null)
-    return (
-      <div className="userbox" title="This server has no sign-in: anyone who reaches it is admin.">
-        <span className="badge warn">no sign-in</span>
-      </div>
-    );
+  if (session.user === null) return null;
   return (
     <div className="userbox">
       <span className="username" data-testid="current-user">

@@ -21,6 +21,7 @@ export function ContainerPage({ id }: { id: string }) {
     async () => (c ? eventsApi.list({ container: c.id }, { limit: 20 }) : undefined),
     [c?.id],
   );
+  useInterval(events.reload, 10_000);
   const rules = useContainerRules(c?.workload_id ?? null);
 
   if (container.error && !c) return <ErrorMessage error={container.error} />;
@@ -70,7 +71,11 @@ export function ContainerPage({ id }: { id: string }) {
         </div>
       </dl>
       <Section title="Log">
-        <LogViewer containerId={c.id} available={c.logs_available} />
+        <LogViewer
+          containerId={c.id}
+          available={c.logs_available}
+          run={c.state === 'running' ? c.started_at : null}
+        />
       </Section>
       <Section title="Events" actions={<Link to={`/events?container=${c.id}`}>all events →</Link>}>
         <ErrorMessage error={events.error} />

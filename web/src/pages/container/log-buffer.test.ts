@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../api/types';
-import { append, emptyBuffer, MAX_LINES, searchLines, setPaused } from './log-buffer';
+import {
+  append,
+  emptyBuffer,
+  lineKey,
+  MAX_LINES,
+  searchLines,
+  setPaused,
+  withRecordedHits,
+} from './log-buffer';
 
-const line = (text: string, rules: string[] = []): LogLine => ({
+const line = (
+  text: string,
+  rules?: string[],
+  timestamp = '2026-01-01T00:00:00.000000001Z',
+): LogLine => ({
   stream: 'stdout',
-  ts: '2026-01-01T00:00:00.000000000Z',
+  timestamp,
   text,
-  rules,
+  origin: rules ? 'tail' : 'history',
+  ...(rules ? { rules } : {}),
 });
 
 describe('log viewer buffer', () => {
@@ -42,5 +55,27 @@ describe('log viewer buffer', () => {
     ]);
     expect(searchLines(b.lines, '', true).map((l) => l.text)).toEqual(['ERROR disk']);
     expect(searchLines(b.lines, '  ', false)).toBe(b.lines);
+  });
+
+  it('marks lines read from Docker with the hits the event log recorded for them', () => {
+    const b = append(emptyBuffer, [
+      line('panic: boom', undefined, '2026-01-01T00:00:01.5Z'),
+      line('fine', undefined, '2026-01-01T00:00:02Z'),
+      line('panic: live', ['live rule'], '2026-01-01T00:00:03Z'),
+      { ...line('no time'), timestamp: null },
+    ]);
+    const recorded = new Map([
+      [lineKey('stdout', '2026-01-01T00:00:01.5Z'), ['Panics']],
+      // Another stream at the same instant is another line.
+      [lineKey('stderr', '2026-01-01T00:00:02Z'), ['Errors']],
+      [lineKey('stdout', '2026-01-01T00:00:03Z'), ['recorded']],
+    ]);
+    expect(withRecordedHits(b.lines, recorded).map((l) => [l.text, l.rules])).toEqual([
+      ['panic: boom', ['Panics']],
+      ['fine', []],
+      ['panic: live', ['live rule']],
+      ['no time', []],
+    ]);
+    expect(withRecordedHits(b.lines, new Map())).toBe(b.lines);
   });
 });

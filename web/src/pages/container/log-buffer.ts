@@ -6,6 +6,8 @@ export const MAX_LINES = 5000;
 export interface ViewLine extends LogLine {
   /** Arrival order: a stable key. */
   seq: number;
+  /** The rules it hit: as the scanner read it, else as recorded in the event log. */
+  rules: string[];
 }
 
 export interface LogBuffer {
@@ -28,7 +30,7 @@ function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
 export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
   if (incoming.length === 0) return buffer;
   let seq = buffer.seq;
-  const numbered = incoming.map((line) => ({ ...line, seq: ++seq }));
+  const numbered = incoming.map((line) => ({ ...line, rules: line.rules ?? [], seq: ++seq }));
   if (buffer.paused) {
     const [held, discarded] = keepLast([...buffer.held, ...numbered], buffer.discarded);
     return { ...buffer, held, discarded, seq };
@@ -42,6 +44,25 @@ export function setPaused(buffer: LogBuffer, paused: boolean): LogBuffer {
   if (paused) return { ...buffer, paused };
   const [lines, discarded] = keepLast([...buffer.lines, ...buffer.held], buffer.discarded);
   return { ...buffer, paused, lines, held: [], discarded };
+}
+
+/** Where a line's recorded hits are filed: its stream and Docker's timestamp. */
+export const lineKey = (stream: string, timestamp: string) => `${stream} ${timestamp}`;
+
+/**
+ * Lines read from Docker rather than the scanner's tail (the tail sent first, or a
+ * stopped container's log) carry no rules: mark those the event log recorded as hits.
+ */
+export function withRecordedHits(
+  lines: readonly ViewLine[],
+  recorded: ReadonlyMap<string, readonly string[]>,
+): readonly ViewLine[] {
+  if (recorded.size === 0) return lines;
+  return lines.map((line) => {
+    if (line.rules.length > 0 || line.timestamp === null) return line;
+    const rules = recorded.get(lineKey(line.stream, line.timestamp));
+    return rules ? { ...line, rules: [...rules] } : line;
+  });
 }
 
 /** The lines containing `search` (case-insensitive), or all of them. */

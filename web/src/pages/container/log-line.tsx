@@ -3,7 +3,8 @@ import { StreamMark } from '../../components/badges';
 import type { ViewLine } from './log-buffer';
 
 /** `2026-11-25T10:00:00.123456789Z` → `10:00:00.123` in local time. */
-export function clock(ts: string): string {
+export function clock(ts: string | null): string {
+  if (ts === null) return '';
   const at = new Date(ts);
   if (Number.isNaN(at.getTime())) return ts;
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -38,11 +39,19 @@ export const LogLineView = memo(function LogLineView({
       className={`log-line log-${line.stream}${hit ? ' log-hit' : ''}`}
       data-hit={hit || undefined}
     >
-      <span className="log-ts" title={line.ts}>
-        {clock(line.ts)}
+      <span className="log-ts" title={line.timestamp ?? undefined}>
+        {clock(line.timestamp)}
       </span>
       <StreamMark stream={line.stream} />
-      <span className="log-text">{marked(line.text, search)}</span>
+      <span className="log-text">
+        {marked(line.text, search)}
+        {line.truncated && (
+          <span className="muted small" title="Longer than 1 MiB: the rest was left out">
+            {' '}
+            … (cut)
+          </span>
+        )}
+      </span>
       {hit && (
         <span className="log-rules">
           {line.rules.map((name, i) => (

@@ -1,22 +1,41 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionBanner, LiveIndicator } from '../../components/connection-banner';
-import { searchLines } from './log-buffer';
+import { useSession } from '../../shell/session';
+import { searchLines, withRecordedHits } from './log-buffer';
 import { LogLineView } from './log-line';
 import { useLogStream } from './use-log-stream';
+import { useRecordedHits } from './use-recorded-hits';
 
 /** Near enough to the bottom to keep following new lines. */
 const STICK_PX = 40;
 
-export function LogViewer({ containerId, available }: { containerId: string; available: boolean }) {
-  const { buffer, status, pause } = useLogStream(containerId, available);
+interface Props {
+  containerId: string;
+  /** Docker can read its log (not `--log-driver none`). */
+  available: boolean;
+  /** Its start time while it runs, else null: a new run restarts an ended stream. */
+  run: string | null;
+}
+
+export function LogViewer({ containerId, available, run }: Props) {
+  // The log stream is for admins (a log can hold anything the application printed).
+  const { canEdit } = useSession();
+  const enabled = available && canEdit;
+  const hits = useRecordedHits(containerId, enabled);
+  const { buffer, status, pause, end, dropped } = useLogStream(containerId, {
+    enabled,
+    run,
+    onReopen: hits.reload,
+  });
   const [search, setSearch] = useState('');
   const [onlyHits, setOnlyHits] = useState(false);
   const [following, setFollowing] = useState(true);
   const scroller = useRef<HTMLDivElement>(null);
-  const shown = useMemo(
-    () => searchLines(buffer.lines, search, onlyHits),
-    [buffer.lines, search, onlyHits],
+  const lines = useMemo(
+    () => withRecordedHits(buffer.lines, hits.byLine),
+    [buffer.lines, hits.byLine],
   );
+  const shown = useMemo(() => searchLines(lines, search, onlyHits), [lines, search, onlyHits]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -40,6 +59,8 @@ export function LogViewer({ containerId, available }: { containerId: string; ava
         Docker cannot read this container&apos;s log (its log driver keeps none).
       </p>
     );
+  if (!canEdit)
+    return <p className="empty">The live log is for admins: ask one for the admin role.</p>;
 
   return (
     <div className="log-viewer">
@@ -73,11 +94,15 @@ export function LogViewer({ containerId, available }: { containerId: string; ava
           only hits
         </label>
         <span className="muted small" data-testid="log-count">
-          {search || onlyHits ? `${shown.length} of ${buffer.lines.length}` : buffer.lines.length}{' '}
-          lines
+          {search || onlyHits ? `${shown.length} of ${lines.length}` : lines.length} lines
           {buffer.discarded > 0 && ` (${buffer.discarded} older let go)`}
         </span>
       </div>
+      {dropped > 0 && (
+        <div className="banner banner-warn" role="status">
+          {dropped} lines were left out because this page could not keep up.
+        </div>
+      )}
       <div
         className="log-scroll"
         ref={scroller}
@@ -89,9 +114,16 @@ export function LogViewer({ containerId, available }: { containerId: string; ava
         {shown.map((line) => (
           <LogLineView key={line.seq} line={line} search={search} />
         ))}
-        {buffer.lines.length === 0 && (
+        {lines.length === 0 && !end && (
           <div className="muted log-empty">
             {status === 'open' ? 'No lines yet.' : 'Connecting…'}
+          </div>
+        )}
+        {end && (
+          <div className="muted log-end" data-testid="log-end">
+            {end.reason === 'error'
+              ? `The log stream ended: ${end.message ?? end.code ?? 'an error'}.`
+              : 'The container stopped: its log ends here, until it runs again.'}
           </div>
         )}
       </div>

@@ -90,7 +90,7 @@ export function EventDetailPage({ id }: { id: number }) {
           </dl>
         </Section>
       )}
-      <EventDeliveries eventId={e.id} />
+      <EventDeliveries event={e} />
     </>
   );
 }

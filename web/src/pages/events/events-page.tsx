@@ -8,6 +8,7 @@ import { useInfiniteScroll } from '../../hooks/use-infinite-scroll';
 import { useInterval } from '../../hooks/use-interval';
 import { useResource } from '../../hooks/use-resource';
 import { useSearchParams } from '../../router/router';
+import { useSession } from '../../shell/session';
 import { EventFilters } from './event-filters';
 import { EventRow } from './event-row';
 import { filterFromParams, paramsFromFilter } from './filters';
@@ -18,7 +19,8 @@ import { useScrolledAway } from './use-scrolled-away';
 export function EventsPage() {
   const [params, setParams] = useSearchParams();
   const filter = useMemo(() => filterFromParams(params), [params]);
-  const { feed, dispatch, status, loading, error, loadOlder, retry } = useEventFeed(filter);
+  const { canEdit } = useSession();
+  const { feed, dispatch, live, loading, error, loadOlder, retry } = useEventFeed(filter, canEdit);
   const away = useScrolledAway();
   const [now, setNow] = useState(Date.now());
   useInterval(() => setNow(Date.now()), 30_000);
@@ -48,9 +50,14 @@ export function EventsPage() {
   return (
     <>
       <PageHeader title="Events">
-        <LiveIndicator status={status} paused={!feed.following} />
+        {live.via === 'stream' && <LiveIndicator status={live.status} paused={!feed.following} />}
+        {live.via === 'poll' && (
+          <span className="muted small" title="The live stream is for admins.">
+            refreshed every few seconds
+          </span>
+        )}
       </PageHeader>
-      <ConnectionBanner status={status} what="live events" />
+      {live.via === 'stream' && <ConnectionBanner status={live.status} what="live events" />}
       <EventFilters
         filter={filter}
         onChange={(next) => setParams(paramsFromFilter(next))}

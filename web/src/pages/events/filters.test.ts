@@ -24,9 +24,9 @@ describe('event filters in the URL', () => {
     expect(filterFromParams(new URLSearchParams(params.toString()))).toEqual(filter);
   });
 
-  it('drops unknown values and empty parameters', () => {
+  it('drops unknown values (a rule by name, not id) and empty parameters', () => {
     const filter = filterFromParams(
-      new URLSearchParams('severity=loud&source=ftp&q=&workload=%20&colour=red'),
+      new URLSearchParams('severity=loud&source=ftp&rule=panics&q=&workload=%20&colour=red'),
     );
     expect(filter).toEqual({});
     expect(filterKey(filter)).toBe('');

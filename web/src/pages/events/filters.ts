@@ -23,6 +23,9 @@ export function filterFromParams(params: URLSearchParams): EventFilter {
     } else if (key === 'source') {
       if ((EVENT_SOURCES as readonly string[]).includes(value))
         filter.source = value as EventSource;
+    } else if (key === 'rule') {
+      // Rules are filtered by id (the API refuses anything else).
+      if (/^\d+$/.test(value)) filter.rule = value;
     } else {
       filter[key] = value;
     }

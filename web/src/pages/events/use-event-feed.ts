@@ -3,17 +3,25 @@ import { eventsApi, type EventFilter } from '../../api/events';
 import { streamUrls } from '../../api/streams';
 import type { LogEvent } from '../../api/types';
 import { useBatched } from '../../hooks/use-batched';
-import { useEventSource } from '../../hooks/use-event-source';
+import { useEventSource, type StreamStatus } from '../../hooks/use-event-source';
+import { useInterval } from '../../hooks/use-interval';
 import { feedReducer, initialFeed } from './feed-state';
 import { filterKey } from './filters';
 
 const PAGE = 100;
+/** Without the stream (a viewer), new events are read this often. */
+const POLL_MS = 5000;
+
+/** How the feed learns of new events: the live stream (admins), polling, or not at all. */
+export type FeedLive = { via: 'stream'; status: StreamStatus } | { via: 'poll' } | { via: 'none' };
 
 /**
  * The events feed: the newest page from /api/events, live events from the stream
- * (rendered in batches), older pages on demand. A new filter starts it over.
+ * (rendered in batches), older pages on demand. A new filter starts it over. The stream
+ * is for admins; a viewer's feed polls for what is newer. A range that ends (`until`)
+ * is not live.
  */
-export function useEventFeed(filter: EventFilter) {
+export function useEventFeed(filter: EventFilter, canStream: boolean) {
   const key = filterKey(filter);
   const [feed, dispatch] = useReducer(feedReducer, initialFeed);
   const [loading, setLoading] = useState(false);
@@ -55,7 +63,21 @@ export function useEventFeed(filter: EventFilter) {
   const newest = useRef<number | null>(null);
   newest.current = feed.items[0]?.id ?? null;
 
-  const status = useEventSource(streamUrls.events(filter), {
+  /** What was recorded after the newest event shown (all of the newest page when none is). */
+  const readNewer = useCallback(async () => {
+    const after = newest.current ?? undefined;
+    const gen = generation.current;
+    try {
+      const page = await eventsApi.list(filterRef.current, { after, limit: after ? 500 : PAGE });
+      if (gen === generation.current) dispatch({ type: 'live', events: page.items });
+    } catch {
+      // The next poll, or the stream, tries again.
+    }
+  }, []);
+
+  const mode = filter.until ? 'none' : canStream ? 'stream' : 'poll';
+  // The page is read alongside: the stream only needs to cover the moments between.
+  const status = useEventSource(mode === 'stream' ? streamUrls.events(filter, PAGE) : null, {
     onMessage: (data) => {
       try {
         push(JSON.parse(data) as LogEvent);
@@ -69,17 +91,21 @@ export function useEventFeed(filter: EventFilter) {
         if (count > 0) dispatch({ type: 'dropped', count });
       },
     },
-    onResumed: () => {
-      // A fresh connection replays nothing: read what came in while we were away.
-      const after = newest.current;
-      if (after === null) return;
-      eventsApi.list(filterRef.current, { after, limit: 500 }).then(
-        (page) => dispatch({ type: 'live', events: page.items }),
-        () => undefined,
-      );
+    onReopen: (how) => {
+      // The browser resumed with Last-Event-ID; a fresh connection did not: read what
+      // came in while we were away.
+      if (how === 'fresh') void readNewer();
     },
   });
 
+  useInterval(() => void readNewer(), mode === 'poll' && feed.loaded ? POLL_MS : null);
+
   const retry = useCallback(() => setError(undefined), []);
-  return { feed, dispatch, status, loading, error, loadOlder, retry };
+  const live: FeedLive =
+    mode === 'stream'
+      ? { via: 'stream', status }
+      : mode === 'poll'
+        ? { via: 'poll' }
+        : { via: 'none' };
+  return { feed, dispatch, live, loading, error, loadOlder, retry };
 }

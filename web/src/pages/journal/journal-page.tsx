@@ -1,27 +1,35 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { systemApi, type AuditFilter } from '../../api/system';
-import type { AuditEntry } from '../../api/types';
+import type { JournalEntry } from '../../api/types';
 import { ErrorMessage } from '../../components/errors';
 import { PageHeader } from '../../components/page';
 import { ExactTime } from '../../components/time';
 import { useInfiniteScroll } from '../../hooks/use-infinite-scroll';
 import { useSearchParams } from '../../router/router';
+import { useSession } from '../../shell/session';
 import { fromLocalInput, toLocalInput } from '../events/filters';
 
 const KEYS = ['actor', 'action', 'object', 'success', 'since', 'until'] as const;
 
-function entryTime(e: AuditEntry): string | undefined {
-  return e.ts ?? e.at ?? e.created_at;
+/** The entry's details on one line (secrets were removed by the server). */
+function detailText(e: JournalEntry): string {
+  return e.details && Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : '';
 }
 
-function detailText(e: AuditEntry): string {
-  if (e.error) return e.error;
-  if (e.detail === undefined || e.detail === null) return '';
-  return typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail);
-}
-
-/** Every operation: who did what to which object, and whether it worked. */
+/** Every operation: who did what to which object, and whether it worked (admins only). */
 export function JournalPage() {
+  const { canEdit } = useSession();
+  if (!canEdit)
+    return (
+      <>
+        <PageHeader title="Journal" />
+        <p className="empty">The operations journal is for admins.</p>
+      </>
+    );
+  return <Journal />;
+}
+
+function Journal() {
   const [params, setParams] = useSearchParams();
   const filter = useMemo(() => {
     const f: AuditFilter = {};
@@ -32,14 +40,14 @@ export function JournalPage() {
     return f;
   }, [params]);
   const key = params.toString();
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [next, setNext] = useState<string | number | null>(null);
+  const [items, setItems] = useState<JournalEntry[]>([]);
+  const [next, setNext] = useState<number | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>();
 
   const load = useCallback(
-    async (before: string | number | null) => {
+    async (before: number | null) => {
       setLoading(true);
       setError(undefined);
       try {
@@ -136,6 +144,7 @@ export function JournalPage() {
               <tr>
                 <th>When</th>
                 <th>Who</th>
+                <th className="hide-narrow">Source</th>
                 <th>What</th>
                 <th className="hide-narrow">Object</th>
                 <th>Outcome</th>
@@ -143,12 +152,13 @@ export function JournalPage() {
               </tr>
             </thead>
             <tbody>
-              {items.map((e, i) => (
-                <tr key={e.id ?? i}>
+              {items.map((e) => (
+                <tr key={e.id}>
                   <td className="nowrap">
-                    <ExactTime iso={entryTime(e)} />
+                    <ExactTime iso={e.time} />
                   </td>
                   <td>{e.actor}</td>
+                  <td className="hide-narrow muted">{e.source}</td>
                   <td>
                     <code>{e.action}</code>
                   </td>
@@ -157,10 +167,17 @@ export function JournalPage() {
                     {e.success ? (
                       <span className="badge delivery-ok">ok</span>
                     ) : (
-                      <span className="badge delivery-bad">failed</span>
+                      <span className="badge delivery-bad" title={e.error_code ?? undefined}>
+                        failed
+                      </span>
+                    )}
+                    {!e.success && e.error_code && (
+                      <code className="error-code hide-narrow">{e.error_code}</code>
                     )}
                   </td>
-                  <td className="hide-narrow small ellipsis">{detailText(e)}</td>
+                  <td className="hide-narrow small ellipsis" title={detailText(e)}>
+                    {detailText(e)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -28,6 +28,8 @@ export function readLastLines(containerId: string, count: number): Promise<strin
       settle = setTimeout(() => done(), SETTLE_MS);
     };
     source.onopen = quiet;
+    // A stopped container's log is all sent, then the stream says it ended.
+    source.addEventListener('end', () => done());
     source.onmessage = (m: MessageEvent<string>) => {
       try {
         lines.push((JSON.parse(m.data) as LogLine).text);

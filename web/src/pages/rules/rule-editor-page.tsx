@@ -37,7 +37,8 @@ export function RuleEditorPage({ id }: { id: number | null }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
-  const check = usePatternTest(draft?.pattern ?? '', sample);
+  // Testing a pattern is a POST: admins only. A viewer reads the rule as stored.
+  const check = usePatternTest(canEdit ? (draft?.pattern ?? '') : '', sample);
   // The page stays mounted from /rules/new to the created rule's address (keeping the
   // sample line and the "Saved"); any other change of rule starts afresh.
   const created = useRef<number | null>(null);
@@ -166,18 +167,20 @@ export function RuleEditorPage({ id }: { id: number | null }) {
           globals={(globals.data?.items ?? []).filter((g) => g.id !== id)}
           readOnly={!canEdit}
         />
-        <Section title="Test on a sample line">
-          <textarea
-            className="mono sample-line"
-            name="sample_line"
-            aria-label="Sample line"
-            rows={2}
-            placeholder="Paste a log line"
-            value={sample}
-            onChange={(e) => setSample(e.target.value)}
-          />
-          <SampleResult check={check} sample={sample} />
-        </Section>
+        {canEdit && (
+          <Section title="Test on a sample line">
+            <textarea
+              className="mono sample-line"
+              name="sample_line"
+              aria-label="Sample line"
+              rows={2}
+              placeholder="Paste a log line"
+              value={sample}
+              onChange={(e) => setSample(e.target.value)}
+            />
+            <SampleResult check={check} sample={sample} />
+          </Section>
+        )}
         {canEdit && (
           <div className="form-actions">
             <button type="submit" className="primary" disabled={busy || check.state === 'invalid'}>
@@ -191,9 +194,11 @@ export function RuleEditorPage({ id }: { id: number | null }) {
           </div>
         )}
       </form>
-      <Section title="Try on a container">
-        <TryOnContainer pattern={draft.pattern} />
-      </Section>
+      {canEdit && (
+        <Section title="Try on a container">
+          <TryOnContainer pattern={draft.pattern} />
+        </Section>
+      )}
     </>
   );
 }

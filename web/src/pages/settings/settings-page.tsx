@@ -11,21 +11,13 @@ export function SettingsPage() {
     <>
       <PageHeader title="Settings" />
       <Section title="Your account">
-        {user ? (
-          <>
-            <p>
-              Signed in as <strong>{user.username}</strong> ({user.role}).
-            </p>
-            <PasswordForm />
-          </>
-        ) : (
-          <p className="muted">
-            This server has no sign-in: anyone who can reach it acts as admin.
-          </p>
-        )}
+        <p>
+          Signed in as <strong>{user?.username}</strong> ({user?.role}).
+        </p>
+        <PasswordForm />
       </Section>
-      {user && <UsersSection />}
-      {user && canEdit && <TokensSection />}
+      <UsersSection />
+      {canEdit && <TokensSection />}
       <ServerSettings />
     </>
   );

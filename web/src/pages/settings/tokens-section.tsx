@@ -1,43 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { authApi } from '../../api/auth';
 import { ErrorMessage, FormError } from '../../components/errors';
+import { ShownOnce } from '../../components/shown-once';
 import { Field } from '../../components/field';
 import { Section } from '../../components/page';
 import { Time } from '../../components/time';
 import { useResource } from '../../hooks/use-resource';
 import { fromLocalInput } from '../events/filters';
-
-/** A token is shown once, when it is made; afterwards only its prefix. */
-function NewToken({ token, onDone }: { token: string; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="token-once" role="status">
-      <p>
-        <strong>Copy the token now</strong>: it is not shown again.
-      </p>
-      <code className="token-value" data-testid="new-token">
-        {token}
-      </code>
-      <div className="row-actions">
-        <button
-          type="button"
-          className="small"
-          onClick={() =>
-            void navigator.clipboard?.writeText(token).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-        <button type="button" className="small link-button" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
-  );
-}
 
 /** API tokens for scripts and Prometheus (admins only). */
 export function TokensSection() {
@@ -77,7 +46,11 @@ export function TokensSection() {
   return (
     <Section title="API tokens">
       <ErrorMessage error={tokens.error} />
-      {created && <NewToken token={created} onDone={() => setCreated(null)} />}
+      {created && (
+        <ShownOnce value={created} testId="new-token" onDone={() => setCreated(null)}>
+          <strong>Copy the token now</strong>: it is not shown again.
+        </ShownOnce>
+      )}
       {tokens.data && tokens.data.items.length === 0 && <p className="empty">No tokens.</p>}
       {tokens.data && tokens.data.items.length > 0 && (
         <div className="table-wrap">

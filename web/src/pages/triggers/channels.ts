@@ -1,129 +1,195 @@
 import type { ChannelType } from '../../api/triggers';
 
+/**
+ * How a setting is edited: `secret` is write-only (read back as `********`), `list` is
+ * several values in one box, `template` a message template (empty: the default).
+ */
+export type FieldKind = 'text' | 'url' | 'number' | 'select' | 'secret' | 'list' | 'template';
+
 export interface ChannelField {
+  /** The setting's name inside `channel` (the server names a bad one `channel.<name>`). */
   name: string;
   label: string;
-  type?: 'text' | 'url' | 'number' | 'select';
+  kind: FieldKind;
   required?: boolean;
   placeholder?: string;
   hint?: string;
   options?: readonly string[];
-  default?: string | number;
+  /** What a new trigger starts with. */
+  initial?: string;
+  /** A template that must render JSON (the webhook's body). */
+  json?: boolean;
 }
 
 export interface ChannelSpec {
   type: ChannelType;
   label: string;
   fields: readonly ChannelField[];
-  /** The channel's credential, sent as the trigger's write-only `secret`. */
-  secret: { label: string; required: boolean; hint?: string } | null;
+  /** Webhook headers: names to write-only values. */
+  headers?: boolean;
+  /** Requests are signed with the trigger's secret (Standard Webhooks). */
+  signed?: boolean;
 }
 
-/** Each channel type with only its own fields (the server names a bad one as `channel.<name>`). */
+const TITLE_HINT = 'Empty: "[severity] trigger name".';
+const BODY_HINT = 'Empty: the message, the container, the workload and the source.';
+
+/** Each channel type with only its own settings, as src/triggers/channels/* read them. */
 export const CHANNELS: readonly ChannelSpec[] = [
   {
     type: 'webhook',
     label: 'Webhook',
+    signed: true,
+    headers: true,
     fields: [
       {
         name: 'url',
         label: 'URL',
-        type: 'url',
+        kind: 'url',
         required: true,
         placeholder: 'https://receiver.example/hook',
       },
+      {
+        name: 'body_template',
+        label: 'Body template (JSON)',
+        kind: 'template',
+        json: true,
+        hint: 'Empty: the standard payload. Put string values in quotes: "{{event.message}}".',
+      },
     ],
-    secret: {
-      label: 'Signing secret',
-      required: false,
-      hint: 'Optional: requests are signed with HMAC-SHA256 of the body.',
-    },
   },
   {
     type: 'slack',
     label: 'Slack',
-    fields: [],
-    secret: {
-      label: 'Incoming webhook URL',
-      required: true,
-      hint: 'https://hooks.slack.com/services/…',
-    },
+    fields: [
+      {
+        name: 'url',
+        label: 'Incoming webhook URL',
+        kind: 'secret',
+        required: true,
+        placeholder: 'https://hooks.slack.com/services/…',
+        hint: 'It carries its token, so it is write-only.',
+      },
+      { name: 'text_template', label: 'Text template', kind: 'template', hint: BODY_HINT },
+    ],
   },
   {
     type: 'discord',
     label: 'Discord',
-    fields: [],
-    secret: { label: 'Webhook URL', required: true, hint: 'https://discord.com/api/webhooks/…' },
+    fields: [
+      {
+        name: 'url',
+        label: 'Webhook URL',
+        kind: 'secret',
+        required: true,
+        placeholder: 'https://discord.com/api/webhooks/…',
+        hint: 'It carries its token, so it is write-only.',
+      },
+      { name: 'username', label: 'Post as', kind: 'text', placeholder: 'Logwarden' },
+      { name: 'content_template', label: 'Content template', kind: 'template', hint: BODY_HINT },
+    ],
   },
   {
     type: 'ntfy',
     label: 'ntfy',
     fields: [
+      { name: 'server', label: 'Server', kind: 'url', initial: 'https://ntfy.sh' },
       {
-        name: 'server_url',
-        label: 'Server',
-        type: 'url',
+        name: 'topic',
+        label: 'Topic',
+        kind: 'text',
         required: true,
-        default: 'https://ntfy.sh',
+        hint: 'Letters, digits, - and _.',
       },
-      { name: 'topic', label: 'Topic', required: true },
+      { name: 'token', label: 'Access token', kind: 'secret', hint: 'Only for a protected topic.' },
+      { name: 'title_template', label: 'Title template', kind: 'template', hint: TITLE_HINT },
+      { name: 'message_template', label: 'Message template', kind: 'template', hint: BODY_HINT },
     ],
-    secret: { label: 'Access token', required: false, hint: 'Only for a protected topic.' },
   },
   {
     type: 'gotify',
     label: 'Gotify',
-    fields: [{ name: 'server_url', label: 'Server', type: 'url', required: true }],
-    secret: { label: 'Application token', required: true },
+    fields: [
+      {
+        name: 'server',
+        label: 'Server',
+        kind: 'url',
+        required: true,
+        placeholder: 'https://gotify.example',
+      },
+      { name: 'token', label: 'Application token', kind: 'secret', required: true },
+      { name: 'title_template', label: 'Title template', kind: 'template', hint: TITLE_HINT },
+      { name: 'message_template', label: 'Message template', kind: 'template', hint: BODY_HINT },
+    ],
   },
   {
     type: 'telegram',
     label: 'Telegram',
-    fields: [{ name: 'chat_id', label: 'Chat id', required: true }],
-    secret: { label: 'Bot token', required: true },
+    fields: [
+      {
+        name: 'bot_token',
+        label: 'Bot token',
+        kind: 'secret',
+        required: true,
+        placeholder: '123456:ABC-…',
+      },
+      {
+        name: 'chat_id',
+        label: 'Chat id',
+        kind: 'text',
+        required: true,
+        hint: 'A numeric chat id or @channelname.',
+      },
+      {
+        name: 'api_url',
+        label: 'Bot API server',
+        kind: 'url',
+        initial: 'https://api.telegram.org',
+      },
+      { name: 'text_template', label: 'Text template', kind: 'template', hint: BODY_HINT },
+    ],
   },
   {
     type: 'email',
     label: 'E-mail',
     fields: [
-      { name: 'smtp_host', label: 'SMTP host', required: true },
-      { name: 'smtp_port', label: 'SMTP port', type: 'number', required: true, default: 587 },
+      { name: 'host', label: 'SMTP host', kind: 'text', required: true },
       {
-        name: 'tls',
-        label: 'TLS',
-        type: 'select',
+        name: 'security',
+        label: 'Security',
+        kind: 'select',
         options: ['starttls', 'tls', 'none'],
-        default: 'starttls',
+        initial: 'starttls',
+        hint: 'starttls: upgrade required (587); tls: TLS from the start (465); none: plain.',
       },
-      { name: 'username', label: 'SMTP user' },
-      { name: 'from', label: 'From', required: true, placeholder: 'logwarden@example.com' },
-      { name: 'to', label: 'To', required: true, hint: 'Several addresses separated by commas.' },
+      {
+        name: 'port',
+        label: 'SMTP port',
+        kind: 'number',
+        hint: 'Empty: 587, 465 or 25 by security.',
+      },
+      { name: 'username', label: 'SMTP user', kind: 'text' },
+      { name: 'password', label: 'SMTP password', kind: 'secret' },
+      {
+        name: 'from',
+        label: 'From',
+        kind: 'text',
+        required: true,
+        placeholder: 'Logwarden <alerts@example.net>',
+      },
+      {
+        name: 'to',
+        label: 'To',
+        kind: 'list',
+        required: true,
+        hint: '1 to 20 addresses, separated by commas.',
+      },
+      { name: 'subject_template', label: 'Subject template', kind: 'template', hint: TITLE_HINT },
+      { name: 'body_template', label: 'Body template', kind: 'template', hint: BODY_HINT },
     ],
-    secret: { label: 'SMTP password', required: false },
   },
 ];
 
 export function channelSpec(type: ChannelType): ChannelSpec {
   return CHANNELS.find((c) => c.type === type) ?? CHANNELS[0]!;
-}
-
-/** A fresh channel of `type` with its defaults. */
-export function defaultChannel(type: ChannelType): { type: ChannelType } & Record<string, unknown> {
-  const channel: { type: ChannelType } & Record<string, unknown> = { type };
-  for (const field of channelSpec(type).fields) {
-    if (field.default !== undefined) channel[field.name] = field.default;
-  }
-  return channel;
-}
-
-/** The channel as the API wants it: only this type's fields, numbers as numbers. */
-export function channelInput(channel: { type: ChannelType } & Record<string, unknown>) {
-  const out: { type: ChannelType } & Record<string, unknown> = { type: channel.type };
-  for (const field of channelSpec(channel.type).fields) {
-    const value = channel[field.name];
-    if (value === undefined || value === '') continue;
-    out[field.name] =
-      field.type === 'number' && /^\d+$/.test(String(value)) ? Number(value) : value;
-  }
-  return out;
 }

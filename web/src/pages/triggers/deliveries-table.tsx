@@ -1,28 +1,29 @@
 import { useState } from 'react';
-import { triggersApi, type Delivery } from '../../api/triggers';
+import { triggersApi, type Delivery, type DeliveryStatus } from '../../api/triggers';
 import { ErrorMessage } from '../../components/errors';
 import { Time } from '../../components/time';
 import { Link } from '../../router/router';
 import { useSession } from '../../shell/session';
 
-const DONE = new Set(['delivered', 'sent', 'ok', 'success', 'succeeded']);
-const WAITING = new Set(['pending', 'queued', 'retrying', 'sending', 'scheduled']);
+const TONE: Record<DeliveryStatus, 'ok' | 'waiting' | 'bad'> = {
+  sent: 'ok',
+  pending: 'waiting',
+  failed: 'bad',
+  dead: 'bad',
+};
 
-export function deliveryTone(status: string): 'ok' | 'waiting' | 'bad' {
-  if (DONE.has(status)) return 'ok';
-  if (WAITING.has(status)) return 'waiting';
-  return 'bad';
-}
+/** Only a delivery that ended without reaching anyone can be sent again. */
+export const retryable = (d: Delivery) => d.status === 'failed' || d.status === 'dead';
 
 interface Props {
-  deliveries: Delivery[];
-  /** Hide the trigger column on a trigger's own page. */
-  showTrigger?: boolean;
+  deliveries: readonly Delivery[];
+  /** Trigger names by id, for the trigger column; without it the column is left out. */
+  triggerNames?: ReadonlyMap<number, string>;
   onRetried: (delivery: Delivery) => void;
 }
 
 /** Where events were sent, how it went, and a retry for what failed. */
-export function DeliveriesTable({ deliveries, showTrigger = true, onRetried }: Props) {
+export function DeliveriesTable({ deliveries, triggerNames, onRetried }: Props) {
   const { canEdit } = useSession();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<number | null>(null);
@@ -46,59 +47,62 @@ export function DeliveriesTable({ deliveries, showTrigger = true, onRetried }: P
           <thead>
             <tr>
               <th>When</th>
-              {showTrigger && <th>Trigger</th>}
+              {triggerNames && <th>Trigger</th>}
               <th>Event</th>
               <th>Status</th>
-              <th className="num">HTTP</th>
+              <th className="num">Answer</th>
               <th className="num hide-narrow">Attempts</th>
               <th className="hide-narrow">Error</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {deliveries.map((d) => {
-              const tone = deliveryTone(d.status);
-              const code = d.response_status ?? d.status_code ?? null;
-              return (
-                <tr key={d.id} data-delivery-status={d.status}>
+            {deliveries.map((d) => (
+              <tr key={d.id} data-delivery-status={d.status}>
+                <td>
+                  <Time iso={d.sent_at ?? d.updated_at} />
+                </td>
+                {triggerNames && (
                   <td>
-                    <Time iso={d.delivered_at ?? d.updated_at ?? d.created_at} />
+                    <Link to={`/triggers/${d.trigger_id}`}>
+                      {triggerNames.get(d.trigger_id) ?? `#${d.trigger_id}`}
+                    </Link>
                   </td>
-                  {showTrigger && (
-                    <td>
-                      <Link to={`/triggers/${d.trigger_id}`}>
-                        {d.trigger_name ?? `#${d.trigger_id}`}
-                      </Link>
-                    </td>
+                )}
+                <td>
+                  <Link to={`/events/${d.event_id}`}>#{d.event_id}</Link>
+                </td>
+                <td>
+                  <span className={`badge delivery-${TONE[d.status]}`}>{d.status}</span>
+                  {d.status === 'pending' && d.next_attempt_at && (
+                    <span className="muted small">
+                      {' '}
+                      next <Time iso={d.next_attempt_at} />
+                    </span>
                   )}
-                  <td>
-                    {d.event_id === null ? (
-                      <span className="muted">test</span>
-                    ) : (
-                      <Link to={`/events/${d.event_id}`}>#{d.event_id}</Link>
-                    )}
-                  </td>
-                  <td>
-                    <span className={`badge delivery-${tone}`}>{d.status}</span>
-                  </td>
-                  <td className="num">{code ?? '—'}</td>
-                  <td className="num hide-narrow">{d.attempts ?? '—'}</td>
-                  <td className="hide-narrow error-text">{d.last_error ?? d.error ?? ''}</td>
-                  <td>
-                    {tone === 'bad' && canEdit && (
-                      <button
-                        type="button"
-                        className="small"
-                        disabled={busy === d.id}
-                        onClick={() => void retry(d)}
-                      >
-                        Retry
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+                </td>
+                <td className="num">
+                  {d.last_status_code ?? '—'}
+                  {d.latency_ms !== null && (
+                    <span className="muted small hide-narrow"> · {d.latency_ms} ms</span>
+                  )}
+                </td>
+                <td className="num hide-narrow">{d.attempts}</td>
+                <td className="hide-narrow error-text">{d.last_error ?? ''}</td>
+                <td>
+                  {retryable(d) && canEdit && (
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={busy === d.id}
+                      onClick={() => void retry(d)}
+                    >
+                      Retry
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>

@@ -2,16 +2,11 @@ import { useState } from 'react';
 import { triggersApi, type TestOutcome } from '../../api/triggers';
 import { ErrorMessage } from '../../components/errors';
 
-/** Sends a test notification through the saved trigger and shows how it went. */
-export function SendTest({
-  triggerId,
-  onSent,
-  disabled,
-}: {
-  triggerId: number;
-  onSent: () => void;
-  disabled?: boolean;
-}) {
+/**
+ * Sends a test notification (the real payload, marked test) through the saved trigger
+ * and shows how it went. A test send is not a delivery: it is not stored.
+ */
+export function SendTest({ triggerId, disabled }: { triggerId: number; disabled?: boolean }) {
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<TestOutcome | null>(null);
   const [error, setError] = useState<unknown>();
@@ -21,7 +16,6 @@ export function SendTest({
     setError(undefined);
     try {
       setOutcome(await triggersApi.test(triggerId));
-      onSent();
     } catch (err) {
       setError(err);
     } finally {
@@ -40,8 +34,8 @@ export function SendTest({
           data-testid="test-outcome"
         >
           {outcome.ok ? '✓ delivered' : '✗ failed'}
-          {outcome.status !== null && ` · HTTP ${outcome.status}`}
-          {outcome.latency_ms !== null && ` · ${Math.round(outcome.latency_ms)} ms`}
+          {outcome.status_code !== null && ` · answered ${outcome.status_code}`}
+          {` · ${Math.round(outcome.latency_ms)} ms`}
           {outcome.error && ` · ${outcome.error}`}
         </span>
       )}

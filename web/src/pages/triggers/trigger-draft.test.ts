@@ -1,44 +1,120 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_PLACEHOLDER, type Trigger } from '../../api/triggers';
-import { channelInput, CHANNELS, defaultChannel } from './channels';
-import { draftOfTrigger, NEW_TRIGGER, triggerInput } from './trigger-draft';
+import { CHANNELS } from './channels';
+import {
+  channelDraft,
+  channelInput,
+  draftOfTrigger,
+  generateSigningSecret,
+  headerRow,
+  NEW_TRIGGER,
+  newChannel,
+  triggerInput,
+} from './trigger-draft';
 
 const stored: Trigger = {
   id: 3,
   name: 'ops',
   enabled: true,
   filter: { severities: ['critical'], sources: [], workloads: [], message_regex: '' },
-  channel: { type: 'telegram', chat_id: '42' },
+  channel: {
+    type: 'telegram',
+    api_url: 'https://api.telegram.org',
+    bot_token: SECRET_PLACEHOLDER,
+    chat_id: '42',
+    text_template: null,
+  },
   secret: SECRET_PLACEHOLDER,
+  disabled_reason: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
 };
 
 describe('trigger drafts', () => {
-  it('sends the placeholder back for an untouched stored secret, so it is kept', () => {
+  it('sends the placeholder back for an untouched write-only setting, so it is kept', () => {
     const draft = draftOfTrigger(stored);
-    expect(draft.secret).toBe('');
-    expect(draft.secretStored).toBe(true);
-    expect(triggerInput(draft).secret).toBe(SECRET_PLACEHOLDER);
-    expect(triggerInput({ ...draft, secret: 'new-bot-token' }).secret).toBe('new-bot-token');
+    expect(draft.channel.values.bot_token).toBe('');
+    expect(draft.channel.stored).toEqual(['bot_token']);
+    expect(triggerInput(draft).channel).toEqual({
+      type: 'telegram',
+      api_url: 'https://api.telegram.org',
+      bot_token: SECRET_PLACEHOLDER,
+      chat_id: '42',
+      text_template: null,
+    });
+    const replaced = {
+      ...draft.channel,
+      values: { ...draft.channel.values, bot_token: '123:new' },
+    };
+    expect(channelInput(replaced).bot_token).toBe('123:new');
   });
 
-  it('sends no secret for a new trigger without one', () => {
-    expect(triggerInput(NEW_TRIGGER).secret).toBeNull();
+  it('sends a removed optional secret as null, which clears it', () => {
+    const ntfy = channelDraft({
+      type: 'ntfy',
+      server: 'https://ntfy.sh',
+      topic: 'ops',
+      token: SECRET_PLACEHOLDER,
+      title_template: null,
+      message_template: null,
+    });
+    expect(channelInput(ntfy).token).toBe(SECRET_PLACEHOLDER);
+    expect(channelInput({ ...ntfy, stored: [] }).token).toBeNull();
   });
 
-  it("sends only the channel type's own fields, numbers as numbers", () => {
+  it('sends the signing secret only when one was typed or generated', () => {
+    expect('secret' in triggerInput(NEW_TRIGGER)).toBe(false);
+    expect('secret' in triggerInput(draftOfTrigger(stored))).toBe(false);
+    const secret = generateSigningSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(triggerInput({ ...NEW_TRIGGER, secret }).secret).toBe(secret);
+  });
+
+  it('sends e-mail recipients as a list and the port as a number', () => {
+    const email = newChannel('email');
+    const input = channelInput({
+      ...email,
+      values: { ...email.values, host: 'mail', port: '465', to: 'a@x.net, b@x.net;\nc@x.net' },
+    });
+    expect(input).toMatchObject({
+      type: 'email',
+      host: 'mail',
+      port: 465,
+      security: 'starttls',
+      to: ['a@x.net', 'b@x.net', 'c@x.net'],
+      password: null,
+    });
     expect(
-      channelInput({
-        type: 'email',
-        smtp_host: 'mail',
-        smtp_port: '465',
-        url: 'left over',
-        to: '',
-      }),
-    ).toEqual({ type: 'email', smtp_host: 'mail', smtp_port: 465 });
-    expect(defaultChannel('ntfy')).toEqual({ type: 'ntfy', server_url: 'https://ntfy.sh' });
+      channelInput({ ...email, values: { ...email.values, port: 'abc' } }).port,
+      'a port that is not a number goes as typed, for the server to name',
+    ).toBe('abc');
   });
 
-  it('has one spec per channel type of the API', () => {
+  it('keeps stored webhook header values and sends new ones', () => {
+    const draft = channelDraft({
+      type: 'webhook',
+      url: 'https://r.example/hook',
+      headers: { authorization: SECRET_PLACEHOLDER },
+      body_template: null,
+    });
+    expect(draft.headers.map((h) => [h.name, h.value, h.stored])).toEqual([
+      ['authorization', '', true],
+    ]);
+    const input = channelInput({
+      ...draft,
+      headers: [...draft.headers, headerRow('x-team', 'ops'), headerRow('  ', 'ignored')],
+    });
+    expect(input.headers).toEqual({ authorization: SECRET_PLACEHOLDER, 'x-team': 'ops' });
+  });
+
+  it('starts each channel type with its own settings only', () => {
+    expect(newChannel('ntfy').values).toEqual({
+      server: 'https://ntfy.sh',
+      topic: '',
+      token: '',
+      title_template: '',
+      message_template: '',
+    });
     expect(CHANNELS.map((c) => c.type).sort()).toEqual(
       ['discord', 'email', 'gotify', 'ntfy', 'slack', 'telegram', 'webhook'].sort(),
     );

@@ -4,7 +4,8 @@ import { Field } from '../../components/field';
 import { CompileStatus } from '../rules/pattern-feedback';
 import { usePatternTest } from '../rules/use-pattern-test';
 import { ChannelFields } from './channel-fields';
-import type { TriggerDraft } from './trigger-draft';
+import { channelSpec } from './channels';
+import { generateSigningSecret, type TriggerDraft } from './trigger-draft';
 
 interface Props {
   draft: TriggerDraft;
@@ -12,6 +13,8 @@ interface Props {
   error: unknown;
   workloads: Workload[];
   readOnly: boolean;
+  /** A trigger not yet created: its signing secret is made by Logwarden unless given. */
+  isNew: boolean;
 }
 
 function toggle<T>(list: readonly T[], value: T, on: boolean): T[] {
@@ -50,8 +53,9 @@ function Checks<T extends string>({
 }
 
 /** Which events (filters AND together; an empty list means any) go where. */
-export function TriggerForm({ draft, onChange, error, workloads, readOnly }: Props) {
-  const regexCheck = usePatternTest(draft.filter.message_regex, '');
+export function TriggerForm({ draft, onChange, error, workloads, readOnly, isNew }: Props) {
+  // The server compiles it (RE2) as you type; a viewer cannot ask, nor change it.
+  const regexCheck = usePatternTest(readOnly ? '' : draft.filter.message_regex, '');
   const setFilter = (filter: Partial<TriggerDraft['filter']>) =>
     onChange({ ...draft, filter: { ...draft.filter, ...filter } });
   return (
@@ -150,6 +154,43 @@ export function TriggerForm({ draft, onChange, error, workloads, readOnly }: Pro
         )}
       </Field>
       <ChannelFields draft={draft} onChange={onChange} error={error} />
+      {channelSpec(draft.channel.type).signed && (
+        <Field
+          label="Signing secret"
+          name="secret"
+          error={error}
+          wide
+          hint={
+            isNew
+              ? 'Requests are signed per Standard Webhooks. Empty: Logwarden makes a secret and shows it once, when the trigger is created.'
+              : 'Stored, and never shown again. Type or generate a new one (whsec_…) to replace it; the receiver must then verify with the new one.'
+          }
+          extra={
+            !readOnly && (
+              <button
+                type="button"
+                className="small link-button"
+                onClick={() => onChange({ ...draft, secret: generateSigningSecret() })}
+              >
+                generate a new secret
+              </button>
+            )
+          }
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="secret"
+              className="mono"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder={isNew ? 'whsec_… (optional)' : '•••••••• (stored)'}
+              value={draft.secret}
+              onChange={(e) => onChange({ ...draft, secret: e.target.value })}
+            />
+          )}
+        </Field>
+      )}
     </fieldset>
   );
 }

@@ -1,19 +1,19 @@
+import { useMemo } from 'react';
 import { triggersApi, type Trigger } from '../../api/triggers';
 import { ErrorMessage } from '../../components/errors';
 import { Loading, PageHeader, Section } from '../../components/page';
-import { useInterval } from '../../hooks/use-interval';
 import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
 import { useSession } from '../../shell/session';
 import { channelSpec } from './channels';
-import { DeliveriesTable } from './deliveries-table';
+import { DeliveryHistory } from './delivery-history';
 
 function filterSummary(t: Trigger): string {
   const parts = [
-    t.filter?.severities?.length ? t.filter.severities.join('/') : 'any severity',
-    t.filter?.sources?.length ? t.filter.sources.join('/') : null,
-    t.filter?.workloads?.length ? `workloads ${t.filter.workloads.join(', ')}` : null,
-    t.filter?.message_regex ? `/${t.filter.message_regex}/` : null,
+    t.filter.severities.length ? t.filter.severities.join('/') : 'any severity',
+    t.filter.sources.length ? t.filter.sources.join('/') : null,
+    t.filter.workloads.length ? `workloads ${t.filter.workloads.join(', ')}` : null,
+    t.filter.message_regex ? `/${t.filter.message_regex}/` : null,
   ];
   return parts.filter(Boolean).join(' · ');
 }
@@ -22,8 +22,10 @@ function filterSummary(t: Trigger): string {
 export function TriggersPage() {
   const { canEdit } = useSession();
   const triggers = useResource(() => triggersApi.list(), []);
-  const deliveries = useResource(() => triggersApi.deliveries(), []);
-  useInterval(deliveries.reload, 10_000);
+  const names = useMemo(
+    () => new Map((triggers.data?.items ?? []).map((t) => [t.id, t.name])),
+    [triggers.data],
+  );
   return (
     <>
       <PageHeader
@@ -58,7 +60,11 @@ export function TriggersPage() {
                     <Link to={`/triggers/${t.id}`} className="strong">
                       {t.name}
                     </Link>
-                    {!t.enabled && <span className="badge subtle">off</span>}
+                    {!t.enabled && (
+                      <span className="badge subtle" title={t.disabled_reason ?? undefined}>
+                        off
+                      </span>
+                    )}
                   </td>
                   <td>{channelSpec(t.channel.type).label}</td>
                   <td className="hide-narrow muted small">{filterSummary(t)}</td>
@@ -69,13 +75,7 @@ export function TriggersPage() {
         </div>
       )}
       <Section title="Recent deliveries">
-        <ErrorMessage error={deliveries.error} />
-        {deliveries.data && (
-          <DeliveriesTable
-            deliveries={deliveries.data.items}
-            onRetried={() => deliveries.reload()}
-          />
-        )}
+        <DeliveryHistory triggerNames={names} />
       </Section>
     </>
   );
