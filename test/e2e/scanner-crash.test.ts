@@ -47,8 +47,10 @@ describe('exactly once across crashes', () => {
       cooldown_seconds: 0,
     });
     // The counter lives in the container's filesystem, so a docker restart continues it.
+    // Bursts of ten with one sleep each: a process per line would make the pace depend
+    // on how busy the machine is.
     const id = await runContainer(
-      'n=$(cat /tmp/n 2>/dev/null || echo 0); while [ $n -lt 900 ]; do n=$((n+1)); echo $n > /tmp/n; echo "SEQ $n"; [ $((n % 3)) -eq 0 ] && echo "SEQ $n" >&2 && echo "SEQ $n" >&2; sleep 0.01; done; sleep 3600',
+      'n=$(cat /tmp/n 2>/dev/null || echo 0); while [ $n -lt 900 ]; do n=$((n+1)); echo $n > /tmp/n; echo "SEQ $n"; [ $((n % 3)) -eq 0 ] && echo "SEQ $n" >&2 && echo "SEQ $n" >&2; [ $((n % 10)) -eq 0 ] && sleep 0.3; done; sleep 3600',
     );
     created.add(id);
     const count = async () => (await api.allEvents(`rule=${rule.id}`)).length;
@@ -62,8 +64,13 @@ describe('exactly once across crashes', () => {
     }
 
     // Ground truth: what Docker holds for the container, both streams.
+    // The last number goes to stdout once and stderr twice: wait for all three.
     await eventually(
-      async () => (await docker('logs', id)).includes('SEQ 900'),
+      async () => {
+        await new Promise((r) => setTimeout(r, 500)); // each look reads the whole log
+        const { stdout, stderr } = await dockerOutput(dockerHost(), 'logs', id);
+        return stdout.includes('SEQ 900') && stderr.split('SEQ 900').length === 3;
+      },
       240_000,
       'the container to finish',
     );
