@@ -49,12 +49,8 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
     if (!principal) throw new AppError(ErrorCode.AuthRequired, 'authentication required');
     request.principal = principal;
     const isRead = READ_METHODS.has(request.method);
-    const access: Access = config.access ?? (isRead ? 'viewer' : 'admin');
-    if (principal.scope === 'metrics' && access !== 'metrics')
-      throw new AppError(ErrorCode.Forbidden, 'this token may only read /metrics');
-    const needsAdmin = access === 'admin' || (access === 'metrics' && principal.scope === 'full');
-    if (needsAdmin && principal.role !== 'admin')
-      throw new AppError(ErrorCode.Forbidden, 'this needs the admin role');
+    const refusal = refusalOf(principal, routeAccess(request));
+    if (refusal) throw new AppError(ErrorCode.Forbidden, refusal);
     const checkOrigin = principal.via === 'session' && (!isRead || config.stream);
     if (checkOrigin && !sameOrigin(request, publicOrigin, { requireProof: !isRead }))
       throw new AppError(
@@ -62,6 +58,20 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
         'cross-origin request refused: Origin must be this server',
       );
   });
+}
+
+/** What a request's route needs: its own word, else reads for viewers, writes for admins. */
+export function routeAccess(request: FastifyRequest): Access {
+  const declared = request.routeOptions.config?.access;
+  return declared ?? (READ_METHODS.has(request.method) ? 'viewer' : 'admin');
+}
+
+/** Why a principal may not have this access, or null when it may. */
+export function refusalOf(principal: Principal, access: Access): string | null {
+  if (principal.scope === 'metrics' && access !== 'metrics')
+    return 'this token may only read /metrics';
+  const needsAdmin = access === 'admin' || (access === 'metrics' && principal.scope === 'full');
+  return needsAdmin && principal.role !== 'admin' ? 'this needs the admin role' : null;
 }
 
 /**

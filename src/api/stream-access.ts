@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { Access, Authenticator } from './access-guard.js';
+import { refusalOf, routeAccess, type Authenticator } from './access-guard.js';
 
 /**
  * Whether a long-lived stream may go on: its request's credentials are authenticated
  * again (a logout, a new password, a disabled user, a revoked or expired token make
  * them fail) and must still prove the principal that opened it, with the access its
- * route needs. The same role and scope rules as the access guard; the origin is not
+ * route needs, by the access guard's own rules; the origin is not
  * checked again, as the request's headers have not changed.
  */
 export function streamRevalidator(
@@ -16,9 +16,6 @@ export function streamRevalidator(
     if (!opened) return false;
     const now = await authenticator.authenticate(request);
     if (!now || now.via !== opened.via || now.user_id !== opened.user_id) return false;
-    const access: Access = request.routeOptions.config?.access ?? 'viewer';
-    if (now.scope === 'metrics' && access !== 'metrics') return false;
-    const needsAdmin = access === 'admin' || (access === 'metrics' && now.scope === 'full');
-    return !needsAdmin || now.role === 'admin';
+    return refusalOf(now, routeAccess(request)) === null;
   };
 }
