@@ -117,11 +117,12 @@ export class TailManager {
 
   /**
    * Listens to the lines a container's tail reads, across restarts of the tail, until
-   * the returned function is called. Null when no tail runs for it now.
+   * the returned function is called. Null when no tail runs for it now, or it is finishing.
    */
   tapLines(containerId: string, listener: LineListener): (() => void) | null {
     const tail = this.tails.get(containerId);
-    if (!tail) return null;
+    // A finishing tail's container has stopped: a follow of Docker's own ends with it.
+    if (!tail || tail.finishing) return null;
     let taps = this.lineTaps.get(containerId);
     if (!taps) this.lineTaps.set(containerId, (taps = new Set()));
     const tap: LineTap = { listener, detach: tail.onLine(listener) };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { apiClient } from '../support/api-client.js';
+import { apiClient, sessionClient } from '../support/api-client.js';
 import { DESKTOP, launchChromium, screenshots, watchConsole } from '../support/browser.js';
 import { docker, removeContainers, runContainer } from '../support/docker-cli.js';
 import { eventually } from '../support/eventually.js';
@@ -120,7 +120,8 @@ describe('web UI pages (real Chromium, real serve)', () => {
       return page1.items.length > 0 ? page1.items : undefined;
     }, 30_000);
     eventId = events[0]!.id;
-    await api.post('/api/users', { ...VIEWER, role: 'viewer' });
+    const admin = await sessionClient(url, TEST_ADMIN);
+    await admin.post('/api/users', { ...VIEWER, role: 'viewer' });
   }, 60_000);
 
   it('overview', async () => {

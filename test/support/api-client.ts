@@ -2,7 +2,29 @@ import { openSse, type SseConnection } from './sse-client.js';
 
 /** A tiny JSON client for tests against a running Logwarden. */
 export function apiClient(baseUrl: string, token: string) {
-  const auth = { authorization: `Bearer ${token}` };
+  return jsonClient(baseUrl, { authorization: `Bearer ${token}` });
+}
+
+/**
+ * A client signed in with a password, as the UI is: a session cookie, and this server's
+ * Origin on every request. Managing users and tokens takes a session.
+ */
+export async function sessionClient(
+  baseUrl: string,
+  credentials: { username: string; password: string },
+) {
+  const origin = { origin: baseUrl };
+  const login = await fetch(`${baseUrl}/api/login`, {
+    method: 'POST',
+    headers: { ...origin, 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (!login.ok) throw new Error(`login → ${login.status}: ${await login.text()}`);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  return jsonClient(baseUrl, { cookie, ...origin });
+}
+
+function jsonClient(baseUrl: string, auth: Record<string, string>) {
   async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
