@@ -55,17 +55,18 @@ export class EventStreamer {
     }
 
     // Catch up from the database until it has nothing newer, then subscribe, then read
-    // once more for what was recorded in between. Only that last read can overlap the
-    // live queue (an event is stored before it is published), so only its ids are kept
-    // to drop the duplicates.
-    let last = await this.catchUp(writer, request.filter, request.after);
+    // once more for what was recorded in between. An event is published a moment after
+    // it is committed, so one read by either catch-up may still arrive live: every id
+    // sent so far is remembered (the oldest beyond a bound only as a floor) and dropped
+    // from the live queue.
+    const sent = new SentIds();
+    let last = await this.catchUp(writer, request.filter, request.after, sent);
     if (last === null) return;
     const sub = broadcaster.subscribe({ matches, onWake: () => writer.wake() });
     writer.onClose(sub.unsubscribe);
-    const overlap = new Set<number>();
-    last = await this.catchUp(writer, request.filter, last, overlap);
+    last = await this.catchUp(writer, request.filter, last, sent);
     if (last === null) return;
-    writer.follow(sub.queue, (event) => (overlap.has(event.id) ? null : toFrame(event)));
+    writer.follow(sub.queue, (event) => (sent.has(event.id) ? null : toFrame(event)));
   }
 
   /** Writes the stored events after `after`; returns the last id written, null if closed. */
@@ -73,7 +74,7 @@ export class EventStreamer {
     writer: SseWriter,
     filter: StreamFilter,
     after: number,
-    seen?: Set<number>,
+    sent: SentIds,
   ): Promise<number | null> {
     let cursor = after;
     for (;;) {
@@ -81,12 +82,35 @@ export class EventStreamer {
       for (const event of page.items) {
         if (writer.isClosed) return null;
         writer.send(this.deps.toFrame(event));
-        seen?.add(event.id);
+        sent.add(event.id);
         cursor = event.id;
         await writer.ready();
       }
       if (writer.isClosed) return null;
       if (page.next === null) return cursor;
     }
+  }
+}
+
+/**
+ * The ids a catch-up sent, so that the live queue does not send them twice. The newest
+ * 10 000 are kept; anything older is below a floor and counts as sent (a live publish
+ * lags its commit by moments, not by thousands of events).
+ */
+class SentIds {
+  private readonly ids = new Set<number>();
+  private floor = -Infinity;
+
+  add(id: number): void {
+    this.ids.add(id);
+    if (this.ids.size > 10_000) {
+      const oldest = this.ids.values().next().value!;
+      this.ids.delete(oldest);
+      this.floor = Math.max(this.floor, oldest);
+    }
+  }
+
+  has(id: number): boolean {
+    return id <= this.floor || this.ids.has(id);
   }
 }

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { EventFilter, EventPage, StoredEvent } from '../events/index.js';
+import { Broadcaster } from './broadcaster.js';
+import { EventStreamer } from './event-stream.js';
+import { SseWriter } from './sse-writer.js';
+
+class Sink extends Writable {
+  text = '';
+  constructor() {
+    super({ decodeStrings: false });
+  }
+  override _write(chunk: string, _enc: BufferEncoding, done: () => void) {
+    this.text += chunk;
+    done();
+  }
+  ids(): number[] {
+    return [...this.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  }
+}
+
+const event = (id: number) =>
+  ({ id, source: 'system', severity: 'info', message: `e${id}` }) as StoredEvent;
+
+describe('event streamer resume', () => {
+  it('sends an event once when its publish lags its commit past the subscribe', async () => {
+    const stored = [1, 2, 3, 4].map(event);
+    const broadcaster = new Broadcaster<StoredEvent>();
+    const history = {
+      // The database already holds 4 when the catch-up reads: its publish comes later.
+      list: async (_filter: EventFilter, page: EventPage) => ({
+        items: stored.filter((e) => e.id > (page.after ?? 0)),
+        next: null,
+      }),
+    };
+    const streamer = new EventStreamer({
+      broadcaster,
+      history,
+      toFrame: (e) => ({ id: String(e.id), data: e }),
+    });
+    const sink = new Sink();
+    const writer = new SseWriter(sink);
+    await streamer.stream(writer, { filter: {}, after: 1 });
+    broadcaster.publish(stored[3]!); // 4, committed before the catch-up, published after
+    stored.push(event(5));
+    broadcaster.publish(stored[4]!);
+    await new Promise((r) => setTimeout(r, 20));
+    writer.close();
+    expect(sink.ids()).toEqual([2, 3, 4, 5]);
+  });
+});
