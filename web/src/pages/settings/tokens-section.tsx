@@ -4,6 +4,7 @@ import { ErrorMessage, FormError } from '../../components/errors';
 import { ShownOnce } from '../../components/shown-once';
 import { Field } from '../../components/field';
 import { Section } from '../../components/page';
+import { RoleField } from './role-field';
 import { Time } from '../../components/time';
 import { useResource } from '../../hooks/use-resource';
 import { fromLocalInput } from '../events/filters';
@@ -111,18 +112,11 @@ export function TokensSection() {
             />
           )}
         </Field>
-        <Field label="Role" name="role" error={error}>
-          {(p) => (
-            <select
-              {...p}
-              value={form.role}
-              onChange={(e) => setForm({ ...form, role: e.target.value })}
-            >
-              <option value="viewer">viewer</option>
-              <option value="admin">admin</option>
-            </select>
-          )}
-        </Field>
+        <RoleField
+          value={form.role}
+          onChange={(role) => setForm({ ...form, role })}
+          error={error}
+        />
         <Field label="Scope" name="scope" error={error}>
           {(p) => (
             <select

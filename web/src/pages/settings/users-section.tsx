@@ -4,6 +4,7 @@ import type { UserRecord } from '../../api/types';
 import { ErrorMessage, FormError } from '../../components/errors';
 import { Field } from '../../components/field';
 import { Section } from '../../components/page';
+import { RoleField } from './role-field';
 import { Time } from '../../components/time';
 import { useResource } from '../../hooks/use-resource';
 import { useSession } from '../../shell/session';
@@ -47,18 +48,7 @@ function NewUserForm({ onCreated }: { onCreated: (u: UserRecord) => void }) {
           />
         )}
       </Field>
-      <Field label="Role" name="role" error={error}>
-        {(p) => (
-          <select
-            {...p}
-            value={form.role}
-            onChange={(e) => setForm({ ...form, role: e.target.value })}
-          >
-            <option value="viewer">viewer</option>
-            <option value="admin">admin</option>
-          </select>
-        )}
-      </Field>
+      <RoleField value={form.role} onChange={(role) => setForm({ ...form, role })} error={error} />
       <button type="submit">Add user</button>
     </form>
   );
