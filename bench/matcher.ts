@@ -64,7 +64,8 @@ export function benchCorpus(lines = 1_000_000, seed = 42): string[] {
   );
 }
 
-function rules(patterns: string[]): Rule[] {
+/** Enabled global rules, one per pattern, ids from 1 (the bench's and its tests'). */
+export function benchRules(patterns: readonly string[]): Rule[] {
   return patterns.map((pattern, i) => ({
     id: i + 1,
     name: `r${i}`,
@@ -130,7 +131,7 @@ export function benchMatcher(
     ...benchPatterns(ruleCount),
     ...Array.from({ length: withoutLiteral }, () => NO_LITERAL_PATTERN),
   ];
-  const { snapshot } = buildSnapshot(rules(patterns), 1);
+  const { snapshot } = buildSnapshot(benchRules(patterns), 1);
   const matcher = snapshot.matcherFor(null);
   const buffers = corpus.map((l) => Buffer.from(l));
 

@@ -3,28 +3,10 @@
 import fc from 'fast-check';
 import { RE2 } from 're2';
 import { describe, expect, it } from 'vitest';
-import { benchCorpus, benchPatterns } from '../../bench/matcher.js';
+import { benchCorpus, benchPatterns, benchRules as rules } from '../../bench/matcher.js';
 import { compilePattern, execCaptures, type CompiledPattern } from './compile.js';
-import type { Rule } from './model.js';
 import { requiredLiterals, type RequiredLiteral } from './required-literals.js';
 import { buildSnapshot, type RuleMatcher } from './snapshot.js';
-
-function rules(patterns: readonly string[]): Rule[] {
-  return patterns.map((pattern, i) => ({
-    id: i + 1,
-    name: `r${i + 1}`,
-    pattern,
-    severity: 'warn',
-    stream: 'both',
-    cooldown_seconds: 0,
-    enabled: true,
-    scope: 'global',
-    workload_id: null,
-    overrides_rule_id: null,
-    created_at: 0,
-    updated_at: 0,
-  }));
-}
 
 /** ASCII upper case to lower case, nothing else. */
 const lower = (buf: Buffer) => Buffer.from(buf.map((x) => (x >= 0x41 && x <= 0x5a ? x | 0x20 : x)));
