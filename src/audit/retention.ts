@@ -1,28 +1,32 @@
 import type { Logger } from 'pino';
+import { PeriodicTask } from '../periodic-task.js';
 import { dayOf, type JournalFiles } from './day-files.js';
 
 const HOUR_MS = 3_600_000;
 
 /** Removes the journal's day files older than the retention, at start and every hour. */
 export class JournalRetention {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly task: PeriodicTask<string[]>;
 
   constructor(
     private readonly files: JournalFiles,
     private readonly retentionDays: number,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    this.prune();
-    this.timer = setInterval(() => this.prune(), HOUR_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask(async () => this.prune(), {
+      name: 'journal retention',
+      intervalMs: HOUR_MS,
+      log,
+    });
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Removes the files of days before today minus the retention; returns those days. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicTask } from '../periodic-task.js';
 import { sleep } from '../sleep.js';
 import type { EventRepository } from './repository.js';
 
@@ -19,44 +20,36 @@ export interface PruneReport {
  * between them, so a large backlog never holds the database from writers for long.
  */
 export class EventRetention {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<PruneReport> | null = null;
-  private readonly controller = new AbortController();
+  private readonly task: PeriodicTask<PruneReport>;
 
   constructor(
     private readonly repo: EventRepository,
     private readonly log: Logger,
     private readonly options: RetentionOptions,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    void this.prune().catch((err: unknown) => this.log.warn({ err }, 'event pruning failed'));
-    this.timer = setInterval(
-      () =>
-        void this.prune().catch((err: unknown) => this.log.warn({ err }, 'event pruning failed')),
-      this.options.intervalMs ?? 10 * 60_000,
-    );
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask((signal) => this.run(signal), {
+      name: 'event pruning',
+      intervalMs: options.intervalMs ?? 10 * 60_000,
+      log,
+    });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.controller.abort();
-    await this.running?.catch(() => undefined);
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pruning run; concurrent calls share it. */
   prune(): Promise<PruneReport> {
-    this.running ??= this.run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.task.run();
   }
 
-  private async run(): Promise<PruneReport> {
+  private async run(signal: AbortSignal): Promise<PruneReport> {
     const batch = this.options.batchSize ?? 5000;
-    const signal = this.controller.signal;
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
     const report: PruneReport = { by_age: 0, by_rows: 0 };
     for (;;) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicTask } from '../periodic-task.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
@@ -11,45 +12,42 @@ export interface FinishedDeliveries {
  * ones are never touched.
  */
 export class DeliveryRetention {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     private readonly outbox: FinishedDeliveries,
     private readonly log: Logger,
     private readonly options: { retentionDays: number; intervalMs?: number; batchSize?: number },
     private readonly now: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    const run = () =>
-      void this.prune().catch((err: unknown) => this.log.warn({ err }, 'delivery pruning failed'));
-    run();
-    this.timer = setInterval(run, this.options.intervalMs ?? 3_600_000);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask((signal) => this.run(signal), {
+      name: 'delivery pruning',
+      intervalMs: options.intervalMs ?? 3_600_000,
+      log,
+    });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pruning run; concurrent calls share it. Returns how many rows went. */
   prune(): Promise<number> {
-    this.running ??= this.run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.task.run();
   }
 
-  private async run(): Promise<number> {
+  private async run(signal: AbortSignal): Promise<number> {
     const batch = this.options.batchSize ?? 5000;
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
     let total = 0;
     for (;;) {
       const n = await this.outbox.deleteFinishedBefore(cutoff, batch);
       total += n;
-      if (n < batch) break;
+      if (n < batch || signal.aborted) break;
     }
     if (total > 0) this.log.info({ deleted: total }, 'finished deliveries pruned');
     return total;
