@@ -1,3 +1,4 @@
+import { journalObject } from '../audit/object-id.js';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
 import { sleep } from '../sleep.js';
@@ -194,8 +195,8 @@ export class AuthService {
     const username = typeof input.username === 'string' ? input.username.slice(0, 64) : '';
     const verdict = this.throttle.attempt(input.ip, username, this.now());
     if (verdict.locked) {
-      const known = username !== '' && (await this.deps.users.findForLogin(username)) !== null;
-      this.journalLogin(known ? username : null, input.ip, false, ErrorCode.LoginThrottled);
+      const known = username === '' ? null : await this.deps.users.findForLogin(username);
+      this.journalLogin(known?.user ?? null, input.ip, false, ErrorCode.LoginThrottled);
       throw throttled(verdict.retryAfterMs);
     }
     if (verdict.delayMs > 0) await sleep(verdict.delayMs);
@@ -205,7 +206,7 @@ export class AuthService {
       verifyPassword(password, found?.password_hash ?? (await decoyHash())),
     );
     if (!found || !ok || found.user.disabled) {
-      this.journalLogin(found ? username : null, input.ip, false, ErrorCode.AuthRequired);
+      this.journalLogin(found?.user ?? null, input.ip, false, ErrorCode.AuthRequired);
       throw denied();
     }
     this.throttle.succeeded(input.ip, username);
@@ -221,7 +222,7 @@ export class AuthService {
       ip: input.ip,
       user_agent: input.user_agent?.slice(0, 256) ?? null,
     });
-    this.journalLogin(username, input.ip, true);
+    this.journalLogin(found.user, input.ip, true);
     return { token, user: found.user, expires_at };
   }
 
@@ -319,19 +320,18 @@ export class AuthService {
     return { via: 'token', user_id: owner.id, name: `token:${info.name}`, role, scope: info.scope };
   }
 
-  /** `username` is null when no such user exists: what was typed may be a password. */
+  /** `user` is null when no such user exists: what was typed may be a password. */
   private journalLogin(
-    username: string | null,
+    user: Pick<User, 'id' | 'username'> | null,
     ip: string,
     success: boolean,
     error_code?: string,
   ): void {
-    const who = username ?? '(unknown)';
     this.deps.journal.record({
       source: 'auth',
-      actor: who,
+      actor: user?.username ?? '(unknown)',
       action: success ? 'auth.login' : 'auth.login_failed',
-      object: `user:${who}`,
+      ...(user ? { object: journalObject.user(user.id) } : {}),
       success,
       ...(error_code ? { error_code } : {}),
       details: { ip },

@@ -1,3 +1,4 @@
+import { journalObject } from '../audit/object-id.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ export class FirstRun {
         source: 'auth',
         actor: user.username,
         action: 'auth.setup',
-        object: `user:${user.username}`,
+        object: journalObject.user(user.id),
         success: true,
       });
       await rm(this.path(), { force: true });

@@ -17,3 +17,4 @@ export type { Principal, Role, TokenScope } from './principal.js';
 export { SessionRepository } from './session-repository.js';
 export { TokenRepository } from './token-repository.js';
 export { UserRepository } from './user-repository.js';
+export { createAuth, type Auth, type AuthDeps } from './auth-module.js';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { JournalFiles, OperationJournal } from '../audit/index.js';
-import { AuthService, type User } from '../auth/index.js';
+import { createAudit, journalObject } from '../audit/index.js';
+import { createAuth, type ApiToken, type AuthService, type User } from '../auth/index.js';
+import { secretValues } from '../config/index.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import { migrateToLatest, openStore } from '../store/index.js';
 import { configForCommand } from './config-loader.js';
@@ -17,9 +17,12 @@ interface WithConfig {
 const PASSWORD_ENV = 'LOGWARDEN_ADMIN_PASSWORD';
 
 /** What a changing command records in the operations journal. */
-interface CliOperation {
+interface CliOperation<T> {
   action: string;
-  object: string;
+  /** The object acted on, named as every journal writer names it (journalObject). */
+  object: (result: T) => string;
+  /** What the command was given, for an entry whose object was never found. */
+  details: Record<string, unknown>;
 }
 
 /**
@@ -29,42 +32,36 @@ interface CliOperation {
  */
 async function withAuth<T>(
   options: WithConfig,
-  operation: CliOperation | null,
+  operation: CliOperation<T> | null,
   fn: (auth: AuthService) => Promise<T>,
 ): Promise<T> {
   const { config, secrets } = configForCommand(options.config);
   const store = openStore({ url: secrets.databaseUrl, dataDir: config.dataDir });
   const log: Logger = pino({ level: 'silent' });
-  const journal = new OperationJournal({
-    files: new JournalFiles(join(config.dataDir, 'audit')),
-    log,
-  });
-  const record = (success: boolean, error_code: string | null = null) => {
-    if (operation)
-      journal.record({
-        source: 'auth',
-        actor: `cli:${userInfo().username}`,
-        ...operation,
-        success,
-        error_code,
-      });
+  const secretList = secretValues(secrets);
+  const { journal } = createAudit({ log, knownSecrets: () => secretList }, config);
+  const record = (outcome: { result: T } | { error_code: string }) => {
+    if (!operation) return;
+    const done = 'result' in outcome;
+    journal.record({
+      source: 'auth',
+      actor: `cli:${userInfo().username}`,
+      action: operation.action,
+      object: done ? operation.object(outcome.result) : null,
+      success: done,
+      error_code: done ? null : outcome.error_code,
+      details: operation.details,
+    });
   };
   try {
     await migrateToLatest(store);
     if (operation) await journal.replay();
-    const auth = AuthService.forDatabase(store.db, {
-      journal,
-      log,
-      options: {
-        sessionIdleMs: config.authSessionIdleHours * 3_600_000,
-        sessionAbsoluteMs: config.authSessionAbsoluteDays * 86_400_000,
-      },
-    });
+    const { service: auth } = createAuth({ db: store.db, journal, log }, config);
     const result = await fn(auth);
-    record(true);
+    record({ result });
     return result;
   } catch (err) {
-    record(false, isAppError(err) ? err.code : ErrorCode.Internal);
+    record({ error_code: isAppError(err) ? err.code : ErrorCode.Internal });
     if (
       isAppError(err) &&
       ([ErrorCode.ValidationFailed, ErrorCode.NotFound, ErrorCode.Conflict] as string[]).includes(
@@ -107,7 +104,11 @@ export function registerUserCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig & { admin?: boolean }) => {
       const password = await readPassword();
-      const op = { action: 'users.add', object: `user:${username}` };
+      const op = {
+        action: 'user.create',
+        object: (u: User) => journalObject.user(u.id),
+        details: { username },
+      };
       const user = await withAuth(options, op, (auth) =>
         auth.createUser({ username, password, role: options.admin ? 'admin' : 'viewer' }),
       );
@@ -122,7 +123,11 @@ export function registerUserCommands(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig) => {
       const password = await readPassword();
-      const op = { action: 'users.passwd', object: `user:${username}` };
+      const op = {
+        action: 'user.update',
+        object: (u: User) => journalObject.user(u.id),
+        details: { username, changed: ['password'] },
+      };
       await withAuth(options, op, async (auth) =>
         auth.updateUser((await auth.findUser(username)).id, { password }),
       );
@@ -134,7 +139,11 @@ export function registerUserCommands(program: Command): void {
     .description('disable a user and revoke their sessions and tokens')
     .option('-c, --config <file>', 'YAML configuration file')
     .action(async (username: string, options: WithConfig) => {
-      const op = { action: 'users.disable', object: `user:${username}` };
+      const op = {
+        action: 'user.update',
+        object: (u: User) => journalObject.user(u.id),
+        details: { username, changed: ['disabled'] },
+      };
       await withAuth(options, op, async (auth) =>
         auth.updateUser((await auth.findUser(username)).id, { disabled: true }),
       );
@@ -171,7 +180,11 @@ export function registerUserCommands(program: Command): void {
           expires?: string;
         },
       ) => {
-        const op = { action: 'tokens.create', object: `token:${options.name}` };
+        const op = {
+          action: 'token.create',
+          object: (r: { info: ApiToken }) => journalObject.token(r.info.id),
+          details: { name: options.name, user: options.user },
+        };
         const { token, info } = await withAuth(options, op, async (auth) =>
           auth.createToken(
             {
@@ -195,9 +208,12 @@ export function registerUserCommands(program: Command): void {
     .action(async (id: string, options: WithConfig) => {
       if (!/^\d+$/.test(id))
         throw new CliExit(2, `token id must be a number, got ${JSON.stringify(id)}`);
-      await withAuth(options, { action: 'tokens.revoke', object: `token:${id}` }, (auth) =>
-        auth.revokeToken(Number(id)),
-      );
+      const op = {
+        action: 'token.revoke',
+        object: () => journalObject.token(Number(id)),
+        details: { id: Number(id) },
+      };
+      await withAuth(options, op, (auth) => auth.revokeToken(Number(id)));
       console.log(`revoked token ${id}`);
     });
 }

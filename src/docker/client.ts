@@ -68,6 +68,23 @@ export class DockerClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
+  /** The engine the configuration names (DOCKER_HOST, its TLS settings, a pinned API version). */
+  static fromConfig(config: {
+    dockerHost: string;
+    dockerTlsVerify: boolean;
+    dockerCertPath: string | null;
+    dockerApiVersion: string | null;
+  }): DockerClient {
+    return new DockerClient(
+      {
+        host: config.dockerHost,
+        tlsVerify: config.dockerTlsVerify,
+        certPath: config.dockerCertPath,
+      },
+      { apiVersion: config.dockerApiVersion ?? undefined },
+    );
+  }
+
   /** The API version in use, once negotiated. */
   get negotiatedApiVersion(): string | null {
     return this.apiVersion;

@@ -11,3 +11,4 @@ export {
 } from './repository.js';
 export { EventLog, type EventSink } from './service.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
+export { createEvents, type Events, type EventsDeps } from './events-module.js';

@@ -12,3 +12,4 @@ export {
 export { DockerEventsFollower, type EventsSource, type EventsTarget } from './events-follower.js';
 export { InventoryMonitor, resyncIntervalMs } from './inventory.js';
 export { LifecycleTracker, type LifecycleOutcome } from './lifecycle.js';
+export { createInventory, type Inventory, type InventoryDeps } from './inventory-module.js';

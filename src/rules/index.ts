@@ -26,3 +26,4 @@ export {
   type RuleRows,
   type RuleSnapshot,
 } from './snapshot.js';
+export { createRules, type Rules, type RulesDeps, type RulesJournal } from './rules-module.js';

@@ -25,3 +25,4 @@ export {
 } from './tail-manager.js';
 export { engineStallProbe } from './stall-probe.js';
 export { eventBatchSink, type EventBatchWriter } from './batch-sink.js';
+export { createScanner, type Scanner, type ScannerDeps } from './scanner-module.js';

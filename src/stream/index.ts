@@ -34,3 +34,4 @@ export {
   type LogReader,
   type LogTarget,
 } from './log-feed.js';
+export { createStream, type Stream, type StreamDeps } from './stream-module.js';

@@ -36,6 +36,8 @@ export {
   type DeliveryJournalEntry,
   type DeliveryMetrics,
   type DeliveryOutcomeKind,
+  type OperationsJournal,
+  journalDeliveries,
 } from './journal.js';
 export { KnownCredentials, type CredentialRegistry } from './known-credentials.js';
 export { NO_NAMES, type DeliveryPayload, type NameDirectory } from './payload.js';
@@ -56,3 +58,4 @@ export {
   type TriggerLookup,
   type WorkerOptions,
 } from './worker.js';
+export { createTriggers, type Triggers, type TriggersDeps } from './triggers-module.js';

@@ -1,3 +1,4 @@
+import { journalObject } from '../audit/object-id.js';
 import type { ChannelType } from './model.js';
 
 /** What the operations journal is told about a delivery or a trigger's own change. */
@@ -31,6 +32,40 @@ export type DeliveryOutcomeKind = 'sent' | 'retrying' | 'failed' | 'dead';
 /** Delivery metrics (src/metrics), as the trigger domain needs them. */
 export interface DeliveryMetrics {
   observe(channel: ChannelType, outcome: DeliveryOutcomeKind, latencyMs: number): void;
+}
+
+/** The operations journal (src/audit), where delivery outcomes are recorded. */
+export interface OperationsJournal {
+  record(entry: {
+    source: 'triggers';
+    actor: string;
+    action: string;
+    object?: string;
+    success: boolean;
+    error_code?: string | null;
+    details?: Record<string, unknown>;
+  }): void;
+}
+
+/**
+ * A delivery outcome as an operation: its trigger is the object; it worked when sent
+ * (or, for a test send, when no error came back); a failure's code is its HTTP status.
+ */
+export function journalDeliveries(operations: OperationsJournal): DeliveryJournal {
+  return {
+    record: (entry) =>
+      operations.record({
+        source: 'triggers',
+        actor: 'system',
+        action: entry.action,
+        object: journalObject.trigger(entry.trigger_id),
+        success:
+          entry.action === 'delivery.sent' ||
+          (entry.action === 'trigger.test' && entry.error === null),
+        error_code: entry.error === null ? null : `HTTP_${entry.status_code ?? 'ERROR'}`,
+        details: { ...entry },
+      }),
+  };
 }
 
 export const NO_JOURNAL: DeliveryJournal = { record: () => undefined };

@@ -88,7 +88,7 @@ describe('users and tokens from the command line', () => {
     const journal = readdirSync(join(dir, 'audit'))
       .map((f) => readFileSync(join(dir, 'audit', f), 'utf8'))
       .join('');
-    for (const action of ['users.add', 'tokens.create', 'users.passwd', 'logwarden.start'])
+    for (const action of ['user.create', 'token.create', 'user.update', 'logwarden.start'])
       expect(journal).toContain(`"${action}"`);
     for (const secret of [PASSWORD, NEW_PASSWORD, token]) expect(journal).not.toContain(secret);
   });

@@ -1,0 +1,107 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Audit } from '../audit/index.js';
+import type { Auth } from '../auth/index.js';
+import { shownSettings, type Config } from '../config/index.js';
+import type { EngineStatus } from '../docker/index.js';
+import type { Events } from '../events/index.js';
+import type { Inventory } from '../inventory/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { Rules } from '../rules/index.js';
+import type { Scanner } from '../scanner/index.js';
+import { EventStreamer, type Stream } from '../stream/index.js';
+import type { Triggers } from '../triggers/index.js';
+import { VERSION } from '../version.js';
+import { credentialAuthenticator } from './credentials.js';
+import { httpMetricsHook } from './http-metrics.js';
+import { journalHook } from './journal-hook.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { eventsRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { rulesRoutes } from './routes/rules.js';
+import { scannerRoutes } from './routes/scanner.js';
+import { settingsRoutes } from './routes/settings.js';
+import { eventFrame, streamRoutes } from './routes/stream.js';
+import { triggersRoutes } from './routes/triggers.js';
+import { webUiRoutes } from './routes/web-ui.js';
+import { buildServer } from './server.js';
+import { streamRevalidator } from './stream-access.js';
+import { BUILT_UI_DIR } from './web-assets.js';
+
+/** The built domains the HTTP API serves. */
+export interface ApiParts {
+  database: { dialect: string; ping(): Promise<void> };
+  engine: { status(): EngineStatus };
+  events: Events;
+  inventory: Inventory;
+  rules: Rules;
+  scanner: Scanner;
+  auth: Auth;
+  audit: Audit;
+  metrics: Metrics;
+  triggers: Triggers;
+  stream: Stream;
+}
+
+export interface ApiOptions {
+  config: Config;
+  logger: Logger;
+  /** Routes added beside the real ones (tests of the route guard). */
+  extraRoutes?: FastifyPluginAsync[];
+}
+
+/** The Fastify app: every route module, behind the access guard, over the built parts. */
+export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyInstance> {
+  const { config, logger } = options;
+  const journal = parts.audit.journal;
+  const authenticator = credentialAuthenticator(parts.auth.service);
+  return buildServer({
+    logger,
+    authenticator,
+    publicUrl: config.publicUrl,
+    trustedProxies: config.trustedProxies,
+    routes: [
+      // Hooks over every route: register before the route modules.
+      journalHook(journal),
+      httpMetricsHook(parts.metrics),
+      healthRoutes({ database: parts.database, engine: parts.engine, version: VERSION }),
+      inventoryRoutes({
+        containers: parts.inventory.containers,
+        workloads: parts.inventory.workloads,
+      }),
+      eventsRoutes({ events: parts.events.log }),
+      rulesRoutes({ rules: parts.rules.service }),
+      scannerRoutes({ scanner: parts.scanner.tails, rules: parts.rules.snapshots }),
+      authRoutes({
+        auth: parts.auth.service,
+        firstRun: parts.auth.firstRun,
+        cookie: { alwaysSecure: config.authCookieSecure },
+        publicUrl: config.publicUrl,
+      }),
+      streamRoutes({
+        events: new EventStreamer({
+          broadcaster: parts.stream.broadcaster,
+          history: parts.events.log,
+          toFrame: eventFrame,
+        }),
+        logs: parts.stream.logs,
+        containers: parts.inventory.containers,
+        revalidate: streamRevalidator(authenticator),
+        maxPerUser: config.streamMaxPerUser,
+      }),
+      auditRoutes({ journal }),
+      metricsRoutes({ metrics: parts.metrics }),
+      triggersRoutes({
+        triggers: parts.triggers.service,
+        deliveries: parts.triggers.deliveries,
+      }),
+      settingsRoutes({ settings: () => shownSettings(config) }),
+      ...(options.extraRoutes ?? []),
+      // Its catch-all answers only the GET paths no API route claims.
+      webUiRoutes({ dir: BUILT_UI_DIR, log: logger }),
+    ],
+  });
+}

@@ -1,0 +1,35 @@
+import type { Config } from '../config/index.js';
+import type { EventBus, StoredEvent } from '../events/index.js';
+import { Broadcaster } from './broadcaster.js';
+import { ContainerLogFeed, type LineTaps, type LogReader } from './log-feed.js';
+
+export interface StreamDeps {
+  bus: Pick<EventBus, 'subscribe'>;
+  /** The scanner's tails, whose lines a log stream listens to. */
+  taps: LineTaps;
+  docker: LogReader;
+}
+
+export interface Stream {
+  /** Every recorded event, fanned out to the live streams. */
+  broadcaster: Broadcaster<StoredEvent>;
+  logs: ContainerLogFeed;
+}
+
+/** What live clients are served from: the events as they are recorded, and container logs. */
+export function createStream(deps: StreamDeps, config: Config): Stream {
+  const broadcaster = new Broadcaster<StoredEvent>({
+    historySize: config.streamHistorySize,
+    queueSize: config.streamQueueSize,
+  });
+  deps.bus.subscribe((event) => broadcaster.publish(event));
+  return {
+    broadcaster,
+    logs: new ContainerLogFeed({
+      taps: deps.taps,
+      docker: deps.docker,
+      queueSize: config.streamQueueSize,
+      maxFollows: config.streamMaxLogFollows,
+    }),
+  };
+}

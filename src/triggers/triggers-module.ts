@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Database } from '../store/index.js';
+import { VERSION } from '../version.js';
+import type { DeniedAddress } from './address-policy.js';
+import { channelFactory } from './channels/index.js';
+import { DeliveriesService } from './deliveries.js';
+import { DeliveryRepository } from './delivery-repository.js';
+import { TriggerDispatcher, type EventAppends } from './dispatcher.js';
+import { dockerHostDenials } from './docker-host.js';
+import { journalDeliveries, type DeliveryMetrics, type OperationsJournal } from './journal.js';
+import { KnownCredentials } from './known-credentials.js';
+import type { NameDirectory } from './payload.js';
+import { TriggerRepository } from './repository.js';
+import { DeliveryRetention } from './retention.js';
+import { SafeHttp, systemLookup } from './safe-http.js';
+import { TriggersService } from './service.js';
+import { DEFAULT_RETRY } from './backoff.js';
+import { DeliveryWorker } from './worker.js';
+
+export interface TriggersDeps {
+  db: Kysely<Database>;
+  journal: OperationsJournal;
+  metrics: DeliveryMetrics;
+  names: NameDirectory;
+  log: Logger;
+}
+
+export interface Triggers {
+  service: TriggersService;
+  deliveries: DeliveriesService;
+  dispatcher: TriggerDispatcher;
+  worker: DeliveryWorker;
+  retention: DeliveryRetention;
+  http: SafeHttp;
+  /** Every stored credential, for the journal to keep out. */
+  credentials: KnownCredentials;
+  /**
+   * Loads the triggers and starts sending. Call before any producer starts, so no
+   * event is recorded without the dispatcher listening; the worker then sends whatever
+   * the outbox held from the last run.
+   */
+  start(events: EventAppends): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Triggers: the dispatcher writes the outbox in the event's transaction, the worker
+ * sends from it through the SSRF-safe client, which also refuses the Docker host's
+ * own addresses; outcomes reach the journal and the metrics.
+ */
+export async function createTriggers(deps: TriggersDeps, config: Config): Promise<Triggers> {
+  const { log } = deps;
+  const http = new SafeHttp(
+    { denyPrivate: config.webhookDenyPrivate, allowLoopback: config.webhookAllowLoopback },
+    { denied: await dockerHostTargets(config.dockerHost, log) },
+  );
+  if (config.webhookAllowLoopback)
+    log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
+  const repo = new TriggerRepository(deps.db);
+  const credentials = new KnownCredentials(repo);
+  const outbox = new DeliveryRepository(deps.db);
+  const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
+  const journal = journalDeliveries(deps.journal);
+  const worker: DeliveryWorker = new DeliveryWorker({
+    store: outbox,
+    triggers: {
+      get: (id) => repo.get(id),
+      // The service is built below; a 410 only comes once the worker runs.
+      disable: (id: number, reason: string): Promise<void> => service.disable(id, reason),
+    },
+    channels,
+    names: deps.names,
+    journal,
+    metrics: deps.metrics,
+    log,
+    options: {
+      concurrency: config.triggersConcurrency,
+      retry: {
+        ...DEFAULT_RETRY,
+        maxAttempts: config.triggersMaxAttempts,
+        baseMs: config.triggersRetryBaseSeconds * 1000,
+      },
+    },
+  });
+  const dispatcher = new TriggerDispatcher({ triggers: repo, outbox, worker, log });
+  const service: TriggersService = new TriggersService({
+    repo,
+    targets: http,
+    channels,
+    names: deps.names,
+    dispatcher,
+    journal,
+    credentials,
+    log,
+  });
+  const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
+  const retention = new DeliveryRetention(outbox, log, {
+    retentionDays: config.eventsRetentionDays,
+  });
+  return {
+    service,
+    deliveries,
+    dispatcher,
+    worker,
+    retention,
+    http,
+    credentials,
+    async start(events) {
+      await credentials.load();
+      await dispatcher.start(events);
+      worker.start();
+      retention.start();
+      log.info({ triggers: dispatcher.triggerCount }, 'triggers loaded');
+    },
+    async stop() {
+      await dispatcher.stop();
+      await worker.stop();
+      await retention.stop();
+      await http.close();
+    },
+  };
+}
+
+/**
+ * The Docker host's addresses when its Engine API is reached over the network, so no
+ * notification can be aimed at it. Resolved once, here; a name that does not resolve
+ * now is reported and left off (deny_private or a firewall must then cover it).
+ */
+async function dockerHostTargets(dockerHost: string, log: Logger): Promise<DeniedAddress[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('resolving the docker host timed out')), 5_000);
+  });
+  try {
+    const denied = await Promise.race([dockerHostDenials(dockerHost, systemLookup), timeout]);
+    if (denied.length > 0)
+      log.info({ addresses: denied.map((d) => d.address) }, 'docker host denied as a target');
+    return denied;
+  } catch (err) {
+    log.warn({ err }, 'cannot resolve the docker host: notifications are not kept from it');
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
