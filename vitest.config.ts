@@ -1,13 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+const UNIT = ['src/**/*.test.ts', 'web/src/**/*.test.ts'];
+const UNIT_ROOTS = ['src', 'web/src'];
+
+/**
+ * Unit tests that open a test database (test/support/databases.ts) run on SQLite in the
+ * unit lane and again on PostgreSQL in the integration lane: found by what they import,
+ * so a new repository test joins both lanes without a list to keep.
+ */
+function usingTestDatabases(): string[] {
+  return UNIT_ROOTS.flatMap((root) =>
+    readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.test.ts'))
+      .map((file) => join(root, file)),
+  ).filter((file) => /support\/databases\.js['"]/.test(readFileSync(file, 'utf8')));
+}
+
+/**
+ * Three lanes, all run by `npm test` (and CI):
+ * - unit: beside the code, SQLite only, no global setup — no Docker, PostgreSQL or
+ *   Chromium needed (`npm run test:unit`, the edit-test loop);
+ * - integration: PostgreSQL and a real Docker engine (test/e2e, fault injection), and
+ *   `integration:postgres`, the unit lane's repository tests again on PostgreSQL;
+ * - browser: the UI in Debian's Chromium against a real server and engine.
+ */
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
-    globalSetup: ['test/setup/docker-engine.ts', 'test/setup/chromium.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Real-engine tests share one dockerd; two cores do not gain from more workers.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT,
+          env: { LOGWARDEN_TEST_DIALECTS: 'sqlite' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/docker-engine.ts', 'test/setup/postgres.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration:postgres',
+          include: usingTestDatabases(),
+          env: { LOGWARDEN_TEST_DIALECTS: 'postgres' },
+          globalSetup: ['test/setup/postgres.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/setup/docker-engine.ts', 'test/setup/chromium.ts'],
+        },
+      },
+    ],
   },
 });

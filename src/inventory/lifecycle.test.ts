@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LifecycleTracker } from './lifecycle.js';
 import type { ContainerRecord } from './model.js';
+import { containerRecord } from '../../test/support/fixtures.js';
 
 function container(over: Partial<ContainerRecord> = {}): ContainerRecord {
-  return {
-    id: 'c1',
-    name: 'api',
-    image: 'img',
-    workload_id: null,
-    compose_service: null,
-    labels: {},
-    state: 'running',
-    exit_code: null,
-    health: null,
-    restart_count: 0,
-    started_at: 1000,
-    finished_at: null,
-    last_seen_at: 0,
-    logs_available: true,
-    tty: false,
-    ...over,
-  };
+  return containerRecord('c1', { name: 'api', started_at: 1000, ...over });
 }
 
 const tracker = () => new LifecycleTracker({ restartLoopCount: 3, restartLoopWindowMs: 300_000 });

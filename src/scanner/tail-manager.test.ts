@@ -6,27 +6,9 @@ import type { ContainerChange, ContainerRecord } from '../inventory/index.js';
 import type { RuleSnapshot } from '../rules/index.js';
 import { ScanEngine } from './scan-engine.js';
 import { TailManager } from './tail-manager.js';
+import { containerRecord } from '../../test/support/fixtures.js';
 
-function container(id: string, over: Partial<ContainerRecord> = {}): ContainerRecord {
-  return {
-    id,
-    name: id,
-    image: 'img',
-    workload_id: null,
-    compose_service: null,
-    labels: {},
-    state: 'running',
-    exit_code: null,
-    health: null,
-    restart_count: 0,
-    started_at: 0,
-    finished_at: null,
-    last_seen_at: 0,
-    logs_available: true,
-    tty: false,
-    ...over,
-  };
-}
+const container = containerRecord;
 
 /** A follow stream the test ends (or feeds) by hand, like Docker's. */
 class Feed implements AsyncIterable<LogLine> {

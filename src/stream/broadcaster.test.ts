@@ -3,21 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Severity, StoredEvent } from '../events/index.js';
 import { Broadcaster } from './broadcaster.js';
 import { compileFilter } from './filter.js';
+import { storedEvent } from '../../test/support/fixtures.js';
 
 let nextId = 1;
 function event(over: Partial<StoredEvent> = {}): StoredEvent {
-  return {
-    id: nextId++,
-    created_at: 0,
-    source: 'logscan',
-    severity: 'warn',
-    message: 'm',
-    metadata: {},
-    workload_id: null,
-    container_id: null,
-    rule_id: null,
-    ...over,
-  };
+  return storedEvent({ id: nextId++, created_at: 0, severity: 'warn', message: 'm', ...over });
 }
 
 describe('Broadcaster', () => {

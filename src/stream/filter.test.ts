@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../events/index.js';
 import { compileFilter } from './filter.js';
+import { storedEvent } from '../../test/support/fixtures.js';
 
-const base: StoredEvent = {
-  id: 1,
+const base: StoredEvent = storedEvent({
   created_at: 0,
-  source: 'logscan',
-  severity: 'error',
   message: 'Disk FULL on /var',
-  metadata: {},
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 7,
-};
+});
 
 describe('compileFilter', () => {
   it('matches everything when empty and ANDs the fields that are set', () => {

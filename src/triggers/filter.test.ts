@@ -2,19 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../events/model.js';
 import { parseFilter, PatternCache, TriggerMatcher } from './filter.js';
 import { EMPTY_FILTER, type Trigger, type TriggerFilter } from './model.js';
+import { storedEvent } from '../../test/support/fixtures.js';
 
-const event = (over: Partial<StoredEvent> = {}): StoredEvent => ({
-  id: 1,
-  created_at: 0,
-  source: 'logscan',
-  severity: 'error',
-  message: 'ERROR 42 disk full',
-  metadata: {},
-  workload_id: 'shop',
-  container_id: 'c1',
-  rule_id: 1,
-  ...over,
-});
+const event = (over: Partial<StoredEvent> = {}): StoredEvent =>
+  storedEvent({
+    created_at: 0,
+    message: 'ERROR 42 disk full',
+    workload_id: 'shop',
+    container_id: 'c1',
+    rule_id: 1,
+    ...over,
+  });
 
 let nextId = 1;
 const trigger = (filter: Partial<TriggerFilter>, over: Partial<Trigger> = {}): Trigger => ({

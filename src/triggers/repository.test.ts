@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
-import type { StoredEvent } from '../events/model.js';
 import { pino } from 'pino';
 import { DeliveryRepository } from './delivery-repository.js';
 import { DeliveryRetention } from './retention.js';
 import { EMPTY_FILTER, type TriggerFields } from './model.js';
 import { TriggerRepository } from './repository.js';
+import { storedEvent } from '../../test/support/fixtures.js';
 
 const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   name: 'hook',
@@ -22,17 +22,14 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   ...over,
 });
 
-const event = (id: number): StoredEvent => ({
-  id,
-  created_at: 1_000 + id,
-  source: 'logscan',
-  severity: 'error',
-  message: `line ${id}`,
-  metadata: { captures: { n: String(id) } },
-  workload_id: null,
-  container_id: 'c1',
-  rule_id: 3,
-});
+const event = (id: number) =>
+  storedEvent({
+    id,
+    created_at: 1_000 + id,
+    metadata: { captures: { n: String(id) } },
+    container_id: 'c1',
+    rule_id: 3,
+  });
 
 for (const dialect of DIALECTS) {
   describe(`trigger repositories (${dialect})`, () => {

@@ -8,7 +8,6 @@ import {
   type Responder,
   type WebhookReceiver,
 } from '../../test/fakes/webhook-receiver.js';
-import type { StoredEvent } from '../events/model.js';
 import { DEFAULT_RETRY } from './backoff.js';
 import { channelFactory } from './channels/index.js';
 import { DeliveryRepository } from './delivery-repository.js';
@@ -20,19 +19,10 @@ import { SafeHttp } from './safe-http.js';
 import { generateSecret } from './secret.js';
 import { TriggersService } from './service.js';
 import { DeliveryWorker } from './worker.js';
+import { storedEvent } from '../../test/support/fixtures.js';
 
 const log = pino({ level: 'silent' });
-const event = (id: number): StoredEvent => ({
-  id,
-  created_at: 1_700_000_000_000,
-  source: 'logscan',
-  severity: 'error',
-  message: `boom ${id}`,
-  metadata: {},
-  workload_id: null,
-  container_id: null,
-  rule_id: null,
-});
+const event = (id: number) => storedEvent({ id, message: `boom ${id}` });
 
 describe('delivery worker', () => {
   const store = useTestStore('sqlite');

@@ -3,7 +3,20 @@ import { afterEach, beforeEach } from 'vitest';
 import pg from 'pg';
 import { migrateToLatest, openStore, type Dialect, type Store } from '../../src/store/index.js';
 
-export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+/**
+ * The dialects a repository test runs on: both by default; one where the test lane says
+ * (LOGWARDEN_TEST_DIALECTS=sqlite in the unit lane, postgres in integration:postgres).
+ */
+export const DIALECTS: readonly Dialect[] = dialectsOf(process.env.LOGWARDEN_TEST_DIALECTS);
+
+function dialectsOf(value: string | undefined): Dialect[] {
+  if (!value) return ['sqlite', 'postgres'];
+  const list = value.split(',').map((d) => d.trim());
+  for (const d of list)
+    if (d !== 'sqlite' && d !== 'postgres')
+      throw new Error(`LOGWARDEN_TEST_DIALECTS: unknown dialect ${d} (sqlite or postgres)`);
+  return list as Dialect[];
+}
 
 export const TEST_PG_URL =
   process.env.LOGWARDEN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -10,26 +10,15 @@ import {
 import { actingAs } from '../../../test/support/test-principals.js';
 import { buildServer } from '../server.js';
 import { inventoryRoutes } from './inventory.js';
+import { containerRecord } from '../../../test/support/fixtures.js';
 
 function container(id: string, over: Partial<ContainerRecord> = {}): ContainerRecord {
-  return {
-    id,
+  return containerRecord(id, {
     name: `name-${id.slice(0, 4)}`,
-    image: 'busybox',
-    workload_id: null,
-    compose_service: null,
-    labels: {},
-    state: 'running',
-    exit_code: null,
-    health: null,
-    restart_count: 0,
     started_at: Date.UTC(2026, 0, 1),
-    finished_at: null,
     last_seen_at: Date.UTC(2026, 0, 2),
-    logs_available: true,
-    tty: false,
     ...over,
-  };
+  });
 }
 
 for (const dialect of DIALECTS) {

@@ -8,7 +8,6 @@ import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { startReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver.js';
 import { actingAs, VIEWER } from '../../../test/support/test-principals.js';
 import { JournalFiles, OperationJournal } from '../../audit/index.js';
-import type { StoredEvent } from '../../events/model.js';
 import {
   channelFactory,
   DeliveriesService,
@@ -23,6 +22,7 @@ import {
 import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
 import { triggersRoutes } from './triggers.js';
+import { storedEvent } from '../../../test/support/fixtures.js';
 
 // Names resolve to a public address without asking DNS: the tests do not need a network.
 const http = new SafeHttp(
@@ -42,17 +42,7 @@ afterAll(async () => {
   await http.close();
 });
 
-const event = (id: number): StoredEvent => ({
-  id,
-  created_at: 1_700_000_000_000,
-  source: 'logscan',
-  severity: 'error',
-  message: `line ${id}`,
-  metadata: {},
-  workload_id: null,
-  container_id: null,
-  rule_id: null,
-});
+const event = (id: number) => storedEvent({ id });
 
 for (const dialect of DIALECTS) {
   describe(`trigger routes (${dialect})`, () => {
