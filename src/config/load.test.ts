@@ -58,6 +58,28 @@ describe('loadConfig', () => {
     expect(err.message).toMatch(/unknown configuration key/);
   });
 
+  it('reports every mistake of a YAML file at once, one line each', () => {
+    const file = yamlFile(
+      'listen: "localhost"\ninventory:\n  resync_secs: 5\nlog_level: loud\n',
+    );
+    const err = errorOf(() => loadConfig({ env: {}, file })) as {
+      message: string;
+      details: { problems: { key: string; reason: string }[] };
+    };
+    expect(err.details.problems.map((p) => p.key).sort()).toEqual([
+      'inventory.resync_secs',
+      'listen',
+      'log_level',
+    ]);
+    const lines = err.message.split('\n');
+    expect(lines[0]).toBe('3 problems in the configuration:');
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual([
+      'inventory.resync_secs',
+      'listen',
+      'log_level',
+    ]);
+  });
+
   it('rejects an unknown LOGWARDEN_ variable but ignores the test harness ones', () => {
     const err = errorOf(() => loadConfig({ env: { LOGWARDEN_LISTN: '1' } }));
     expect(err.field).toBe('LOGWARDEN_LISTN');

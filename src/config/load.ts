@@ -48,9 +48,33 @@ function readYaml(path: string): Map<string, unknown> {
   return flat;
 }
 
+/** One key that is unknown or has a bad value. */
+export interface ConfigProblem {
+  key: string;
+  reason: string;
+}
+
 /**
- * Builds the validated, frozen configuration. Throws AppError CONFIG_INVALID naming the
- * first key that is unknown or has a bad value; nothing is half-applied.
+ * All of a configuration's problems in one error, one line each, so an operator fixes
+ * them in one go instead of one per start.
+ */
+function invalidConfig(problems: ConfigProblem[], causes: unknown[]): AppError {
+  const lines = problems.map((p) => `${p.key}: ${p.reason}`);
+  const message =
+    lines.length === 1
+      ? lines[0]!
+      : `${lines.length} problems in the configuration:\n  ${lines.join('\n  ')}`;
+  return new AppError(ErrorCode.ConfigInvalid, message, {
+    field: problems[0]!.key,
+    details: { problems },
+    cause:
+      causes.length === 1 ? causes[0] : causes.length > 1 ? new AggregateError(causes) : undefined,
+  });
+}
+
+/**
+ * Builds the validated, frozen configuration. Throws AppError CONFIG_INVALID listing
+ * every key that is unknown or has a bad value; nothing is half-applied.
  */
 export function loadConfig(sources: ConfigSources = {}): { config: Config; secrets: Secrets } {
   const env = sources.env ?? {};
@@ -59,13 +83,15 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
   const byKey = new Map(specs.map(([, spec]) => [spec.key, spec]));
   const byEnv = new Set(specs.map(([, spec]) => spec.env));
 
+  const problems: ConfigProblem[] = [];
+  const causes: unknown[] = [];
   for (const key of file.keys()) {
-    if (!byKey.has(key)) throw configError(key, 'unknown configuration key');
+    if (!byKey.has(key)) problems.push({ key, reason: 'unknown configuration key' });
   }
   for (const name of Object.keys(env)) {
     if (!name.startsWith('LOGWARDEN_') || name.startsWith(TEST_ENV_PREFIX)) continue;
     if (!byEnv.has(name) && !NON_CONFIG_ENV.has(name))
-      throw configError(name, 'unknown environment variable');
+      problems.push({ key: name, reason: 'unknown environment variable' });
   }
 
   const values: Record<string, unknown> = {};
@@ -85,9 +111,14 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
     try {
       values[name] = raw === undefined ? spec.default : spec.parse(raw, where);
     } catch (err) {
-      throw configError(where, err instanceof AppError ? reasonOf(err, where) : String(err), err);
+      problems.push({
+        key: where,
+        reason: err instanceof AppError ? reasonOf(err, where) : String(err),
+      });
+      causes.push(err);
     }
   }
+  if (problems.length > 0) throw invalidConfig(problems, causes);
 
   const config: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
