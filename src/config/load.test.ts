@@ -59,10 +59,8 @@ describe('loadConfig', () => {
   });
 
   it('reports every mistake of a YAML file at once, one line each', () => {
-    const file = yamlFile(
-      'listen: "localhost"\ninventory:\n  resync_secs: 5\nlog_level: loud\n',
-    );
-    const err = errorOf(() => loadConfig({ env: {}, file })) as {
+    const file = yamlFile('listen: "localhost"\ninventory:\n  resync_secs: 5\nlog_level: loud\n');
+    const err = errorOf(() => loadConfig({ env: {}, file })) as unknown as {
       message: string;
       details: { problems: { key: string; reason: string }[] };
     };
@@ -73,11 +71,12 @@ describe('loadConfig', () => {
     ]);
     const lines = err.message.split('\n');
     expect(lines[0]).toBe('3 problems in the configuration:');
-    expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual([
-      'inventory.resync_secs',
-      'listen',
-      'log_level',
-    ]);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.trim().split(':')[0])
+        .sort(),
+    ).toEqual(['inventory.resync_secs', 'listen', 'log_level']);
   });
 
   it('rejects an unknown LOGWARDEN_ variable but ignores the test harness ones', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
 import { pino } from 'pino';
-import { DeliveryRepository } from './delivery-repository.js';
-import { DeliveryRetention } from './retention.js';
+import { DeliveryRepository } from './outbox/delivery-repository.js';
+import { DeliveryRetention } from './outbox/retention.js';
 import { EMPTY_FILTER, type TriggerFields } from './model.js';
 import { TriggerRepository } from './repository.js';
 import { storedEvent } from '../../test/support/fixtures.js';

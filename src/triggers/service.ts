@@ -16,7 +16,7 @@ import {
   type TriggerFields,
   type TriggerInput,
 } from './model.js';
-import { buildPayload, testEvent, type NameDirectory } from './payload.js';
+import { buildPayload, testEvent, type NameDirectory } from './channels/payload.js';
 import { resolvePlaceholders } from './redact.js';
 import type { TriggerRepository } from './repository.js';
 import { generateSecret, newMessageId, secretProblem } from './secret.js';

@@ -3,21 +3,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { VERSION } from '../version.js';
-import type { DeniedAddress } from './address-policy.js';
 import { channelFactory } from './channels/index.js';
-import { DeliveriesService } from './deliveries.js';
-import { DeliveryRepository } from './delivery-repository.js';
-import { TriggerDispatcher, type EventAppends } from './dispatcher.js';
-import { dockerHostDenials } from './docker-host.js';
+import { DeliveriesService } from './outbox/deliveries.js';
+import { DeliveryRepository } from './outbox/delivery-repository.js';
+import { TriggerDispatcher, type EventAppends } from './outbox/dispatcher.js';
 import { journalDeliveries, type DeliveryMetrics, type OperationsJournal } from './journal.js';
 import { KnownCredentials } from './known-credentials.js';
-import type { NameDirectory } from './payload.js';
+import type { NameDirectory } from './channels/payload.js';
 import { TriggerRepository } from './repository.js';
-import { DeliveryRetention } from './retention.js';
-import { SafeHttp, systemLookup } from './safe-http.js';
+import { DeliveryRetention } from './outbox/retention.js';
+import { SafeHttp, resolveDockerHostDenials } from '../egress/index.js';
 import { TriggersService } from './service.js';
-import { DEFAULT_RETRY } from './backoff.js';
-import { DeliveryWorker } from './worker.js';
+import { DEFAULT_RETRY } from './outbox/backoff.js';
+import { DeliveryWorker } from './outbox/worker.js';
 
 export interface TriggersDeps {
   db: Kysely<Database>;
@@ -54,7 +52,7 @@ export async function createTriggers(deps: TriggersDeps, config: Config): Promis
   const { log } = deps;
   const http = new SafeHttp(
     { denyPrivate: config.webhookDenyPrivate, allowLoopback: config.webhookAllowLoopback },
-    { denied: await dockerHostTargets(config.dockerHost, log) },
+    { denied: await resolveDockerHostDenials(config.dockerHost, log) },
   );
   if (config.webhookAllowLoopback)
     log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
@@ -121,27 +119,4 @@ export async function createTriggers(deps: TriggersDeps, config: Config): Promis
       await http.close();
     },
   };
-}
-
-/**
- * The Docker host's addresses when its Engine API is reached over the network, so no
- * notification can be aimed at it. Resolved once, here; a name that does not resolve
- * now is reported and left off (deny_private or a firewall must then cover it).
- */
-async function dockerHostTargets(dockerHost: string, log: Logger): Promise<DeniedAddress[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('resolving the docker host timed out')), 5_000);
-  });
-  try {
-    const denied = await Promise.race([dockerHostDenials(dockerHost, systemLookup), timeout]);
-    if (denied.length > 0)
-      log.info({ addresses: denied.map((d) => d.address) }, 'docker host denied as a target');
-    return denied;
-  } catch (err) {
-    log.warn({ err }, 'cannot resolve the docker host: notifications are not kept from it');
-    return [];
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -14,11 +14,11 @@ import {
   DeliveryRepository,
   KnownCredentials,
   NO_NAMES,
-  SafeHttp,
   TriggerRepository,
   TriggersService,
   type DeliveryJournalEntry,
 } from '../../triggers/index.js';
+import { SafeHttp } from '../../egress/index.js';
 import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
 import { triggersRoutes } from './triggers.js';

@@ -1,6 +1,6 @@
 import type { ChannelConfig } from '../model.js';
-import type { DeliveryPayload } from '../payload.js';
-import type { HttpResult } from '../safe-http.js';
+import type { DeliveryPayload } from './payload.js';
+import type { HttpResult } from '../../egress/safe-http.js';
 import type { FieldReader } from './fields.js';
 
 /** What one attempt came to. */

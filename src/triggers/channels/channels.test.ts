@@ -6,8 +6,8 @@ import {
   type WebhookReceiver,
 } from '../../../test/fakes/webhook-receiver.js';
 import type { ChannelConfig } from '../model.js';
-import { samplePayload, type DeliveryPayload } from '../payload.js';
-import { SafeHttp } from '../safe-http.js';
+import { samplePayload, type DeliveryPayload } from './payload.js';
+import { SafeHttp } from '../../egress/safe-http.js';
 import { generateSecret } from '../secret.js';
 import { channelFactory, channelSpec, FieldReader } from './index.js';
 

@@ -3,8 +3,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelConfig } from '../model.js';
-import { samplePayload } from '../payload.js';
-import { SafeHttp } from '../safe-http.js';
+import { samplePayload } from './payload.js';
+import { SafeHttp } from '../../egress/safe-http.js';
 import { channelFactory, channelSpec, FieldReader } from './index.js';
 
 const received: { mail: ParsedMail; user: string | undefined; rcpt: string[] }[] = [];

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SMTP_SECURITY, type EmailChannel } from '../model.js';
-import type { DeliveryPayload } from '../payload.js';
+import type { DeliveryPayload } from './payload.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { scrub, snippet } from './http-outcome.js';
 import { bodyOnly, TextTemplate, titleOnly } from './text.js';

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
-import { TEMPLATE_ROOTS } from '../payload.js';
-import { urlSyntaxProblem } from '../safe-http.js';
-import { parseTemplate, TemplateError, type Template } from '../template.js';
+import { TEMPLATE_ROOTS } from './payload.js';
+import { urlSyntaxProblem } from '../../egress/safe-http.js';
+import { parseTemplate, TemplateError, type Template } from './template.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Set by Logwarden itself, or by the HTTP layer: a trigger may not replace them. */

@@ -1,6 +1,6 @@
 import type { Severity } from '../../events/model.js';
 import type { GotifyChannel } from '../model.js';
-import type { DeliveryPayload } from '../payload.js';
+import type { DeliveryPayload } from './payload.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { jsonBody, postJson } from './http-outcome.js';
 import { bodyOnly, endpoint, TextTemplate, titleOnly } from './text.js';

@@ -1,5 +1,5 @@
 import { PLACEHOLDER } from '../model.js';
-import { OutgoingRequestError, type HttpResult } from '../safe-http.js';
+import { OutgoingRequestError, type HttpResult } from '../../egress/safe-http.js';
 import type { HttpPoster, SendOutcome } from './channel.js';
 
 const MAX_DETAIL = 200;

@@ -1,5 +1,5 @@
 import type { SlackChannel } from '../model.js';
-import type { DeliveryPayload } from '../payload.js';
+import type { DeliveryPayload } from './payload.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { postJson } from './http-outcome.js';
 import { TextTemplate, titleAndBody } from './text.js';

@@ -1,9 +1,9 @@
 import type { TelegramChannel } from '../model.js';
-import type { DeliveryPayload } from '../payload.js';
+import type { DeliveryPayload } from './payload.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { jsonBody, postJson } from './http-outcome.js';
 import { bodyOnly, endpoint, TextTemplate } from './text.js';
-import { defaultTitle } from '../payload.js';
+import { defaultTitle } from './payload.js';
 
 /** Telegram refuses messages over 4096 characters. */
 const MAX_TEXT = 4096;

@@ -1,6 +1,6 @@
 import { truncateMessage } from '../../events/message.js';
-import { defaultBody, defaultTitle, TEMPLATE_ROOTS, type DeliveryPayload } from '../payload.js';
-import { escapeFor, parseTemplate, renderTemplate, type Escaping } from '../template.js';
+import { defaultBody, defaultTitle, TEMPLATE_ROOTS, type DeliveryPayload } from './payload.js';
+import { escapeFor, parseTemplate, renderTemplate, type Escaping } from './template.js';
 
 /**
  * A channel's text: its template rendered with the target's escaping, or, without

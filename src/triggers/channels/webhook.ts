@@ -1,8 +1,8 @@
 import type { WebhookChannel } from '../model.js';
-import { samplePayload, type DeliveryPayload } from '../payload.js';
+import { samplePayload, type DeliveryPayload } from './payload.js';
 import { signatureHeaders } from '../secret.js';
-import { parseTemplate, renderTemplate, type Template } from '../template.js';
-import { TEMPLATE_ROOTS } from '../payload.js';
+import { parseTemplate, renderTemplate, type Template } from './template.js';
+import { TEMPLATE_ROOTS } from './payload.js';
 import { urlCredential } from '../url-redaction.js';
 import type { Channel, ChannelDeps, ChannelSpec, SendContext, SendOutcome } from './channel.js';
 import { postJson } from './http-outcome.js';

@@ -1,13 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { useTestStore } from '../../test/support/databases.js';
-import { EventBus } from '../events/bus.js';
-import { EventRepository } from '../events/repository.js';
-import { EventLog } from '../events/service.js';
+import { useTestStore } from '../../../test/support/databases.js';
+import { EventBus } from '../../events/bus.js';
+import { EventRepository } from '../../events/repository.js';
+import { EventLog } from '../../events/service.js';
 import { DeliveryRepository } from './delivery-repository.js';
 import { TriggerDispatcher } from './dispatcher.js';
-import { EMPTY_FILTER, type TriggerFields } from './model.js';
-import { TriggerRepository } from './repository.js';
+import { EMPTY_FILTER, type TriggerFields } from '../model.js';
+import { TriggerRepository } from '../repository.js';
 
 const log = pino({ level: 'silent' });
 

@@ -1,5 +1,5 @@
-import type { EventSource, Severity, StoredEvent } from '../events/model.js';
-import type { Trigger } from './model.js';
+import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
+import type { Trigger } from '../model.js';
 
 export interface PayloadEvent {
   id: number;

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { StoredEvent } from '../events/model.js';
-import type { Database } from '../store/index.js';
-import { PatternCache, TriggerMatcher } from './filter.js';
-import type { NewDelivery, Trigger } from './model.js';
-import { newMessageId } from './secret.js';
+import type { StoredEvent } from '../../events/model.js';
+import type { Database } from '../../store/index.js';
+import { PatternCache, TriggerMatcher } from '../filter.js';
+import type { NewDelivery, Trigger } from '../model.js';
+import { newMessageId } from '../secret.js';
 
 /** Where the dispatcher reads the triggers from. */
 export interface TriggerSource {

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { StoredEvent } from '../events/model.js';
-import type { Database, TriggerDeliveriesTable } from '../store/index.js';
-import type { ChannelType, Delivery, DeliveryStatus, NewDelivery } from './model.js';
+import type { StoredEvent } from '../../events/model.js';
+import type { Database, TriggerDeliveriesTable } from '../../store/index.js';
+import type { ChannelType, Delivery, DeliveryStatus, NewDelivery } from '../model.js';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;

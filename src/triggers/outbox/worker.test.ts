@@ -1,25 +1,25 @@
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useTestStore } from '../../test/support/databases.js';
-import { eventually } from '../../test/support/eventually.js';
+import { useTestStore } from '../../../test/support/databases.js';
+import { eventually } from '../../../test/support/eventually.js';
 import {
   startReceiver,
   type Responder,
   type WebhookReceiver,
-} from '../../test/fakes/webhook-receiver.js';
+} from '../../../test/fakes/webhook-receiver.js';
 import { DEFAULT_RETRY } from './backoff.js';
-import { channelFactory } from './channels/index.js';
+import { channelFactory } from '../channels/index.js';
 import { DeliveryRepository } from './delivery-repository.js';
-import type { DeliveryJournalEntry } from './journal.js';
-import { EMPTY_FILTER, type Delivery, type Trigger } from './model.js';
-import { NO_NAMES } from './payload.js';
-import { TriggerRepository } from './repository.js';
-import { SafeHttp } from './safe-http.js';
-import { generateSecret } from './secret.js';
-import { TriggersService } from './service.js';
+import type { DeliveryJournalEntry } from '../journal.js';
+import { EMPTY_FILTER, type Delivery, type Trigger } from '../model.js';
+import { NO_NAMES } from '../channels/payload.js';
+import { TriggerRepository } from '../repository.js';
+import { SafeHttp } from '../../egress/safe-http.js';
+import { generateSecret } from '../secret.js';
+import { TriggersService } from '../service.js';
 import { DeliveryWorker } from './worker.js';
-import { storedEvent } from '../../test/support/fixtures.js';
+import { storedEvent } from '../../../test/support/fixtures.js';
 
 const log = pino({ level: 'silent' });
 const event = (id: number) => storedEvent({ id, message: `boom ${id}` });

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../../errors.js';
 import type {
   DeliveryFilter,
   DeliveryList,
@@ -6,7 +6,7 @@ import type {
   DeliveryRepository,
 } from './delivery-repository.js';
 import type { DeliveryWaker } from './dispatcher.js';
-import type { Delivery, Trigger } from './model.js';
+import type { Delivery, Trigger } from '../model.js';
 
 /** Reading the outbox, and putting a failed or dead delivery back in line. */
 export class DeliveriesService {

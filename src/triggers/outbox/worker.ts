@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { retryDelayMs, type RetryPolicy } from './backoff.js';
-import type { ChannelFactory, SendOutcome } from './channels/index.js';
+import type { ChannelFactory, SendOutcome } from '../channels/index.js';
 import type { AttemptRecord } from './delivery-repository.js';
 import type { DeliveryWaker } from './dispatcher.js';
-import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from './journal.js';
-import type { Delivery, Trigger } from './model.js';
-import { buildPayload, type NameDirectory } from './payload.js';
+import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from '../journal.js';
+import type { Delivery, Trigger } from '../model.js';
+import { buildPayload, type NameDirectory } from '../channels/payload.js';
 
 /** The outbox, as the worker reads and updates it. */
 export interface DeliveryStore {

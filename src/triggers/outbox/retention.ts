@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PeriodicTask } from '../periodic-task.js';
+import { PeriodicTask } from '../../periodic-task.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
