@@ -26,4 +26,4 @@ export {
   type RuleRows,
   type RuleSnapshot,
 } from './snapshot.js';
-export { createRules, type Rules, type RulesDeps, type RulesJournal } from './rules-module.js';
+export { createRules, type Rules, type RulesDeps } from './rules-module.js';

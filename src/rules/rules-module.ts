@@ -1,4 +1,5 @@
 import { journalObject } from '../audit/object-id.js';
+import type { Journal } from '../audit/model.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { ErrorCode, isAppError } from '../errors.js';
@@ -7,23 +8,11 @@ import { RuleRepository } from './repository.js';
 import { RulesService, type WorkloadLookup } from './service.js';
 import { RuleSnapshotHolder, type RuleSnapshot } from './snapshot.js';
 
-/** Where snapshot reloads are recorded (the operations journal). */
-export interface RulesJournal {
-  record(entry: {
-    source: 'rules';
-    actor: string;
-    action: string;
-    object?: string;
-    success: boolean;
-    error_code?: string | null;
-    details?: Record<string, unknown>;
-  }): void;
-}
-
 export interface RulesDeps {
   db: Kysely<Database>;
   workloads: WorkloadLookup;
-  journal: RulesJournal;
+  /** Where snapshot reloads are recorded. */
+  journal: Journal;
   log: Logger;
 }
 

@@ -14,7 +14,6 @@ export {
   type DeliveryJournalEntry,
   type DeliveryMetrics,
   type DeliveryOutcomeKind,
-  type OperationsJournal,
   journalDeliveries,
 } from './journal.js';
 export { KnownCredentials, type CredentialRegistry } from './known-credentials.js';

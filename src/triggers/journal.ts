@@ -1,3 +1,4 @@
+import type { Journal } from '../audit/model.js';
 import { journalObject } from '../audit/object-id.js';
 import type { ChannelType } from './model.js';
 
@@ -34,24 +35,11 @@ export interface DeliveryMetrics {
   observe(channel: ChannelType, outcome: DeliveryOutcomeKind, latencyMs: number): void;
 }
 
-/** The operations journal (src/audit), where delivery outcomes are recorded. */
-export interface OperationsJournal {
-  record(entry: {
-    source: 'triggers';
-    actor: string;
-    action: string;
-    object?: string;
-    success: boolean;
-    error_code?: string | null;
-    details?: Record<string, unknown>;
-  }): void;
-}
-
 /**
  * A delivery outcome as an operation: its trigger is the object; it worked when sent
  * (or, for a test send, when no error came back); a failure's code is its HTTP status.
  */
-export function journalDeliveries(operations: OperationsJournal): DeliveryJournal {
+export function journalDeliveries(operations: Journal): DeliveryJournal {
   return {
     record: (entry) =>
       operations.record({

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Journal } from '../audit/model.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -19,7 +20,8 @@ import { DeliveryWorker } from './outbox/worker.js';
 
 export interface TriggersDeps {
   db: Kysely<Database>;
-  journal: OperationsJournal;
+  /** The operations journal, where delivery outcomes are recorded. */
+  journal: Journal;
   metrics: DeliveryMetrics;
   names: NameDirectory;
   log: Logger;
