@@ -8,7 +8,7 @@ import { channelFactory } from './channels/index.js';
 import { DeliveriesService } from './outbox/deliveries.js';
 import { DeliveryRepository } from './outbox/delivery-repository.js';
 import { TriggerDispatcher, type EventAppends } from './outbox/dispatcher.js';
-import { journalDeliveries, type DeliveryMetrics, type OperationsJournal } from './journal.js';
+import { journalDeliveries, type DeliveryMetrics } from './journal.js';
 import { KnownCredentials } from './known-credentials.js';
 import type { NameDirectory } from './channels/payload.js';
 import { TriggerRepository } from './repository.js';
