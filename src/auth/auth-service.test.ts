@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
 import { AuthService } from './auth-service.js';
+import { TEST_AUTH_OPTIONS } from '../../test/support/test-principals.js';
 
 const PASSWORD = 'correct horse battery';
 const HOUR = 3_600_000;
@@ -10,17 +11,25 @@ for (const dialect of DIALECTS) {
   describe(`auth service (${dialect})`, () => {
     const store = useTestStore(dialect);
 
-    function service(clock: { now: number }) {
+    function service(
+      clock: { now: number },
+      /** null: the production cost. */
+      passwordCost: typeof TEST_AUTH_OPTIONS.passwordCost | null = TEST_AUTH_OPTIONS.passwordCost,
+    ) {
       return AuthService.forDatabase(store().db, {
         journal: { record: () => undefined },
         log: pino({ level: 'silent' }),
-        options: { sessionIdleMs: 12 * HOUR, sessionAbsoluteMs: 7 * 24 * HOUR },
+        options: {
+          sessionIdleMs: 12 * HOUR,
+          sessionAbsoluteMs: 7 * 24 * HOUR,
+          passwordCost: passwordCost ?? undefined,
+        },
         now: () => clock.now,
       });
     }
 
-    it('stores only a scrypt hash of the password', async () => {
-      const auth = service({ now: 1_000 });
+    it('stores only a scrypt hash of the password, at the production cost by default', async () => {
+      const auth = service({ now: 1_000 }, null);
       await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
       const row = await store()
         .db.selectFrom('users')

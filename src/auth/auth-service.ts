@@ -5,7 +5,13 @@ import { sleep } from '../sleep.js';
 import { HashGate } from './hash-gate.js';
 import { LoginThrottle } from './login-throttle.js';
 import { ROLES, TOKEN_SCOPES, type ApiToken, type User } from './model.js';
-import { decoyHash, hashPassword, validatePassword, verifyPassword } from './password.js';
+import {
+  decoyHash,
+  hashPassword,
+  validatePassword,
+  verifyPassword,
+  type ScryptParams,
+} from './password.js';
 import type { Principal, Role, TokenScope } from './principal.js';
 import { newSecretToken, tokenHash } from './secret-token.js';
 import type { Kysely } from 'kysely';
@@ -30,6 +36,11 @@ export interface AuthJournal {
 export interface AuthOptions {
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /**
+   * The scrypt cost of new password hashes; SCRYPT_PARAMS unless a test lowers it to
+   * stay fast (a hash carries its own cost, so verifying never depends on this).
+   */
+  passwordCost?: Readonly<ScryptParams>;
 }
 
 export interface AuthDeps {
@@ -124,7 +135,7 @@ export class AuthService {
       });
     return this.deps.users.insert({
       username,
-      password_hash: await hashPassword(password),
+      password_hash: await hashPassword(password, this.deps.options.passwordCost),
       role,
       now: this.now(),
     });
@@ -157,7 +168,10 @@ export class AuthService {
       {
         role,
         disabled,
-        password_hash: password === undefined ? undefined : await hashPassword(password),
+        password_hash:
+          password === undefined
+            ? undefined
+            : await hashPassword(password, this.deps.options.passwordCost),
       },
       this.now(),
     );

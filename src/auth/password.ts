@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { MIN_PASSWORD_LENGTH } from './model.js';
 
 /** scrypt at N=2^17, r=8, p=1: about 128 MiB and a few hundred ms per hash, on purpose. */
-interface ScryptParams {
+export interface ScryptParams {
   N: number;
   r: number;
   p: number;
@@ -23,10 +23,13 @@ function derive(password: string, salt: Buffer, params: ScryptParams): Promise<B
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64): the parameters travel with the hash. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: Readonly<ScryptParams> = SCRYPT_PARAMS,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, SCRYPT_PARAMS);
-  const { N, r, p } = SCRYPT_PARAMS;
+  const key = await derive(password, salt, params);
+  const { N, r, p } = params;
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 

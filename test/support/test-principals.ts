@@ -16,3 +16,13 @@ export const VIEWER: Principal = { ...ADMIN, user_id: 2, name: 'viewer', role: '
 export function actingAs(who: Principal = ADMIN): Authenticator {
   return { authenticate: async (_request: FastifyRequest) => who };
 }
+
+/**
+ * Auth options for tests that sign in through the real service: scrypt at N=2^12 keeps
+ * a unit run in seconds (the production cost is tested in src/auth/password.test.ts).
+ */
+export const TEST_AUTH_OPTIONS = {
+  sessionIdleMs: 3_600_000,
+  sessionAbsoluteMs: 86_400_000,
+  passwordCost: { N: 2 ** 12, r: 8, p: 1 },
+} as const;

@@ -11,6 +11,7 @@ import { credentialAuthenticator } from '../credentials.js';
 import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
 import { authRoutes } from './auth.js';
+import { TEST_AUTH_OPTIONS } from '../../../test/support/test-principals.js';
 
 const silent = pino({ level: 'silent' });
 const PASSWORD = 'correct horse battery';
@@ -43,7 +44,7 @@ for (const dialect of DIALECTS) {
       const auth = AuthService.forDatabase(store().db, {
         journal: recording,
         log: silent,
-        options: { sessionIdleMs: 3_600_000, sessionAbsoluteMs: 86_400_000 },
+        options: TEST_AUTH_OPTIONS,
       });
       const logLines: string[] = [];
       const firstRun = new FirstRun(

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../../test/support/databases.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { openSse, type SseConnection, type SseMessage } from '../../../test/support/sse-client.js';
-import { ADMIN } from '../../../test/support/test-principals.js';
+import { ADMIN, TEST_AUTH_OPTIONS } from '../../../test/support/test-principals.js';
 import { AuthService, FirstRun } from '../../auth/index.js';
 import type { Principal } from '../../auth/principal.js';
 import type { LogLine, LogsOptions } from '../../docker/index.js';
@@ -257,7 +257,7 @@ describe('an open stream whose credentials stop being valid', () => {
     const auth = AuthService.forDatabase(store.db, {
       journal,
       log: silent,
-      options: { sessionIdleMs: 3_600_000, sessionAbsoluteMs: 86_400_000 },
+      options: TEST_AUTH_OPTIONS,
     });
     const firstRun = new FirstRun(auth, dataDir, silent, journal);
     await firstRun.prepare();
