@@ -24,8 +24,11 @@ async function appendAndKill(lines: number): Promise<void> {
   const exit = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('exit', (_code, signal) => resolve(signal)),
   );
-  await eventually(() => fileText().split('\n').length >= start + lines, 60_000, 'appends');
-  child.kill('SIGKILL');
+  try {
+    await eventually(() => fileText().split('\n').length >= start + lines, 60_000, 'appends');
+  } finally {
+    child.kill('SIGKILL');
+  }
   expect(await exit).toBe('SIGKILL');
 }
 

@@ -1,5 +1,7 @@
 /**
- * Appends to a journal in a loop until killed: the crash test's victim.
+ * Appends to a journal in a loop until killed: the crash test's victim. Bounded all the
+ * same (entries, time, and its parent still being there), so a test that fails before
+ * its kill never leaves a writer filling the disk.
  * Usage: node --import tsx test/support/journal-writer.ts DIR
  */
 import { JournalFiles, OperationJournal } from '../../src/audit/index.js';
@@ -8,7 +10,10 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: journal-writer DIR');
 const journal = new OperationJournal({ files: new JournalFiles(dir) });
 await journal.replay();
-for (let i = 1; ; i++) {
+const MAX_ENTRIES = 20_000;
+const deadline = Date.now() + 120_000;
+const parent = process.ppid;
+for (let i = 1; i <= MAX_ENTRIES; i++) {
   journal.record({
     actor: 'writer',
     action: 'loop',
@@ -18,5 +23,9 @@ for (let i = 1; ; i++) {
     // Lines of varying, larger sizes make a kill mid-write likelier.
     details: { pad: 'x'.repeat(2000 + (i % 13) * 3000) },
   });
-  if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+  if (i % 100 === 0) {
+    if (Date.now() > deadline || process.ppid !== parent) break;
+    await new Promise((r) => setImmediate(r));
+  }
 }
+journal.close();
