@@ -16,7 +16,6 @@ export {
 export { DeliveriesService } from './deliveries.js';
 export {
   DeliveryRepository,
-  MAX_DELIVERY_PAGE,
   type DeliveryFilter,
   type DeliveryList,
   type DeliveryPage,
