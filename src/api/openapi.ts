@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../version.js';
 import { accessOf } from './access-guard.js';
 import { SESSION_COOKIE } from './credentials.js';
+import { ErrorCode } from '../errors.js';
+import { ERROR_STATUS } from './wire/errors.js';
 import { SystemApi } from './wire/system.js';
 
 const DESCRIPTION = `Everything the web UI does, for scripts and other tools. JSON with snake_case
@@ -26,6 +28,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       openapi: '3.1.0',
       info: { title: 'Logwarden API', version: VERSION, description: DESCRIPTION },
       components: {
+        schemas: {
+          ErrorCode: {
+            type: 'string',
+            enum: Object.values(ErrorCode),
+            description: `Every error code, with the HTTP status it comes with: ${Object.values(
+              ErrorCode,
+            )
+              .map((code) => `${code} ${ERROR_STATUS[code]}`)
+              .join(', ')}. Codes of a stream's failure also arrive in its \`end\` message.`,
+          },
+        },
         securitySchemes: {
           session: {
             type: 'apiKey',
