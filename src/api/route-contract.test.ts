@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openTestStore } from '../../test/support/databases.js';
-import { loadConfig } from '../config/index.js';
-import { AppContext } from '../context.js';
+import { routeTableContext } from '../../test/support/route-context.js';
+import type { AppContext } from '../context.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { commonErrorStatuses } from './route-contract.js';
 import { routeTable, type RouteEntry } from './server.js';
@@ -28,15 +26,9 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function context(extra?: (app: FastifyInstance) => void) {
-  const store = await openTestStore('sqlite');
-  const { config, secrets } = loadConfig({ env: { LOGWARDEN_DATA_DIR: dir } });
-  ctx = await AppContext.fromConfig(config, secrets, {
-    store,
-    logger: pino({ level: 'silent' }),
-    ...(extra ? { extraRoutes: [async (app: FastifyInstance) => extra(app)] } : {}),
-  });
-  await ctx.server.ready();
-  const auth = ctx.parts.auth.service;
+  const built = await routeTableContext(dir, extra);
+  ctx = built;
+  const auth = built.parts.auth.service;
   const admin = await auth.createUser({
     username: 'ada',
     password: 'correct horse battery',
@@ -44,7 +36,7 @@ async function context(extra?: (app: FastifyInstance) => void) {
   });
   const token = async (scope?: string) =>
     (await auth.createToken({ name: `t-${scope ?? 'full'}`, scope }, { user_id: admin.id })).token;
-  return { server: ctx.server, admin: await token(), metrics: await token('metrics') };
+  return { server: built.server, admin: await token(), metrics: await token('metrics') };
 }
 
 const key = (route: RouteEntry) => `${route.method} ${route.url}`;

@@ -54,6 +54,7 @@ export const Credentials = Type.Object(
   { username: Type.String(), password: Type.String() },
   { additionalProperties: false },
 );
+export type Credentials = Static<typeof Credentials>;
 export const SetupBody = Type.Object(
   {
     token: Type.String({
@@ -64,10 +65,12 @@ export const SetupBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export type SetupBody = Static<typeof SetupBody>;
 export const NewUser = Type.Object(
   { username: Type.String(), password: Type.String(), role: Type.Optional(Type.String()) },
   { additionalProperties: false },
 );
+export type NewUser = Static<typeof NewUser>;
 export const UserPatch = Type.Object(
   {
     role: Type.Optional(Type.String()),
@@ -76,10 +79,12 @@ export const UserPatch = Type.Object(
   },
   { additionalProperties: false },
 );
+export type UserPatch = Static<typeof UserPatch>;
 export const PasswordChange = Type.Object(
   { current_password: Type.String(), new_password: Type.String() },
   { additionalProperties: false },
 );
+export type PasswordChange = Static<typeof PasswordChange>;
 export const NewToken = Type.Object(
   {
     name: Type.String(),
@@ -89,6 +94,7 @@ export const NewToken = Type.Object(
   },
   { additionalProperties: false },
 );
+export type NewToken = Static<typeof NewToken>;
 
 const session = ['session'];
 const users = ['users and tokens'];

@@ -1,4 +1,4 @@
-import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import {
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
@@ -31,45 +31,45 @@ export type DeliveryStatus = Static<typeof DeliveryStatus>;
 const secret = `Write-only: reads show ${PLACEHOLDER}, and sending ${PLACEHOLDER} back keeps the stored value.`;
 const Text = Type.String();
 const Template = Nullable(Type.String({ description: 'A message template; null: the default.' }));
-const channel = <T extends string>(type: TLiteral<T>, fields: Parameters<typeof Type.Object>[0]) =>
-  Type.Object({ type, ...fields });
+const channel = <T extends string, P extends TProperties>(type: T, fields: P) =>
+  Type.Object({ type: Type.Literal(type), ...fields });
 
 /** Each channel's own settings, as reads show them (credentials as the placeholder). */
 export const Channel = Type.Union([
-  channel(Type.Literal('webhook'), {
+  channel('webhook', {
     url: Text,
     headers: FreeForm(Type.String(), `Sent with every request. ${secret}`),
     body_template: Template,
   }),
-  channel(Type.Literal('slack'), {
+  channel('slack', {
     url: Type.String({ description: `The incoming-webhook URL, its path hidden. ${secret}` }),
     text_template: Template,
   }),
-  channel(Type.Literal('discord'), {
+  channel('discord', {
     url: Type.String({ description: secret }),
     content_template: Template,
     username: Nullable(Type.String()),
   }),
-  channel(Type.Literal('ntfy'), {
+  channel('ntfy', {
     server: Text,
     topic: Text,
     token: Nullable(Type.String({ description: secret })),
     title_template: Template,
     message_template: Template,
   }),
-  channel(Type.Literal('gotify'), {
+  channel('gotify', {
     server: Text,
     token: Type.String({ description: secret }),
     title_template: Template,
     message_template: Template,
   }),
-  channel(Type.Literal('telegram'), {
+  channel('telegram', {
     api_url: Text,
     bot_token: Type.String({ description: secret }),
     chat_id: Text,
     text_template: Template,
   }),
-  channel(Type.Literal('email'), {
+  channel('email', {
     host: Text,
     port: Type.Integer(),
     security: Enum(SMTP_SECURITY),
