@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import type { Logger } from 'pino';
 import { registerAccessGuard, type Access, type AccessGuardOptions } from './access-guard.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -36,6 +37,23 @@ export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
   return routeTables.get(app) ?? [];
 }
 
+/**
+ * Response serialisers by schema object: the wire schemas are module constants, so the
+ * servers of one process (and the routes that share an answer, like the error bodies)
+ * compile each once.
+ */
+const serializers = new WeakMap<object, (data: unknown) => string>();
+
+function cachedSerializer({ schema }: { schema: unknown }): (data: unknown) => string {
+  const key = schema as object;
+  let serialize = serializers.get(key);
+  if (!serialize) {
+    serialize = fastJson(key as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+    serializers.set(key, serialize);
+  }
+  return serialize;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -47,6 +65,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // most 1 MiB, and no schema has an unbounded pattern or nesting to amplify that).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
+  app.setSerializerCompiler(cachedSerializer);
   registerErrorHandler(app);
   registerAccessGuard(app, options);
   const table: RouteEntry[] = [];

@@ -61,8 +61,9 @@ export const ErrorBody = Type.Object({
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 
-/** The error body of one status, its `code` narrowed to the codes of that status. */
-export function errorResponse(status: ErrorStatus) {
+const errorResponses = new Map<ErrorStatus, ReturnType<typeof buildErrorResponse>>();
+
+function buildErrorResponse(status: ErrorStatus) {
   return Type.Object(
     {
       error: Type.Object({
@@ -73,6 +74,16 @@ export function errorResponse(status: ErrorStatus) {
     },
     { description: STATUS_TEXT[status] },
   );
+}
+
+/** The error body of one status, its `code` narrowed to the codes of that status (one object per status). */
+export function errorResponse(status: ErrorStatus) {
+  let schema = errorResponses.get(status);
+  if (!schema) {
+    schema = buildErrorResponse(status);
+    errorResponses.set(status, schema);
+  }
+  return schema;
 }
 
 /** The error responses a route declares beside the ones every route has. */
