@@ -22,6 +22,8 @@ export const ErrorCode = {
   CrossOrigin: 'CROSS_ORIGIN_REFUSED',
   LoginThrottled: 'LOGIN_THROTTLED',
   StreamLimitReached: 'STREAM_LIMIT_REACHED',
+  BodyTooLarge: 'BODY_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Internal: 'INTERNAL',
 } as const;
 

@@ -60,10 +60,14 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
   });
 }
 
-/** What a request's route needs: its own word, else reads for viewers, writes for admins. */
+/** What a route needs: its own word, else reads for viewers, writes for admins. */
+export function accessOf(method: string, declared: Access | undefined): Access {
+  return declared ?? (READ_METHODS.has(method) ? 'viewer' : 'admin');
+}
+
+/** What a request's route needs (accessOf). */
 export function routeAccess(request: FastifyRequest): Access {
-  const declared = request.routeOptions.config?.access;
-  return declared ?? (READ_METHODS.has(request.method) ? 'viewer' : 'admin');
+  return accessOf(request.method, request.routeOptions.config?.access);
 }
 
 /** Why a principal may not have this access, or null when it may. */

@@ -1,47 +1,49 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, ErrorCode } from '../errors.js';
+import { describeFailures, type SchemaFailure } from './validation-message.js';
+import { codesOf, ERROR_STATUS, type ErrorBody, type ErrorStatus } from './wire/errors.js';
 
-/** The only place an error code becomes an HTTP status. */
-const STATUS: Record<ErrorCode, number> = {
-  VALIDATION_FAILED: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  CONFIG_INVALID: 500,
-  DATABASE_UNAVAILABLE: 503,
-  DOCKER_UNAVAILABLE: 503,
-  DOCKER_API_ERROR: 502,
-  DOCKER_CONTAINER_NOT_FOUND: 404,
-  DOCKER_LOGS_UNAVAILABLE: 409,
-  DOCKER_STREAM_CORRUPT: 502,
-  DOCKER_DAEMON_ERROR: 502,
-  DOCKER_EVENT_TOO_LARGE: 502,
-  RULE_INVALID_PATTERN: 400,
-  RULE_LIMIT_REACHED: 409,
-  AUTH_REQUIRED: 401,
-  FORBIDDEN: 403,
-  CROSS_ORIGIN_REFUSED: 403,
-  LOGIN_THROTTLED: 429,
-  STREAM_LIMIT_REACHED: 429,
-  INTERNAL: 500,
-};
-
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
+export type { ErrorBody };
 
 export function statusOf(code: ErrorCode): number {
-  return STATUS[code] ?? 500;
+  return ERROR_STATUS[code] ?? 500;
 }
 
-/** Fastify's schema errors say `body/name must be string`; the field is the path. */
-function validationField(err: FastifyError): string | undefined {
-  const first = err.validation?.[0];
-  if (!first) return undefined;
-  const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  const params = first.params as { missingProperty?: string; additionalProperty?: string };
-  const named = params?.missingProperty ?? params?.additionalProperty;
-  const field = [path, named].filter(Boolean).join('.');
-  return field || err.validationContext;
+/**
+ * Fastify's own refusals of a request, before any route runs, in our codes: a body that
+ * is empty or not JSON names the body; the status says the rest.
+ */
+function frameworkError(err: FastifyError): ErrorBody['error'] & { status: number } {
+  switch (err.code) {
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        status: 400,
+        code: ErrorCode.ValidationFailed,
+        message: 'body: must be a JSON document, not empty (send {} for no fields)',
+        field: 'body',
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return {
+        status: 400,
+        code: ErrorCode.ValidationFailed,
+        message: `body: ${err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'is not valid JSON' : 'does not match Content-Length'}`,
+        field: 'body',
+      };
+  }
+  if (err.statusCode === 413)
+    return { status: 413, code: ErrorCode.BodyTooLarge, message: 'body: must be at most 1 MiB' };
+  if (err.statusCode === 415)
+    return {
+      status: 415,
+      code: ErrorCode.UnsupportedMediaType,
+      message: `content-type: must be application/json`,
+      field: 'content-type',
+    };
+  const code = codesOf(err.statusCode as ErrorStatus)[0];
+  return code
+    ? { status: err.statusCode!, code, message: err.message }
+    : { status: 400, code: ErrorCode.ValidationFailed, message: err.message };
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {
@@ -56,23 +58,23 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send(body);
     }
     if (err.validation) {
-      const field = validationField(err);
-      const message = field ? `${field}: ${err.message.replace(/^[^ ]+ /, '')}` : err.message;
-      const body: ErrorBody = { error: { code: ErrorCode.ValidationFailed, message } };
-      if (field) body.error.field = field;
-      return reply.status(400).send(body);
+      const { message, field } = describeFailures(
+        err.validation as SchemaFailure[],
+        err.validationContext ?? 'request',
+      );
+      return reply
+        .status(400)
+        .send({ error: { code: ErrorCode.ValidationFailed, message, field } } satisfies ErrorBody);
     }
-    const status =
-      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) {
+    const status = err.statusCode ?? 500;
+    if (status < 400 || status >= 500) {
       request.log.error({ err }, 'unhandled error');
       return reply.status(500).send({
         error: { code: ErrorCode.Internal, message: 'internal error' },
       } satisfies ErrorBody);
     }
-    return reply.status(status).send({
-      error: { code: err.code ?? 'BAD_REQUEST', message: err.message },
-    } satisfies ErrorBody);
+    const { status: mapped, ...error } = frameworkError(err);
+    return reply.status(mapped).send({ error } satisfies ErrorBody);
   });
 
   app.setNotFoundHandler((request, reply) =>

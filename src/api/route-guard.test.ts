@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openTestStore, type TestStore } from '../../test/support/databases.js';
-import { loadConfig } from '../config/index.js';
-import { AppContext } from '../context.js';
+import { routeTableContext } from '../../test/support/route-context.js';
+import type { AppContext } from '../context.js';
 import { routeTable } from './server.js';
 
 /** The only routes anyone may call without credentials. */
@@ -77,7 +75,6 @@ async function guardViolations(
 
 describe('every route is guarded', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-routes-'));
-  let store: TestStore;
   let ctx: AppContext;
   let tokens: { viewer: string; metrics: string };
   afterAll(async () => {
@@ -86,14 +83,7 @@ describe('every route is guarded', () => {
   });
 
   async function context(extra?: (app: FastifyInstance) => void) {
-    store = await openTestStore('sqlite');
-    const { config, secrets } = loadConfig({ env: { LOGWARDEN_DATA_DIR: dir } });
-    ctx = await AppContext.fromConfig(config, secrets, {
-      store,
-      logger: pino({ level: 'silent' }),
-      ...(extra ? { extraRoutes: [async (app: FastifyInstance) => extra(app)] } : {}),
-    });
-    await ctx.server.ready();
+    ctx = await routeTableContext(dir, extra);
     const auth = ctx.parts.auth.service;
     const viewer = await auth.createUser({ username: 'vic', password: 'correct horse battery' });
     tokens = {

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
@@ -5,6 +6,8 @@ import type { EngineStatus } from '../docker/engine-monitor.js';
 import { healthRoutes } from './routes/health.js';
 import { actingAs } from '../../test/support/test-principals.js';
 import { buildServer } from './server.js';
+import { Severity } from './wire/events.js';
+import { Type } from '@sinclair/typebox';
 
 const silent = pino({ level: 'silent' });
 
@@ -49,8 +52,10 @@ async function server(opts: { dbOk?: boolean; dockerOk?: boolean } = {}) {
               body: {
                 type: 'object',
                 required: ['name'],
-                properties: { name: { type: 'string' } },
+                properties: { name: { type: 'string' }, count: { type: 'integer' } },
+                additionalProperties: false,
               },
+              querystring: Type.Object({ severity: Type.Optional(Severity) }),
             },
           },
           async () => ({ ok: true }),
@@ -113,6 +118,85 @@ describe('error handler', () => {
     const res = await app.inject({ method: 'POST', url: '/typed', payload: { nom: 1 } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'name' });
+  });
+
+  /** A refusal as the API gives it: 400, one line, naming the field. */
+  async function refusal(request: InjectOptions) {
+    const res = await (await server()).inject(request);
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).not.toContain('\n');
+    return error as { message: string; field: string };
+  }
+
+  it('answers an empty JSON body with 400 naming the body', async () => {
+    const error = await refusal({
+      method: 'POST',
+      url: '/typed',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(error).toMatchObject({ field: 'body', message: expect.stringMatching(/^body: /) });
+    expect(error.message).not.toMatch(/FST_/);
+  });
+
+  it('answers a wrong type with 400 naming the field and the type', async () => {
+    const error = await refusal({
+      method: 'POST',
+      url: '/typed',
+      payload: { name: 'x', count: 'many' },
+    });
+    expect(error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'count',
+      message: 'count: must be an integer',
+    });
+  });
+
+  it('answers an unknown enum value with 400 naming the field and the allowed values', async () => {
+    const error = await refusal({
+      method: 'POST',
+      url: '/typed?severity=bad',
+      payload: { name: 'x' },
+    });
+    expect(error).toEqual({
+      code: 'VALIDATION_FAILED',
+      field: 'severity',
+      message: 'severity: must be one of info, warn, error, critical',
+    });
+  });
+
+  it('names every offending field in one line', async () => {
+    const error = await refusal({
+      method: 'POST',
+      url: '/typed',
+      payload: { count: 1.5, colour: 'red' },
+    });
+    expect(error.field).toBe('name');
+    expect(error.message).toBe(
+      'name: is required; colour: is not a field here; count: must be an integer',
+    );
+  });
+
+  it('answers a body that is not JSON with 415, and a malformed one with 400', async () => {
+    const app = await server();
+    const text = await app.inject({
+      method: 'POST',
+      url: '/typed',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<name>x</name>',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/typed',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body' });
   });
 
   it('never leaks a stack trace or message of an unexpected error', async () => {

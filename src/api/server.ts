@@ -4,9 +4,12 @@ import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import type { Logger } from 'pino';
 import { registerAccessGuard, type Access, type AccessGuardOptions } from './access-guard.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
+import { completeResponses, declaredStatuses } from './route-contract.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export interface ServerOptions extends AccessGuardOptions {
@@ -21,6 +24,10 @@ export interface RouteEntry {
   public: boolean;
   /** What the route asked of the guard, when it asked (reads default to viewer). */
   access: Access | null;
+  /** The statuses it declares an answer for (`200`, `404`…); empty: it declares none. */
+  responses: string[];
+  /** Whether it declares its path parameters, query, body (the wire contract). */
+  inputs: { params: boolean; querystring: boolean; body: boolean };
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -30,6 +37,23 @@ export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
   return routeTables.get(app) ?? [];
 }
 
+/**
+ * Response serialisers by schema object: the wire schemas are module constants, so the
+ * servers of one process (and the routes that share an answer, like the error bodies)
+ * compile each once.
+ */
+const serializers = new WeakMap<object, (data: unknown) => string>();
+
+function cachedSerializer({ schema }: { schema: unknown }): (data: unknown) => string {
+  const key = schema as object;
+  let serialize = serializers.get(key);
+  if (!serialize) {
+    serialize = fastJson(key as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+    serializers.set(key, serialize);
+  }
+  return serialize;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -37,22 +61,35 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 1024 * 1024,
     // Only named proxies may say who the client is: throttling keys on the address.
     trustProxy: options.trustedProxies?.length ? [...options.trustedProxies] : false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // allErrors: a refused request names every offending field at once (bodies are at
+    // most 1 MiB, and no schema has an unbounded pattern or nesting to amplify that).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
+  app.setSerializerCompiler(cachedSerializer);
   registerErrorHandler(app);
   registerAccessGuard(app, options);
   const table: RouteEntry[] = [];
   routeTables.set(app, table);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods)
+    for (const method of methods) {
+      completeResponses(route, method);
       table.push({
         method,
         url: route.url,
         public: route.config?.public === true,
         access: route.config?.access ?? null,
+        responses: declaredStatuses(route),
+        inputs: {
+          params: Boolean(route.schema?.params),
+          querystring: Boolean(route.schema?.querystring),
+          body: Boolean(route.schema?.body),
+        },
       });
+    }
   });
+  // After the hook above: the document shows each route's completed responses.
+  await registerOpenApi(app);
   app.addHook('onSend', async (_request, reply) => {
     void reply.headers(SECURITY_HEADERS);
   });

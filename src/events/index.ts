@@ -1,14 +1,7 @@
 export * from './model.js';
 export { EventBus, type EventListener } from './bus.js';
 export { truncateMessage } from './message.js';
-export {
-  EventRepository,
-  MAX_PAGE,
-  DEFAULT_PAGE,
-  type EventFilter,
-  type EventList,
-  type EventPage,
-} from './repository.js';
+export { EventRepository, type EventFilter, type EventList, type EventPage } from './repository.js';
 export { EventLog, type EventSink } from './service.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
 export { createEvents, type Events, type EventsDeps } from './events-module.js';

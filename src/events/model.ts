@@ -11,7 +11,12 @@ export function isSeverity(value: unknown): value is Severity {
 }
 
 /** Who produced an event. Only producers record events; triggers never do. */
-export type EventSource = 'docker' | 'logscan' | 'system';
+export const EVENT_SOURCES = ['docker', 'logscan', 'system'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** A page of the event log: how many events one read returns by default and at most. */
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 500;
 
 /** Stored messages are at most this many bytes (UTF-8), cut with `…`. */
 export const MAX_MESSAGE_BYTES = 500;

@@ -1,7 +1,14 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { containsInsensitive } from '../store/index.js';
 import type { Database, EventLogTable } from '../store/index.js';
-import { severityRank, type EventSource, type Severity, type StoredEvent } from './model.js';
+import {
+  DEFAULT_PAGE,
+  MAX_PAGE,
+  severityRank,
+  type EventSource,
+  type Severity,
+  type StoredEvent,
+} from './model.js';
 
 export interface EventFilter {
   sources?: EventSource[];
@@ -30,9 +37,6 @@ export interface EventList {
   /** Pass as `before` (or `after`, when paging forward) for the next page; null at the end. */
   next: number | null;
 }
-
-export const MAX_PAGE = 500;
-export const DEFAULT_PAGE = 100;
 
 type Db = Kysely<Database> | Transaction<Database>;
 

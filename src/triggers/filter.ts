@@ -1,7 +1,13 @@
 import { AppError } from '../errors.js';
-import { isSeverity, type EventSource, type Severity, type StoredEvent } from '../events/model.js';
+import {
+  EVENT_SOURCES,
+  isSeverity,
+  type EventSource,
+  type Severity,
+  type StoredEvent,
+} from '../events/model.js';
 import { compilePattern, type CompiledPattern } from '../rules/index.js';
-import { EVENT_SOURCES, MAX_FILTER_ITEMS, type Trigger, type TriggerFilter } from './model.js';
+import { MAX_FILTER_ITEMS, type Trigger, type TriggerFilter } from './model.js';
 
 const FIELDS = ['severities', 'sources', 'workloads', 'message_regex'] as const;
 

@@ -3,8 +3,6 @@ import type { EventSource, Severity, StoredEvent } from '../events/model.js';
 /** What reads show instead of a credential; a write that sends it back keeps the stored one. */
 export const PLACEHOLDER = '********';
 
-export const EVENT_SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
-
 export const CHANNEL_TYPES = [
   'webhook',
   'slack',
@@ -149,6 +147,10 @@ export interface TriggerInput {
  */
 export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A page of deliveries: how many one read returns by default and at most. */
+export const DEFAULT_DELIVERY_PAGE = 100;
+export const MAX_DELIVERY_PAGE = 500;
 
 /** One row of the outbox, `trigger_deliveries`. */
 export interface Delivery {

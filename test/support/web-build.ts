@@ -8,6 +8,16 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const webDir = join(root, 'web');
+/** What the UI imports from the server's sources (src/api/wire and the domains' models). */
+const UI_SOURCES_IN_SRC = [
+  'src/api/wire',
+  'src/events',
+  'src/inventory',
+  'src/rules',
+  'src/triggers',
+  'src/auth',
+  'src/audit',
+];
 // Kept out of dist/: nothing of the tests' bookkeeping ships in the package.
 const stampFile = join(root, 'test-output', '.web-build-stamp');
 const lockDir = join(root, 'test-output', '.web-build.lock');
@@ -53,7 +63,10 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
  */
 export async function ensureWebBuild(): Promise<void> {
   await withLock(async () => {
-    const want = (await sourceHash(webDir)).digest('hex');
+    const hash = await sourceHash(webDir);
+    // The UI's types and enums come from the server's wire contract and domain models.
+    for (const dir of UI_SOURCES_IN_SRC) await sourceHash(join(root, dir), hash);
+    const want = hash.digest('hex');
     const have = await readFile(stampFile, 'utf8').catch(() => '');
     const built = await stat(join(root, 'dist/web/index.html')).then(
       () => true,

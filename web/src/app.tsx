@@ -1,6 +1,7 @@
 import { Fragment, type ReactNode } from 'react';
 import { ErrorMessage } from './components/errors';
 import { Loading } from './components/page';
+import { ApiReferencePage } from './pages/api-reference';
 import { ContainerPage } from './pages/container';
 import { EventDetailPage, EventsPage } from './pages/events';
 import { JournalPage } from './pages/journal';
@@ -38,6 +39,7 @@ const ROUTES: [string, (p: Params) => ReactNode][] = [
   ['/journal', () => <JournalPage />],
   ['/scanner', () => <ScannerPage />],
   ['/settings', () => <SettingsPage />],
+  ['/api-reference', () => <ApiReferencePage />],
 ];
 
 function NotFound() {

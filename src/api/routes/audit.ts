@@ -1,12 +1,7 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import {
-  MAX_JOURNAL_PAGE,
-  type JournalFilter,
-  type JournalList,
-  type JournalPage,
-  type JournalStats,
-} from '../../audit/index.js';
+import type { JournalFilter, JournalList, JournalPage, JournalStats } from '../../audit/index.js';
+import { AuditApi } from '../wire/audit.js';
 import { AppError } from '../../errors.js';
 import { parseTime } from './events.js';
 
@@ -17,27 +12,13 @@ export interface AuditApiDeps {
   };
 }
 
-const AuditQuery = Type.Object(
-  {
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    object: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-    success: Type.Optional(Type.Boolean()),
-    since: Type.Optional(Type.String()),
-    until: Type.Optional(Type.String()),
-    before: Type.Optional(Type.Integer({ minimum: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_JOURNAL_PAGE })),
-  },
-  { additionalProperties: false },
-);
-
 export function auditRoutes(deps: AuditApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get(
       '/api/audit',
-      { config: { access: 'admin' }, schema: { querystring: AuditQuery } },
+      { config: { access: 'admin' }, schema: AuditApi.list },
       async (request) => {
         const q = request.query;
         const since = parseTime('since', q.since);
@@ -51,6 +32,8 @@ export function auditRoutes(deps: AuditApiDeps) {
       },
     );
 
-    app.get('/api/audit/stats', { config: { access: 'admin' } }, async () => deps.journal.stats());
+    app.get('/api/audit/stats', { config: { access: 'admin' }, schema: AuditApi.stats }, async () =>
+      deps.journal.stats(),
+    );
   };
 }

@@ -1,10 +1,17 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiToken, AuthService, FirstRun, Principal, User } from '../../auth/index.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { sameOrigin } from '../access-guard.js';
 import { noteChange } from '../journal-hook.js';
 import { readCookie, SESSION_COOKIE, setSessionCookie, type CookiePolicy } from '../credentials.js';
+import {
+  AuthApi,
+  type ApiToken as ApiTokenJson,
+  type Principal as PrincipalJson,
+  type UserRecord,
+} from '../wire/auth.js';
+import { isoTime, isoTimeOrNull } from './wire-time.js';
 
 export interface AuthApiDeps {
   auth: Pick<
@@ -24,67 +31,34 @@ export interface AuthApiDeps {
   publicUrl: string | null;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export const userJson = (u: User) => ({
+export const userJson = (u: User): UserRecord => ({
   id: u.id,
   username: u.username,
   role: u.role,
   disabled: u.disabled,
-  created_at: iso(u.created_at),
-  password_changed_at: iso(u.password_changed_at),
+  created_at: isoTime(u.created_at),
+  password_changed_at: isoTime(u.password_changed_at),
 });
 
-export const tokenJson = (t: ApiToken) => ({
-  ...t,
-  created_at: iso(t.created_at),
-  expires_at: iso(t.expires_at),
-  last_used_at: iso(t.last_used_at),
-  revoked_at: iso(t.revoked_at),
+export const tokenJson = (t: ApiToken): ApiTokenJson => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  user_id: t.user_id,
+  role: t.role,
+  scope: t.scope,
+  created_at: isoTime(t.created_at),
+  expires_at: isoTimeOrNull(t.expires_at),
+  last_used_at: isoTimeOrNull(t.last_used_at),
+  revoked_at: isoTimeOrNull(t.revoked_at),
 });
 
-const principalJson = (p: Principal) => ({
+const principalJson = (p: Principal): PrincipalJson => ({
   id: p.user_id,
   username: p.name,
   role: p.role,
   via: p.via,
 });
-
-/** Types only; the service checks values and names the field. */
-const Credentials = Type.Object(
-  { username: Type.String(), password: Type.String() },
-  { additionalProperties: false },
-);
-const SetupBody = Type.Object(
-  { token: Type.String(), username: Type.String(), password: Type.String() },
-  { additionalProperties: false },
-);
-const NewUser = Type.Object(
-  { username: Type.String(), password: Type.String(), role: Type.Optional(Type.String()) },
-  { additionalProperties: false },
-);
-const UserPatch = Type.Object(
-  {
-    role: Type.Optional(Type.String()),
-    disabled: Type.Optional(Type.Boolean()),
-    password: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-const PasswordChange = Type.Object(
-  { current_password: Type.String(), new_password: Type.String() },
-  { additionalProperties: false },
-);
-const NewToken = Type.Object(
-  {
-    name: Type.String(),
-    role: Type.Optional(Type.String()),
-    scope: Type.Optional(Type.String()),
-    expires_at: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  },
-  { additionalProperties: false },
-);
-const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 function signedIn(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError(ErrorCode.AuthRequired, 'authentication required');
@@ -119,13 +93,13 @@ export function authRoutes(deps: AuthApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/api/setup', { config: { public: true } }, async () => ({
+    app.get('/api/setup', { config: { public: true }, schema: AuthApi.setupNeeded }, async () => ({
       needed: await deps.firstRun.needed(),
     }));
 
     app.post(
       '/api/setup',
-      { config: { public: true }, schema: { body: SetupBody } },
+      { config: { public: true }, schema: AuthApi.setup },
       async (request, reply) => {
         refuseCrossSite(request);
         const user = await deps.firstRun.claim(request.body);
@@ -135,7 +109,7 @@ export function authRoutes(deps: AuthApiDeps) {
 
     app.post(
       '/api/login',
-      { config: { public: true }, schema: { body: Credentials } },
+      { config: { public: true }, schema: AuthApi.login },
       async (request, reply) => {
         refuseCrossSite(request);
         const session = await deps.auth.login({
@@ -145,22 +119,28 @@ export function authRoutes(deps: AuthApiDeps) {
         });
         const maxAge = Math.floor((session.expires_at - Date.now()) / 1000);
         setSessionCookie(request, reply, deps.cookie, session.token, maxAge);
-        return { user: userJson(session.user), expires_at: iso(session.expires_at) };
+        return { user: userJson(session.user), expires_at: isoTime(session.expires_at) };
       },
     );
 
-    app.post('/api/logout', { config: { access: 'viewer' } }, async (request, reply) => {
-      const token = readCookie(request, SESSION_COOKIE);
-      if (token) await deps.auth.logout(token);
-      setSessionCookie(request, reply, deps.cookie, '', 0);
-      return reply.status(204).send();
-    });
+    app.post(
+      '/api/logout',
+      { config: { access: 'viewer' }, schema: AuthApi.logout },
+      async (request, reply) => {
+        const token = readCookie(request, SESSION_COOKIE);
+        if (token) await deps.auth.logout(token);
+        setSessionCookie(request, reply, deps.cookie, '', 0);
+        return reply.status(204).send();
+      },
+    );
 
-    app.get('/api/me', async (request) => ({ user: principalJson(signedIn(request)) }));
+    app.get('/api/me', { schema: AuthApi.me }, async (request) => ({
+      user: principalJson(signedIn(request)),
+    }));
 
     app.post(
       '/api/me/password',
-      { config: { access: 'viewer' }, schema: { body: PasswordChange } },
+      { config: { access: 'viewer' }, schema: AuthApi.changePassword },
       async (request, reply) => {
         const who = signedIn(request);
         if (who.via !== 'session' || who.user_id === null)
@@ -176,39 +156,35 @@ export function authRoutes(deps: AuthApiDeps) {
       },
     );
 
-    app.get('/api/users', async () => ({
+    app.get('/api/users', { schema: AuthApi.users }, async () => ({
       items: (await deps.auth.listUsers()).map(userJson),
       next: null,
     }));
 
-    app.post('/api/users', { schema: { body: NewUser } }, async (request, reply) => {
+    app.post('/api/users', { schema: AuthApi.createUser }, async (request, reply) => {
       interactive(request);
       const user = await deps.auth.createUser(request.body);
       noteChange(request, { object: `user:${user.id}`, after: userJson(user) });
       return reply.status(201).send(userJson(user));
     });
 
-    app.patch(
-      '/api/users/:id',
-      { schema: { params: IdParam, body: UserPatch } },
-      async (request) => {
-        interactive(request);
-        const user = userJson(await deps.auth.updateUser(request.params.id, request.body));
-        noteChange(request, {
-          object: `user:${user.id}`,
-          after: user,
-          details: { changed: Object.keys(request.body) },
-        });
-        return user;
-      },
-    );
+    app.patch('/api/users/:id', { schema: AuthApi.updateUser }, async (request) => {
+      interactive(request);
+      const user = userJson(await deps.auth.updateUser(request.params.id, request.body));
+      noteChange(request, {
+        object: `user:${user.id}`,
+        after: user,
+        details: { changed: Object.keys(request.body) },
+      });
+      return user;
+    });
 
-    app.get('/api/tokens', { config: { access: 'admin' } }, async () => ({
+    app.get('/api/tokens', { config: { access: 'admin' }, schema: AuthApi.tokens }, async () => ({
       items: (await deps.auth.listTokens()).map(tokenJson),
       next: null,
     }));
 
-    app.post('/api/tokens', { schema: { body: NewToken } }, async (request, reply) => {
+    app.post('/api/tokens', { schema: AuthApi.createToken }, async (request, reply) => {
       const who = interactive(request);
       if (who.user_id === null) throw new AppError(ErrorCode.Forbidden, 'no user to own the token');
       const { token, info } = await deps.auth.createToken(request.body, { user_id: who.user_id });
@@ -217,7 +193,7 @@ export function authRoutes(deps: AuthApiDeps) {
       return reply.status(201).send({ ...tokenJson(info), token });
     });
 
-    app.delete('/api/tokens/:id', { schema: { params: IdParam } }, async (request) => {
+    app.delete('/api/tokens/:id', { schema: AuthApi.revokeToken }, async (request) => {
       interactive(request);
       const token = tokenJson(await deps.auth.revokeToken(request.params.id));
       noteChange(request, { object: `token:${token.id}`, after: token });

@@ -1,15 +1,16 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
 import {
-  MAX_PAGE,
-  SEVERITIES,
+  EVENT_SOURCES,
   type EventFilter,
   type EventList,
   type EventPage,
   type EventSource,
   type StoredEvent,
 } from '../../events/index.js';
+import { EventsApi, type LogEvent } from '../wire/events.js';
+import { isoTime } from './wire-time.js';
 
 export interface EventsApiDeps {
   events: {
@@ -18,10 +19,18 @@ export interface EventsApiDeps {
   };
 }
 
-const SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
-
-export function eventJson(e: StoredEvent) {
-  return { ...e, created_at: new Date(e.created_at).toISOString() };
+export function eventJson(e: StoredEvent): LogEvent {
+  return {
+    id: e.id,
+    created_at: isoTime(e.created_at),
+    source: e.source,
+    severity: e.severity,
+    message: e.message,
+    metadata: e.metadata,
+    workload_id: e.workload_id,
+    container_id: e.container_id,
+    rule_id: e.rule_id,
+  };
 }
 
 /** ISO 8601 or milliseconds since the epoch. */
@@ -40,39 +49,20 @@ export function parseSources(value: string | undefined): EventSource[] | undefin
     .map((s) => s.trim())
     .filter(Boolean);
   for (const source of list) {
-    if (!SOURCES.includes(source as EventSource))
+    if (!(EVENT_SOURCES as readonly string[]).includes(source))
       throw AppError.validation(
         'source',
-        `unknown source ${source} (one of ${SOURCES.join(', ')})`,
+        `unknown source ${source} (one of ${EVENT_SOURCES.join(', ')})`,
       );
   }
   return list as EventSource[];
 }
 
-const Id = Type.Integer({ minimum: 0 });
-
-const EventQuery = Type.Object(
-  {
-    source: Type.Optional(Type.String()),
-    severity: Type.Optional(Type.Union(SEVERITIES.map((s) => Type.Literal(s)))),
-    workload: Type.Optional(Type.String({ minLength: 1 })),
-    container: Type.Optional(Type.String({ minLength: 1 })),
-    rule: Type.Optional(Id),
-    since: Type.Optional(Type.String()),
-    until: Type.Optional(Type.String()),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    before: Type.Optional(Id),
-    after: Type.Optional(Id),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
-  },
-  { additionalProperties: false },
-);
-
 export function eventsRoutes(deps: EventsApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/api/events', { schema: { querystring: EventQuery } }, async (request) => {
+    app.get('/api/events', { schema: EventsApi.list }, async (request) => {
       const q = request.query;
       if (q.before !== undefined && q.after !== undefined)
         throw AppError.validation('after', 'cannot be combined with before');
@@ -94,7 +84,7 @@ export function eventsRoutes(deps: EventsApiDeps) {
       return { items: page.items.map(eventJson), next: page.next };
     });
 
-    app.get('/api/events/:id', { schema: { params: Type.Object({ id: Id }) } }, async (request) =>
+    app.get('/api/events/:id', { schema: EventsApi.get }, async (request) =>
       eventJson(await deps.events.get(request.params.id)),
     );
   };

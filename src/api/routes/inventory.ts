@@ -1,12 +1,9 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
-import {
-  CONTAINER_STATES,
-  type ContainerFilter,
-  type ContainerRecord,
-  type Workload,
-} from '../../inventory/index.js';
+import type { ContainerFilter, ContainerRecord, Workload } from '../../inventory/index.js';
+import { InventoryApi, type Container, type Workload as WorkloadJson } from '../wire/inventory.js';
+import { isoTime, isoTimeOrNull } from './wire-time.js';
 
 /** What the routes need from the inventory domain. */
 export interface InventoryApiDeps {
@@ -23,82 +20,71 @@ export interface InventoryApiDeps {
   };
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function containerJson(c: ContainerRecord) {
+export function containerJson(c: ContainerRecord): Container {
   return {
-    ...c,
-    started_at: iso(c.started_at),
-    finished_at: iso(c.finished_at),
-    last_seen_at: iso(c.last_seen_at),
+    id: c.id,
+    name: c.name,
+    image: c.image,
+    workload_id: c.workload_id,
+    compose_service: c.compose_service,
+    labels: c.labels,
+    state: c.state,
+    exit_code: c.exit_code,
+    health: c.health,
+    restart_count: c.restart_count,
+    started_at: isoTimeOrNull(c.started_at),
+    finished_at: isoTimeOrNull(c.finished_at),
+    last_seen_at: isoTime(c.last_seen_at),
+    logs_available: c.logs_available,
+    tty: c.tty,
   };
 }
 
-export function workloadJson(w: Workload) {
-  return { ...w, created_at: iso(w.created_at) };
+export function workloadJson(w: Workload): WorkloadJson {
+  return { id: w.id, name: w.name, kind: w.kind, created_at: isoTime(w.created_at) };
 }
-
-const ContainerQuery = Type.Object(
-  {
-    state: Type.Optional(Type.Union(CONTAINER_STATES.map((s) => Type.Literal(s)))),
-    workload: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
-
-const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-
-const WorkloadCreate = Type.Object(
-  {
-    id: Type.Optional(Type.String()),
-    name: Type.String(),
-  },
-  { additionalProperties: false },
-);
-
-const WorkloadPatch = Type.Object({ name: Type.String() }, { additionalProperties: false });
 
 export function inventoryRoutes(deps: InventoryApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/api/containers', { schema: { querystring: ContainerQuery } }, async (request) => {
+    app.get('/api/containers', { schema: InventoryApi.containers }, async (request) => {
       const { state, workload, name } = request.query;
       const items = await deps.containers.list({ state, workload_id: workload, name });
       return { items: items.map(containerJson), next: null };
     });
 
-    app.get('/api/containers/:id', { schema: { params: IdParam } }, async (request) => {
+    app.get('/api/containers/:id', { schema: InventoryApi.container }, async (request) => {
       const container = await deps.containers.find(request.params.id);
       if (!container) throw AppError.notFound('container', request.params.id);
       return containerJson(container);
     });
 
-    app.get('/api/workloads', async () => ({
+    app.get('/api/workloads', { schema: InventoryApi.workloads }, async () => ({
       items: (await deps.workloads.list()).map(workloadJson),
       next: null,
     }));
 
-    app.get('/api/workloads/:id', { schema: { params: IdParam } }, async (request) =>
+    app.get('/api/workloads/:id', { schema: InventoryApi.workload }, async (request) =>
       workloadJson(await deps.workloads.get(request.params.id)),
     );
 
-    app.post('/api/workloads', { schema: { body: WorkloadCreate } }, async (request, reply) => {
+    app.post('/api/workloads', { schema: InventoryApi.createWorkload }, async (request, reply) => {
       const workload = await deps.workloads.create(request.body);
       return reply.status(201).send(workloadJson(workload));
     });
 
-    app.patch(
-      '/api/workloads/:id',
-      { schema: { params: IdParam, body: WorkloadPatch } },
-      async (request) =>
-        workloadJson(await deps.workloads.rename(request.params.id, request.body.name)),
+    app.patch('/api/workloads/:id', { schema: InventoryApi.renameWorkload }, async (request) =>
+      workloadJson(await deps.workloads.rename(request.params.id, request.body.name)),
     );
 
-    app.delete('/api/workloads/:id', { schema: { params: IdParam } }, async (request, reply) => {
-      await deps.workloads.delete(request.params.id);
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/workloads/:id',
+      { schema: InventoryApi.deleteWorkload },
+      async (request, reply) => {
+        await deps.workloads.delete(request.params.id);
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CompileError } from '../../rules/index.js';
 import type { ScannerStats } from '../../scanner/index.js';
+import { SystemApi } from '../wire/system.js';
 
 export interface ScannerApiDeps {
   scanner: { stats(): ScannerStats };
@@ -11,7 +12,7 @@ export interface ScannerApiDeps {
 
 export function scannerRoutes(deps: ScannerApiDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get('/api/scanner/stats', async () => {
+    app.get('/api/scanner/stats', { schema: SystemApi.scannerStats }, async () => {
       const stats = deps.scanner.stats();
       const snapshot = deps.rules.current();
       return {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ShownSetting } from '../../config/index.js';
+import { SystemApi } from '../wire/system.js';
 
 export interface SettingsApiDeps {
   /** Non-secret settings, with their YAML key and environment variable. */
@@ -9,6 +10,9 @@ export interface SettingsApiDeps {
 /** Read-only: settings change in the configuration, not over the API. */
 export function settingsRoutes(deps: SettingsApiDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get('/api/settings', async () => ({ items: deps.settings(), next: null }));
+    app.get('/api/settings', { schema: SystemApi.settings }, async () => ({
+      items: deps.settings(),
+      next: null,
+    }));
   };
 }

@@ -1,7 +1,7 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../../errors.js';
-import { SEVERITIES, type StoredEvent } from '../../events/index.js';
+import type { StoredEvent } from '../../events/index.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
@@ -12,6 +12,7 @@ import {
   type LogTarget,
   type SseFrame,
 } from '../../stream/index.js';
+import { StreamApi } from '../wire/stream.js';
 import { eventJson, parseSources } from './events.js';
 
 /** What the stream routes need: the streamers of src/stream and the containers index. */
@@ -41,30 +42,6 @@ export const eventFrame = (event: StoredEvent): SseFrame => ({
   id: event.id,
   data: eventJson(event),
 });
-
-const Id = Type.Integer({ minimum: 0 });
-export const MAX_LOG_TAIL = 10_000;
-/** The largest history ring stream.history_size allows. */
-const MAX_HISTORY = 100_000;
-
-const EventStreamQuery = Type.Object(
-  {
-    source: Type.Optional(Type.String()),
-    severity: Type.Optional(Type.Union(SEVERITIES.map((s) => Type.Literal(s)))),
-    workload: Type.Optional(Type.String({ minLength: 1 })),
-    container: Type.Optional(Type.String({ minLength: 1 })),
-    rule: Type.Optional(Id),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    after: Type.Optional(Id),
-    history: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_HISTORY })),
-  },
-  { additionalProperties: false },
-);
-
-const LogStreamQuery = Type.Object(
-  { tail: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LOG_TAIL })) },
-  { additionalProperties: false },
-);
 
 /** Last-Event-ID wins over `?after=`: a reconnecting EventSource resends its first URL. */
 function resumeAfter(request: FastifyRequest, after: number | undefined): number | null {
@@ -184,7 +161,7 @@ export function streamRoutes(deps: StreamApiDeps) {
 
     app.get(
       '/api/stream/events',
-      { config: { stream: true, access: 'admin' }, schema: { querystring: EventStreamQuery } },
+      { config: { stream: true, access: 'admin' }, schema: StreamApi.events },
       async (request, reply) => {
         const q = request.query;
         const after = resumeAfter(request, q.after);
@@ -207,10 +184,7 @@ export function streamRoutes(deps: StreamApiDeps) {
       '/api/stream/logs/:container',
       {
         config: { stream: true, access: 'admin' },
-        schema: {
-          params: Type.Object({ container: Type.String({ minLength: 1, maxLength: 200 }) }),
-          querystring: LogStreamQuery,
-        },
+        schema: StreamApi.logs,
       },
       async (request, reply) => {
         const container = await deps.containers.find(request.params.container);

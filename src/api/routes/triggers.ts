@@ -1,8 +1,6 @@
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import {
-  DELIVERY_STATUSES,
-  MAX_DELIVERY_PAGE,
   PLACEHOLDER,
   publicTrigger,
   type CreatedTrigger,
@@ -15,6 +13,13 @@ import {
   type TriggerInput,
 } from '../../triggers/index.js';
 import { noteChange } from '../journal-hook.js';
+import {
+  TriggersApi,
+  type Channel,
+  type Delivery as DeliveryJson,
+  type Trigger as TriggerJson,
+} from '../wire/triggers.js';
+import { isoTime, isoTimeOrNull } from './wire-time.js';
 
 /** What the routes need from the triggers domain (TriggersService, DeliveriesService). */
 export interface TriggersApiDeps {
@@ -38,85 +43,66 @@ export interface TriggersApiDeps {
   };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /** The journal's name for a trigger, as the delivery entries use it. */
 const objectOf = (id: number) => `trigger:${id}`;
 
 /** A trigger as every read shows it: credentials and the secret as `********`. */
-export function triggerJson(trigger: Trigger) {
+export function triggerJson(trigger: Trigger): TriggerJson {
   const shown = publicTrigger(trigger);
-  return { ...shown, created_at: iso(shown.created_at), updated_at: iso(shown.updated_at) };
-}
-
-export function deliveryJson(d: Delivery) {
-  const { event: _event, ...rest } = d;
   return {
-    ...rest,
-    next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null,
-    created_at: iso(d.created_at),
-    updated_at: iso(d.updated_at),
-    sent_at: d.sent_at === null ? null : iso(d.sent_at),
+    id: shown.id,
+    name: shown.name,
+    enabled: shown.enabled,
+    filter: {
+      severities: shown.filter.severities,
+      sources: shown.filter.sources,
+      workloads: shown.filter.workloads,
+      message_regex: shown.filter.message_regex,
+    },
+    // The channel's settings are its own (the union of the wire schema keeps each type's).
+    channel: shown.channel as Channel,
+    secret: shown.secret,
+    disabled_reason: shown.disabled_reason,
+    created_at: isoTime(shown.created_at),
+    updated_at: isoTime(shown.updated_at),
   };
 }
 
-const Strings = Type.Array(Type.String());
-
-/** Types only; the service checks values and says which field is wrong and why. */
-const TriggerBody = Type.Object(
-  {
-    name: Type.Optional(Type.String()),
-    enabled: Type.Optional(Type.Boolean()),
-    filter: Type.Optional(
-      Type.Object(
-        {
-          severities: Type.Optional(Strings),
-          sources: Type.Optional(Strings),
-          workloads: Type.Optional(Strings),
-          message_regex: Type.Optional(Type.String()),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    // Each channel type has its own fields; the channel checks them.
-    channel: Type.Optional(
-      Type.Object({ type: Type.Optional(Type.String()) }, { additionalProperties: true }),
-    ),
-    secret: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'] })),
-  },
-  { additionalProperties: false },
-);
-
-const Id = Type.Integer({ minimum: 1 });
-const IdParam = Type.Object({ id: Id });
-
-const DeliveryQuery = Type.Object(
-  {
-    status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
-    trigger: Type.Optional(Id),
-    before: Type.Optional(Id),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DELIVERY_PAGE })),
-  },
-  { additionalProperties: false },
-);
-const TriggerDeliveryQuery = Type.Omit(DeliveryQuery, ['trigger'], { additionalProperties: false });
+export function deliveryJson(d: Delivery): DeliveryJson {
+  return {
+    id: d.id,
+    trigger_id: d.trigger_id,
+    event_id: d.event_id,
+    channel: d.channel,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.status === 'pending' ? isoTime(d.next_attempt_at) : null,
+    last_status_code: d.last_status_code,
+    last_error: d.last_error,
+    latency_ms: d.latency_ms,
+    message_id: d.message_id,
+    created_at: isoTime(d.created_at),
+    updated_at: isoTime(d.updated_at),
+    sent_at: isoTimeOrNull(d.sent_at),
+  };
+}
 
 export function triggersRoutes(deps: TriggersApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get('/api/triggers', async () => {
+    app.get('/api/triggers', { schema: TriggersApi.list }, async () => {
       const items = await deps.triggers.list();
       return { items: items.map(triggerJson), next: null };
     });
 
-    app.get('/api/triggers/:id', { schema: { params: IdParam } }, async (request) =>
+    app.get('/api/triggers/:id', { schema: TriggersApi.get }, async (request) =>
       triggerJson(await deps.triggers.get(request.params.id)),
     );
 
     // The journal gets the public form only (credentials as ********); the journal also
     // knows every stored credential and would redact one that slipped through.
-    app.post('/api/triggers', { schema: { body: TriggerBody } }, async (request, reply) => {
+    app.post('/api/triggers', { schema: TriggersApi.create }, async (request, reply) => {
       const { trigger, generated_secret } = await deps.triggers.create(request.body);
       const shown = triggerJson(trigger);
       noteChange(request, { object: objectOf(trigger.id), after: shown });
@@ -124,21 +110,17 @@ export function triggersRoutes(deps: TriggersApiDeps) {
       return reply.status(201).send({ ...shown, secret: generated_secret ?? PLACEHOLDER });
     });
 
-    app.patch(
-      '/api/triggers/:id',
-      { schema: { params: IdParam, body: TriggerBody } },
-      async (request) => {
-        const { id } = request.params;
-        noteChange(request, { object: objectOf(id) });
-        const before = triggerJson(await deps.triggers.get(id));
-        noteChange(request, { before });
-        const after = triggerJson(await deps.triggers.update(id, request.body));
-        noteChange(request, { after });
-        return after;
-      },
-    );
+    app.patch('/api/triggers/:id', { schema: TriggersApi.update }, async (request) => {
+      const { id } = request.params;
+      noteChange(request, { object: objectOf(id) });
+      const before = triggerJson(await deps.triggers.get(id));
+      noteChange(request, { before });
+      const after = triggerJson(await deps.triggers.update(id, request.body));
+      noteChange(request, { after });
+      return after;
+    });
 
-    app.delete('/api/triggers/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    app.delete('/api/triggers/:id', { schema: TriggersApi.delete }, async (request, reply) => {
       const { id } = request.params;
       noteChange(request, { object: objectOf(id) });
       const before = triggerJson(await deps.triggers.get(id));
@@ -147,14 +129,21 @@ export function triggersRoutes(deps: TriggersApiDeps) {
       return reply.status(204).send();
     });
 
-    app.post('/api/triggers/:id/test', { schema: { params: IdParam } }, async (request) => {
+    app.post('/api/triggers/:id/test', { schema: TriggersApi.test }, async (request) => {
       noteChange(request, { object: objectOf(request.params.id) });
-      return deps.triggers.test(request.params.id);
+      const sent = await deps.triggers.test(request.params.id);
+      return {
+        ok: sent.ok,
+        status: sent.status,
+        status_code: sent.status_code,
+        latency_ms: sent.latency_ms,
+        error: sent.error,
+      };
     });
 
     app.get(
       '/api/triggers/:id/deliveries',
-      { schema: { params: IdParam, querystring: TriggerDeliveryQuery } },
+      { schema: TriggersApi.deliveriesOf },
       async (request) => {
         const { status, before, limit } = request.query;
         const page = await deps.deliveries.listForTrigger(
@@ -166,17 +155,17 @@ export function triggersRoutes(deps: TriggersApiDeps) {
       },
     );
 
-    app.get('/api/deliveries', { schema: { querystring: DeliveryQuery } }, async (request) => {
+    app.get('/api/deliveries', { schema: TriggersApi.deliveries }, async (request) => {
       const { status, trigger, before, limit } = request.query;
       const page = await deps.deliveries.list({ status, trigger_id: trigger }, { before, limit });
       return { items: page.items.map(deliveryJson), next: page.next };
     });
 
-    app.get('/api/deliveries/:id', { schema: { params: IdParam } }, async (request) =>
+    app.get('/api/deliveries/:id', { schema: TriggersApi.delivery }, async (request) =>
       deliveryJson(await deps.deliveries.get(request.params.id)),
     );
 
-    app.post('/api/deliveries/:id/retry', { schema: { params: IdParam } }, async (request) =>
+    app.post('/api/deliveries/:id/retry', { schema: TriggersApi.retry }, async (request) =>
       deliveryJson(await deps.deliveries.retry(request.params.id)),
     );
   };

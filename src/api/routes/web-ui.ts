@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { loadWebAssets, type WebAsset } from '../web-assets.js';
+import { WebUiApi } from '../wire/web-ui.js';
 
 export interface WebUiOptions {
   /** The built UI (index.html, assets/). */
@@ -47,7 +48,7 @@ export function webUiRoutes(options: WebUiOptions) {
         'the web UI is not built (run `npm run build`): only the API is served',
       );
 
-    app.get('/*', { config: { public: true } }, async (request, reply) => {
+    app.get('/*', { config: { public: true }, schema: WebUiApi.files }, async (request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       const asset = assets.get(path);
       if (asset) return send(request, reply, asset);

@@ -1,7 +1,14 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { StoredEvent } from '../../events/model.js';
 import type { Database, TriggerDeliveriesTable } from '../../store/index.js';
-import type { ChannelType, Delivery, DeliveryStatus, NewDelivery } from '../model.js';
+import {
+  DEFAULT_DELIVERY_PAGE,
+  MAX_DELIVERY_PAGE,
+  type ChannelType,
+  type Delivery,
+  type DeliveryStatus,
+  type NewDelivery,
+} from '../model.js';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
@@ -29,9 +36,6 @@ export interface AttemptRecord {
   latency_ms: number | null;
   sent_at: number | null;
 }
-
-export const MAX_DELIVERY_PAGE = 500;
-export const DEFAULT_DELIVERY_PAGE = 100;
 
 function toDelivery(row: Selectable<TriggerDeliveriesTable>): Delivery {
   return {

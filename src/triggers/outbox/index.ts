@@ -2,7 +2,6 @@ export { DEFAULT_RETRY, retryDelayMs, type RetryPolicy } from './backoff.js';
 export { DeliveriesService } from './deliveries.js';
 export {
   DeliveryRepository,
-  MAX_DELIVERY_PAGE,
   type DeliveryFilter,
   type DeliveryList,
   type DeliveryPage,

@@ -1,3 +1,5 @@
+import type { ErrorBody } from './types';
+
 /**
  * The one way the UI talks to the API: JSON in and out, errors as ApiError carrying the
  * server's code and field, and a 401 anywhere but the sign-in calls ending the session.
@@ -32,10 +34,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string; field?: string };
-}
-
 export async function request<T>(
   method: string,
   path: string,
@@ -66,7 +64,7 @@ export async function request<T>(
     parsed = undefined;
   }
   if (res.ok) return parsed as T;
-  const error = (parsed as ErrorBody | undefined)?.error;
+  const error = (parsed as Partial<ErrorBody> | undefined)?.error;
   if (res.status === 401 && !options.expectUnauthorized) {
     for (const listener of sessionEndListeners) listener();
   }

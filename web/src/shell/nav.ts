@@ -7,6 +7,7 @@ export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/journal', label: 'Journal', admin: true },
   { to: '/scanner', label: 'Scanner' },
   { to: '/settings', label: 'Settings' },
+  { to: '/api-reference', label: 'API' },
 ];
 
 /** Whether `to` is the section the path is in (`/rules/7` is in Rules). */

@@ -123,7 +123,9 @@ export function LogViewer({ containerId, available, run }: Props) {
           <div className="muted log-end" data-testid="log-end">
             {end.reason === 'error'
               ? `The log stream ended: ${end.message ?? end.code ?? 'an error'}.`
-              : 'The container stopped: its log ends here, until it runs again.'}
+              : end.reason === 'access revoked'
+                ? 'The log stream ended: you were signed out, or are no longer an admin.'
+                : 'The container stopped: its log ends here, until it runs again.'}
           </div>
         )}
       </div>

@@ -1,0 +1,85 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { EVENT_SOURCES, MAX_PAGE, SEVERITIES } from '../../events/model.js';
+import { errors } from './errors.js';
+import { CursorPage, Enum, FreeForm, IsoTime, Nullable } from './shapes.js';
+
+export const Severity = Enum(SEVERITIES, { description: 'info < warn < error < critical' });
+export type Severity = Static<typeof Severity>;
+
+export const EventSource = Enum(EVENT_SOURCES, {
+  description: 'Who recorded the event: a rule hit (logscan), Docker, or Logwarden itself.',
+});
+export type EventSource = Static<typeof EventSource>;
+
+export const LogEvent = Type.Object({
+  id: Type.Integer({ description: 'Grows with every event: the cursor of pages and streams.' }),
+  created_at: IsoTime(),
+  source: EventSource,
+  severity: Severity,
+  message: Type.String({ description: 'At most 500 bytes, cut with `…`.' }),
+  metadata: FreeForm(
+    Type.Unknown(),
+    'A rule hit: workload_id, container_id, rule_id, rule_name, stream, captures; a Docker event: what it carried.',
+  ),
+  workload_id: Nullable(Type.String()),
+  container_id: Nullable(Type.String()),
+  rule_id: Nullable(Type.Integer()),
+});
+export type LogEvent = Static<typeof LogEvent>;
+
+export const EventId = Type.Integer({ minimum: 0 });
+
+/** The filters the event log and the live stream share. */
+export const EventFilterQuery = {
+  source: Type.Optional(
+    Type.String({
+      description: `${EVENT_SOURCES.join(', ')}; several comma-separated (any of them).`,
+    }),
+  ),
+  severity: Type.Optional(Enum(SEVERITIES, { description: 'This severity or worse.' })),
+  workload: Type.Optional(Type.String({ minLength: 1 })),
+  container: Type.Optional(Type.String({ minLength: 1 })),
+  rule: Type.Optional(EventId),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'A substring of the message.' }),
+  ),
+};
+
+const Time = (description: string) =>
+  Type.Optional(
+    Type.String({ description: `${description}: ISO 8601 or milliseconds since the epoch.` }),
+  );
+
+export const EventQuery = Type.Object(
+  {
+    ...EventFilterQuery,
+    since: Time('From this time on'),
+    until: Time('Before this time'),
+    before: Type.Optional(EventId),
+    after: Type.Optional(EventId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+  },
+  { additionalProperties: false },
+);
+export type EventQuery = Static<typeof EventQuery>;
+
+export const EventPage = CursorPage(LogEvent);
+
+const tags = ['events'];
+
+export const EventsApi = {
+  list: {
+    tags,
+    summary: 'Events, newest first',
+    description:
+      'Filters AND together. `before` pages back from the previous `next`; `after` pages forward (oldest first).',
+    querystring: EventQuery,
+    response: { 200: EventPage, ...errors(400) },
+  },
+  get: {
+    tags,
+    summary: 'One event',
+    params: Type.Object({ id: EventId }),
+    response: { 200: LogEvent, ...errors(404) },
+  },
+};

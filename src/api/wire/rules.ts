@@ -1,0 +1,130 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RULE_SCOPES, RULE_STREAMS } from '../../rules/model.js';
+import { errors } from './errors.js';
+import { Severity } from './events.js';
+import { NameParam } from './inventory.js';
+import { Enum, FreeForm, IdParam, IsoTime, NoContent, Nullable, Page } from './shapes.js';
+
+export const RuleStream = Enum(RULE_STREAMS);
+export type RuleStream = Static<typeof RuleStream>;
+export const RuleScope = Enum(RULE_SCOPES);
+
+export const Rule = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  pattern: Type.String({ description: 'RE2 syntax; named groups as (?P<name>…) or (?<name>…).' }),
+  severity: Severity,
+  stream: RuleStream,
+  cooldown_seconds: Type.Integer(),
+  enabled: Type.Boolean(),
+  scope: RuleScope,
+  workload_id: Nullable(Type.String({ description: 'Set exactly when scope is workload.' })),
+  overrides_rule_id: Nullable(
+    Type.Integer({ description: 'The global rule this workload rule replaces for its workload.' }),
+  ),
+  created_at: IsoTime(),
+  updated_at: IsoTime(),
+});
+export type Rule = Static<typeof Rule>;
+
+export const EffectiveRule = Type.Composite([
+  Rule,
+  Type.Object({ source: Enum(['global', 'workload', 'override'] as const) }),
+]);
+export type EffectiveRule = Static<typeof EffectiveRule>;
+
+export const RuleTestResult = Type.Object({
+  matched: Type.Boolean(),
+  captures: FreeForm(Type.String(), 'By group name, or `$N` for an unnamed group.'),
+});
+export type RuleTestResult = Static<typeof RuleTestResult>;
+
+// A type list, not anyOf: with type coercion on, anyOf would turn null into "".
+const StringOrNull = Nullable(Type.String());
+const IdOrNull = Nullable(Type.Integer());
+
+/** Types only; the service checks values and says which field is wrong and why. */
+export const RuleBody = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    pattern: Type.Optional(Type.String()),
+    severity: Type.Optional(Type.String()),
+    stream: Type.Optional(Type.String()),
+    cooldown_seconds: Type.Optional(Type.Integer()),
+    enabled: Type.Optional(Type.Boolean()),
+    scope: Type.Optional(Type.String()),
+    workload_id: Type.Optional(StringOrNull),
+    overrides_rule_id: Type.Optional(IdOrNull),
+  },
+  { additionalProperties: false },
+);
+
+export const RuleQuery = Type.Object(
+  {
+    scope: Type.Optional(RuleScope),
+    workload: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const RuleTestBody = Type.Object(
+  {
+    pattern: Type.Optional(Type.String()),
+    rule_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    sample_line: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+const tags = ['rules'];
+
+export const RulesApi = {
+  list: {
+    tags,
+    summary: 'Rules',
+    querystring: RuleQuery,
+    response: { 200: Page(Rule) },
+  },
+  get: { tags, summary: 'One rule', params: IdParam, response: { 200: Rule, ...errors(404) } },
+  create: {
+    tags,
+    summary: 'Add a rule',
+    description: 'Missing fields take their defaults (severity warn, stream both, cooldown 60 s).',
+    body: RuleBody,
+    response: { 201: Rule, ...errors(400, 404, 409) },
+  },
+  update: {
+    tags,
+    summary: 'Change a rule',
+    description: 'Changes only the fields sent.',
+    params: IdParam,
+    body: RuleBody,
+    response: { 200: Rule, ...errors(400, 404, 409) },
+  },
+  delete: {
+    tags,
+    summary: 'Delete a rule (a global one with its overrides)',
+    params: IdParam,
+    response: { 204: NoContent, ...errors(404) },
+  },
+  test: {
+    tags,
+    summary: 'Try a pattern (or a stored rule) on a sample line',
+    body: RuleTestBody,
+    response: { 200: RuleTestResult, ...errors(400, 404) },
+  },
+  effective: {
+    tags: ['rules', 'workloads'],
+    summary: "A workload's effective rules",
+    params: NameParam,
+    response: {
+      200: Type.Object({
+        workload_id: Type.String(),
+        items: Type.Array(EffectiveRule),
+        next: Type.Null(),
+      }),
+      ...errors(404),
+    },
+  },
+};

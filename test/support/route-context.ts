@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/index.js';
+import { AppContext } from '../../src/context.js';
+import { openTestStore } from './databases.js';
+
+/**
+ * The whole server on SQLite, not started (inject requests into `ctx.server`), with
+ * `extra` routes beside the real ones: what the route-table tests walk.
+ */
+export async function routeTableContext(
+  dataDir: string,
+  extra?: (app: FastifyInstance) => void,
+): Promise<AppContext> {
+  const store = await openTestStore('sqlite');
+  const { config, secrets } = loadConfig({ env: { LOGWARDEN_DATA_DIR: dataDir } });
+  const ctx = await AppContext.fromConfig(config, secrets, {
+    store,
+    logger: pino({ level: 'silent' }),
+    ...(extra ? { extraRoutes: [async (app: FastifyInstance) => extra(app)] } : {}),
+  });
+  await ctx.server.ready();
+  return ctx;
+}

@@ -1,0 +1,1 @@
+export { ApiReferencePage, OPENAPI_URL } from './api-reference-page';
