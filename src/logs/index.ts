@@ -1,0 +1,1 @@
+export { MAX_RECORD_LINES, MultilineGrouper, groupRecords } from './multiline.js';
