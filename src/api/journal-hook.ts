@@ -13,8 +13,13 @@ export interface JournalNote {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** false: the route records its own journal entries (login, setup). */
-    journal?: boolean;
+    /**
+     * How a change made through this route is journaled: its action, `<kind>.<verb>`
+     * as every journal writer names actions (`rule.create`, `user.update`…); false when
+     * the route records its own entries (login, setup). Every route that changes state
+     * says one or the other (the route-table test checks).
+     */
+    journal?: false | { action: string };
   }
   interface FastifyRequest {
     journalNote: JournalNote | null;
@@ -23,6 +28,14 @@ declare module 'fastify' {
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Route options of a change journaled as `action` (`<kind>.<verb>`, e.g. `rule.create`). */
+export function journaled(action: string): { config: { journal: { action: string } } } {
+  return { config: { journal: { action } } };
+}
+
+/** Route options of a write that is no operation (it changes nothing), or records its own. */
+export const NOT_JOURNALED = { config: { journal: false as const } };
 
 /** Lets a route attach the object's state before and after its change. */
 export function noteChange(request: FastifyRequest, note: JournalNote): void {
@@ -53,12 +66,17 @@ export function journalHook(journal: Journal): FastifyPluginAsync {
       const success = reply.statusCode < 400;
       journal.record({
         actor: request.principal.name,
-        action: `${request.method} ${route.url}`,
+        action: route.config?.journal?.action ?? `${request.method} ${route.url}`,
         object: note?.object ?? request.url.split('?')[0]!,
         success,
         error_code: success ? null : (request.journalErrorCode ?? `HTTP_${reply.statusCode}`),
         source: 'api',
-        details: { status: reply.statusCode, via: request.principal.via, ...note?.details },
+        details: {
+          route: `${request.method} ${route.url}`,
+          status: reply.statusCode,
+          via: request.principal.via,
+          ...note?.details,
+        },
         before: note?.before,
         after: note?.after,
       });

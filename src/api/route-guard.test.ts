@@ -73,6 +73,42 @@ async function guardViolations(
   return violations;
 }
 
+/** The naming of journal actions, the same for API routes, domain services and the CLI. */
+const ACTION = /^[a-z]+\.[a-z_]+$/;
+
+/** Writes that do not say how they are journaled, or name their action out of convention. */
+function journalViolations(server: FastifyInstance): string[] {
+  return routeTable(server)
+    .filter((route) => !READS.has(route.method))
+    .flatMap((route) => {
+      const key = `${route.method} ${route.url}`;
+      if (route.journal === null) return [`${key}: no journal action`];
+      if (route.journal !== false && !ACTION.test(route.journal))
+        return [`${key}: journal action ${route.journal} is not <kind>.<verb>`];
+      return [];
+    });
+}
+
+describe('every change is journaled under a named action', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-journaled-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the action of every state-changing route, and catches one that does not', async () => {
+    const ctx = await routeTableContext(dir, (app) => {
+      app.post('/api/unnamed', async () => ({ ok: true }));
+      app.post('/api/misnamed', { config: { journal: { action: 'POST it' } } }, async () => ({}));
+    });
+    try {
+      expect(journalViolations(ctx.server)).toEqual([
+        'POST /api/unnamed: no journal action',
+        'POST /api/misnamed: journal action POST it is not <kind>.<verb>',
+      ]);
+    } finally {
+      await ctx.destroy();
+    }
+  });
+});
+
 describe('every route is guarded', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-routes-'));
   let ctx: AppContext;

@@ -28,6 +28,8 @@ export interface RouteEntry {
   responses: string[];
   /** Whether it declares its path parameters, query, body (the wire contract). */
   inputs: { params: boolean; querystring: boolean; body: boolean };
+  /** Its journal action, false when it records its own entries, null when it says nothing. */
+  journal: string | false | null;
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -80,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         public: route.config?.public === true,
         access: route.config?.access ?? null,
         responses: declaredStatuses(route),
+        journal: route.config?.journal === false ? false : (route.config?.journal?.action ?? null),
         inputs: {
           params: Boolean(route.schema?.params),
           querystring: Boolean(route.schema?.querystring),

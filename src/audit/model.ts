@@ -5,7 +5,7 @@ export type JournalSource = 'api' | 'auth' | 'rules' | 'triggers' | 'system';
 export interface NewJournalEntry {
   /** Who: a user name, `token:<name>`, or `system` for Logwarden itself. */
   actor: string;
-  /** What: `POST /api/rules/:id`, `auth.login`, `rules.reload`, `trigger.delivery`… */
+  /** What, `<kind>.<verb>`: `rule.update`, `auth.login`, `rules.reload`, `delivery.sent`… */
   action: string;
   /** Which object, when there is one: `/api/rules/7`, `trigger:3`, a user name… */
   object?: string | null;

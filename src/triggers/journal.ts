@@ -10,7 +10,7 @@ export interface DeliveryJournalEntry {
     | 'delivery.failed'
     | 'delivery.dead'
     | 'trigger.disabled'
-    | 'trigger.test';
+    | 'delivery.test';
   trigger_id: number;
   trigger_name: string;
   channel: ChannelType;
@@ -49,7 +49,7 @@ export function journalDeliveries(operations: Journal): DeliveryJournal {
         object: journalObject.trigger(entry.trigger_id),
         success:
           entry.action === 'delivery.sent' ||
-          (entry.action === 'trigger.test' && entry.error === null),
+          (entry.action === 'delivery.test' && entry.error === null),
         error_code: entry.error === null ? null : `HTTP_${entry.status_code ?? 'ERROR'}`,
         details: { ...entry },
       }),

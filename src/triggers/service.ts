@@ -206,7 +206,7 @@ export class TriggersService {
       .create(trigger)
       .send(payload, { message_id: newMessageId() });
     this.deps.journal.record({
-      action: 'trigger.test',
+      action: 'delivery.test',
       trigger_id: trigger.id,
       trigger_name: trigger.name,
       channel: trigger.channel.type,

@@ -189,7 +189,7 @@ describe('web UI pages (real Chromium, real serve)', () => {
 
   it('journal', async () => {
     await visit('/journal', 'Journal', 'journal');
-    await page.getByTestId('journal').getByText('POST /api/rules').first().waitFor();
+    await page.getByTestId('journal').getByText('rule.create').first().waitFor();
   });
 
   it('scanner stats', async () => {

@@ -159,8 +159,8 @@ describe('metrics and journal of a running Logwarden', () => {
     const actions = journal.items.map((e) => e.action);
     expect(actions).toContain('logwarden.start');
     expect(actions).toContain('rules.reload');
-    expect(actions).toContain('POST /api/rules');
-    expect(actions[0]).toBe('DELETE /api/rules/:id');
+    expect(actions).toContain('rule.create');
+    expect(actions[0]).toBe('rule.delete');
     const files = readdirSync(join(dir, 'audit'));
     expect(files).toHaveLength(1);
     const text = readFileSync(join(dir, 'audit', files[0]!), 'utf8');

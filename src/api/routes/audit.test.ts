@@ -42,7 +42,7 @@ describe('operations journal over the API', () => {
     return { server, journal, metrics, as: (p: Principal | null) => (principal = p) };
   }
 
-  it('records each change: who, route, object, outcome with its code, before and after', async () => {
+  it('records each change: who, action, object, outcome with its code, before and after; not a test', async () => {
     const { server, journal, as } = await app();
     const created = await server.inject({
       method: 'POST',
@@ -61,6 +61,13 @@ describe('operations journal over the API', () => {
       payload: { name: 'bad', pattern: '(' },
     });
     await server.inject({ method: 'GET', url: '/api/rules' });
+    // Trying a pattern changes nothing: not an operation.
+    const tried = await server.inject({
+      method: 'POST',
+      url: '/api/rules/test',
+      payload: { pattern: 'ERROR', sample_line: 'an ERROR' },
+    });
+    expect(tried.statusCode).toBe(200);
     as(VIEWER);
     await server.inject({ method: 'DELETE', url: `/api/rules/${id}` });
     as(null);
@@ -68,22 +75,23 @@ describe('operations journal over the API', () => {
 
     const items = journal.list({}).items;
     expect(items.map((e) => [e.actor, e.action, e.success, e.error_code])).toEqual([
-      ['viewer', 'DELETE /api/rules/:id', false, 'FORBIDDEN'],
-      ['admin', 'POST /api/rules', false, 'RULE_INVALID_PATTERN'],
-      ['admin', 'PATCH /api/rules/:id', true, null],
-      ['admin', 'POST /api/rules', true, null],
+      ['viewer', 'rule.delete', false, 'FORBIDDEN'],
+      ['admin', 'rule.create', false, 'RULE_INVALID_PATTERN'],
+      ['admin', 'rule.update', true, null],
+      ['admin', 'rule.create', true, null],
     ]);
     const [, , patch, create] = items;
     expect(create).toMatchObject({
-      object: `/api/rules/${id}`,
+      object: `rule:${id}`,
       source: 'api',
       after: { name: 'errors' },
+      details: { route: 'POST /api/rules', status: 201 },
     });
     expect(patch).toMatchObject({
-      object: `/api/rules/${id}`,
+      object: `rule:${id}`,
       before: { severity: 'warn' },
       after: { severity: 'error' },
-      details: { status: 200 },
+      details: { route: 'PATCH /api/rules/:id', status: 200 },
     });
   });
 

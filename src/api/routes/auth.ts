@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiToken, AuthService, FirstRun, Principal, User } from '../../auth/index.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import { sameOrigin } from '../access-guard.js';
-import { noteChange } from '../journal-hook.js';
+import { journaled, noteChange } from '../journal-hook.js';
+import { journalObject } from '../../audit/index.js';
 import { readCookie, SESSION_COOKIE, setSessionCookie, type CookiePolicy } from '../credentials.js';
 import {
   AuthApi,
@@ -99,7 +100,7 @@ export function authRoutes(deps: AuthApiDeps) {
 
     app.post(
       '/api/setup',
-      { config: { public: true }, schema: AuthApi.setup },
+      { config: { public: true, journal: false }, schema: AuthApi.setup },
       async (request, reply) => {
         refuseCrossSite(request);
         const user = await deps.firstRun.claim(request.body);
@@ -109,7 +110,7 @@ export function authRoutes(deps: AuthApiDeps) {
 
     app.post(
       '/api/login',
-      { config: { public: true }, schema: AuthApi.login },
+      { config: { public: true, journal: false }, schema: AuthApi.login },
       async (request, reply) => {
         refuseCrossSite(request);
         const session = await deps.auth.login({
@@ -125,8 +126,10 @@ export function authRoutes(deps: AuthApiDeps) {
 
     app.post(
       '/api/logout',
-      { config: { access: 'viewer' }, schema: AuthApi.logout },
+      { config: { access: 'viewer', journal: { action: 'auth.logout' } }, schema: AuthApi.logout },
       async (request, reply) => {
+        const who = signedIn(request);
+        if (who.user_id !== null) noteChange(request, { object: journalObject.user(who.user_id) });
         const token = readCookie(request, SESSION_COOKIE);
         if (token) await deps.auth.logout(token);
         setSessionCookie(request, reply, deps.cookie, '', 0);
@@ -140,11 +143,18 @@ export function authRoutes(deps: AuthApiDeps) {
 
     app.post(
       '/api/me/password',
-      { config: { access: 'viewer' }, schema: AuthApi.changePassword },
+      {
+        config: { access: 'viewer', journal: { action: 'user.update' } },
+        schema: AuthApi.changePassword,
+      },
       async (request, reply) => {
         const who = signedIn(request);
         if (who.via !== 'session' || who.user_id === null)
           throw new AppError(ErrorCode.Forbidden, 'sign in with a password to change it');
+        noteChange(request, {
+          object: journalObject.user(who.user_id),
+          details: { changed: ['password'] },
+        });
         await deps.auth.changeOwnPassword(
           who.user_id,
           request.body.current_password,
@@ -161,43 +171,60 @@ export function authRoutes(deps: AuthApiDeps) {
       next: null,
     }));
 
-    app.post('/api/users', { schema: AuthApi.createUser }, async (request, reply) => {
-      interactive(request);
-      const user = await deps.auth.createUser(request.body);
-      noteChange(request, { object: `user:${user.id}`, after: userJson(user) });
-      return reply.status(201).send(userJson(user));
-    });
+    app.post(
+      '/api/users',
+      { ...journaled('user.create'), schema: AuthApi.createUser },
+      async (request, reply) => {
+        interactive(request);
+        const user = await deps.auth.createUser(request.body);
+        noteChange(request, { object: journalObject.user(user.id), after: userJson(user) });
+        return reply.status(201).send(userJson(user));
+      },
+    );
 
-    app.patch('/api/users/:id', { schema: AuthApi.updateUser }, async (request) => {
-      interactive(request);
-      const user = userJson(await deps.auth.updateUser(request.params.id, request.body));
-      noteChange(request, {
-        object: `user:${user.id}`,
-        after: user,
-        details: { changed: Object.keys(request.body) },
-      });
-      return user;
-    });
+    app.patch(
+      '/api/users/:id',
+      { ...journaled('user.update'), schema: AuthApi.updateUser },
+      async (request) => {
+        interactive(request);
+        const user = userJson(await deps.auth.updateUser(request.params.id, request.body));
+        noteChange(request, {
+          object: journalObject.user(user.id),
+          after: user,
+          details: { changed: Object.keys(request.body) },
+        });
+        return user;
+      },
+    );
 
     app.get('/api/tokens', { config: { access: 'admin' }, schema: AuthApi.tokens }, async () => ({
       items: (await deps.auth.listTokens()).map(tokenJson),
       next: null,
     }));
 
-    app.post('/api/tokens', { schema: AuthApi.createToken }, async (request, reply) => {
-      const who = interactive(request);
-      if (who.user_id === null) throw new AppError(ErrorCode.Forbidden, 'no user to own the token');
-      const { token, info } = await deps.auth.createToken(request.body, { user_id: who.user_id });
-      noteChange(request, { object: `token:${info.id}`, after: tokenJson(info) });
-      // The only time the token is shown.
-      return reply.status(201).send({ ...tokenJson(info), token });
-    });
+    app.post(
+      '/api/tokens',
+      { ...journaled('token.create'), schema: AuthApi.createToken },
+      async (request, reply) => {
+        const who = interactive(request);
+        if (who.user_id === null)
+          throw new AppError(ErrorCode.Forbidden, 'no user to own the token');
+        const { token, info } = await deps.auth.createToken(request.body, { user_id: who.user_id });
+        noteChange(request, { object: journalObject.token(info.id), after: tokenJson(info) });
+        // The only time the token is shown.
+        return reply.status(201).send({ ...tokenJson(info), token });
+      },
+    );
 
-    app.delete('/api/tokens/:id', { schema: AuthApi.revokeToken }, async (request) => {
-      interactive(request);
-      const token = tokenJson(await deps.auth.revokeToken(request.params.id));
-      noteChange(request, { object: `token:${token.id}`, after: token });
-      return token;
-    });
+    app.delete(
+      '/api/tokens/:id',
+      { ...journaled('token.revoke'), schema: AuthApi.revokeToken },
+      async (request) => {
+        interactive(request);
+        const token = tokenJson(await deps.auth.revokeToken(request.params.id));
+        noteChange(request, { object: journalObject.token(token.id), after: token });
+        return token;
+      },
+    );
   };
 }

@@ -4,6 +4,8 @@ import { AppError } from '../../errors.js';
 import type { ContainerFilter, ContainerRecord, Workload } from '../../inventory/index.js';
 import { InventoryApi, type Container, type Workload as WorkloadJson } from '../wire/inventory.js';
 import { isoTime, isoTimeOrNull } from './wire-time.js';
+import { journalObject } from '../../audit/index.js';
+import { journaled, noteChange } from '../journal-hook.js';
 
 /** What the routes need from the inventory domain. */
 export interface InventoryApiDeps {
@@ -69,19 +71,37 @@ export function inventoryRoutes(deps: InventoryApiDeps) {
       workloadJson(await deps.workloads.get(request.params.id)),
     );
 
-    app.post('/api/workloads', { schema: InventoryApi.createWorkload }, async (request, reply) => {
-      const workload = await deps.workloads.create(request.body);
-      return reply.status(201).send(workloadJson(workload));
-    });
+    app.post(
+      '/api/workloads',
+      { ...journaled('workload.create'), schema: InventoryApi.createWorkload },
+      async (request, reply) => {
+        const workload = await deps.workloads.create(request.body);
+        noteChange(request, {
+          object: journalObject.workload(workload.id),
+          after: workloadJson(workload),
+        });
+        return reply.status(201).send(workloadJson(workload));
+      },
+    );
 
-    app.patch('/api/workloads/:id', { schema: InventoryApi.renameWorkload }, async (request) =>
-      workloadJson(await deps.workloads.rename(request.params.id, request.body.name)),
+    app.patch(
+      '/api/workloads/:id',
+      { ...journaled('workload.update'), schema: InventoryApi.renameWorkload },
+      async (request) => {
+        noteChange(request, { object: journalObject.workload(request.params.id) });
+        const after = workloadJson(
+          await deps.workloads.rename(request.params.id, request.body.name),
+        );
+        noteChange(request, { after });
+        return after;
+      },
     );
 
     app.delete(
       '/api/workloads/:id',
-      { schema: InventoryApi.deleteWorkload },
+      { ...journaled('workload.delete'), schema: InventoryApi.deleteWorkload },
       async (request, reply) => {
+        noteChange(request, { object: journalObject.workload(request.params.id) });
         await deps.workloads.delete(request.params.id);
         return reply.status(204).send();
       },

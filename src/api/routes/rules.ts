@@ -8,13 +8,14 @@ import type {
   RuleTestInput,
   RuleTestResult,
 } from '../../rules/index.js';
-import { noteChange } from '../journal-hook.js';
+import { journaled, noteChange, NOT_JOURNALED } from '../journal-hook.js';
 import {
   RulesApi,
   type EffectiveRule as EffectiveRuleJson,
   type Rule as RuleJson,
 } from '../wire/rules.js';
 import { isoTime } from './wire-time.js';
+import { journalObject } from '../../audit/index.js';
 
 /** What the routes need from the rules domain (RulesService). */
 export interface RulesApiDeps {
@@ -64,27 +65,42 @@ export function rulesRoutes(deps: RulesApiDeps) {
       ruleJson(await deps.rules.get(request.params.id)),
     );
 
-    app.post('/api/rules', { schema: RulesApi.create }, async (request, reply) => {
-      const rule = ruleJson(await deps.rules.create(request.body));
-      noteChange(request, { object: `/api/rules/${rule.id}`, after: rule });
-      return reply.status(201).send(rule);
-    });
+    app.post(
+      '/api/rules',
+      { ...journaled('rule.create'), schema: RulesApi.create },
+      async (request, reply) => {
+        const rule = ruleJson(await deps.rules.create(request.body));
+        noteChange(request, { object: journalObject.rule(rule.id), after: rule });
+        return reply.status(201).send(rule);
+      },
+    );
 
-    app.patch('/api/rules/:id', { schema: RulesApi.update }, async (request) => {
-      const before = ruleJson(await deps.rules.get(request.params.id));
-      const after = ruleJson(await deps.rules.update(request.params.id, request.body));
-      noteChange(request, { before, after });
-      return after;
-    });
+    app.patch(
+      '/api/rules/:id',
+      { ...journaled('rule.update'), schema: RulesApi.update },
+      async (request) => {
+        noteChange(request, { object: journalObject.rule(request.params.id) });
+        const before = ruleJson(await deps.rules.get(request.params.id));
+        const after = ruleJson(await deps.rules.update(request.params.id, request.body));
+        noteChange(request, { before, after });
+        return after;
+      },
+    );
 
-    app.delete('/api/rules/:id', { schema: RulesApi.delete }, async (request, reply) => {
-      const before = ruleJson(await deps.rules.get(request.params.id));
-      await deps.rules.delete(request.params.id);
-      noteChange(request, { before });
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/rules/:id',
+      { ...journaled('rule.delete'), schema: RulesApi.delete },
+      async (request, reply) => {
+        noteChange(request, { object: journalObject.rule(request.params.id) });
+        const before = ruleJson(await deps.rules.get(request.params.id));
+        await deps.rules.delete(request.params.id);
+        noteChange(request, { before });
+        return reply.status(204).send();
+      },
+    );
 
-    app.post('/api/rules/test', { schema: RulesApi.test }, async (request) => {
+    // Trying a pattern changes nothing: not an operation for the journal.
+    app.post('/api/rules/test', { ...NOT_JOURNALED, schema: RulesApi.test }, async (request) => {
       const result = await deps.rules.test(request.body);
       return { matched: result.matched, captures: result.captures };
     });

@@ -241,7 +241,7 @@ for (const dialect of DIALECTS) {
       expect(typeof res.json().latency_ms).toBe('number');
       expect(receiver.requests).toHaveLength(1);
       expect((await outbox.list({})).items).toEqual([]);
-      expect(journal.map((e) => e.action)).toEqual(['trigger.test']);
+      expect(journal.map((e) => e.action)).toEqual(['delivery.test']);
     });
 
     it.each([
@@ -524,12 +524,12 @@ for (const dialect of DIALECTS) {
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(entries.map((e) => [e.action, e.object, e.success])).toEqual([
-        ['POST /api/triggers', `trigger:${slackHook.id}`, true],
-        ['POST /api/triggers', `trigger:${webhook.id}`, true],
-        ['POST /api/triggers', `trigger:${ntfy.id}`, true],
-        ['PATCH /api/triggers/:id', `trigger:${webhook.id}`, true],
-        ['DELETE /api/triggers/:id', `trigger:${slackHook.id}`, true],
-        ['PATCH /api/triggers/:id', `trigger:${ntfy.id}`, false],
+        ['trigger.create', `trigger:${slackHook.id}`, true],
+        ['trigger.create', `trigger:${webhook.id}`, true],
+        ['trigger.create', `trigger:${ntfy.id}`, true],
+        ['trigger.update', `trigger:${webhook.id}`, true],
+        ['trigger.delete', `trigger:${slackHook.id}`, true],
+        ['trigger.update', `trigger:${ntfy.id}`, false],
       ]);
       expect(entries[0]).toMatchObject({
         actor: 'admin',

@@ -12,7 +12,7 @@ import {
   type Trigger,
   type TriggerInput,
 } from '../../triggers/index.js';
-import { noteChange } from '../journal-hook.js';
+import { journaled, noteChange } from '../journal-hook.js';
 import {
   TriggersApi,
   type Channel,
@@ -20,6 +20,7 @@ import {
   type Trigger as TriggerJson,
 } from '../wire/triggers.js';
 import { isoTime, isoTimeOrNull } from './wire-time.js';
+import { journalObject } from '../../audit/index.js';
 
 /** What the routes need from the triggers domain (TriggersService, DeliveriesService). */
 export interface TriggersApiDeps {
@@ -44,7 +45,6 @@ export interface TriggersApiDeps {
 }
 
 /** The journal's name for a trigger, as the delivery entries use it. */
-const objectOf = (id: number) => `trigger:${id}`;
 
 /** A trigger as every read shows it: credentials and the secret as `********`. */
 export function triggerJson(trigger: Trigger): TriggerJson {
@@ -102,44 +102,60 @@ export function triggersRoutes(deps: TriggersApiDeps) {
 
     // The journal gets the public form only (credentials as ********); the journal also
     // knows every stored credential and would redact one that slipped through.
-    app.post('/api/triggers', { schema: TriggersApi.create }, async (request, reply) => {
-      const { trigger, generated_secret } = await deps.triggers.create(request.body);
-      const shown = triggerJson(trigger);
-      noteChange(request, { object: objectOf(trigger.id), after: shown });
-      // The one time a secret is shown: the one Logwarden generated.
-      return reply.status(201).send({ ...shown, secret: generated_secret ?? PLACEHOLDER });
-    });
+    app.post(
+      '/api/triggers',
+      { ...journaled('trigger.create'), schema: TriggersApi.create },
+      async (request, reply) => {
+        const { trigger, generated_secret } = await deps.triggers.create(request.body);
+        const shown = triggerJson(trigger);
+        noteChange(request, { object: journalObject.trigger(trigger.id), after: shown });
+        // The one time a secret is shown: the one Logwarden generated.
+        return reply.status(201).send({ ...shown, secret: generated_secret ?? PLACEHOLDER });
+      },
+    );
 
-    app.patch('/api/triggers/:id', { schema: TriggersApi.update }, async (request) => {
-      const { id } = request.params;
-      noteChange(request, { object: objectOf(id) });
-      const before = triggerJson(await deps.triggers.get(id));
-      noteChange(request, { before });
-      const after = triggerJson(await deps.triggers.update(id, request.body));
-      noteChange(request, { after });
-      return after;
-    });
+    app.patch(
+      '/api/triggers/:id',
+      { ...journaled('trigger.update'), schema: TriggersApi.update },
+      async (request) => {
+        const { id } = request.params;
+        noteChange(request, { object: journalObject.trigger(id) });
+        const before = triggerJson(await deps.triggers.get(id));
+        noteChange(request, { before });
+        const after = triggerJson(await deps.triggers.update(id, request.body));
+        noteChange(request, { after });
+        return after;
+      },
+    );
 
-    app.delete('/api/triggers/:id', { schema: TriggersApi.delete }, async (request, reply) => {
-      const { id } = request.params;
-      noteChange(request, { object: objectOf(id) });
-      const before = triggerJson(await deps.triggers.get(id));
-      await deps.triggers.delete(id);
-      noteChange(request, { before });
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/triggers/:id',
+      { ...journaled('trigger.delete'), schema: TriggersApi.delete },
+      async (request, reply) => {
+        const { id } = request.params;
+        noteChange(request, { object: journalObject.trigger(id) });
+        const before = triggerJson(await deps.triggers.get(id));
+        await deps.triggers.delete(id);
+        noteChange(request, { before });
+        return reply.status(204).send();
+      },
+    );
 
-    app.post('/api/triggers/:id/test', { schema: TriggersApi.test }, async (request) => {
-      noteChange(request, { object: objectOf(request.params.id) });
-      const sent = await deps.triggers.test(request.params.id);
-      return {
-        ok: sent.ok,
-        status: sent.status,
-        status_code: sent.status_code,
-        latency_ms: sent.latency_ms,
-        error: sent.error,
-      };
-    });
+    app.post(
+      '/api/triggers/:id/test',
+      { ...journaled('trigger.test'), schema: TriggersApi.test },
+      async (request) => {
+        noteChange(request, { object: journalObject.trigger(request.params.id) });
+        const sent = await deps.triggers.test(request.params.id);
+        return {
+          ok: sent.ok,
+          status: sent.status,
+          status_code: sent.status_code,
+          latency_ms: sent.latency_ms,
+          error: sent.error,
+        };
+      },
+    );
 
     app.get(
       '/api/triggers/:id/deliveries',
@@ -165,8 +181,13 @@ export function triggersRoutes(deps: TriggersApiDeps) {
       deliveryJson(await deps.deliveries.get(request.params.id)),
     );
 
-    app.post('/api/deliveries/:id/retry', { schema: TriggersApi.retry }, async (request) =>
-      deliveryJson(await deps.deliveries.retry(request.params.id)),
+    app.post(
+      '/api/deliveries/:id/retry',
+      { ...journaled('delivery.retry'), schema: TriggersApi.retry },
+      async (request) => {
+        noteChange(request, { object: journalObject.delivery(request.params.id) });
+        return deliveryJson(await deps.deliveries.retry(request.params.id));
+      },
     );
   };
 }

@@ -8,7 +8,7 @@ export const JournalEntry = Type.Object({
   time: IsoTime(),
   actor: Type.String({ description: 'A user name, `token:<name>`, or `system`.' }),
   action: Type.String({
-    description: '`POST /api/rules`, `auth.login`, `rules.reload`, `delivery.sent`…',
+    description: '`<kind>.<verb>`: `rule.create`, `auth.login`, `rules.reload`, `delivery.sent`…',
   }),
   object: Nullable(Type.String({ description: '`user:3`, `trigger:7`, `/api/rules/2`…' })),
   success: Type.Boolean(),
