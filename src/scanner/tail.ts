@@ -364,22 +364,18 @@ export class Tail {
         break;
       } catch (err) {
         const message = `commit failed: ${(err as Error).message}`;
-        if (signal.aborted) {
-          this.pending = batch.events.concat(this.pending);
-          this.dirty = true;
-          this.state.last_error = message;
-          throw err;
-        }
+        this.state.last_error = message;
+        if (signal.aborted) throw this.giveBack(batch, err);
         if (!this.commitBlocked)
           this.deps.log.warn(
             { err, container: this.target.id, events: batch.events.length },
             'cannot store a batch; pausing this tail until the database takes it',
           );
         this.commitBlocked = true;
-        this.state.last_error = message;
         if (this.state.status !== 'paused') pausedFrom = this.state.status;
         this.state.status = 'paused';
         await sleep(delay, signal);
+        if (signal.aborted) throw this.giveBack(batch, err);
         delay = Math.min(delay * 2, max);
       }
     }
@@ -389,5 +385,12 @@ export class Tail {
     }
     if (this.state.status === 'paused') this.state.status = pausedFrom ?? 'following';
     this.refreshCursorState();
+  }
+
+  /** Stopping: the batch goes back to pending, for the final flush's one last try. */
+  private giveBack(batch: TailBatch, err: unknown): unknown {
+    this.pending = batch.events.concat(this.pending);
+    this.dirty = true;
+    return err;
   }
 }
