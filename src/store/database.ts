@@ -106,6 +106,8 @@ function openPostgres(url: string, options: StoreOptions): Store {
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
+    // A server that vanishes without closing the connection is found by TCP, not never.
+    keepAlive: true,
     // Times and ids are int8; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
 import { openStore, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import { classifyStoreFault } from './store-fault.js';
 
 /** A row for event_log; `size` bytes of message make the file grow. */
 const eventRow = (size = 10) => ({
@@ -139,6 +140,42 @@ describe('SQLite store faults', () => {
       await expect.poll(() => store.writability.state().writable, { timeout: 5000 }).toBe(true);
     } finally {
       store.writability.stopProbing();
+    }
+  });
+});
+
+describe('store fault classification', () => {
+  const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+  it('names the cause behind SQLite and PostgreSQL errors, and nothing else', () => {
+    expect(classifyStoreFault(withCode('SQLITE_BUSY'))).toBe('locked');
+    expect(classifyStoreFault(withCode('SQLITE_BUSY_SNAPSHOT'))).toBe('locked');
+    expect(classifyStoreFault(withCode('SQLITE_FULL'))).toBe('disk full');
+    expect(classifyStoreFault(withCode('SQLITE_READONLY_DBMOVED'))).toBe('read-only');
+    expect(classifyStoreFault(withCode('SQLITE_IOERR_WRITE'))).toBe('io error');
+    expect(classifyStoreFault(withCode('53100'))).toBe('disk full');
+    expect(classifyStoreFault(withCode('57P01'))).toBe('unreachable');
+    expect(classifyStoreFault(withCode('ECONNREFUSED'))).toBe('unreachable');
+    expect(classifyStoreFault(new Error('Connection terminated unexpectedly'))).toBe('unreachable');
+    expect(classifyStoreFault(withCode('SQLITE_CONSTRAINT_UNIQUE'))).toBeNull();
+    expect(classifyStoreFault(withCode('23505'))).toBeNull();
+    expect(classifyStoreFault(new Error('syntax error'))).toBeNull();
+  });
+
+  it('a PostgreSQL server that does not answer is "database unreachable", with the cause', async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const store = openStore({ url: 'postgres://nobody@127.0.0.1:9/none', dataDir: '.' });
+    try {
+      const err = await store.ping().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe(ErrorCode.DatabaseUnavailable);
+      expect((err as AppError).message).toMatch(/^database unreachable \(.*ECONNREFUSED/);
+      expect(store.writability.state()).toMatchObject({ writable: false, reason: 'unreachable' });
+    } finally {
+      await store.destroy();
     }
   });
 });
