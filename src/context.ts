@@ -64,7 +64,8 @@ export class AppContext {
     const logger = overrides.logger ?? createLogger(config.logLevel);
     const log = (name: Subsystem) => subsystemLogger(logger, name);
     const store =
-      overrides.store ?? openStore({ url: secrets.databaseUrl, dataDir: config.dataDir });
+      overrides.store ??
+      openStore({ url: secrets.databaseUrl, dataDir: config.dataDir, log: log('store') });
     const docker = overrides.docker ?? DockerClient.fromConfig(config);
     const engineMonitor = overrides.engineMonitor ?? new EngineMonitor(docker, log('docker'));
     const db = store.db;
@@ -121,6 +122,28 @@ export class AppContext {
     events.bus.subscribe((event) => metrics.eventRecorded(event.source, event.severity));
     metrics.observeStream(stream.broadcaster);
     metrics.observeJournal(journal);
+    metrics.observeStore({
+      writable: () => store.writability.state().writable,
+      writeFailures: () => store.writability.failureCounts(),
+    });
+    // Nothing can be recorded while writes fail; when they work again, say what happened.
+    store.writability.onResume((outage) => {
+      const seconds = Math.round(outage.duration_ms / 100) / 10;
+      events.log
+        .record({
+          source: 'system',
+          severity: 'warn',
+          message: `database writable again after ${seconds} s (${outage.reason})`,
+          metadata: {
+            reason: outage.reason,
+            since: outage.since,
+            duration_ms: outage.duration_ms,
+          },
+        })
+        .catch((err: unknown) =>
+          log('store').warn({ err }, 'could not record that writes resumed'),
+        );
+    });
     metrics.observeScanner({
       counters: () => scanner.engine.counters,
       activeTails: () => scanner.tails.stats().active_tails,
@@ -152,6 +175,7 @@ export class AppContext {
     const applied = await migrateToLatest(this.store);
     if (applied.applied.length > 0)
       this.logger.info({ migrations: applied.applied }, 'database migrated');
+    this.store.writability.startProbing(() => this.store.probeWrite());
     await auth.start();
     const snapshot = await rules.start();
     this.logger.info(
@@ -211,6 +235,7 @@ export class AppContext {
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
       ['journal', () => audit.stop()],
+      ['database probe', () => this.store.writability.stopProbing()],
       ['database', () => this.store.destroy()],
     ];
     const failures: unknown[] = [];

@@ -18,7 +18,7 @@ import { journalHook } from './journal-hook.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { eventsRoutes } from './routes/events.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { rulesRoutes } from './routes/rules.js';
@@ -33,7 +33,7 @@ import { BUILT_UI_DIR } from './web-assets.js';
 
 /** The built domains the HTTP API serves. */
 export interface ApiParts {
-  database: { dialect: string; ping(): Promise<void> };
+  database: HealthDeps['database'];
   engine: { status(): EngineStatus };
   events: Events;
   inventory: Inventory;

@@ -2,6 +2,7 @@ import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
+import { StoreWritability, type StoreFault } from '../store/index.js';
 import type { EngineStatus } from '../docker/engine-monitor.js';
 import { healthRoutes } from './routes/health.js';
 import { actingAs } from '../../test/support/test-principals.js';
@@ -23,11 +24,15 @@ function engine(reachable: boolean): { status(): EngineStatus } {
   };
 }
 
-async function server(opts: { dbOk?: boolean; dockerOk?: boolean } = {}) {
+async function server(opts: { dbOk?: boolean; dockerOk?: boolean; writes?: StoreFault } = {}) {
+  const writability = new StoreWritability();
+  if (opts.writes)
+    writability.failed(opts.writes, new Error('SQLITE_FULL: database or disk is full'));
   const database = {
     dialect: 'sqlite',
+    writability,
     ping: async () => {
-      if (opts.dbOk === false) throw new Error('database is locked');
+      if (opts.dbOk === false) throw new Error('database unreachable');
     },
   };
   return buildServer({
@@ -94,7 +99,22 @@ describe('health routes', () => {
 
     const dbDown = await (await server({ dbOk: false })).inject('/readyz');
     expect(dbDown.statusCode).toBe(503);
-    expect(dbDown.json().checks.database).toMatchObject({ ok: false, error: 'database is locked' });
+    expect(dbDown.json().checks.database).toMatchObject({
+      ok: false,
+      error: 'database unreachable',
+    });
+  });
+
+  it('readyz is 503 naming why the database takes no writes, while reads work', async () => {
+    const res = await (await server({ writes: 'disk full' })).inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.database).toMatchObject({
+      ok: false,
+      writable: false,
+      error: 'not writable: disk full',
+      write_error: 'SQLITE_FULL: database or disk is full',
+      not_writable_since: expect.any(String),
+    });
   });
 });
 

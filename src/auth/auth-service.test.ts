@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
@@ -113,3 +114,30 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('auth service while the database takes no writes', () => {
+  const store = useTestStore('sqlite');
+
+  it('a signed-in read still authenticates: recording the last use is best-effort', async () => {
+    const clock = { now: 1_000 };
+    const auth = AuthService.forDatabase(store().db, {
+      journal: { record: () => undefined },
+      log: pino({ level: 'silent' }),
+      options: {
+        sessionIdleMs: 12 * HOUR,
+        sessionAbsoluteMs: 7 * 24 * HOUR,
+        passwordCost: TEST_AUTH_OPTIONS.passwordCost,
+      },
+      now: () => clock.now,
+    });
+    await auth.createUser({ username: 'root', password: PASSWORD, role: 'admin' });
+    const session = await auth.login({ username: 'root', password: PASSWORD, ip: '10.0.0.1' });
+    const { token } = await auth.createToken({ name: 'ci' }, { user_id: 1 });
+    // Every write now fails (SQLITE_READONLY), as on a full disk or behind a lock.
+    await sql`pragma query_only = on`.execute(store().db);
+    clock.now += HOUR;
+    expect(await auth.sessionPrincipal(session.token)).toMatchObject({ name: 'root' });
+    expect(await auth.tokenPrincipal(token)).toMatchObject({ name: 'token:ci' });
+    await sql`pragma query_only = off`.execute(store().db);
+  });
+});

@@ -90,6 +90,8 @@ const throttled = (retryAfterMs: number) =>
 export class AuthService {
   private readonly throttle: LoginThrottle;
   private readonly gate = new HashGate();
+  /** Sessions and tokens whose last use is being written: one write each at a time. */
+  private readonly touching = new Set<string>();
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = deps.throttle ?? new LoginThrottle();
@@ -261,7 +263,8 @@ export class AuthService {
       await this.deps.sessions.delete(id);
       return null;
     }
-    if (now - session.last_used_at > TOUCH_EVERY_MS) await this.deps.sessions.touch(id, now);
+    if (now - session.last_used_at > TOUCH_EVERY_MS)
+      this.touchBestEffort(`session:${id}`, () => this.deps.sessions.touch(id, now));
     return {
       via: 'session',
       user_id: user.id,
@@ -328,10 +331,23 @@ export class AuthService {
     if (info.expires_at !== null && info.expires_at <= now) return null;
     if (info.created_at < owner.password_changed_at) return null;
     if (info.last_used_at === null || now - info.last_used_at > TOUCH_EVERY_MS)
-      await this.deps.tokens.touch(info.id, now);
+      this.touchBestEffort(`token:${info.id}`, () => this.deps.tokens.touch(info.id, now));
     // A token never acts above its owner's current role.
     const role: Role = owner.role === 'admin' ? info.role : 'viewer';
     return { via: 'token', user_id: owner.id, name: `token:${info.name}`, role, scope: info.scope };
+  }
+
+  /**
+   * Records that a session or token was used, without making the request wait for it:
+   * a read must work while the database takes no writes (a full disk, a foreign lock),
+   * and a lost touch only makes the idle timeout count from an earlier use.
+   */
+  private touchBestEffort(key: string, touch: () => Promise<void>): void {
+    if (this.touching.has(key)) return;
+    this.touching.add(key);
+    touch()
+      .catch((err: unknown) => this.deps.log.debug({ err }, 'could not record last use'))
+      .finally(() => this.touching.delete(key));
   }
 
   /** `user` is null when no such user exists: what was typed may be a password. */

@@ -3,5 +3,6 @@ export {
   type JournalReadings,
   type MetricsOptions,
   type ScannerReadings,
+  type StoreReadings,
   type StreamReadings,
 } from './metrics.js';

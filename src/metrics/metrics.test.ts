@@ -18,6 +18,10 @@ describe('Metrics', () => {
     metrics.observeScanner({ counters: () => counters, activeTails: () => 5 });
     metrics.observeStream({ stats: () => ({ published: 7, dropped: 6, subscribers: 2 }) });
     metrics.observeJournal({ counters: () => ({ recorded: 9, write_failures: 0 }) });
+    metrics.observeStore({
+      writable: () => false,
+      writeFailures: () => ({ locked: 0, 'disk full': 3 }),
+    });
     metrics.eventRecorded('logscan', 'error');
     metrics.eventRecorded('logscan', 'error');
     metrics.deliveryFinished('webhook', 'success', 0.2);
@@ -35,6 +39,10 @@ describe('Metrics', () => {
       }),
     ).toBe(2);
     expect(sampleValue(first, 'logwarden_stream_subscribers')).toBe(2);
+    expect(sampleValue(first, 'logwarden_store_writable')).toBe(0);
+    expect(
+      sampleValue(first, 'logwarden_store_write_failures_total', { reason: 'disk full' }),
+    ).toBe(3);
     expect(sampleValue(first, 'logwarden_stream_dropped_total')).toBe(6);
     expect(sampleValue(first, 'logwarden_deliveries_total', { channel: 'webhook' })).toBe(1);
     // The parser folds a labelled histogram's series into one: check the family and its +Inf.

@@ -25,6 +25,12 @@ export interface JournalReadings {
   counters(): { recorded: number; write_failures: number };
 }
 
+export interface StoreReadings {
+  writable(): boolean;
+  /** Failed writes since start, by reason (locked, disk full, unreachable…). */
+  writeFailures(): Record<string, number>;
+}
+
 export interface MetricsOptions {
   /** Process and Node.js metrics (CPU, memory, event-loop lag, GC); on by default. */
   defaultMetrics?: boolean;
@@ -44,6 +50,7 @@ export class Metrics {
   private scanner: ScannerReadings | null = null;
   private stream: StreamReadings | null = null;
   private journal: JournalReadings | null = null;
+  private store: StoreReadings | null = null;
   private readonly events: Counter<'source' | 'severity'>;
   private readonly deliveries: Counter<'channel' | 'outcome'>;
   private readonly deliverySeconds: Histogram<'channel'>;
@@ -162,6 +169,24 @@ export class Metrics {
       'Operations the journal could not append to its file.',
       () => this.journal?.counters().write_failures,
     );
+
+    const store = () => this.store;
+    this.readGauge(
+      'logwarden_store_writable',
+      '1 while the database takes writes, 0 while it does not (see /readyz for why).',
+      () => ((this.store?.writable() ?? true) ? 1 : 0),
+    );
+    new Counter({
+      name: 'logwarden_store_write_failures_total',
+      help: 'Database calls that failed for a store reason (locked, disk full, read-only, io error, unreachable).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(store()?.writeFailures() ?? {}))
+          this.inc({ reason }, n);
+      },
+    });
   }
 
   get contentType(): string {
@@ -174,6 +199,10 @@ export class Metrics {
 
   observeScanner(source: ScannerReadings): void {
     this.scanner = source;
+  }
+
+  observeStore(source: StoreReadings): void {
+    this.store = source;
   }
 
   observeStream(source: StreamReadings): void {

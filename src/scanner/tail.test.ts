@@ -134,6 +134,71 @@ describe('Tail', () => {
     expect(t.state.status).toBe('stopped');
   });
 
+  it('stops reading while the database refuses a batch, retries that same batch, then resumes exactly once', async () => {
+    const total = 40;
+    let pulled = 0;
+    const docker = {
+      calls: 0,
+      async logs(_id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
+        this.calls++;
+        const since = options.sinceNanos ?? 0n;
+        return (async function* () {
+          for (let i = 1; i <= total; i++) {
+            if (BigInt(i) < since) continue;
+            pulled++;
+            yield line('stdout', BigInt(i), `HIT ${i}`);
+          }
+        })();
+      },
+    };
+    const attempts: TailBatch[] = [];
+    let refuse = true;
+    const stored: TailBatch[] = [];
+    const sink = {
+      async commit(batch: TailBatch) {
+        attempts.push(batch);
+        if (refuse) throw new Error('database not writable: disk full');
+        stored.push(batch);
+      },
+    };
+    const flushLines = 5;
+    const t = new Tail(
+      {
+        docker,
+        sink,
+        rules,
+        engine: new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 }),
+        log: pino({ level: 'silent' }),
+      },
+      target,
+      {},
+      {
+        start: { sinceNanos: 0n },
+        flushLines,
+        flushIntervalMs: 60_000,
+        commitRetryMs: { min: 1, max: 2 },
+      },
+    );
+    t.finishWhenDrained();
+    t.start();
+    await expect.poll(() => attempts.length).toBeGreaterThanOrEqual(10);
+    // Paused: one batch in memory, nothing more read from Docker however long it takes.
+    expect(t.state.status).toBe('paused');
+    expect(pulled).toBe(flushLines);
+    expect(
+      new Set(attempts.map((b) => JSON.stringify(b, (_k, v: unknown) => String(v)))).size,
+    ).toBe(1);
+    refuse = false;
+    await t.done;
+    expect(stored.flatMap((b) => b.events.map((e) => e.message))).toEqual(
+      Array.from({ length: total }, (_, i) => `HIT ${i + 1}`),
+    );
+    expect(stored[0]!.events.map((e) => e.message)).toEqual(
+      attempts[0]!.events.map((e) => e.message),
+    );
+    expect(docker.calls).toBe(1);
+  });
+
   it('reconnects when the stream ends while the container runs, without repeating', async () => {
     const docker = new FakeLogs();
     docker.log = [line('stdout', 1n, 'HIT x')];

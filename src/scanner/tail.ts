@@ -44,9 +44,13 @@ export interface TailOptions {
   flushIntervalMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Waits between attempts to store a batch the database refused. */
+  commitRetryMs?: { min: number; max: number };
 }
 
-export type TailStatus = 'connecting' | 'following' | 'backoff' | 'unavailable' | 'stopped';
+/** `paused`: the database refused the last batch; the tail reads nothing until it is stored. */
+export type TailStatus =
+  'connecting' | 'following' | 'paused' | 'backoff' | 'unavailable' | 'stopped';
 
 export interface TailState {
   container_id: string;
@@ -87,6 +91,8 @@ export class Tail {
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
+  /** The last batch could not be stored and is being retried: read nothing meanwhile. */
+  private commitBlocked = false;
   private loop: Promise<void> | null = null;
   /** Null while nobody listens, so a line costs one comparison more, nothing else. */
   private lineListeners: readonly LineListener[] | null = null;
@@ -129,10 +135,9 @@ export class Tail {
 
   start(): void {
     if (this.loop) return;
-    this.timer = setInterval(
-      () => void this.flush().catch(() => undefined),
-      this.options.flushIntervalMs ?? 1000,
-    );
+    this.timer = setInterval(() => {
+      if (!this.commitBlocked) void this.flush().catch(() => undefined);
+    }, this.options.flushIntervalMs ?? 1000);
     this.timer.unref();
     this.loop = this.run().finally(() => {
       if (this.timer) clearInterval(this.timer);
@@ -242,7 +247,10 @@ export class Tail {
     try {
       for await (const line of lines) {
         this.handle(line);
-        if (this.linesSinceFlush >= (this.options.flushLines ?? 500)) await this.flush();
+        // While a batch waits for the database, stop here: Docker keeps the lines, and
+        // memory holds one batch, however long the database takes.
+        if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked)
+          await this.flush();
       }
     } finally {
       this.current = null;
@@ -328,23 +336,61 @@ export class Tail {
   private flush(): Promise<void> {
     const run = this.flushing.then(async () => {
       if (!this.dirty) return;
-      const events = this.pending;
-      const cursors = this.cursors();
+      const batch = { containerId: this.target.id, events: this.pending, cursors: this.cursors() };
       this.pending = [];
       this.dirty = false;
       this.linesSinceFlush = 0;
-      try {
-        await this.deps.sink.commit({ containerId: this.target.id, events, cursors });
-        this.refreshCursorState();
-      } catch (err) {
-        // Keep them: the next flush stores them with a cursor at least as far.
-        this.pending = events.concat(this.pending);
-        this.dirty = true;
-        this.state.last_error = `commit failed: ${(err as Error).message}`;
-        throw err;
-      }
+      await this.commitUntilStored(batch);
     });
     this.flushing = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Stores the batch, retrying the same batch (same events, same cursors) until the
+   * database takes it: the cursor moves only with the events it covers, so a batch is
+   * stored exactly once. Gives up only when the tail stops; then nothing of it was
+   * stored and the next tail reads its lines again.
+   */
+  private async commitUntilStored(batch: TailBatch): Promise<void> {
+    const signal = this.controller.signal;
+    const min = this.options.commitRetryMs?.min ?? 250;
+    const max = this.options.commitRetryMs?.max ?? 5_000;
+    let delay = min;
+    let pausedFrom: TailStatus | null = null;
+    for (;;) {
+      try {
+        await this.deps.sink.commit(batch);
+        break;
+      } catch (err) {
+        const message = `commit failed: ${(err as Error).message}`;
+        this.state.last_error = message;
+        if (signal.aborted) throw this.giveBack(batch, err);
+        if (!this.commitBlocked)
+          this.deps.log.warn(
+            { err, container: this.target.id, events: batch.events.length },
+            'cannot store a batch; pausing this tail until the database takes it',
+          );
+        this.commitBlocked = true;
+        if (this.state.status !== 'paused') pausedFrom = this.state.status;
+        this.state.status = 'paused';
+        await sleep(delay, signal);
+        if (signal.aborted) throw this.giveBack(batch, err);
+        delay = Math.min(delay * 2, max);
+      }
+    }
+    if (this.commitBlocked) {
+      this.commitBlocked = false;
+      this.deps.log.info({ container: this.target.id }, 'batch stored; tail resumes');
+    }
+    if (this.state.status === 'paused') this.state.status = pausedFrom ?? 'following';
+    this.refreshCursorState();
+  }
+
+  /** Stopping: the batch goes back to pending, for the final flush's one last try. */
+  private giveBack(batch: TailBatch, err: unknown): unknown {
+    this.pending = batch.events.concat(this.pending);
+    this.dirty = true;
+    return err;
   }
 }

@@ -1,10 +1,14 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
+import { observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
+import { LockAwareSqliteDialect, type LockWaitOptions } from './sqlite-driver.js';
+import { StoreWritability } from './writability.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,7 +19,11 @@ export interface Store {
   schema?: string;
   /** Where the data lives, without credentials, for logs and /readyz. */
   location: string;
+  /** Whether writes work now, and why not; fed by every database call. */
+  writability: StoreWritability;
   ping(): Promise<void>;
+  /** A small committed write, to learn whether writes work when nothing else writes. */
+  probeWrite(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -26,6 +34,10 @@ export interface StoreOptions {
   /** PostgreSQL only: the schema to use (tests isolate themselves with one each). */
   schema?: string;
   poolSize?: number;
+  /** Where store faults (a lock, a full disk, a lost server) and recoveries are logged. */
+  log?: Logger;
+  /** SQLite: how long a write waits for another process's lock before it fails. */
+  lockWait?: LockWaitOptions;
 }
 
 const INT8_OID = 20;
@@ -37,10 +49,22 @@ export function openStore(options: StoreOptions): Store {
   const path = url?.startsWith('sqlite:')
     ? url.slice('sqlite:'.length)
     : join(options.dataDir, 'logwarden.db');
-  return openSqlite(path);
+  return openSqlite(path, options);
 }
 
-function openSqlite(path: string): Store {
+/** Touches the one row of store_probe: a real page write, so a full disk shows. */
+async function probeWrite(db: Kysely<Database>): Promise<void> {
+  const at = Date.now();
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('store_probe')
+      .values({ id: 1, written_at: at })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: at }))
+      .execute();
+  });
+}
+
+function openSqlite(path: string, options: StoreOptions): Store {
   const file = path === ':memory:' ? path : resolve(path);
   // It holds password hashes and notification credentials: ours to read only.
   const isNew = file !== ':memory:' && !existsSync(file);
@@ -55,17 +79,23 @@ function openSqlite(path: string): Store {
     });
   }
   handle.pragma('journal_mode = WAL');
-  handle.pragma('busy_timeout = 5000');
+  // Never wait inside SQLite: that would block the event loop (see sqlite-driver.ts).
+  handle.pragma('busy_timeout = 0');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const writability = new StoreWritability(options.log);
+  const db = new Kysely<Database>({
+    dialect: observedDialect(new LockAwareSqliteDialect(handle, options.lockWait), writability),
+  });
   return {
     db,
     dialect: 'sqlite',
     location: file,
+    writability,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    probeWrite: () => probeWrite(db),
     destroy: () => db.destroy(),
   };
 }
@@ -76,6 +106,8 @@ function openPostgres(url: string, options: StoreOptions): Store {
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
+    // A server that vanishes without closing the connection is found by TCP, not never.
+    keepAlive: true,
     // Times and ids are int8; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -85,17 +117,25 @@ function openPostgres(url: string, options: StoreOptions): Store {
     },
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server emits 'error': the pool handles idle clients' (and emits
+  // it again), a checked-out client between queries has no listener of its own. Either
+  // unhandled would crash the process; the next query reports the loss instead.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const writability = new StoreWritability(options.log);
+  const db = new Kysely<Database>({
+    dialect: observedDialect(new PostgresDialect({ pool }), writability),
+  });
   return {
     db,
     dialect: 'postgres',
     schema: options.schema,
     location: `postgres://${parsed.host}${parsed.pathname}`,
+    writability,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    probeWrite: () => probeWrite(db),
     destroy: () => db.destroy(),
   };
 }

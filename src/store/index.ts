@@ -2,3 +2,16 @@ export { openStore, type Store, type StoreOptions, type Dialect } from './databa
 export { migrateToLatest, appliedMigrations, MIGRATION_NAMES } from './migrations.js';
 export type * from './schema.js';
 export { containsInsensitive, containsPattern } from './like.js';
+export {
+  StoreWritability,
+  type StoreOutage,
+  type WritabilityState,
+  type WriteProbeOptions,
+} from './writability.js';
+export {
+  classifyStoreFault,
+  describeStoreFault,
+  STORE_FAULTS,
+  type StoreFault,
+} from './store-fault.js';
+export { DEFAULT_LOCK_WAIT, type LockWaitOptions } from './sqlite-driver.js';

@@ -226,6 +226,13 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .columns(['status', 'id'])
       .execute();
   },
+  '0016_store_probe': async (db) => {
+    await db.schema
+      .createTable('store_probe')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('written_at', 'bigint', notNull)
+      .execute();
+  },
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -16,6 +16,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   event_triggers: EventTriggersTable;
   trigger_deliveries: TriggerDeliveriesTable;
+  store_probe: StoreProbeTable;
 }
 
 export interface WorkloadsTable {
@@ -149,4 +150,10 @@ export interface TriggerDeliveriesTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+}
+
+/** One row the write probe rewrites to learn whether writes work (store/writability.ts). */
+export interface StoreProbeTable {
+  id: number;
+  written_at: number;
 }

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineStatus } from '../../docker/engine-monitor.js';
+import type { WritabilityState } from '../../store/index.js';
 import { SystemApi } from '../wire/system.js';
 
 export interface HealthDeps {
-  database: { dialect: string; ping(): Promise<void> };
+  database: {
+    dialect: string;
+    ping(): Promise<void>;
+    writability: { state(): WritabilityState };
+  };
   engine: { status(): EngineStatus };
   version: string;
 }
@@ -19,12 +24,20 @@ export function healthRoutes(deps: HealthDeps) {
       '/readyz',
       { config: { public: true }, schema: SystemApi.readyz },
       async (_request, reply) => {
-        let database: { ok: boolean; dialect: string; error?: string };
+        const writes = deps.database.writability.state();
+        const database = {
+          ok: writes.writable,
+          dialect: deps.database.dialect,
+          ...(writes.writable ? {} : { error: `not writable: ${writes.reason}` }),
+          writable: writes.writable,
+          not_writable_since: writes.since === null ? null : new Date(writes.since).toISOString(),
+          write_error: writes.error,
+        };
         try {
+          // A read: answered from the file (or the server) even while writes fail.
           await deps.database.ping();
-          database = { ok: true, dialect: deps.database.dialect };
         } catch (err) {
-          database = { ok: false, dialect: deps.database.dialect, error: (err as Error).message };
+          Object.assign(database, { ok: false, error: (err as Error).message });
         }
         const engine = deps.engine.status();
         const ready = database.ok && engine.reachable;

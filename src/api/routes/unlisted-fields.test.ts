@@ -257,7 +257,13 @@ async function server(): Promise<FastifyInstance> {
       settings: () => [grown({ key: 'events.retention_days', env: 'X', value: 30, doc: 'days' })],
     }),
     healthRoutes({
-      database: { dialect: 'sqlite', ping: async () => undefined },
+      database: {
+        dialect: 'sqlite',
+        ping: async () => undefined,
+        writability: {
+          state: () => ({ writable: true, reason: null, error: null, since: null }),
+        },
+      },
       engine: {
         status: () =>
           grown({

@@ -53,7 +53,17 @@ export const Readiness = Type.Object({
     database: Type.Object({
       ok: Type.Boolean(),
       dialect: Type.String(),
-      error: Type.Optional(Type.String()),
+      error: Type.Optional(
+        Type.String({
+          description:
+            'Why the database is not ready: `not writable: disk full` (or `locked`, `read-only`, `io error`), `database unreachable …`.',
+        }),
+      ),
+      writable: Type.Boolean({ description: 'Whether the last write (or write probe) worked.' }),
+      not_writable_since: Nullable(IsoTime()),
+      write_error: Nullable(
+        Type.String({ description: "The database driver's own words for the last failure." }),
+      ),
     }),
     docker: Type.Object({
       ok: Type.Boolean(),

@@ -1,0 +1,162 @@
+import type SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+} from 'kysely';
+import { sleep } from '../sleep.js';
+import { classifyStoreFault } from './store-fault.js';
+
+export interface LockWaitOptions {
+  /** How long one write waits for a foreign lock before it fails as "locked". */
+  maxWaitMs: number;
+  firstRetryMs: number;
+  maxRetryMs: number;
+}
+
+export const DEFAULT_LOCK_WAIT: LockWaitOptions = {
+  maxWaitMs: 2_000,
+  firstRetryMs: 5,
+  maxRetryMs: 200,
+};
+
+/**
+ * better-sqlite3 is synchronous: with a busy timeout every write behind a foreign lock
+ * (a backup, a `sqlite3` shell) would stop the event loop for the whole wait. So the
+ * connection runs with busy_timeout 0, takes the write lock up front (BEGIN IMMEDIATE, so
+ * a transaction never fails half-way on a lock), and waits for a lock asynchronously,
+ * letting other queries use the connection between attempts.
+ */
+export class LockAwareSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly handle: SQLite.Database,
+    private readonly lockWait: LockWaitOptions = DEFAULT_LOCK_WAIT,
+  ) {
+    super({ database: handle });
+  }
+
+  override createDriver(): Driver {
+    return new LockAwareSqliteDriver(this.handle, this.lockWait);
+  }
+}
+
+class ConnectionMutex {
+  private held: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+
+  async lock(): Promise<void> {
+    while (this.held) await this.held;
+    this.held = new Promise((resolve) => (this.release = resolve));
+  }
+
+  unlock(): void {
+    const release = this.release;
+    this.held = null;
+    this.release = null;
+    release?.();
+  }
+}
+
+const isLocked = (err: unknown) => classifyStoreFault(err) === 'locked';
+
+class LockAwareSqliteDriver implements Driver {
+  private readonly mutex = new ConnectionMutex();
+  private readonly connection: LockAwareSqliteConnection;
+
+  constructor(
+    private readonly handle: SQLite.Database,
+    lockWait: LockWaitOptions,
+  ) {
+    this.connection = new LockAwareSqliteConnection(handle, this.mutex, lockWait);
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    // One connection: a transaction has it to itself until it ends.
+    await this.mutex.lock();
+    return this.connection;
+  }
+
+  async beginTransaction(): Promise<void> {
+    await this.connection.withLockWait(() => this.handle.exec('begin immediate'));
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.handle.exec('commit');
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    // A failed COMMIT or a full disk may already have rolled back; a second ROLLBACK
+    // would fail with "no transaction is active" and hide the real error.
+    if (this.handle.inTransaction) this.handle.exec('rollback');
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.mutex.unlock();
+  }
+
+  async destroy(): Promise<void> {
+    this.handle.close();
+  }
+}
+
+class LockAwareSqliteConnection implements DatabaseConnection {
+  constructor(
+    private readonly handle: SQLite.Database,
+    private readonly mutex: ConnectionMutex,
+    private readonly lockWait: LockWaitOptions,
+  ) {}
+
+  /**
+   * Runs `attempt` until it does not meet a lock, for at most maxWaitMs. Between attempts
+   * the connection is free for others (no transaction is open then: a statement inside
+   * one never waits, BEGIN IMMEDIATE already holds the lock).
+   */
+  async withLockWait<T>(attempt: () => T): Promise<T> {
+    const started = Date.now();
+    let delay = this.lockWait.firstRetryMs;
+    for (;;) {
+      try {
+        return attempt();
+      } catch (err) {
+        if (!isLocked(err) || this.handle.inTransaction) throw err;
+        if (Date.now() - started + delay > this.lockWait.maxWaitMs) throw err;
+      }
+      this.mutex.unlock();
+      try {
+        await sleep(delay);
+      } finally {
+        await this.mutex.lock();
+      }
+      delay = Math.min(delay * 2, this.lockWait.maxRetryMs);
+    }
+  }
+
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const { sql, parameters } = compiled;
+    return this.withLockWait(() => {
+      const stmt = this.handle.prepare(sql);
+      if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
+      const { changes, lastInsertRowid } = stmt.run(parameters);
+      return {
+        numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+        insertId:
+          lastInsertRowid === undefined || lastInsertRowid === null
+            ? undefined
+            : BigInt(lastInsertRowid),
+        rows: [],
+      };
+    });
+  }
+
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const { sql, parameters, query } = compiled;
+    if (!SelectQueryNode.is(query))
+      throw new Error('Sqlite driver only supports streaming of select queries');
+    for (const row of this.handle.prepare(sql).iterate(parameters)) yield { rows: [row as R] };
+  }
+}
