@@ -54,7 +54,8 @@ interface Send {
  * Sends what the outbox holds: at most `concurrency` at once, retrying with backoff,
  * with the slots shared fairly among the triggers that have work: a trigger holds at
  * most its share (concurrency / triggers with work, at least one), freed slots go to
- * the trigger with the fewest sends in flight, and a send outstanding longer than
+ * the trigger with the fewest sends in flight, a trigger with nothing in flight may go
+ * one beyond, and a send outstanding longer than
  * `stalledAfterMs` stops holding a slot (the HTTP timeout still ends it), so receivers
  * that hang cannot hold back the ones that answer.
  *
@@ -65,8 +66,11 @@ interface Send {
  */
 export class DeliveryWorker implements DeliveryWaker {
   private readonly inFlight = new Map<number, Send>();
-  /** Triggers at their share when the outbox was last looked at. */
-  private capped: number[] = [];
+  /**
+   * Triggers that could not send more when the outbox was last looked at (at their
+   * share, or no slot left for them); null when no trigger could.
+   */
+  private blocked: number[] | null = [];
   private running = false;
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -144,36 +148,49 @@ export class DeliveryWorker implements DeliveryWaker {
     return [...this.inFlight.values()].filter((s) => now - s.started < this.stalledAfterMs);
   }
 
-  /** Launches due deliveries into the free slots, one trigger at a time, fairly. */
+  /**
+   * Launches due deliveries into the free slots, one trigger at a time, fairly. A
+   * trigger with nothing in flight may go one beyond `concurrency` (one such extra send
+   * at a time): sends cannot be taken back, so a trigger whose work arrives while the
+   * others hang must not have to wait for them.
+   */
   private async fill(): Promise<void> {
     const { concurrency } = this.deps.options;
     const now = this.now();
-    let free = concurrency - this.holding(now).length;
-    const ids = [...this.inFlight.keys()];
-    const waiting = await this.deps.store.dueTriggers(now, ids);
+    const holding = this.holding(now).length;
+    let free = concurrency - holding;
     const held = new Map<number, number>();
     for (const s of this.inFlight.values())
       held.set(s.trigger_id, (held.get(s.trigger_id) ?? 0) + 1);
+    const heldBy = (id: number) => held.get(id) ?? 0;
+    if (free < 0) {
+      this.blocked = null;
+      return;
+    }
+    const waiting = await this.deps.store.dueTriggers(now, [...this.inFlight.keys()]);
     const active = new Set([...held.keys(), ...waiting.map((w) => w.trigger_id)]);
     const share = Math.max(1, Math.ceil(concurrency / Math.max(1, active.size)));
-    const heldBy = (id: number) => held.get(id) ?? 0;
-    this.capped = [...active].filter((id) => heldBy(id) >= share);
     // Fewest in flight first, then the longest waiting; one slot per trigger per round.
     const order = waiting
       .filter((w) => heldBy(w.trigger_id) < share)
       .sort((a, b) => heldBy(a.trigger_id) - heldBy(b.trigger_id) || a.due_at - b.due_at);
     const plan = new Map<number, number>();
-    for (let gave = true; free > 0 && gave;) {
+    for (let gave = true; gave;) {
       gave = false;
       for (const w of order) {
-        if (free === 0) break;
         const planned = plan.get(w.trigger_id) ?? 0;
-        if (heldBy(w.trigger_id) + planned >= share) continue;
+        const holds = heldBy(w.trigger_id) + planned;
+        if (holds >= share || free <= (holds === 0 ? -1 : 0)) continue;
         plan.set(w.trigger_id, planned + 1);
         free--;
         gave = true;
       }
     }
+    // What the next look at the outbox can leave out: triggers that cannot go anyway.
+    const blocked = [...active].filter(
+      (id) => heldBy(id) + (plan.get(id) ?? 0) >= (free > 0 ? share : 1),
+    );
+    this.blocked = free < 0 ? null : blocked;
     for (const [triggerId, n] of plan) {
       const due = await this.deps.store.due(now, n, [...this.inFlight.keys()], triggerId);
       for (const delivery of due) {
@@ -184,8 +201,8 @@ export class DeliveryWorker implements DeliveryWaker {
   }
 
   /**
-   * Sleeps until the next delivery is due, a send stalls (freeing its slot) or the poll
-   * period ends, whichever is soonest.
+   * Sleeps until the next delivery that could go is due, a send stalls (freeing its
+   * slot) or the poll period ends, whichever is soonest.
    */
   private async schedule(): Promise<void> {
     if (!this.running) return;
@@ -197,8 +214,8 @@ export class DeliveryWorker implements DeliveryWaker {
       const firstStall = Math.min(...holding.map((s) => s.started + this.stalledAfterMs));
       wait = Math.min(wait, Math.max(firstStall - now, 10));
     }
-    if (holding.length < this.deps.options.concurrency) {
-      const next = await this.deps.store.nextDueAt([...this.inFlight.keys()], this.capped);
+    if (this.blocked !== null) {
+      const next = await this.deps.store.nextDueAt([...this.inFlight.keys()], this.blocked);
       if (next !== null) wait = Math.min(wait, Math.max(next - this.now(), 10));
     }
     this.arm(wait);
