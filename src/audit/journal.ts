@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { RingBuffer } from '../ring-buffer.js';
 import { dayOf, type JournalFiles } from './day-files.js';
-import { readJsonlLines } from './jsonl-reader.js';
+import { readCompleteLinesSync, readJsonlLines, type JsonlLine } from './jsonl-reader.js';
 import {
   DEFAULT_JOURNAL_PAGE,
   DEFAULT_RING_SIZE,
@@ -44,18 +44,50 @@ function isEntry(value: unknown): value is JournalEntry {
   );
 }
 
+function parseEntry(line: JsonlLine): JournalEntry | null {
+  if ('oversized' in line) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.text);
+  } catch {
+    return null;
+  }
+  return isEntry(value) ? value : null;
+}
+
+/** How far into the day files this journal has read (or written). */
+interface FilePosition {
+  day: string;
+  offset: number;
+}
+
+/** The entry's JSONL line; one too long to replay keeps the operation, not its bulk. */
+function lineOf(entry: JournalEntry): string {
+  const line = JSON.stringify(entry);
+  if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return line;
+  delete entry.before;
+  delete entry.after;
+  entry.details = { truncated: true };
+  return JSON.stringify(entry);
+}
+
 const text = (value: unknown, fallback: string) =>
   typeof value === 'string' && value.trim() !== '' ? value.slice(0, 500) : fallback;
 
 /**
  * The operations journal: the newest operations in a ring, every operation appended to
  * the day's JSONL file before it enters the ring, and the ring refilled from the files
- * at start.
+ * at start. Other processes may append to the same files (the CLI while `serve` runs):
+ * ids are given out under the files' lock after reading what the others appended, so
+ * they are unique and grow in file order, and reads pick up the others' entries first.
  */
 export class OperationJournal implements Journal {
   private readonly ring: RingBuffer<JournalEntry>;
   private readonly secretSources: (() => Iterable<string>)[] = [];
-  private nextId = 1;
+  /** The highest id written or read; the next entry gets one more. */
+  private lastId = 0;
+  /** Null until the files were read (replay, or the first append or read). */
+  private position: FilePosition | null = null;
   private writeFailures = 0;
   private recorded = 0;
   private failing = false;
@@ -92,8 +124,8 @@ export class OperationJournal implements Journal {
   private append(input: NewJournalEntry): void {
     const secrets = this.secretSources.flatMap((source) => [...source()]);
     const entry: JournalEntry = {
-      id: this.nextId++,
-      time: new Date(this.now()).toISOString(),
+      id: 0,
+      time: '',
       actor: text(input.actor, 'unknown'),
       action: text(input.action, 'unknown'),
       object: input.object === undefined || input.object === null ? null : text(input.object, ''),
@@ -106,17 +138,21 @@ export class OperationJournal implements Journal {
       entry.details = redact(input.details, secrets) as Record<string, unknown>;
     if (input.before !== undefined) entry.before = redact(input.before, secrets);
     if (input.after !== undefined) entry.after = redact(input.after, secrets);
-    let line = JSON.stringify(entry);
-    if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
-      // Replay would skip it: keep the operation, drop the bulky parts.
-      delete entry.before;
-      delete entry.after;
-      entry.details = { truncated: true };
-      line = JSON.stringify(entry);
-    }
-    if (this.options.files) {
+    const stamp = () => {
+      entry.id = this.lastId + 1;
+      entry.time = new Date(this.now()).toISOString();
+    };
+    const files = this.options.files;
+    if (files) {
       try {
-        this.options.files.append(line, dayOf(entry.time));
+        files.exclusively(() => {
+          // Whatever other processes appended comes first: in the ring, and in the ids.
+          this.follow();
+          stamp();
+          const day = dayOf(entry.time);
+          const end = files.append(lineOf(entry), day);
+          this.position = { day, offset: end };
+        });
         if (this.failing) this.options.log?.info('journal file writable again');
         this.failing = false;
       } catch (err) {
@@ -125,8 +161,52 @@ export class OperationJournal implements Journal {
         this.failing = true;
       }
     }
+    // Kept in memory even when the file could not take it.
+    if (entry.id === 0) stamp();
+    this.lastId = entry.id;
     this.ring.push(entry);
     this.recorded++;
+  }
+
+  /**
+   * Takes in what other processes appended to the files since this journal last read
+   * or wrote them: the rest of the current day file, then any newer day's. Entries
+   * enter the ring in file order; only ids above the highest seen are taken.
+   */
+  private follow(): void {
+    const files = this.options.files;
+    if (!files) return;
+    const days = files.days();
+    if (this.position === null) {
+      // Never replayed: read the newest day file, so ids continue after its entries.
+      const newest = days.at(-1);
+      if (newest === undefined) return;
+      this.position = { day: newest, offset: 0 };
+    }
+    for (const day of [this.position.day, ...days.filter((d) => d > this.position!.day)]) {
+      let from = day === this.position.day ? this.position.offset : 0;
+      const size = files.sizeOf(day);
+      if (size === from) continue;
+      // The file was replaced or cut (not by us): read it again, ids keep out repeats.
+      if (size < from) from = 0;
+      const offset = readCompleteLinesSync(files.pathOf(day), from, MAX_LINE_BYTES, (line) => {
+        const entry = parseEntry(line);
+        if (entry && entry.id > this.lastId) {
+          this.ring.push(entry);
+          this.lastId = entry.id;
+        }
+      });
+      this.position = { day, offset };
+    }
+  }
+
+  /** Reads what other processes appended; never throws (a read must still answer). */
+  private catchUp(): void {
+    try {
+      this.follow();
+    } catch (err) {
+      this.options.log?.warn({ err }, 'cannot read the journal files');
+    }
   }
 
   /**
@@ -144,28 +224,27 @@ export class OperationJournal implements Journal {
     const collected: JournalEntry[][] = [];
     let need = this.ring.capacity;
     let maxId = 0;
+    let position: FilePosition | null = null;
     for (const day of files ? files.days().reverse() : []) {
       if (need <= 0) break;
       report.files++;
       const newest = new RingBuffer<JournalEntry>(need);
+      // Where the newest file's complete lines end: later appends are followed from there.
+      if (position === null) position = { day, offset: 0 };
       try {
         for await (const line of readJsonlLines(files!.pathOf(day), MAX_LINE_BYTES)) {
+          if (position.day === day && line.complete) position.offset = line.end;
           if ('oversized' in line) {
             report.skipped_oversized++;
             continue;
           }
-          let value: unknown;
-          try {
-            value = JSON.parse(line.text);
-          } catch {
-            value = null;
-          }
-          if (!isEntry(value)) {
+          const entry = parseEntry(line);
+          if (!entry) {
             report.skipped_malformed++;
             continue;
           }
-          if (value.id > maxId) maxId = value.id;
-          newest.push(value);
+          if (entry.id > maxId) maxId = entry.id;
+          newest.push(entry);
         }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -176,15 +255,17 @@ export class OperationJournal implements Journal {
     this.ring.clear();
     for (const entries of collected) for (const e of entries) this.ring.push(e);
     report.applied = this.ring.size;
-    this.nextId = Math.max(this.nextId, maxId + 1);
+    this.lastId = Math.max(this.lastId, maxId);
+    this.position = position;
     this.lastReplay = report;
     if (report.skipped_malformed + report.skipped_oversized > 0)
       this.options.log?.warn(report, 'journal replay skipped lines');
     return report;
   }
 
-  /** Newest first, from the ring. */
+  /** Newest first, from the ring, with what other processes appended taken in first. */
   list(filter: JournalFilter, page: JournalPage = {}): JournalList {
+    this.catchUp();
     const limit = Math.min(Math.max(page.limit ?? DEFAULT_JOURNAL_PAGE, 1), MAX_JOURNAL_PAGE);
     const action = filter.action?.toLowerCase();
     const object = filter.object?.toLowerCase();
@@ -211,6 +292,7 @@ export class OperationJournal implements Journal {
   }
 
   stats(): JournalStats {
+    this.catchUp();
     const stats: JournalStats = {
       total: 0,
       successes: 0,

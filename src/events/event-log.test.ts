@@ -36,6 +36,18 @@ for (const dialect of DIALECTS) {
       expect(stored.metadata).toEqual({ a: 1 });
     });
 
+    it('stores and publishes metadata cut to 8 KiB and marked, whatever a producer hands in', async () => {
+      const { bus, log, repo } = setup();
+      const published: StoredEvent[] = [];
+      bus.subscribe((e) => published.push(e));
+      const huge = 'x'.repeat(1024 * 1024);
+      const stored = await log.record(ev({ metadata: { rule_id: 3, captures: { rest: huge } } }));
+      expect(Buffer.byteLength(JSON.stringify(stored.metadata))).toBeLessThanOrEqual(8192);
+      expect(stored.metadata).toMatchObject({ metadata_truncated: true, rule_id: 3 });
+      expect(await repo.get(stored.id)).toEqual(stored);
+      expect(published).toEqual([stored]);
+    });
+
     it('rejects an unknown severity naming the field, storing nothing', async () => {
       const { log, repo } = setup();
       await expect(log.record(ev({ severity: 'loud' as never }))).rejects.toMatchObject({

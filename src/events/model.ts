@@ -21,6 +21,11 @@ export const MAX_PAGE = 500;
 /** Stored messages are at most this many bytes (UTF-8), cut with `…`. */
 export const MAX_MESSAGE_BYTES = 500;
 
+/** Stored metadata is at most this many bytes of JSON; more is cut and marked. */
+export const MAX_METADATA_BYTES = 8192;
+/** The key that says stored metadata was cut to fit MAX_METADATA_BYTES. */
+export const METADATA_TRUNCATED = 'metadata_truncated';
+
 export interface NewEvent {
   source: EventSource;
   severity: Severity;

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { Database } from '../store/index.js';
 import type { EventBus } from './bus.js';
 import { truncateMessage } from './message.js';
+import { capMetadata } from './metadata.js';
 import { isSeverity, type EventSource, type NewEvent, type StoredEvent } from './model.js';
 import type { EventFilter, EventList, EventPage, EventRepository, EventRow } from './repository.js';
 
@@ -32,7 +33,7 @@ function toRow(event: NewEvent, now: number): EventRow {
     source: event.source,
     severity: event.severity,
     message: truncateMessage(event.message),
-    metadata: event.metadata ?? {},
+    metadata: capMetadata(event.metadata ?? {}),
     workload_id: event.workload_id ?? null,
     container_id: event.container_id ?? null,
     rule_id: event.rule_id ?? null,

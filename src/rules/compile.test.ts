@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.js';
-import { captureGroupNames, compileOrThrow, compilePattern, execCaptures } from './compile.js';
+import {
+  captureGroupNames,
+  captureText,
+  compileOrThrow,
+  compilePattern,
+  execCaptures,
+} from './compile.js';
+import { MAX_CAPTURE_BYTES } from './model.js';
 
 function captures(pattern: string, line: string | Buffer) {
   return execCaptures(compileOrThrow(pattern), Buffer.isBuffer(line) ? line : Buffer.from(line));
@@ -84,5 +91,28 @@ describe('captures', () => {
     const out = captures('(?P<__proto__>x)', 'x');
     expect(Object.keys(out!)).toEqual(['__proto__']);
     expect(JSON.stringify(out)).toBe('{"__proto__":"x"}');
+  });
+});
+
+describe('capture size', () => {
+  it('cuts a capture of a 1 MiB line to 1 KiB on a character boundary, ending in …', () => {
+    const line = Buffer.from(`ERR ${'€'.repeat(350_000)} end`);
+    expect(line.length).toBeGreaterThan(1024 * 1024);
+    const got = captures('ERR (?P<rest>.*) (?P<tail>end)', line)!;
+    expect(Buffer.byteLength(got.rest!)).toBeLessThanOrEqual(MAX_CAPTURE_BYTES);
+    expect(Buffer.byteLength(got.rest!)).toBeGreaterThan(MAX_CAPTURE_BYTES - 8);
+    expect(got.rest!.endsWith('…')).toBe(true);
+    expect(got.rest!.slice(0, -1)).toBe('€'.repeat(got.rest!.length - 1));
+    expect(got.tail).toBe('end');
+  });
+
+  it('leaves a capture of exactly the limit alone, and keeps invalid bytes within it', () => {
+    expect(captures('(?P<v>.*)', 'x'.repeat(MAX_CAPTURE_BYTES))!.v).toBe(
+      'x'.repeat(MAX_CAPTURE_BYTES),
+    );
+    // 600 invalid bytes decode to 600 × U+FFFD (1800 bytes): still cut to the limit.
+    const bad = captureText(Buffer.alloc(600, 0xff));
+    expect(Buffer.byteLength(bad)).toBeLessThanOrEqual(MAX_CAPTURE_BYTES);
+    expect(bad.endsWith('…')).toBe(true);
   });
 });

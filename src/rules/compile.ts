@@ -1,6 +1,6 @@
 import { RE2 } from 're2';
 import { AppError, ErrorCode } from '../errors.js';
-import { MAX_PATTERN_BYTES } from './model.js';
+import { MAX_CAPTURE_BYTES, MAX_PATTERN_BYTES } from './model.js';
 
 function newRe2(source: string) {
   return new RE2(source);
@@ -111,16 +111,46 @@ export function captureGroupNames(pattern: string): (string | null)[] {
   return names;
 }
 
-function put(out: Record<string, string>, key: string, value: string): void {
+const ELLIPSIS = '…';
+const ELLIPSIS_BYTES = Buffer.byteLength(ELLIPSIS);
+
+/**
+ * What a group matched, as text of at most MAX_CAPTURE_BYTES: a longer match (a group
+ * can take a whole 1 MiB line) is cut on a character boundary and ends in `…`. Only the
+ * bytes kept are decoded.
+ */
+export function captureText(value: Buffer, maxBytes = MAX_CAPTURE_BYTES): string {
+  if (value.length <= maxBytes) {
+    const text = value.toString('utf8');
+    // Invalid bytes decode to U+FFFD (3 bytes each): the text may still be too long.
+    if (Buffer.byteLength(text) <= maxBytes) return text;
+  }
+  let cut = Math.max(0, maxBytes - ELLIPSIS_BYTES);
+  for (;;) {
+    // Back off over UTF-8 continuation bytes so no character is split.
+    while (cut > 0 && (value[cut]! & 0xc0) === 0x80) cut--;
+    const text = value.toString('utf8', 0, cut);
+    if (cut === 0 || Buffer.byteLength(text) + ELLIPSIS_BYTES <= maxBytes) return text + ELLIPSIS;
+    cut -= Buffer.byteLength(text) + ELLIPSIS_BYTES - maxBytes;
+  }
+}
+
+function put(out: Record<string, string>, key: string, value: Buffer): void {
   // defineProperty: a group may be called __proto__.
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(out, key, {
+    value: captureText(value),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
  * Runs the pattern on the line's bytes and returns its captures: named groups by name,
  * unnamed ones as `$1`, `$2`… (numbered among all groups, as RE2 numbers them); groups
  * that did not take part are left out. Null when the line does not match. Captures are
- * decoded as UTF-8 with replacement, so any bytes are fine.
+ * decoded as UTF-8 with replacement, so any bytes are fine, and each is at most
+ * MAX_CAPTURE_BYTES (cut with `…`).
  */
 export function execCaptures(
   pattern: CompiledPattern,
@@ -136,17 +166,17 @@ export function execCaptures(
     for (let i = 1; i <= groups; i++) {
       const value = (m as unknown as (Buffer | undefined)[])[i];
       if (value === undefined) continue;
-      put(out, names[i] ?? `$${i}`, value.toString('utf8'));
+      put(out, names[i] ?? `$${i}`, value);
     }
     return out;
   }
   // The parse disagreed with RE2 (should not happen): names from RE2, the rest by number.
   for (const [name, value] of Object.entries(m.groups ?? {})) {
-    if (value !== undefined) put(out, name, value.toString('utf8'));
+    if (value !== undefined) put(out, name, value);
   }
   for (let i = 1; i <= groups; i++) {
     const value = (m as unknown as (Buffer | undefined)[])[i];
-    if (value !== undefined) put(out, `$${i}`, value.toString('utf8'));
+    if (value !== undefined) put(out, `$${i}`, value);
   }
   return out;
 }

@@ -11,6 +11,11 @@ export type EffectiveSource = 'global' | 'workload' | 'override';
 
 /** Limits, as in the reference. */
 export const MAX_PATTERN_BYTES = 4096;
+/**
+ * A capture keeps at most this many bytes (UTF-8) of what its group matched; a longer
+ * one is cut on a character boundary and ends in `…`, as a cut message does.
+ */
+export const MAX_CAPTURE_BYTES = 1024;
 export const MAX_ENABLED_RULES = 1000;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_COOLDOWN_SECONDS = 86_400;

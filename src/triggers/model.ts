@@ -166,15 +166,23 @@ export interface Delivery {
   latency_ms: number | null;
   /** The `webhook-id`: the same on every attempt, so receivers can drop repeats. */
   message_id: string;
-  /** The event as recorded; retention may prune the event before the delivery ends. */
-  event: StoredEvent;
   created_at: number;
   updated_at: number;
   sent_at: number | null;
 }
 
+/**
+ * A delivery about to be sent, with its event read from the event log (a delivery row
+ * refers to its event rather than copying it per trigger). Null when retention pruned
+ * the event before the delivery ended.
+ */
+export interface DueDelivery extends Delivery {
+  event: StoredEvent | null;
+}
+
 export interface NewDelivery {
   trigger_id: number;
+  /** Already in the event log (the dispatcher stages in the event's transaction). */
   event: StoredEvent;
   channel: ChannelType;
   message_id: string;

@@ -6,6 +6,7 @@ import { DeliveryRetention } from './outbox/retention.js';
 import { EMPTY_FILTER, type TriggerFields } from './model.js';
 import { TriggerRepository } from './repository.js';
 import { storedEvent } from '../../test/support/fixtures.js';
+import { EventRepository } from '../events/repository.js';
 
 const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   name: 'hook',
@@ -30,6 +31,12 @@ const event = (id: number) =>
     container_id: 'c1',
     rule_id: 3,
   });
+
+/** `event(n)` as the event log appends it: without an id. */
+const eventRow = (n: number) => {
+  const { id: _, ...row } = event(n);
+  return row;
+};
 
 for (const dialect of DIALECTS) {
   describe(`trigger repositories (${dialect})`, () => {
@@ -59,18 +66,19 @@ for (const dialect of DIALECTS) {
       const triggers = new TriggerRepository(store().db);
       const outbox = new DeliveryRepository(store().db);
       const t = await triggers.insert(fields(), 1);
-      const rows = [1, 2, 3].map((id) => ({
+      const events = await new EventRepository(store().db).append([1, 2, 3].map(eventRow));
+      const rows = events.map((e, i) => ({
         trigger_id: t.id,
-        event: event(id),
+        event: e,
         channel: 'webhook' as const,
-        message_id: `msg_${id}`,
+        message_id: `msg_${i + 1}`,
       }));
       expect(await outbox.enqueue(rows, 100)).toBe(3);
       // The same (trigger, event) again is skipped.
       expect(await outbox.enqueue(rows.slice(0, 2), 200)).toBe(0);
       const due = await outbox.due(100, 10, []);
       expect(due.map((d) => d.message_id)).toEqual(['msg_1', 'msg_2', 'msg_3']);
-      expect(due[0]).toMatchObject({ status: 'pending', attempts: 0, event: event(1) });
+      expect(due[0]).toMatchObject({ status: 'pending', attempts: 0, event: events[0] });
       expect((await outbox.due(100, 10, [due[0]!.id])).length).toBe(2);
       expect(await outbox.due(99, 10, [])).toEqual([]);
 
@@ -104,6 +112,76 @@ for (const dialect of DIALECTS) {
         message_id: 'msg_2',
       });
       expect(await outbox.retry(due[2]!.id, 300)).toBeNull();
+    });
+
+    it('outbox: a delivery refers to its event row instead of copying it; one pruned reads as null', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const ts = [await triggers.insert(fields({ name: 'a' }), 1)];
+      for (const name of ['b', 'c', 'd', 'e', 'f', 'g', 'h'])
+        ts.push(await triggers.insert(fields({ name }), 1));
+      const events = new EventRepository(store().db);
+      const [big] = await events.append([
+        { ...eventRow(0), metadata: { captures: { rest: 'x'.repeat(8000) } } },
+      ]);
+      const [small] = await events.append([eventRow(0)]);
+      await outbox.enqueue(
+        ts.map((t) => ({
+          trigger_id: t.id,
+          event: big!,
+          channel: 'webhook',
+          message_id: `b${t.id}`,
+        })),
+        5,
+      );
+      await outbox.enqueue(
+        [{ trigger_id: ts[0]!.id, event: small!, channel: 'webhook', message_id: 'small' }],
+        5,
+      );
+      // Eight triggers, one copy of the event: each row holds only its own columns.
+      const stored = await store().db.selectFrom('trigger_deliveries').select(['event']).execute();
+      expect(stored.map((r) => r.event)).toEqual(Array(9).fill('null'));
+      const due = await outbox.due(5, 20, []);
+      expect(due.filter((d) => d.event_id === big!.id).map((d) => d.event)).toEqual(
+        Array(8).fill(big),
+      );
+      await store().db.deleteFrom('event_log').where('id', '=', small!.id).execute();
+      expect((await outbox.due(5, 20, [], ts[0]!.id)).map((d) => [d.message_id, d.event])).toEqual([
+        [`b${ts[0]!.id}`, big],
+        ['small', null],
+      ]);
+    });
+
+    it('outbox: which triggers have deliveries due, and each one’s due deliveries', async () => {
+      const triggers = new TriggerRepository(store().db);
+      const outbox = new DeliveryRepository(store().db);
+      const a = await triggers.insert(fields({ name: 'a' }), 1);
+      const b = await triggers.insert(fields({ name: 'b' }), 1);
+      const events = await new EventRepository(store().db).append([1, 2, 3].map(eventRow));
+      await outbox.enqueue(
+        events.map((e, i) => ({
+          trigger_id: i === 2 ? b.id : a.id,
+          event: e,
+          channel: 'webhook' as const,
+          message_id: `m${i}`,
+        })),
+        10,
+      );
+      await outbox.enqueue(
+        [{ trigger_id: b.id, event: events[0]!, channel: 'webhook', message_id: 'later' }],
+        50,
+      );
+      const first = (await outbox.due(10, 1, [], a.id))[0]!;
+      expect(first.message_id).toBe('m0');
+      expect(
+        (await outbox.dueTriggers(10, [first.id])).sort((x, y) => x.trigger_id - y.trigger_id),
+      ).toEqual([
+        { trigger_id: a.id, due_at: 10 },
+        { trigger_id: b.id, due_at: 10 },
+      ]);
+      expect(await outbox.nextDueAt([], [a.id])).toBe(10);
+      const bDue = await outbox.due(10, 5, [], b.id);
+      expect(await outbox.nextDueAt([bDue[0]!.id], [a.id])).toBe(50);
     });
 
     it('lists newest first by keyset with a status filter, and deleting a trigger takes its deliveries', async () => {

@@ -1,14 +1,21 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { StoredEvent } from '../../events/model.js';
-import type { Database, TriggerDeliveriesTable } from '../../store/index.js';
+import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
+import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
 import {
   DEFAULT_DELIVERY_PAGE,
   MAX_DELIVERY_PAGE,
   type ChannelType,
   type Delivery,
   type DeliveryStatus,
+  type DueDelivery,
   type NewDelivery,
 } from '../model.js';
+
+/**
+ * What `trigger_deliveries.event` holds since deliveries refer to their event row
+ * instead of copying it: JSON null. Rows written before that hold the event itself.
+ */
+const EVENT_IN_LOG = 'null';
 
 export interface DeliveryFilter {
   status?: DeliveryStatus;
@@ -50,11 +57,45 @@ function toDelivery(row: Selectable<TriggerDeliveriesTable>): Delivery {
     last_error: row.last_error,
     latency_ms: row.latency_ms === null ? null : Number(row.latency_ms),
     message_id: row.message_id,
-    event: JSON.parse(row.event) as StoredEvent,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
     sent_at: row.sent_at === null ? null : Number(row.sent_at),
   };
+}
+
+/** The event log's columns as a due delivery reads them, prefixed `e_`. */
+const EVENT_COLUMNS = [
+  'e.id as e_id',
+  'e.created_at as e_created_at',
+  'e.source as e_source',
+  'e.severity as e_severity',
+  'e.message as e_message',
+  'e.metadata as e_metadata',
+  'e.workload_id as e_workload_id',
+  'e.container_id as e_container_id',
+  'e.rule_id as e_rule_id',
+] as const;
+
+type JoinedEvent = {
+  [K in keyof Omit<Selectable<EventLogTable>, 'severity_rank'> as `e_${K}`]:
+    Selectable<EventLogTable>[K] | null;
+};
+
+/** The event from the log; else the copy an older row kept; else null (pruned). */
+function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
+  if (row.e_id !== null)
+    return {
+      id: Number(row.e_id),
+      created_at: Number(row.e_created_at),
+      source: row.e_source as EventSource,
+      severity: row.e_severity as Severity,
+      message: row.e_message!,
+      metadata: JSON.parse(row.e_metadata!) as Record<string, unknown>,
+      workload_id: row.e_workload_id,
+      container_id: row.e_container_id,
+      rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
+    };
+  return JSON.parse(row.event) as StoredEvent | null;
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */
@@ -76,7 +117,8 @@ export class DeliveryRepository {
       attempts: 0,
       next_attempt_at: now,
       message_id: r.message_id,
-      event: JSON.stringify(r.event),
+      // The event row holds it: one copy however many triggers match.
+      event: EVENT_IN_LOG,
       created_at: now,
       updated_at: now,
     }));
@@ -89,25 +131,59 @@ export class DeliveryRepository {
     return inserted.length;
   }
 
-  /** Pending deliveries whose time has come, oldest first, leaving out those in flight. */
-  async due(now: number, limit: number, inFlight: readonly number[]): Promise<Delivery[]> {
+  /**
+   * Pending deliveries whose time has come, oldest first, leaving out those in flight,
+   * each with its event; only `triggerId`'s when given.
+   */
+  async due(
+    now: number,
+    limit: number,
+    inFlight: readonly number[],
+    triggerId?: number,
+  ): Promise<DueDelivery[]> {
+    let query = this.db
+      .selectFrom('trigger_deliveries as d')
+      .leftJoin('event_log as e', 'e.id', 'd.event_id')
+      .selectAll('d')
+      .select(EVENT_COLUMNS)
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now);
+    if (triggerId !== undefined) query = query.where('d.trigger_id', '=', triggerId);
+    if (inFlight.length > 0) query = query.where('d.id', 'not in', [...inFlight]);
+    const rows = await query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
+    return rows.map((row) => ({ ...toDelivery(row), event: joinedEvent(row) }));
+  }
+
+  /** The triggers with deliveries due (not in flight), each with its oldest due time. */
+  async dueTriggers(
+    now: number,
+    inFlight: readonly number[],
+  ): Promise<{ trigger_id: number; due_at: number }[]> {
     let query = this.db
       .selectFrom('trigger_deliveries')
-      .selectAll()
+      .select(['trigger_id', (eb) => eb.fn.min('next_attempt_at').as('due_at')])
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', now);
     if (inFlight.length > 0) query = query.where('id', 'not in', [...inFlight]);
-    const rows = await query.orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
-    return rows.map(toDelivery);
+    const rows = await query.groupBy('trigger_id').execute();
+    return rows.map((r) => ({ trigger_id: Number(r.trigger_id), due_at: Number(r.due_at) }));
   }
 
-  /** When the next pending delivery (not in `exclude`) is due, or null when none is. */
-  async nextDueAt(exclude: readonly number[] = []): Promise<number | null> {
+  /**
+   * When the next pending delivery is due, or null when none is, leaving out those in
+   * `exclude` and those of `excludeTriggers`.
+   */
+  async nextDueAt(
+    exclude: readonly number[] = [],
+    excludeTriggers: readonly number[] = [],
+  ): Promise<number | null> {
     let query = this.db
       .selectFrom('trigger_deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('at'))
       .where('status', '=', 'pending');
     if (exclude.length > 0) query = query.where('id', 'not in', [...exclude]);
+    if (excludeTriggers.length > 0)
+      query = query.where('trigger_id', 'not in', [...excludeTriggers]);
     const row = await query.executeTakeFirst();
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }

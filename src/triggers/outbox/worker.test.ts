@@ -20,12 +20,26 @@ import { generateSecret } from '../secret.js';
 import { TriggersService } from '../service.js';
 import { DeliveryWorker } from './worker.js';
 import { storedEvent } from '../../../test/support/fixtures.js';
+import { severityRank, type StoredEvent } from '../../events/model.js';
 
 const log = pino({ level: 'silent' });
 const event = (id: number) => storedEvent({ id, message: `boom ${id}` });
 
 describe('delivery worker', () => {
   const store = useTestStore('sqlite');
+  /** Puts events in the log under their own ids (SQLite takes explicit ids). */
+  const recordEvents = async (events: StoredEvent[]) => {
+    for (const e of events)
+      await store()
+        .db.insertInto('event_log')
+        .values({
+          ...e,
+          severity_rank: severityRank(e.severity),
+          metadata: JSON.stringify(e.metadata),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+  };
   const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
@@ -33,7 +47,12 @@ describe('delivery worker', () => {
 
   async function setup(
     responder: Responder,
-    options: { maxAttempts?: number; concurrency?: number; now?: () => number } = {},
+    options: {
+      maxAttempts?: number;
+      concurrency?: number;
+      stalledAfterMs?: number;
+      now?: () => number;
+    } = {},
   ) {
     const receiver: WebhookReceiver = await startReceiver(responder);
     const http = new SafeHttp({ denyPrivate: false, allowLoopback: true });
@@ -66,6 +85,8 @@ describe('delivery worker', () => {
         log,
         options: {
           concurrency: options.concurrency ?? 4,
+          // Sends never count as stalled unless a test is about that.
+          stalledAfterMs: options.stalledAfterMs ?? 3_600_000,
           // Milliseconds instead of minutes: the schedule's shape, not its pace.
           retry: { ...DEFAULT_RETRY, baseMs: 5, maxAttempts: options.maxAttempts ?? 6 },
           pollMs: 50,
@@ -78,24 +99,34 @@ describe('delivery worker', () => {
       return w;
     };
     const secret = generateSecret();
-    const trigger: Trigger = await repo.insert(
-      {
-        name: 'hook',
-        enabled: true,
-        filter: EMPTY_FILTER,
-        channel: { type: 'webhook', url: `${receiver.url}/hook`, headers: {}, body_template: null },
-        secret,
-        disabled_reason: null,
-      },
-      1,
-    );
-    const enqueue = async (ids: number[], now = Date.now()) => {
+    /** A webhook trigger posting to `path` on the receiver. */
+    const addTrigger = (path: string): Promise<Trigger> =>
+      repo.insert(
+        {
+          name: `hook ${path}`,
+          enabled: true,
+          filter: EMPTY_FILTER,
+          channel: {
+            type: 'webhook',
+            url: `${receiver.url}${path}`,
+            headers: {},
+            body_template: null,
+          },
+          secret,
+          disabled_reason: null,
+        },
+        1,
+      );
+    const trigger: Trigger = await addTrigger('/hook');
+    const enqueue = async (ids: number[], now = Date.now(), triggerId = trigger.id) => {
+      // Deliveries refer to their event rows: the log holds them first, as in the dispatcher.
+      await recordEvents(ids.map(event));
       await outbox.enqueue(
         ids.map((id) => ({
-          trigger_id: trigger.id,
+          trigger_id: triggerId,
           event: event(id),
           channel: 'webhook' as const,
-          message_id: `msg_${trigger.id}_${id}`,
+          message_id: `msg_${triggerId}_${id}`,
         })),
         now,
       );
@@ -111,6 +142,7 @@ describe('delivery worker', () => {
       repo,
       outbox,
       trigger,
+      addTrigger,
       secret,
       journal,
       metrics,
@@ -240,6 +272,83 @@ describe('delivery worker', () => {
     await h.settled(10);
     expect(h.receiver.requests).toHaveLength(10);
     expect(h.receiver.maxOpen()).toBe(3);
+  });
+
+  it('receivers that hang hold at most their share of the slots: the others are sent meanwhile', async () => {
+    const h = await setup(
+      (req) => (req.path.startsWith('/hang') ? { hang: true } : { status: 200 }),
+      {
+        concurrency: 4,
+      },
+    );
+    const hanging = [
+      await h.addTrigger('/hang/1'),
+      await h.addTrigger('/hang/2'),
+      await h.addTrigger('/hang/3'),
+    ];
+    const healthy = await h.addTrigger('/ok');
+    // The hanging triggers' backlog is older: without shares it would take every slot.
+    for (const [i, t] of hanging.entries())
+      await h.enqueue([10 * i + 1, 10 * i + 2, 10 * i + 3, 10 * i + 4], 1_000, t.id);
+    await h.enqueue([91, 92, 93, 94, 95, 96], Date.now(), healthy.id);
+    h.worker().start();
+    const sent = async () =>
+      (await h.outbox.list({ trigger_id: healthy.id, status: 'sent' })).items.length;
+    await eventually(async () => (await sent()) === 6, 20_000);
+    const open = (t: Trigger) =>
+      h.receiver.requests.filter((r) => r.path === `/hang/${t.name.slice(-1)}` && !r.answered);
+    // One send each while four triggers had work (a second once the healthy one is
+    // idle): still hanging, within the slots; none of theirs failed.
+    for (const t of hanging) expect(open(t).length).toBeGreaterThanOrEqual(1);
+    for (const t of hanging) expect(open(t).length).toBeLessThanOrEqual(2);
+    expect(hanging.reduce((n, t) => n + open(t).length, 0)).toBeLessThanOrEqual(4);
+    const pending = await h.outbox.list({ status: 'pending' });
+    expect(pending.items.filter((d) => d.trigger_id !== healthy.id)).toHaveLength(12);
+    expect(pending.items.every((d) => d.attempts === 0)).toBe(true);
+  });
+
+  it('a trigger with nothing in flight may go one beyond the slots, so later work never waits on hangs', async () => {
+    const h = await setup(
+      (req) => (req.path.startsWith('/hang') ? { hang: true } : { status: 200 }),
+      { concurrency: 4 },
+    );
+    const hanging = [await h.addTrigger('/hang/1'), await h.addTrigger('/hang/2')];
+    for (const [i, t] of hanging.entries())
+      await h.enqueue([10 * i + 1, 10 * i + 2, 10 * i + 3], 1_000, t.id);
+    const worker = h.worker();
+    worker.start();
+    // Two triggers with work, a share of two each: every slot hangs.
+    await eventually(() => h.receiver.requests.length === 4);
+    expect(worker.active).toBe(4);
+    await h.enqueue([31, 32], Date.now(), h.trigger.id);
+    worker.wake();
+    await eventually(async () => {
+      const rows = (await h.outbox.list({ trigger_id: h.trigger.id })).items;
+      return rows.length === 2 && rows.every((d) => d.status === 'sent');
+    }, 20_000);
+    expect(h.receiver.requests.filter((r) => r.path.startsWith('/hang'))).toHaveLength(4);
+    expect(h.receiver.requests.filter((r) => r.path === '/hook')).toHaveLength(2);
+  });
+
+  it('a send that stalls stops holding its slot: with one slot, the next trigger goes meanwhile', async () => {
+    const h = await setup((req) => (req.path === '/hang' ? { hang: true } : { status: 200 }), {
+      concurrency: 1,
+      stalledAfterMs: 200,
+    });
+    const stuck = await h.addTrigger('/hang');
+    await h.enqueue([1, 2], 1_000, stuck.id);
+    await h.enqueue([3], Date.now(), h.trigger.id);
+    const worker = h.worker();
+    worker.start();
+    await eventually(async () => {
+      const [d] = (await h.outbox.list({ trigger_id: h.trigger.id })).items;
+      return d?.status === 'sent';
+    }, 20_000);
+    // Sent while the stalled send was still out (not after it timed out), and the
+    // stalled trigger took no second send: its share is still one.
+    const hung = h.receiver.requests.filter((r) => r.path === '/hang');
+    expect(hung.map((r) => r.answered)).toEqual([null]);
+    expect(worker.active).toBe(1);
   });
 
   it('what was pending when a worker stopped is sent by the next one, once', async () => {

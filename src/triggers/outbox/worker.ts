@@ -4,13 +4,22 @@ import type { ChannelFactory, SendOutcome } from '../channels/index.js';
 import type { AttemptRecord } from './delivery-repository.js';
 import type { DeliveryWaker } from './dispatcher.js';
 import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from '../journal.js';
-import type { Delivery, Trigger } from '../model.js';
+import type { Delivery, DueDelivery, Trigger } from '../model.js';
 import { buildPayload, type NameDirectory } from '../channels/payload.js';
 
 /** The outbox, as the worker reads and updates it. */
 export interface DeliveryStore {
-  due(now: number, limit: number, inFlight: readonly number[]): Promise<Delivery[]>;
-  nextDueAt(exclude: readonly number[]): Promise<number | null>;
+  due(
+    now: number,
+    limit: number,
+    inFlight: readonly number[],
+    triggerId?: number,
+  ): Promise<DueDelivery[]>;
+  dueTriggers(
+    now: number,
+    inFlight: readonly number[],
+  ): Promise<{ trigger_id: number; due_at: number }[]>;
+  nextDueAt(exclude: readonly number[], excludeTriggers: readonly number[]): Promise<number | null>;
   recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean>;
 }
 
@@ -21,7 +30,10 @@ export interface TriggerLookup {
 }
 
 export interface WorkerOptions {
+  /** Sends in flight at once, stalled ones left out; each trigger gets its share. */
   concurrency: number;
+  /** A send outstanding this long stops holding a slot (it keeps its trigger's share). */
+  stalledAfterMs?: number;
   retry: RetryPolicy;
   /** The longest the worker sleeps without looking at the outbox. */
   pollMs?: number;
@@ -30,16 +42,35 @@ export interface WorkerOptions {
 }
 
 const DEFAULT_POLL_MS = 5_000;
+const DEFAULT_STALLED_AFTER_MS = 2_000;
+
+interface Send {
+  trigger_id: number;
+  started: number;
+  run: Promise<void>;
+}
 
 /**
  * Sends what the outbox holds: at most `concurrency` at once, retrying with backoff,
+ * with the slots shared fairly among the triggers that have work: a trigger holds at
+ * most its share (concurrency / triggers with work, at least one), freed slots go to
+ * the trigger with the fewest sends in flight, a trigger with nothing in flight may go
+ * one beyond, and a send outstanding longer than
+ * `stalledAfterMs` stops holding a slot (the HTTP timeout still ends it), so receivers
+ * that hang cannot hold back the ones that answer.
+ *
  * recording each attempt on the row, in the journal and in metrics. What is pending
  * when the process starts is simply due, so a crash loses nothing; a delivery is
  * marked sent only after the receiver took it, so a crash in between resends it under
  * the same webhook-id and receivers can drop the repeat.
  */
 export class DeliveryWorker implements DeliveryWaker {
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new Map<number, Send>();
+  /**
+   * Triggers that could not send more when the outbox was last looked at (at their
+   * share, or no slot left for them); null when no trigger could.
+   */
+  private blocked: number[] | null = [];
   private running = false;
   private pumping: Promise<void> | null = null;
   private again = false;
@@ -87,7 +118,7 @@ export class DeliveryWorker implements DeliveryWaker {
     if (this.timer) clearTimeout(this.timer);
     this.controller.abort();
     await this.pumping?.catch(() => undefined);
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values()].map((s) => s.run));
   }
 
   get active(): number {
@@ -99,14 +130,7 @@ export class DeliveryWorker implements DeliveryWaker {
       // A wake while this runs (even while scheduling) sets `again`: look once more.
       do {
         this.again = false;
-        const free = this.deps.options.concurrency - this.inFlight.size;
-        if (free > 0) {
-          const due = await this.deps.store.due(this.now(), free, [...this.inFlight.keys()]);
-          for (const delivery of due) {
-            if (!this.running) return;
-            this.launch(delivery);
-          }
-        }
+        await this.fill();
         await this.schedule();
       } while (this.again && this.running);
     } catch (err) {
@@ -115,13 +139,85 @@ export class DeliveryWorker implements DeliveryWaker {
     }
   }
 
-  /** Sleeps until the next delivery is due, or the poll period, whichever is sooner. */
+  private get stalledAfterMs(): number {
+    return this.deps.options.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS;
+  }
+
+  /** Sends in flight that still hold a slot: those not yet stalled. */
+  private holding(now: number): Send[] {
+    return [...this.inFlight.values()].filter((s) => now - s.started < this.stalledAfterMs);
+  }
+
+  /**
+   * Launches due deliveries into the free slots, one trigger at a time, fairly. A
+   * trigger with nothing in flight may go one beyond `concurrency` (one such extra send
+   * at a time): sends cannot be taken back, so a trigger whose work arrives while the
+   * others hang must not have to wait for them.
+   */
+  private async fill(): Promise<void> {
+    const { concurrency } = this.deps.options;
+    const now = this.now();
+    const holding = this.holding(now).length;
+    let free = concurrency - holding;
+    const held = new Map<number, number>();
+    for (const s of this.inFlight.values())
+      held.set(s.trigger_id, (held.get(s.trigger_id) ?? 0) + 1);
+    const heldBy = (id: number) => held.get(id) ?? 0;
+    if (free < 0) {
+      this.blocked = null;
+      return;
+    }
+    const waiting = await this.deps.store.dueTriggers(now, [...this.inFlight.keys()]);
+    const active = new Set([...held.keys(), ...waiting.map((w) => w.trigger_id)]);
+    const share = Math.max(1, Math.ceil(concurrency / Math.max(1, active.size)));
+    // Fewest in flight first, then the longest waiting; one slot per trigger per round.
+    const order = waiting
+      .filter((w) => heldBy(w.trigger_id) < share)
+      .sort((a, b) => heldBy(a.trigger_id) - heldBy(b.trigger_id) || a.due_at - b.due_at);
+    const plan = new Map<number, number>();
+    for (let gave = true; gave;) {
+      gave = false;
+      for (const w of order) {
+        const planned = plan.get(w.trigger_id) ?? 0;
+        const holds = heldBy(w.trigger_id) + planned;
+        if (holds >= share || free <= (holds === 0 ? -1 : 0)) continue;
+        plan.set(w.trigger_id, planned + 1);
+        free--;
+        gave = true;
+      }
+    }
+    // What the next look at the outbox can leave out: triggers that cannot go anyway.
+    const blocked = [...active].filter(
+      (id) => heldBy(id) + (plan.get(id) ?? 0) >= (free > 0 ? share : 1),
+    );
+    this.blocked = free < 0 ? null : blocked;
+    for (const [triggerId, n] of plan) {
+      const due = await this.deps.store.due(now, n, [...this.inFlight.keys()], triggerId);
+      for (const delivery of due) {
+        if (!this.running) return;
+        this.launch(delivery);
+      }
+    }
+  }
+
+  /**
+   * Sleeps until the next delivery that could go is due, a send stalls (freeing its
+   * slot) or the poll period ends, whichever is soonest.
+   */
   private async schedule(): Promise<void> {
     if (!this.running) return;
     const poll = this.deps.options.pollMs ?? DEFAULT_POLL_MS;
-    if (this.inFlight.size >= this.deps.options.concurrency) return this.arm(poll);
-    const next = await this.deps.store.nextDueAt([...this.inFlight.keys()]);
-    const wait = next === null ? poll : Math.min(Math.max(next - this.now(), 10), poll);
+    const now = this.now();
+    const holding = this.holding(now);
+    let wait = poll;
+    if (holding.length > 0) {
+      const firstStall = Math.min(...holding.map((s) => s.started + this.stalledAfterMs));
+      wait = Math.min(wait, Math.max(firstStall - now, 10));
+    }
+    if (this.blocked !== null) {
+      const next = await this.deps.store.nextDueAt([...this.inFlight.keys()], this.blocked);
+      if (next !== null) wait = Math.min(wait, Math.max(next - this.now(), 10));
+    }
     this.arm(wait);
   }
 
@@ -132,7 +228,7 @@ export class DeliveryWorker implements DeliveryWaker {
     this.timer.unref();
   }
 
-  private launch(delivery: Delivery): void {
+  private launch(delivery: DueDelivery): void {
     const run = this.attempt(delivery)
       .catch((err: unknown) =>
         this.deps.log.error({ err, delivery_id: delivery.id }, 'delivery attempt failed'),
@@ -141,10 +237,10 @@ export class DeliveryWorker implements DeliveryWaker {
         this.inFlight.delete(delivery.id);
         this.wake();
       });
-    this.inFlight.set(delivery.id, run);
+    this.inFlight.set(delivery.id, { trigger_id: delivery.trigger_id, started: this.now(), run });
   }
 
-  private async attempt(delivery: Delivery): Promise<void> {
+  private async attempt(delivery: DueDelivery): Promise<void> {
     const trigger = await this.deps.triggers.get(delivery.trigger_id);
     // Deleted: its deliveries went with it.
     if (!trigger) return;
@@ -157,6 +253,18 @@ export class DeliveryWorker implements DeliveryWaker {
         last_error: trigger.disabled_reason
           ? `trigger is disabled: ${trigger.disabled_reason}`
           : 'trigger is disabled',
+        latency_ms: null,
+        sent_at: null,
+      });
+      return;
+    }
+    if (!delivery.event) {
+      await this.finish(delivery, trigger, 'failed', {
+        status: 'failed',
+        attempts: delivery.attempts,
+        next_attempt_at: delivery.next_attempt_at,
+        last_status_code: null,
+        last_error: 'the event was pruned by retention before it could be sent',
         latency_ms: null,
         sent_at: null,
       });
