@@ -116,6 +116,11 @@ async function runImage(dockerArgs: string[]): Promise<Started> {
       `${volume}:/data`,
       '-e',
       `LOGWARDEN_LISTEN=127.0.0.1:${port}`,
+      // Every hit counts here: the per-container rate limit is lifted, as in serveFresh.
+      '-e',
+      'LOGWARDEN_SCANNER_RATE_PER_SECOND=100000',
+      '-e',
+      'LOGWARDEN_SCANNER_BURST=100000',
       ...dockerArgs,
       IMAGE,
     ),
