@@ -27,6 +27,7 @@ RUN npm run build \
  && rm -rf node_modules/*/build/Release/obj.target node_modules/*/build/Release/.deps \
       node_modules/*/build/deps node_modules/*/build/Release/test_extension.node \
       node_modules/re2/vendor node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+ && chmod +x dist/main.js \
  && mkdir /app && cp -a package.json dist node_modules /app/
 
 # --- runtime: Node, the compiled server, its production modules and the UI; nothing else.
@@ -44,11 +45,12 @@ LABEL org.opencontainers.image.title="Logwarden" \
       org.opencontainers.image.licenses="Apache-2.0"
 # A fixed, unprivileged identity (10001:10001) that owns /data, the one writable path.
 # Reading the Docker socket is granted through the socket's group (`--group-add`), never
-# by running as root.
+# by running as root. `logwarden` is on PATH for `docker exec … logwarden users add`.
 RUN groupadd --system --gid 10001 logwarden \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \
       --shell /usr/sbin/nologin logwarden \
- && mkdir -m 0700 /data && chown 10001:10001 /data
+ && mkdir -m 0700 /data && chown 10001:10001 /data \
+ && ln -s /app/dist/main.js /usr/local/bin/logwarden
 COPY --from=build /app /app
 WORKDIR /app
 ENV NODE_ENV=production \

@@ -88,9 +88,19 @@ make_node_image() {
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/usr/local/bin/npx"
   rm -rf "$ctx/node" "$ctx"/*.tgz
+  # A machine whose egress re-signs TLS (a CA of its own in NODE_EXTRA_CA_CERTS, as here)
+  # needs npm inside the build to trust what the machine trusts; Node carries its own
+  # roots otherwise, so nothing is added on an ordinary machine.
+  local extra_ca=""
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+    mkdir -p "$ctx/usr/local/share/ca-certificates"
+    cp "$NODE_EXTRA_CA_CERTS" "$ctx/usr/local/share/ca-certificates/build-host.crt"
+    extra_ca="ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/build-host.crt"
+  fi
   cat >"$ctx/Dockerfile" <<EOF
 FROM $DEBIAN_IMAGE
 COPY usr /usr
+$extra_ca
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \\
  && node --version && npm --version
 ENV NODE_VERSION=$NODE_MAJOR
