@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { migrate } from './migrate.js';
+import { healthcheck } from './healthcheck.js';
 import { registerRulesCommands } from './rules-test.js';
-import { serve } from './serve.js';
 import { registerUserCommands } from './users.js';
 
 export function buildProgram(): Command {
@@ -18,13 +17,25 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run Logwarden: index containers, scan logs, serve the API and UI')
     .option('-c, --config <file>', 'YAML configuration file (env LOGWARDEN_CONFIG)')
-    .action(serve);
+    // Loaded on use: the server's modules cost time that `healthcheck` (run every few
+    // seconds by the image's HEALTHCHECK) should not pay.
+    .action(async (options: { config?: string }) => (await import('./serve.js')).serve(options));
 
   program
     .command('migrate')
     .description('apply pending database migrations and exit')
     .option('-c, --config <file>', 'YAML configuration file (env LOGWARDEN_CONFIG)')
-    .action(migrate);
+    .action(async (options: { config?: string }) =>
+      (await import('./migrate.js')).migrate(options),
+    );
+
+  program
+    .command('healthcheck')
+    .description("exit 0 when the local server's /healthz answers 200, 1 otherwise")
+    .option('-c, --config <file>', 'YAML configuration file, for the listen address')
+    .option('--url <url>', 'probe this URL instead (default: /healthz on the listen address)')
+    .option('--timeout <seconds>', 'give up after this long', '3')
+    .action(healthcheck);
 
   registerRulesCommands(program);
   registerUserCommands(program);

@@ -236,7 +236,7 @@ export class DockerClient {
     }
     const query = search.size > 0 ? `?${search}` : '';
     try {
-      return await this.transport.dispatcher.request({
+      const res = await this.transport.dispatcher.request({
         origin: this.transport.origin,
         path: `${path}${query}`,
         method: method as Dispatcher.HttpMethod,
@@ -244,6 +244,8 @@ export class DockerClient {
         bodyTimeout: stream ? 0 : this.timeoutMs,
         signal: options.signal,
       });
+      requestLines.set(res, `${method} ${path}`);
+      return res;
     } catch (err) {
       if (options.signal?.aborted) throw err;
       throw unreachable(this.transport, err);
@@ -269,11 +271,24 @@ export class DockerClient {
         { details: { container: options.containerId } },
       );
     }
+    const request = requestLines.get(res);
+    if (res.statusCode === 403 && request !== undefined) {
+      // Docker itself answers 403 only to swarm and plugin calls: here it is almost
+      // always a socket proxy's rules, so say which call they refused.
+      throw new AppError(
+        ErrorCode.DockerApiError,
+        `docker API refused ${request} (403: ${message}); a socket proxy in front of the engine must allow it`,
+        { details: { status: 403, request } },
+      );
+    }
     throw new AppError(ErrorCode.DockerApiError, `docker API ${res.statusCode}: ${message}`, {
-      details: { status: res.statusCode },
+      details: { status: res.statusCode, ...(request === undefined ? {} : { request }) },
     });
   }
 }
+
+/** "GET /v1.41/containers/json" per response, for errors that name the call. */
+const requestLines = new WeakMap<Dispatcher.ResponseData, string>();
 
 function pickVersion(info: VersionInfo): string {
   return compareVersions(info.ApiVersion, CLIENT_API_VERSION) < 0
@@ -288,9 +303,14 @@ async function errorMessage(res: Dispatcher.ResponseData): Promise<string> {
       const parsed = JSON.parse(text) as { message?: unknown };
       if (typeof parsed.message === 'string') return parsed.message;
     } catch {
-      // not JSON: the text itself is the message
+      // not JSON: the text itself is the message (a proxy's HTML page without its tags)
     }
-    return text.trim() || `status ${res.statusCode}`;
+    return (
+      text
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim() || `status ${res.statusCode}`
+    );
   } catch {
     return `status ${res.statusCode}`;
   }

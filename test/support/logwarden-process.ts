@@ -90,6 +90,14 @@ export const TEST_ADMIN = { username: 'admin', password: 'correct horse battery'
 async function adminToken(dataDir: string, url: string): Promise<string> {
   const kept = join(dataDir, 'test-admin-token');
   if (existsSync(kept)) return readFileSync(kept, 'utf8');
+  const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
+  const token = await firstAdminToken(url, setupToken);
+  writeFileSync(kept, token);
+  return token;
+}
+
+/** Creates the first admin with the setup token, signs in and returns an admin API token. */
+export async function firstAdminToken(url: string, setupToken: string): Promise<string> {
   const origin = { origin: url, 'content-type': 'application/json' };
   const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}${path}`, {
@@ -100,13 +108,11 @@ async function adminToken(dataDir: string, url: string): Promise<string> {
     if (!res.ok) throw new Error(`POST ${path} → ${res.status}: ${await res.text()}`);
     return res;
   };
-  const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
   await call('/api/setup', { token: setupToken, ...TEST_ADMIN });
   const login = await call('/api/login', TEST_ADMIN);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const created = await call('/api/tokens', { name: 'tests', role: 'admin' }, { cookie });
   const { token } = (await created.json()) as { token: string };
-  writeFileSync(kept, token);
   return token;
 }
 
