@@ -91,6 +91,10 @@ function setup(running: ContainerRecord[]) {
       setLogsAvailable: async (id) => void marked.push(id),
     },
     cursors: { load: async () => ({}) },
+    watermark: {
+      begin: async (now) => ({ firstWatchedAt: now, lastWatchedAt: null }),
+      touch: async () => undefined,
+    },
     log: pino({ level: 'silent' }),
     options: { initialTailLines: 0, tailBackoffMs: { min: 1, max: 2 } },
   });

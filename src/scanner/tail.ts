@@ -6,6 +6,7 @@ import type { NewEvent } from '../events/model.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
 import { StreamPosition, resumeSince, type StreamCursors } from './resume-cursor.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
+import type { TailStart } from './start-policy.js';
 
 /** What a tail needs from the Engine API client. */
 export interface TailDocker {
@@ -39,7 +40,7 @@ export interface TailTarget {
 
 export interface TailOptions {
   /** Where to start when there is no cursor: a `since` in ns, or the last N lines. */
-  start: { sinceNanos: bigint } | { tailLines: number };
+  start: TailStart;
   flushLines?: number;
   flushIntervalMs?: number;
   minBackoffMs?: number;

@@ -228,6 +228,9 @@ async function server(): Promise<FastifyInstance> {
             truncated_lines: 0,
             corrupt_streams: 0,
             reconnects: 0,
+            lines_possibly_lost: 0,
+            repeated_lines: 0,
+            unreadable_containers: 0,
           }),
           active_tails: 1,
           tails: [

@@ -30,6 +30,19 @@ export const ScannerStats = Type.Object({
   truncated_lines: Count,
   corrupt_streams: Count,
   reconnects: Count,
+  lines_possibly_lost: Type.Integer({
+    minimum: 0,
+    description:
+      'Estimated lines Docker rotated away before they were read (re-attach gaps); see docs/scanner.md.',
+  }),
+  repeated_lines: Type.Integer({
+    minimum: 0,
+    description: 'Lines Docker sent twice in one connection (same timestamp and bytes), skipped.',
+  }),
+  unreadable_containers: Type.Integer({
+    minimum: 0,
+    description: 'Containers whose log could not be read (log driver, cursors unreadable).',
+  }),
   active_tails: Count,
   tails: Type.Array(TailStats),
   rules: Type.Object({ version: Type.Integer(), compiled: Type.Integer() }),
