@@ -21,6 +21,8 @@ export interface ScanCounters {
   repeated_lines: number;
   /** Containers whose log could not be read (log driver, cursors unreadable). */
   unreadable_containers: number;
+  /** Tails found silent while Docker had newer lines, and re-attached. */
+  stalls: number;
 }
 
 /** A match that passed cooldown and rate limit, with what was held back before it. */
@@ -54,6 +56,7 @@ export class ScanEngine {
     lines_possibly_lost: 0,
     repeated_lines: 0,
     unreadable_containers: 0,
+    stalls: 0,
   };
   private readonly containers = new Map<string, ContainerState>();
 

@@ -52,6 +52,10 @@ export interface ScannerStats {
   tails: TailState[];
 }
 
+/** A busy tail silent this long is checked for a stall (json-file rotation can hang it). */
+const DEFAULT_STALL_AFTER_MS = 5_000;
+const MAX_STALL_PROBE_SILENCE_MS = 60_000;
+
 interface LineTap {
   listener: LineListener;
   /** Removes the listener from the tail it is on now. */
@@ -69,8 +73,14 @@ export class TailManager {
   private readonly starting = new Set<string>();
   /** Line listeners by container; they follow the container to its next tail. */
   private readonly lineTaps = new Map<string, Set<LineTap>>();
+  /** Per container: the silence after which its tail is next checked for a stall. */
+  private readonly stallProbes = new Map<
+    string,
+    { lastLineAt: number | null; quietSince: number; silenceMs: number }
+  >();
   private unsubscribe: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
+  private checkingStalls = false;
   private watermarkTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
   private history: WatchHistory;
@@ -100,7 +110,7 @@ export class TailManager {
     for (const container of await this.deps.inventory.list({ state: 'running' })) {
       this.ensure(container);
     }
-    const interval = this.deps.options.stallCheckIntervalMs ?? 30_000;
+    const interval = this.deps.options.stallCheckIntervalMs ?? 1_000;
     this.stallTimer = setInterval(() => void this.checkStalls(), interval);
     this.stallTimer.unref();
     this.watermarkTimer = setInterval(
@@ -295,25 +305,58 @@ export class TailManager {
     }
   }
 
-  /** A tail silent while its container runs: if the engine has newer lines, re-attach. */
+  /**
+   * A tail silent while its container runs: if the engine has newer lines, re-attach.
+   * Docker's json-file follower can hang when it loses a rotation, so a tail that was
+   * busy is checked a few seconds into its silence; each check that finds nothing
+   * doubles the silence before the next (up to a minute), so idle containers cost
+   * about one probe a minute.
+   */
   private async checkStalls(): Promise<void> {
-    const stallAfter = this.deps.options.stallAfterMs ?? 60_000;
+    if (this.checkingStalls) return;
+    this.checkingStalls = true;
+    try {
+      await this.probeSilentTails();
+    } finally {
+      this.checkingStalls = false;
+    }
+  }
+
+  private async probeSilentTails(): Promise<void> {
+    const stallAfter = this.deps.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
     const now = this.now();
-    for (const tail of this.tails.values()) {
+    for (const [id, tail] of this.tails) {
       const { status, last_line_at } = tail.state;
       if (status !== 'following' || tail.finishing) continue;
-      if (last_line_at !== null && now - last_line_at < stallAfter) continue;
+      let probe = this.stallProbes.get(id);
+      if (!probe || probe.lastLineAt !== last_line_at) {
+        probe = {
+          lastLineAt: last_line_at,
+          quietSince: last_line_at ?? now,
+          silenceMs: stallAfter,
+        };
+        this.stallProbes.set(id, probe);
+      }
+      if (now - probe.quietSince < probe.silenceMs) continue;
       const after = tail.latestCursorNanos();
       if (after === null) continue;
       try {
         if (await this.deps.docker.hasLinesAfter(tail.target.id, after)) {
-          this.deps.log.warn({ container: tail.target.id }, 'tail stalled; re-attaching');
+          this.deps.log.warn(
+            { container: tail.target.id, silent_ms: now - probe.quietSince },
+            'tail stalled; re-attaching',
+          );
+          this.deps.engine.counters.stalls++;
+          this.stallProbes.delete(id);
           tail.reattach();
+        } else {
+          probe.silenceMs = Math.min(probe.silenceMs * 2, MAX_STALL_PROBE_SILENCE_MS);
         }
       } catch {
         // The engine is busy or gone; the next check tries again.
       }
     }
+    for (const id of this.stallProbes.keys()) if (!this.tails.has(id)) this.stallProbes.delete(id);
   }
 }
 

@@ -4,7 +4,12 @@ import { ErrorCode, isAppError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { NewEvent } from '../events/model.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
-import { StreamPosition, resumeSince, type StreamCursors } from './resume-cursor.js';
+import {
+  StreamPosition,
+  resumeSince,
+  type ResumeGap,
+  type StreamCursors,
+} from './resume-cursor.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
 import type { TailStart } from './start-policy.js';
 
@@ -57,6 +62,10 @@ export interface TailState {
   hits: number;
   /** Connections made after the first (errors, stalls, dockerd restarts). */
   reconnects: number;
+  /** Estimated lines Docker rotated away before this tail read them. */
+  lines_possibly_lost: number;
+  /** Lines Docker sent twice in one connection, skipped. */
+  repeated_lines: number;
   /** Stream → `seconds.nanos` of the last line taken, with how many shared it. */
   cursors: Record<string, { ts: string; seen_at_ts: number }>;
   last_line_at: number | null;
@@ -73,6 +82,7 @@ export interface TailDeps {
 }
 
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
+const GAP_LOG_INTERVAL_MS = 60_000;
 
 /**
  * Follows one container's log from its resume cursors, matches every line, and commits
@@ -91,6 +101,10 @@ export class Tail {
   private loop: Promise<void> | null = null;
   /** Null while nobody listens, so a line costs one comparison more, nothing else. */
   private lineListeners: readonly LineListener[] | null = null;
+  private newLinesThisConnection = 0;
+  private lastGapLogAt = -Infinity;
+  private gapsUnlogged = 0;
+  private linesUnlogged = 0;
   readonly state: TailState;
 
   constructor(
@@ -112,6 +126,8 @@ export class Tail {
       lines: 0,
       hits: 0,
       reconnects: 0,
+      lines_possibly_lost: 0,
+      repeated_lines: 0,
       cursors: {},
       last_line_at: null,
       last_error: null,
@@ -192,6 +208,9 @@ export class Tail {
       } catch (err) {
         await this.flush().catch(() => undefined);
         if (signal.aborted) break;
+        // A connection that delivered lines before failing (Docker ends follows that
+        // lose their file to rotation) is no reason to wait longer next time.
+        if (this.newLinesThisConnection > 0) backoff = minBackoff;
         if (isAppError(err, ErrorCode.DockerLogsUnavailable)) {
           this.state.status = 'unavailable';
           this.state.last_error = err.message;
@@ -227,6 +246,7 @@ export class Tail {
     const since = resumeSince(cursors, fallback);
     const useTail = since === null && 'tailLines' in start;
     for (const stream of STREAMS) this.positions[stream].reconnected();
+    this.newLinesThisConnection = 0;
     this.state.status = 'connecting';
     const lines = await this.deps.docker.logs(this.target.id, {
       follow: true,
@@ -251,7 +271,18 @@ export class Tail {
   }
 
   private handle(line: LogLine): void {
-    if (!this.positions[line.stream].take(line.timeNanos)) return;
+    const position = this.positions[line.stream];
+    const verdict = position.judge(line.timeNanos, line.bytes);
+    if (verdict !== 'new') {
+      if (verdict === 'repeat') {
+        this.deps.engine.counters.repeated_lines++;
+        this.state.repeated_lines++;
+      }
+      return;
+    }
+    const gap = position.takeGap();
+    if (gap) this.noteGap(line.stream, gap);
+    this.newLinesThisConnection++;
     const now = this.now();
     const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
     const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
@@ -269,6 +300,34 @@ export class Tail {
     this.state.last_line_at = now;
     this.dirty = true;
     this.linesSinceFlush++;
+  }
+
+  /**
+   * Docker rotated the cursor's line away before this connection could read on from it:
+   * what was logged in between may be lost. Counted always; logged at most once a
+   * minute per tail (fast rotation reveals a gap on every reconnect).
+   */
+  private noteGap(stream: LogStreamName, gap: ResumeGap): void {
+    this.deps.engine.counters.lines_possibly_lost += gap.estimatedLines;
+    this.state.lines_possibly_lost += gap.estimatedLines;
+    this.gapsUnlogged++;
+    this.linesUnlogged += gap.estimatedLines;
+    const now = this.now();
+    if (now - this.lastGapLogAt < GAP_LOG_INTERVAL_MS) return;
+    this.deps.log.warn(
+      {
+        container: this.target.id,
+        stream,
+        after: sinceParam(gap.afterNanos),
+        before: sinceParam(gap.beforeNanos),
+        gaps: this.gapsUnlogged,
+        lines_possibly_lost: this.linesUnlogged,
+      },
+      'Docker no longer holds the lines after the resume cursor (log rotated away): lines possibly lost; see docs/scanner.md on json-file rotation',
+    );
+    this.lastGapLogAt = now;
+    this.gapsUnlogged = 0;
+    this.linesUnlogged = 0;
   }
 
   private emitLine(line: LogLine, matches: RuleMatch[]): void {

@@ -231,6 +231,7 @@ async function server(): Promise<FastifyInstance> {
             lines_possibly_lost: 0,
             repeated_lines: 0,
             unreadable_containers: 0,
+            stalls: 0,
           }),
           active_tails: 1,
           tails: [
@@ -241,6 +242,8 @@ async function server(): Promise<FastifyInstance> {
               lines: 1,
               hits: 1,
               reconnects: 0,
+              lines_possibly_lost: 0,
+              repeated_lines: 0,
               cursors: { stdout: { ts: '1.5', seen_at_ts: 1 } },
               last_line_at: T0,
               last_error: null,
