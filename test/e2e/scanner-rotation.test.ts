@@ -69,9 +69,14 @@ async function rule(name: string, pattern: string): Promise<number> {
 
 /** `DONE n` of the container once scanned: how many lines it wrote. */
 async function linesWritten(ruleId: number, id: string, timeoutMs: number): Promise<number> {
+  let lastReport = Date.now();
   const done = await eventually(
     async () => {
       await new Promise((r) => setTimeout(r, 1000));
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        console.info(`waiting for DONE; tail: ${JSON.stringify(await tailOf(id))}`);
+      }
       const events = await api.allEvents(`rule=${ruleId}&q=DONE`);
       return events.find((e) => e.container_id === id && e.message.startsWith('DONE '));
     },
@@ -117,7 +122,9 @@ describe('json-file log rotation', () => {
     console.info(
       `rotation 10m×3: ${written} lines written in ~${seconds.toFixed(0)} s; tail: ${JSON.stringify(tail)}`,
     );
-    expect(tail).toMatchObject({ lines: written + 1, lines_possibly_lost: 0, repeated_lines: 0 });
+    // Docker 20.10 sends a line twice now and then as it rotates (same time, same
+    // bytes): those are skipped (repeated_lines), so each line counts once.
+    expect(tail).toMatchObject({ lines: written + 1, lines_possibly_lost: 0 });
     const counts = await recordedNumbers(ruleId, id, 'R');
     const expected = Array.from({ length: Math.floor(written / 1000) }, (_, i) => (i + 1) * 1000);
     expect([...counts.keys()].sort((a, b) => a - b)).toEqual(expected);
