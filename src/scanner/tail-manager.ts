@@ -81,6 +81,7 @@ export class TailManager {
   private unsubscribe: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private checkingStalls = false;
+  private watermarkFailing = false;
   private watermarkTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
   private history: WatchHistory;
@@ -114,13 +115,22 @@ export class TailManager {
     this.stallTimer = setInterval(() => void this.checkStalls(), interval);
     this.stallTimer.unref();
     this.watermarkTimer = setInterval(
-      () =>
-        void this.deps.watermark.touch(this.now()).catch((err: unknown) => {
-          this.deps.log.warn({ err }, 'cannot store the scanner watermark');
-        }),
+      () => void this.touchWatermark(),
       this.deps.options.watermarkIntervalMs ?? 5_000,
     );
     this.watermarkTimer.unref();
+  }
+
+  /** Stores "still watching"; a failure is logged once until a store succeeds again. */
+  private async touchWatermark(): Promise<void> {
+    try {
+      await this.deps.watermark.touch(this.now());
+      if (this.watermarkFailing) this.deps.log.info('scanner watermark stored again');
+      this.watermarkFailing = false;
+    } catch (err) {
+      if (!this.watermarkFailing) this.deps.log.warn({ err }, 'cannot store the scanner watermark');
+      this.watermarkFailing = true;
+    }
   }
 
   /**
