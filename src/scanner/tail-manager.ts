@@ -76,7 +76,7 @@ export class TailManager {
   /** Per container: the silence after which its tail is next checked for a stall. */
   private readonly stallProbes = new Map<
     string,
-    { lastLineAt: number | null; quietSince: number; silenceMs: number }
+    { lastLineAt: number | null; silenceMs: number }
   >();
   private unsubscribe: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
@@ -337,30 +337,28 @@ export class TailManager {
     const now = this.now();
     for (const [id, tail] of this.tails) {
       const { status, last_line_at } = tail.state;
-      if (status !== 'following' || tail.finishing) continue;
+      const silentSince = tail.silentSince();
+      if (status !== 'following' || tail.finishing || silentSince === null) continue;
+      // The silence to wait for grows with each check that finds nothing new, and with
+      // each re-attach that brought no new line; a new line starts it over.
       let probe = this.stallProbes.get(id);
       if (!probe || probe.lastLineAt !== last_line_at) {
-        probe = {
-          lastLineAt: last_line_at,
-          quietSince: last_line_at ?? now,
-          silenceMs: stallAfter,
-        };
+        probe = { lastLineAt: last_line_at, silenceMs: stallAfter };
         this.stallProbes.set(id, probe);
       }
-      if (now - probe.quietSince < probe.silenceMs) continue;
+      if (now - silentSince < probe.silenceMs) continue;
       const after = tail.latestCursorNanos();
       if (after === null) continue;
       try {
-        if (await this.deps.docker.hasLinesAfter(tail.target.id, after)) {
+        const stalled = await this.deps.docker.hasLinesAfter(tail.target.id, after);
+        probe.silenceMs = Math.min(probe.silenceMs * 2, MAX_STALL_PROBE_SILENCE_MS);
+        if (stalled && tail.silentSince() === silentSince) {
           this.deps.log.warn(
-            { container: tail.target.id, silent_ms: now - probe.quietSince },
+            { container: tail.target.id, silent_ms: now - silentSince },
             'tail stalled; re-attaching',
           );
           this.deps.engine.counters.stalls++;
-          this.stallProbes.delete(id);
           tail.reattach();
-        } else {
-          probe.silenceMs = Math.min(probe.silenceMs * 2, MAX_STALL_PROBE_SILENCE_MS);
         }
       } catch {
         // The engine is busy or gone; the next check tries again.

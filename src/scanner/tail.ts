@@ -102,6 +102,10 @@ export class Tail {
   /** Null while nobody listens, so a line costs one comparison more, nothing else. */
   private lineListeners: readonly LineListener[] | null = null;
   private newLinesThisConnection = 0;
+  private reattaching = false;
+  /** Inside the read loop, waiting for a batch to be stored: not reading Docker. */
+  private storing = false;
+  private lastHeardAt = 0;
   private lastGapLogAt = -Infinity;
   private gapsUnlogged = 0;
   private linesUnlogged = 0;
@@ -164,7 +168,19 @@ export class Tail {
 
   /** Drops the connection; the loop reconnects from the cursors (stall recovery). */
   reattach(): void {
-    this.current?.destroy?.();
+    if (!this.current) return;
+    this.reattaching = true;
+    this.current.destroy?.();
+  }
+
+  /**
+   * Since when this tail has heard nothing from Docker on its connection (no line, new
+   * or already seen); null while it is busy storing a batch or not connected, when
+   * silence says nothing about Docker.
+   */
+  silentSince(): number | null {
+    if (!this.current || this.storing) return null;
+    return this.lastHeardAt;
   }
 
   async stop(): Promise<void> {
@@ -218,18 +234,24 @@ export class Tail {
           break;
         }
         if (isAppError(err, ErrorCode.DockerContainerNotFound)) break;
-        if (isAppError(err, ErrorCode.DockerStreamCorrupt))
-          this.deps.engine.counters.corrupt_streams++;
-        this.state.last_error = (err as Error).message;
-        this.deps.log.warn({ err, container: this.target.id, retry_ms: backoff }, 'tail failed');
-        if (this.draining) break;
+        if (this.reattaching) {
+          // Our own stall recovery dropped the connection: reconnect at once.
+          this.reattaching = false;
+          backoff = 0;
+        } else {
+          if (isAppError(err, ErrorCode.DockerStreamCorrupt))
+            this.deps.engine.counters.corrupt_streams++;
+          this.state.last_error = (err as Error).message;
+          this.deps.log.warn({ err, container: this.target.id, retry_ms: backoff }, 'tail failed');
+          if (this.draining) break;
+        }
       }
       if (signal.aborted) break;
       this.deps.engine.counters.reconnects++;
       this.state.reconnects++;
       this.state.status = 'backoff';
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, maxBackoff);
+      if (backoff > 0) await sleep(backoff, signal);
+      backoff = Math.min(Math.max(backoff * 2, minBackoff), maxBackoff);
     }
     await this.flush().catch((err: unknown) =>
       this.deps.log.error(
@@ -247,6 +269,7 @@ export class Tail {
     const useTail = since === null && 'tailLines' in start;
     for (const stream of STREAMS) this.positions[stream].reconnected();
     this.newLinesThisConnection = 0;
+    this.reattaching = false;
     this.state.status = 'connecting';
     const lines = await this.deps.docker.logs(this.target.id, {
       follow: true,
@@ -260,10 +283,20 @@ export class Tail {
     });
     this.current = lines as { destroy?: () => void };
     this.state.status = 'following';
+    this.lastHeardAt = this.now();
     try {
       for await (const line of lines) {
+        this.lastHeardAt = this.now();
         this.handle(line);
-        if (this.linesSinceFlush >= (this.options.flushLines ?? 500)) await this.flush();
+        if (this.linesSinceFlush >= (this.options.flushLines ?? 500)) {
+          this.storing = true;
+          try {
+            await this.flush();
+          } finally {
+            this.storing = false;
+            this.lastHeardAt = this.now();
+          }
+        }
       }
     } finally {
       this.current = null;
