@@ -14,6 +14,10 @@ describe('Metrics', () => {
       truncated_lines: 0,
       corrupt_streams: 0,
       reconnects: 4,
+      lines_possibly_lost: 11,
+      repeated_lines: 1,
+      unreadable_containers: 0,
+      stalls: 2,
     };
     metrics.observeScanner({ counters: () => counters, activeTails: () => 5 });
     metrics.observeStream({ stats: () => ({ published: 7, dropped: 6, subscribers: 2 }) });
@@ -32,6 +36,9 @@ describe('Metrics', () => {
     expect(sampleValue(first, 'logwarden_scanner_drops_total', { reason: 'cooldown' })).toBe(3);
     expect(sampleValue(first, 'logwarden_scanner_drops_total', { reason: 'rate_limit' })).toBe(1);
     expect(sampleValue(first, 'logwarden_scanner_active_tails')).toBe(5);
+    expect(sampleValue(first, 'logwarden_scanner_lines_possibly_lost_total')).toBe(11);
+    expect(sampleValue(first, 'logwarden_scanner_repeated_lines_total')).toBe(1);
+    expect(sampleValue(first, 'logwarden_scanner_stalls_total')).toBe(2);
     expect(
       sampleValue(first, 'logwarden_events_recorded_total', {
         source: 'logscan',

@@ -11,6 +11,10 @@ export interface ScannerReadings {
     truncated_lines: number;
     corrupt_streams: number;
     reconnects: number;
+    lines_possibly_lost: number;
+    repeated_lines: number;
+    unreadable_containers: number;
+    stalls: number;
   };
   activeTails(): number;
 }
@@ -97,6 +101,26 @@ export class Metrics {
       'logwarden_scanner_reconnects_total',
       'Tail connections made after the first.',
       () => scanner()?.reconnects,
+    );
+    this.readCounter(
+      'logwarden_scanner_lines_possibly_lost_total',
+      'Estimated log lines Docker rotated away before a tail read them.',
+      () => scanner()?.lines_possibly_lost,
+    );
+    this.readCounter(
+      'logwarden_scanner_repeated_lines_total',
+      'Log lines Docker sent twice in one connection, skipped.',
+      () => scanner()?.repeated_lines,
+    );
+    this.readCounter(
+      'logwarden_scanner_unreadable_containers_total',
+      'Containers whose log could not be read (log driver, resume cursors unreadable).',
+      () => scanner()?.unreadable_containers,
+    );
+    this.readCounter(
+      'logwarden_scanner_stalls_total',
+      'Tails found silent while Docker had newer lines, and re-attached.',
+      () => scanner()?.stalls,
     );
     new Counter({
       name: 'logwarden_scanner_drops_total',

@@ -6,6 +6,8 @@ export {
   type StreamCursors,
 } from './resume-cursor.js';
 export { CursorRepository } from './cursor-repository.js';
+export { WatermarkRepository, type WatchHistory } from './watermark-repository.js';
+export { startWithoutCursor, type StartReason, type TailStart } from './start-policy.js';
 export {
   Tail,
   type BatchSink,
@@ -22,6 +24,7 @@ export {
   type StallProbe,
   type TailInventory,
   type TailManagerOptions,
+  type WatchRecord,
 } from './tail-manager.js';
 export { engineStallProbe } from './stall-probe.js';
 export { eventBatchSink, type EventBatchWriter } from './batch-sink.js';

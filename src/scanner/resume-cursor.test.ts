@@ -25,6 +25,48 @@ describe('StreamPosition', () => {
     expect(p.take(51n)).toBe(true);
   });
 
+  it('skips a line Docker sends twice in one connection, and only that', () => {
+    const p = new StreamPosition(null);
+    p.reconnected();
+    const b = (t: string) => Buffer.from(t);
+    expect(p.judge(10n, b('SEQ 15'))).toBe('new');
+    expect(p.judge(10n, b('SEQ 15'))).toBe('repeat');
+    // Different bytes at the same instant: a line of its own.
+    expect(p.judge(10n, b('SEQ 16'))).toBe('new');
+    expect(p.judge(11n, b('SEQ 16'))).toBe('new');
+    expect(p.current).toEqual({ tsNanos: 11n, seenAtTs: 1 });
+    // After a reconnect the copy Docker holds is skipped by count, not as a repeat.
+    p.reconnected();
+    expect(p.judge(11n, b('SEQ 16'))).toBe('seen');
+    expect(p.judge(12n, b('SEQ 17'))).toBe('new');
+  });
+
+  it('reports a gap when Docker no longer holds the line a reconnect resumes from', () => {
+    const p = new StreamPosition(null);
+    for (let t = 100n; t <= 1_000n; t += 100n) p.take(t);
+    p.reconnected();
+    // The first line Docker has is long after the cursor (1 000): its file rotated away.
+    expect(p.judge(2_000n)).toBe('new');
+    expect(p.takeGap()).toEqual({ afterNanos: 1_000n, beforeNanos: 2_000n, estimatedLines: 9 });
+    expect(p.takeGap()).toBeNull();
+    p.reconnected();
+    // Docker still holds the cursor's line (or one before it): nothing was lost.
+    expect(p.judge(1_900n)).toBe('seen');
+    expect(p.judge(2_100n)).toBe('new');
+    expect(p.takeGap()).toBeNull();
+  });
+
+  it('reports no gap on a first connection, and at least one line for a resumed cursor', () => {
+    const fresh = new StreamPosition(null);
+    fresh.reconnected();
+    fresh.take(5n);
+    expect(fresh.takeGap()).toBeNull();
+    const resumed = new StreamPosition({ tsNanos: 5n, seenAtTs: 1 });
+    resumed.reconnected();
+    resumed.take(9n);
+    expect(resumed.takeGap()).toMatchObject({ estimatedLines: 1 });
+  });
+
   it('property: any cut point and resume yields every line exactly once', () => {
     fc.assert(
       fc.property(

@@ -11,9 +11,39 @@ export interface ResumeCursor {
   seenAtTs: number;
 }
 
+/** What a line is to a stream's position. */
+export type LineVerdict =
+  /** Not taken before: the position now includes it. */
+  | 'new'
+  /** At or before the cursor: read again after a reconnect. */
+  | 'seen'
+  /** The very line just taken, sent again in the same connection (same time, same bytes). */
+  | 'repeat';
+
+/**
+ * A reconnect found that Docker no longer holds the cursor's line (its log file was
+ * rotated away): lines logged between the two instants may never have been read.
+ */
+export interface ResumeGap {
+  afterNanos: bigint;
+  beforeNanos: bigint;
+  /** Lines probably missing, from the stream's recent pace; at least 1. */
+  estimatedLines: number;
+}
+
+/** Weight of the newest interval in the running average of the pace between lines. */
+const PACE_WEIGHT = 1 / 32;
+
 /** Decides, line by line, whether a line of one stream is new; advances when it is. */
 export class StreamPosition {
   private sameTsThisConnection = 0;
+  /** Bytes of the last line taken in this connection, to spot Docker repeating it. */
+  private lastBytes: Uint8Array | null = null;
+  /** The cursor a connection resumed from, until Docker shows it still holds it. */
+  private resumedFrom: bigint | null = null;
+  /** Running average of the time between consecutive lines taken, in ns. */
+  private paceNanos: number | null = null;
+  private gap: ResumeGap | null = null;
 
   constructor(private cursor: ResumeCursor | null) {}
 
@@ -24,22 +54,75 @@ export class StreamPosition {
   /** Call when a new connection (re)starts reading at `since` ≤ the cursor. */
   reconnected(): void {
     this.sameTsThisConnection = 0;
+    this.lastBytes = null;
+    this.resumedFrom = this.cursor?.tsNanos ?? null;
   }
 
   /** True when the line has not been taken before; the position then includes it. */
-  take(tsNanos: bigint | null): boolean {
-    if (tsNanos === null) return true;
+  take(tsNanos: bigint | null, bytes?: Uint8Array): boolean {
+    return this.judge(tsNanos, bytes) === 'new';
+  }
+
+  /** The gap the last new line revealed, once; null when there was none. */
+  takeGap(): ResumeGap | null {
+    const gap = this.gap;
+    this.gap = null;
+    return gap;
+  }
+
+  /**
+   * Judges a line and advances on a new one. Docker holds a contiguous suffix of a
+   * log, so after a reconnect any line at or before the cursor proves nothing after the
+   * cursor was rotated away; a first new line without one reveals a gap.
+   */
+  judge(tsNanos: bigint | null, bytes?: Uint8Array): LineVerdict {
+    if (tsNanos === null) return 'new';
     const cursor = this.cursor;
-    if (cursor && tsNanos < cursor.tsNanos) return false;
+    if (cursor && tsNanos < cursor.tsNanos) {
+      this.resumedFrom = null;
+      return 'seen';
+    }
     if (cursor && tsNanos === cursor.tsNanos) {
+      this.resumedFrom = null;
+      if (
+        bytes !== undefined &&
+        this.lastBytes !== null &&
+        this.sameTsThisConnection >= cursor.seenAtTs &&
+        Buffer.compare(bytes, this.lastBytes) === 0
+      ) {
+        return 'repeat';
+      }
       this.sameTsThisConnection++;
-      if (this.sameTsThisConnection <= cursor.seenAtTs) return false;
+      if (this.sameTsThisConnection <= cursor.seenAtTs) return 'seen';
       cursor.seenAtTs = this.sameTsThisConnection;
-      return true;
+      this.lastBytes = bytes ?? null;
+      return 'new';
+    }
+    if (this.resumedFrom !== null) {
+      this.gap = {
+        afterNanos: this.resumedFrom,
+        beforeNanos: tsNanos,
+        estimatedLines: this.estimateLines(tsNanos - this.resumedFrom),
+      };
+      this.resumedFrom = null;
+    }
+    if (cursor) {
+      const interval = Number(tsNanos - cursor.tsNanos);
+      this.paceNanos =
+        this.paceNanos === null
+          ? interval
+          : this.paceNanos + (interval - this.paceNanos) * PACE_WEIGHT;
     }
     this.cursor = { tsNanos, seenAtTs: 1 };
     this.sameTsThisConnection = 1;
-    return true;
+    this.lastBytes = bytes ?? null;
+    return 'new';
+  }
+
+  /** Lines that fit in a span at the recent pace, less the one that ends it; at least 1. */
+  private estimateLines(spanNanos: bigint): number {
+    if (this.paceNanos === null || this.paceNanos <= 0) return 1;
+    return Math.max(1, Math.round(Number(spanNanos) / this.paceNanos) - 1);
   }
 }
 

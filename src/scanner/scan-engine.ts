@@ -15,6 +15,14 @@ export interface ScanCounters {
   truncated_lines: number;
   corrupt_streams: number;
   reconnects: number;
+  /** Estimated lines Docker rotated away before a tail read them (see tail.ts). */
+  lines_possibly_lost: number;
+  /** Lines Docker sent twice in one connection (same timestamp, same bytes), skipped. */
+  repeated_lines: number;
+  /** Containers whose log could not be read (log driver, cursors unreadable). */
+  unreadable_containers: number;
+  /** Tails found silent while Docker had newer lines, and re-attached. */
+  stalls: number;
 }
 
 /** A match that passed cooldown and rate limit, with what was held back before it. */
@@ -45,6 +53,10 @@ export class ScanEngine {
     truncated_lines: 0,
     corrupt_streams: 0,
     reconnects: 0,
+    lines_possibly_lost: 0,
+    repeated_lines: 0,
+    unreadable_containers: 0,
+    stalls: 0,
   };
   private readonly containers = new Map<string, ContainerState>();
 

@@ -9,6 +9,7 @@ import { ScanEngine } from './scan-engine.js';
 import { engineStallProbe } from './stall-probe.js';
 import type { RulesView } from './tail.js';
 import { TailManager, type TailInventory } from './tail-manager.js';
+import { WatermarkRepository } from './watermark-repository.js';
 
 export interface ScannerDeps {
   db: Kysely<Database>;
@@ -43,6 +44,7 @@ export function createScanner(deps: ScannerDeps, config: Config): Scanner {
     engine,
     inventory: deps.inventory,
     cursors,
+    watermark: new WatermarkRepository(deps.db),
     log: deps.log,
     options: { initialTailLines: config.scannerInitialTailLines },
   });

@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { ContainerChange, ContainerRecord } from '../inventory/index.js';
 import type { RuleSnapshot } from '../rules/index.js';
 import { ScanEngine } from './scan-engine.js';
-import { TailManager } from './tail-manager.js';
+import { TailManager, type TailManagerOptions } from './tail-manager.js';
 import { containerRecord } from '../../test/support/fixtures.js';
 
 const container = containerRecord;
@@ -19,12 +19,16 @@ class Feed implements AsyncIterable<LogLine> {
     this.ended = true;
     this.wake?.();
   }
-  push(text: string) {
+  /** Like the real client's stream: dropping the connection ends it. */
+  destroy() {
+    this.end();
+  }
+  push(text: string, timeNanos: bigint | null = null) {
     const bytes = Buffer.from(text);
     this.lines.push({
       stream: 'stdout',
       timestamp: null,
-      timeNanos: null,
+      timeNanos,
       bytes,
       text,
       truncated: false,
@@ -55,8 +59,11 @@ class FakeEngine {
     this.feeds.set(id, [...(this.feeds.get(id) ?? []), feed]);
     return feed;
   }
+  newerLines = false;
+  probes = 0;
   async hasLinesAfter() {
-    return false;
+    this.probes++;
+    return this.newerLines;
   }
   endAll(id: string) {
     for (const feed of this.feeds.get(id) ?? []) feed.end();
@@ -72,7 +79,7 @@ const noRules = {
   }),
 };
 
-function setup(running: ContainerRecord[]) {
+function setup(running: ContainerRecord[], options: Partial<TailManagerOptions> = {}) {
   const docker = new FakeEngine();
   let listener: ((c: ContainerChange) => void) | null = null;
   const marked: string[] = [];
@@ -91,8 +98,12 @@ function setup(running: ContainerRecord[]) {
       setLogsAvailable: async (id) => void marked.push(id),
     },
     cursors: { load: async () => ({}) },
+    watermark: {
+      begin: async (now) => ({ firstWatchedAt: now, lastWatchedAt: null }),
+      touch: async () => undefined,
+    },
     log: pino({ level: 'silent' }),
-    options: { initialTailLines: 0, tailBackoffMs: { min: 1, max: 2 } },
+    options: { initialTailLines: 0, tailBackoffMs: { min: 1, max: 2 }, ...options },
   });
   const change = (c: ContainerChange) => listener?.(c);
   const tailIds = () =>
@@ -193,6 +204,27 @@ describe('TailManager', () => {
     docker.feeds.get('a')![1]!.push('three');
     await until(() => manager.stats().tails[0]?.lines === 2);
     expect(heard).toEqual(['one', 'two']);
+    await manager.stop();
+  });
+
+  it('re-attaches a tail that went silent while Docker has newer lines', async () => {
+    const { manager, docker, engine } = setup([container('a')], {
+      stallAfterMs: 20,
+      stallCheckIntervalMs: 5,
+    });
+    await manager.start();
+    await until(() => docker.feeds.get('a')?.length === 1);
+    docker.feeds.get('a')![0]!.push('one', 1_000n);
+    await until(() => manager.stats().tails[0]?.lines === 1);
+    // Docker has nothing newer: the probes back off instead of re-attaching.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(docker.feeds.get('a')).toHaveLength(1);
+    const quietProbes = docker.probes;
+    expect(quietProbes).toBeGreaterThan(0);
+    expect(quietProbes).toBeLessThan(8);
+    docker.newerLines = true;
+    await until(() => docker.feeds.get('a')?.length === 2);
+    expect(engine.counters.stalls).toBe(1);
     await manager.stop();
   });
 });

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { ContainerChange, ContainerFilter, ContainerRecord } from '../inventory/index.js';
 import type { StreamCursors } from './resume-cursor.js';
 import type { ScanEngine, ScanCounters } from './scan-engine.js';
+import { startWithoutCursor, type StartReason, type TailStart } from './start-policy.js';
+import type { WatchHistory } from './watermark-repository.js';
 import {
   Tail,
   type BatchSink,
@@ -22,6 +24,12 @@ export interface CursorSource {
   load(containerId: string): Promise<StreamCursors>;
 }
 
+/** When the scanner watched this host before (see start-policy.ts). */
+export interface WatchRecord {
+  begin(now: number): Promise<WatchHistory>;
+  touch(now: number): Promise<void>;
+}
+
 export interface TailManagerOptions {
   /** Lines of history for a container first seen already running (0: start at now). */
   initialTailLines: number;
@@ -30,6 +38,10 @@ export interface TailManagerOptions {
   /** A following tail silent this long is checked against the engine. */
   stallAfterMs?: number;
   stallCheckIntervalMs?: number;
+  /** How often the "last watched" mark is stored while the scanner runs. */
+  watermarkIntervalMs?: number;
+  /** A tail whose cursors could not be loaded is tried again after this long. */
+  launchRetryMs?: number;
   tailBackoffMs?: { min: number; max: number };
   flushIntervalMs?: number;
 }
@@ -40,18 +52,15 @@ export interface ScannerStats {
   tails: TailState[];
 }
 
+/** A busy tail silent this long is checked for a stall (json-file rotation can hang it). */
+const DEFAULT_STALL_AFTER_MS = 5_000;
+const MAX_STALL_PROBE_SILENCE_MS = 60_000;
+
 interface LineTap {
   listener: LineListener;
   /** Removes the listener from the tail it is on now. */
   detach: () => void;
 }
-
-/**
- * Docker records State.StartedAt only after the process runs, so its first lines can
- * carry earlier timestamps: a tail of a container that started while we watch reads
- * from this long before StartedAt.
- */
-const START_SLACK_MS = 2_000;
 
 /**
  * Keeps one tail per running container, following the index: a tail starts when its
@@ -64,9 +73,18 @@ export class TailManager {
   private readonly starting = new Set<string>();
   /** Line listeners by container; they follow the container to its next tail. */
   private readonly lineTaps = new Map<string, Set<LineTap>>();
+  /** Per container: the silence after which its tail is next checked for a stall. */
+  private readonly stallProbes = new Map<
+    string,
+    { lastLineAt: number | null; silenceMs: number }
+  >();
   private unsubscribe: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
+  private checkingStalls = false;
+  private watermarkFailing = false;
+  private watermarkTimer: NodeJS.Timeout | null = null;
   private readonly startedAt: number;
+  private history: WatchHistory;
   private stopped = false;
 
   constructor(
@@ -77,28 +95,75 @@ export class TailManager {
       engine: ScanEngine;
       inventory: TailInventory;
       cursors: CursorSource;
+      watermark: WatchRecord;
       log: Logger;
       options: TailManagerOptions;
       now?: () => number;
     },
   ) {
     this.startedAt = this.now();
+    this.history = { firstWatchedAt: this.startedAt, lastWatchedAt: null };
   }
 
   async start(): Promise<void> {
+    await this.loadHistory();
     this.unsubscribe = this.deps.inventory.onChange((change) => this.onChange(change));
     for (const container of await this.deps.inventory.list({ state: 'running' })) {
       this.ensure(container);
     }
-    const interval = this.deps.options.stallCheckIntervalMs ?? 30_000;
+    const interval = this.deps.options.stallCheckIntervalMs ?? 1_000;
     this.stallTimer = setInterval(() => void this.checkStalls(), interval);
     this.stallTimer.unref();
+    this.watermarkTimer = setInterval(
+      () => void this.touchWatermark(),
+      this.deps.options.watermarkIntervalMs ?? 5_000,
+    );
+    this.watermarkTimer.unref();
+  }
+
+  /** Stores "still watching"; a failure is logged once until a store succeeds again. */
+  private async touchWatermark(): Promise<void> {
+    try {
+      await this.deps.watermark.touch(this.now());
+      if (this.watermarkFailing) this.deps.log.info('scanner watermark stored again');
+      this.watermarkFailing = false;
+    } catch (err) {
+      if (!this.watermarkFailing) this.deps.log.warn({ err }, 'cannot store the scanner watermark');
+      this.watermarkFailing = true;
+    }
+  }
+
+  /**
+   * Reads (and records) when the scanner watched before. Without it every container
+   * is treated as seen for the first time, which the log says.
+   */
+  private async loadHistory(): Promise<void> {
+    try {
+      this.history = await this.deps.watermark.begin(this.startedAt);
+    } catch (err) {
+      this.deps.log.error(
+        { err },
+        'cannot read the scanner watermark: containers without a cursor start by the first-start policy',
+      );
+      return;
+    }
+    const { firstWatchedAt, lastWatchedAt } = this.history;
+    if (lastWatchedAt !== null) {
+      this.deps.log.info(
+        {
+          first_watched_at: new Date(firstWatchedAt).toISOString(),
+          last_watched_at: new Date(lastWatchedAt).toISOString(),
+        },
+        'scanner resumes: containers without a cursor that started since it first watched are read from their start',
+      );
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.stallTimer) clearInterval(this.stallTimer);
+    if (this.watermarkTimer) clearInterval(this.watermarkTimer);
     await Promise.all([...this.tails.values()].map((t) => t.stop()));
   }
 
@@ -172,19 +237,28 @@ export class TailManager {
     try {
       cursors = await this.deps.cursors.load(container.id);
     } catch (err) {
-      this.deps.log.error({ err, container: container.id }, 'cannot load resume cursors');
+      this.deps.engine.counters.unreadable_containers++;
+      const retryMs = this.deps.options.launchRetryMs ?? 5_000;
+      this.deps.log.error(
+        { err, container: container.id, retry_ms: retryMs },
+        'cannot load resume cursors; not reading this container yet',
+      );
+      setTimeout(() => void this.retryLaunch(container.id), retryMs).unref();
       return;
     }
     if (this.stopped) return;
     const { options } = this.deps;
-    // Started while we watch: read from its start. Already running when first seen:
-    // from now (or its last N lines).
-    const startedSinceUs = container.started_at !== null && container.started_at >= this.startedAt;
-    const start = startedSinceUs
-      ? { sinceNanos: BigInt(container.started_at! - START_SLACK_MS) * 1_000_000n }
-      : options.initialTailLines > 0
-        ? { tailLines: options.initialTailLines }
-        : { sinceNanos: BigInt(this.now()) * 1_000_000n };
+    const hasCursor = Object.keys(cursors).length > 0;
+    let start: TailStart = { sinceNanos: BigInt(this.now()) * 1_000_000n };
+    let reason: StartReason | 'cursor' = 'cursor';
+    if (!hasCursor) {
+      ({ start, reason } = startWithoutCursor(container.started_at, this.history, {
+        startedAt: this.startedAt,
+        now: this.now(),
+        initialTailLines: options.initialTailLines,
+      }));
+    }
+    this.deps.log.debug({ container: container.id, start: reason }, 'tail starts');
     const tail = new Tail(
       {
         docker: this.deps.docker,
@@ -208,6 +282,7 @@ export class TailManager {
         flushIntervalMs: options.flushIntervalMs,
       },
       (id) => {
+        this.deps.engine.counters.unreadable_containers++;
         this.deps.log.warn(
           { container: id },
           'logs unavailable for this container (log driver); not retrying',
@@ -225,25 +300,71 @@ export class TailManager {
     });
   }
 
-  /** A tail silent while its container runs: if the engine has newer lines, re-attach. */
+  /** Launches a tail whose cursors could not be loaded, if its container still runs. */
+  private async retryLaunch(containerId: string): Promise<void> {
+    if (this.stopped || this.tails.has(containerId)) return;
+    try {
+      const running = await this.deps.inventory.list({ state: 'running' });
+      const container = running.find((c) => c.id === containerId);
+      if (container) this.ensure(container);
+    } catch (err) {
+      this.deps.log.warn(
+        { err, container: containerId },
+        'cannot retry a tail; the next start event will',
+      );
+    }
+  }
+
+  /**
+   * A tail silent while its container runs: if the engine has newer lines, re-attach.
+   * Docker's json-file follower can hang when it loses a rotation, so a tail that was
+   * busy is checked a few seconds into its silence; each check that finds nothing
+   * doubles the silence before the next (up to a minute), so idle containers cost
+   * about one probe a minute.
+   */
   private async checkStalls(): Promise<void> {
-    const stallAfter = this.deps.options.stallAfterMs ?? 60_000;
+    if (this.checkingStalls) return;
+    this.checkingStalls = true;
+    try {
+      await this.probeSilentTails();
+    } finally {
+      this.checkingStalls = false;
+    }
+  }
+
+  private async probeSilentTails(): Promise<void> {
+    const stallAfter = this.deps.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
     const now = this.now();
-    for (const tail of this.tails.values()) {
+    for (const [id, tail] of this.tails) {
       const { status, last_line_at } = tail.state;
-      if (status !== 'following' || tail.finishing) continue;
-      if (last_line_at !== null && now - last_line_at < stallAfter) continue;
+      const silentSince = tail.silentSince();
+      if (status !== 'following' || tail.finishing || silentSince === null) continue;
+      // The silence to wait for grows with each check that finds nothing new, and with
+      // each re-attach that brought no new line; a new line starts it over.
+      let probe = this.stallProbes.get(id);
+      if (!probe || probe.lastLineAt !== last_line_at) {
+        probe = { lastLineAt: last_line_at, silenceMs: stallAfter };
+        this.stallProbes.set(id, probe);
+      }
+      if (now - silentSince < probe.silenceMs) continue;
       const after = tail.latestCursorNanos();
       if (after === null) continue;
       try {
-        if (await this.deps.docker.hasLinesAfter(tail.target.id, after)) {
-          this.deps.log.warn({ container: tail.target.id }, 'tail stalled; re-attaching');
+        const stalled = await this.deps.docker.hasLinesAfter(tail.target.id, after);
+        probe.silenceMs = Math.min(probe.silenceMs * 2, MAX_STALL_PROBE_SILENCE_MS);
+        if (stalled && tail.silentSince() === silentSince) {
+          this.deps.log.warn(
+            { container: tail.target.id, silent_ms: now - silentSince },
+            'tail stalled; re-attaching',
+          );
+          this.deps.engine.counters.stalls++;
           tail.reattach();
         }
       } catch {
         // The engine is busy or gone; the next check tries again.
       }
     }
+    for (const id of this.stallProbes.keys()) if (!this.tails.has(id)) this.stallProbes.delete(id);
   }
 }
 

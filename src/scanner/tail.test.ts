@@ -261,4 +261,47 @@ describe('Tail', () => {
     ]);
     expect(t.state.lines).toBe(3);
   });
+
+  it('skips a line Docker repeats in one connection and stores each hit once', async () => {
+    const docker = new FakeLogs();
+    // What Docker 20.10 sent at a rotation: the same line, same timestamp, twice.
+    docker.log = [
+      line('stdout', 5n, 'HIT 15'),
+      line('stdout', 5n, 'HIT 15'),
+      line('stdout', 6n, 'HIT 16'),
+    ];
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, {}, engine);
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT 15', 'HIT 16']);
+    expect(t.state).toMatchObject({ lines: 2, repeated_lines: 1, lines_possibly_lost: 0 });
+    expect(engine.counters.repeated_lines).toBe(1);
+  });
+
+  it('counts lines possibly lost when Docker no longer holds the resume cursor’s line', async () => {
+    const docker = new FakeLogs();
+    // The cursor is at 100; Docker rotated everything up to 400 away.
+    docker.log = [line('stdout', 400n, 'HIT late'), line('stdout', 500n, 'HIT later')];
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, { stdout: { tsNanos: 100n, seenAtTs: 1 } }, engine);
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT late', 'HIT later']);
+    expect(t.state.lines_possibly_lost).toBe(1);
+    expect(engine.counters.lines_possibly_lost).toBe(1);
+
+    // Resumed where Docker still holds the cursor's line: nothing is counted.
+    const again = tail(docker, sink, sink.cursors, engine);
+    docker.log.push(line('stdout', 600n, 'HIT next'));
+    again.finishWhenDrained();
+    again.start();
+    await again.done;
+    expect(again.state.lines_possibly_lost).toBe(0);
+    expect(sink.messages.at(-1)).toBe('HIT next');
+  });
 });

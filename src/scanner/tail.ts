@@ -4,8 +4,14 @@ import { ErrorCode, isAppError } from '../errors.js';
 import { sleep } from '../sleep.js';
 import type { NewEvent } from '../events/model.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
-import { StreamPosition, resumeSince, type StreamCursors } from './resume-cursor.js';
+import {
+  StreamPosition,
+  resumeSince,
+  type ResumeGap,
+  type StreamCursors,
+} from './resume-cursor.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
+import type { TailStart } from './start-policy.js';
 
 /** What a tail needs from the Engine API client. */
 export interface TailDocker {
@@ -39,7 +45,7 @@ export interface TailTarget {
 
 export interface TailOptions {
   /** Where to start when there is no cursor: a `since` in ns, or the last N lines. */
-  start: { sinceNanos: bigint } | { tailLines: number };
+  start: TailStart;
   flushLines?: number;
   flushIntervalMs?: number;
   minBackoffMs?: number;
@@ -60,6 +66,10 @@ export interface TailState {
   hits: number;
   /** Connections made after the first (errors, stalls, dockerd restarts). */
   reconnects: number;
+  /** Estimated lines Docker rotated away before this tail read them. */
+  lines_possibly_lost: number;
+  /** Lines Docker sent twice in one connection, skipped. */
+  repeated_lines: number;
   /** Stream → `seconds.nanos` of the last line taken, with how many shared it. */
   cursors: Record<string, { ts: string; seen_at_ts: number }>;
   last_line_at: number | null;
@@ -76,6 +86,7 @@ export interface TailDeps {
 }
 
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
+const GAP_LOG_INTERVAL_MS = 60_000;
 
 /**
  * Follows one container's log from its resume cursors, matches every line, and commits
@@ -96,6 +107,14 @@ export class Tail {
   private loop: Promise<void> | null = null;
   /** Null while nobody listens, so a line costs one comparison more, nothing else. */
   private lineListeners: readonly LineListener[] | null = null;
+  private newLinesThisConnection = 0;
+  private reattaching = false;
+  /** Inside the read loop, waiting for a batch to be stored: not reading Docker. */
+  private storing = false;
+  private lastHeardAt = 0;
+  private lastGapLogAt = -Infinity;
+  private gapsUnlogged = 0;
+  private linesUnlogged = 0;
   readonly state: TailState;
 
   constructor(
@@ -117,6 +136,8 @@ export class Tail {
       lines: 0,
       hits: 0,
       reconnects: 0,
+      lines_possibly_lost: 0,
+      repeated_lines: 0,
       cursors: {},
       last_line_at: null,
       last_error: null,
@@ -152,7 +173,19 @@ export class Tail {
 
   /** Drops the connection; the loop reconnects from the cursors (stall recovery). */
   reattach(): void {
-    this.current?.destroy?.();
+    if (!this.current) return;
+    this.reattaching = true;
+    this.current.destroy?.();
+  }
+
+  /**
+   * Since when this tail has heard nothing from Docker on its connection (no line, new
+   * or already seen); null while it is busy storing a batch or not connected, when
+   * silence says nothing about Docker.
+   */
+  silentSince(): number | null {
+    if (!this.current || this.storing) return null;
+    return this.lastHeardAt;
   }
 
   async stop(): Promise<void> {
@@ -196,6 +229,9 @@ export class Tail {
       } catch (err) {
         await this.flush().catch(() => undefined);
         if (signal.aborted) break;
+        // A connection that delivered lines before failing (Docker ends follows that
+        // lose their file to rotation) is no reason to wait longer next time.
+        if (this.newLinesThisConnection > 0) backoff = minBackoff;
         if (isAppError(err, ErrorCode.DockerLogsUnavailable)) {
           this.state.status = 'unavailable';
           this.state.last_error = err.message;
@@ -203,18 +239,24 @@ export class Tail {
           break;
         }
         if (isAppError(err, ErrorCode.DockerContainerNotFound)) break;
-        if (isAppError(err, ErrorCode.DockerStreamCorrupt))
-          this.deps.engine.counters.corrupt_streams++;
-        this.state.last_error = (err as Error).message;
-        this.deps.log.warn({ err, container: this.target.id, retry_ms: backoff }, 'tail failed');
-        if (this.draining) break;
+        if (this.reattaching) {
+          // Our own stall recovery dropped the connection: reconnect at once.
+          this.reattaching = false;
+          backoff = 0;
+        } else {
+          if (isAppError(err, ErrorCode.DockerStreamCorrupt))
+            this.deps.engine.counters.corrupt_streams++;
+          this.state.last_error = (err as Error).message;
+          this.deps.log.warn({ err, container: this.target.id, retry_ms: backoff }, 'tail failed');
+          if (this.draining) break;
+        }
       }
       if (signal.aborted) break;
       this.deps.engine.counters.reconnects++;
       this.state.reconnects++;
       this.state.status = 'backoff';
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, maxBackoff);
+      if (backoff > 0) await sleep(backoff, signal);
+      backoff = Math.min(Math.max(backoff * 2, minBackoff), maxBackoff);
     }
     await this.flush().catch((err: unknown) =>
       this.deps.log.error(
@@ -231,6 +273,8 @@ export class Tail {
     const since = resumeSince(cursors, fallback);
     const useTail = since === null && 'tailLines' in start;
     for (const stream of STREAMS) this.positions[stream].reconnected();
+    this.newLinesThisConnection = 0;
+    this.reattaching = false;
     this.state.status = 'connecting';
     const lines = await this.deps.docker.logs(this.target.id, {
       follow: true,
@@ -244,13 +288,23 @@ export class Tail {
     });
     this.current = lines as { destroy?: () => void };
     this.state.status = 'following';
+    this.lastHeardAt = this.now();
     try {
       for await (const line of lines) {
+        this.lastHeardAt = this.now();
         this.handle(line);
         // While a batch waits for the database, stop here: Docker keeps the lines, and
-        // memory holds one batch, however long the database takes.
-        if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked)
-          await this.flush();
+        // memory holds one batch, however long the database takes. Waiting on our own
+        // store is not Docker going quiet: the stall watchdog skips it (`storing`).
+        if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked) {
+          this.storing = true;
+          try {
+            await this.flush();
+          } finally {
+            this.storing = false;
+            this.lastHeardAt = this.now();
+          }
+        }
       }
     } finally {
       this.current = null;
@@ -258,7 +312,18 @@ export class Tail {
   }
 
   private handle(line: LogLine): void {
-    if (!this.positions[line.stream].take(line.timeNanos)) return;
+    const position = this.positions[line.stream];
+    const verdict = position.judge(line.timeNanos, line.bytes);
+    if (verdict !== 'new') {
+      if (verdict === 'repeat') {
+        this.deps.engine.counters.repeated_lines++;
+        this.state.repeated_lines++;
+      }
+      return;
+    }
+    const gap = position.takeGap();
+    if (gap) this.noteGap(line.stream, gap);
+    this.newLinesThisConnection++;
     const now = this.now();
     const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
     const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
@@ -276,6 +341,34 @@ export class Tail {
     this.state.last_line_at = now;
     this.dirty = true;
     this.linesSinceFlush++;
+  }
+
+  /**
+   * Docker rotated the cursor's line away before this connection could read on from it:
+   * what was logged in between may be lost. Counted always; logged at most once a
+   * minute per tail (fast rotation reveals a gap on every reconnect).
+   */
+  private noteGap(stream: LogStreamName, gap: ResumeGap): void {
+    this.deps.engine.counters.lines_possibly_lost += gap.estimatedLines;
+    this.state.lines_possibly_lost += gap.estimatedLines;
+    this.gapsUnlogged++;
+    this.linesUnlogged += gap.estimatedLines;
+    const now = this.now();
+    if (now - this.lastGapLogAt < GAP_LOG_INTERVAL_MS) return;
+    this.deps.log.warn(
+      {
+        container: this.target.id,
+        stream,
+        after: sinceParam(gap.afterNanos),
+        before: sinceParam(gap.beforeNanos),
+        gaps: this.gapsUnlogged,
+        lines_possibly_lost: this.linesUnlogged,
+      },
+      'Docker no longer holds the lines after the resume cursor (log rotated away): lines possibly lost; see docs/scanner.md on json-file rotation',
+    );
+    this.lastGapLogAt = now;
+    this.gapsUnlogged = 0;
+    this.linesUnlogged = 0;
   }
 
   private emitLine(line: LogLine, matches: RuleMatch[]): void {

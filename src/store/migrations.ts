@@ -226,6 +226,16 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .columns(['status', 'id'])
       .execute();
   },
+  '0012_scanner_watermark': async (db) => {
+    // When the scanner first watched this host and when it last was: decides where a
+    // tail without a cursor starts (a container started after the first is read whole).
+    await db.schema
+      .createTable('scanner_watermark')
+      .addColumn('scope', 'text', (c) => c.primaryKey())
+      .addColumn('first_watched_at', 'bigint', notNull)
+      .addColumn('last_watched_at', 'bigint', notNull)
+      .execute();
+  },
   '0016_store_probe': async (db) => {
     await db.schema
       .createTable('store_probe')

@@ -10,6 +10,7 @@ export interface Database {
   containers: ContainersTable;
   event_log: EventLogTable;
   scan_cursors: ScanCursorsTable;
+  scanner_watermark: ScannerWatermarkTable;
   log_scan_rules: LogScanRulesTable;
   users: UsersTable;
   sessions: SessionsTable;
@@ -64,6 +65,13 @@ export interface ScanCursorsTable {
   ts_nanos: string;
   seen_at_ts: number;
   updated_at: number;
+}
+
+/** One row per scanner scope ('local'): milliseconds since the epoch. */
+export interface ScannerWatermarkTable {
+  scope: string;
+  first_watched_at: number;
+  last_watched_at: number;
 }
 
 export interface LogScanRulesTable {

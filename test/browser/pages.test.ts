@@ -195,6 +195,9 @@ describe('web UI pages (real Chromium, real serve)', () => {
   it('scanner stats', async () => {
     await visit('/scanner', 'Scanner', 'scanner');
     await page.getByTestId('tails').waitFor();
+    // Lines Docker rotated away before they were read are shown, per tail and in total.
+    await page.getByTestId('tails').getByText('Possibly lost').waitFor();
+    await page.getByText('Lines possibly lost (rotation)').waitFor();
   });
 
   it('settings', async () => {

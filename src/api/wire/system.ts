@@ -10,6 +10,12 @@ export const TailStats = Type.Object({
   reconnects: Type.Integer({
     description: 'Connections after the first (errors, stalls, restarts).',
   }),
+  lines_possibly_lost: Type.Integer({
+    description: 'Estimated lines Docker rotated away before this tail read them.',
+  }),
+  repeated_lines: Type.Integer({
+    description: 'Lines Docker sent twice in one connection, skipped.',
+  }),
   cursors: FreeForm(
     Type.Object({ ts: Type.String(), seen_at_ts: Type.Integer() }),
     'Per stream: `seconds.nanos` of the last line taken, and how many lines shared it.',
@@ -30,6 +36,23 @@ export const ScannerStats = Type.Object({
   truncated_lines: Count,
   corrupt_streams: Count,
   reconnects: Count,
+  lines_possibly_lost: Type.Integer({
+    minimum: 0,
+    description:
+      'Estimated lines Docker rotated away before they were read (re-attach gaps); see docs/scanner.md.',
+  }),
+  repeated_lines: Type.Integer({
+    minimum: 0,
+    description: 'Lines Docker sent twice in one connection (same timestamp and bytes), skipped.',
+  }),
+  unreadable_containers: Type.Integer({
+    minimum: 0,
+    description: 'Containers whose log could not be read (log driver, cursors unreadable).',
+  }),
+  stalls: Type.Integer({
+    minimum: 0,
+    description: 'Tails found silent while Docker had newer lines, and re-attached.',
+  }),
   active_tails: Count,
   tails: Type.Array(TailStats),
   rules: Type.Object({ version: Type.Integer(), compiled: Type.Integer() }),

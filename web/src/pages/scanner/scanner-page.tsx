@@ -14,6 +14,10 @@ const COUNTERS: [key: string, label: string][] = [
   ['truncated_lines', 'Lines cut at 1 MiB'],
   ['corrupt_streams', 'Corrupt streams'],
   ['reconnects', 'Reconnects'],
+  ['stalls', 'Stalled tails re-attached'],
+  ['lines_possibly_lost', 'Lines possibly lost (rotation)'],
+  ['repeated_lines', 'Repeated lines skipped'],
+  ['unreadable_containers', 'Unreadable containers'],
 ];
 
 const number = new Intl.NumberFormat();
@@ -75,6 +79,12 @@ export function ScannerPage() {
                       <th>Status</th>
                       <th className="num">Lines</th>
                       <th className="num">Hits</th>
+                      <th
+                        className="num"
+                        title="Estimated lines Docker rotated away before they were read"
+                      >
+                        Possibly lost
+                      </th>
                       <th className="hide-narrow">Last error</th>
                     </tr>
                   </thead>
@@ -89,6 +99,12 @@ export function ScannerPage() {
                         </td>
                         <td className="num">{number.format(t.lines)}</td>
                         <td className="num">{number.format(t.hits)}</td>
+                        <td
+                          className={`num${t.lines_possibly_lost > 0 ? ' error-text' : ''}`}
+                          data-testid="lines-possibly-lost"
+                        >
+                          {number.format(t.lines_possibly_lost)}
+                        </td>
                         <td className="hide-narrow error-text small">{t.last_error ?? ''}</td>
                       </tr>
                     ))}
