@@ -7,6 +7,7 @@ import { ContainerIndex, type EventRecorder } from './container-index.js';
 import { ContainerRepository } from './container-repository.js';
 import { DockerEventsFollower } from './events-follower.js';
 import { InventoryMonitor, resyncIntervalMs } from './inventory.js';
+import { LifecycleRepository } from './lifecycle-repository.js';
 import { WorkloadRepository } from './workload-repository.js';
 import { Workloads } from './workloads.js';
 
@@ -39,6 +40,7 @@ export function createInventory(deps: InventoryDeps, config: Config): Inventory 
     workloads: workloadRepository,
     events: deps.events,
     log: deps.log,
+    lifecycleMemory: new LifecycleRepository(deps.db),
     options: {
       composeDiscovery: config.inventoryComposeDiscovery,
       restartLoopCount: config.restartLoopCount,

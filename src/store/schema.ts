@@ -16,6 +16,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   event_triggers: EventTriggersTable;
   trigger_deliveries: TriggerDeliveriesTable;
+  container_lifecycle: ContainerLifecycleTable;
 }
 
 export interface WorkloadsTable {
@@ -149,4 +150,11 @@ export interface TriggerDeliveriesTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+}
+
+export interface ContainerLifecycleTable {
+  container_id: string;
+  /** JSON text: the inventory's lifecycle memory of the container. */
+  memory: string;
+  updated_at: number;
 }
