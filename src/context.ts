@@ -76,7 +76,7 @@ export class AppContext {
     const metrics = new Metrics({ version: VERSION });
     const events = createEvents({ db, log: log('events') }, config);
     const inventory = createInventory(
-      { db, docker, events: events.log, log: log('inventory') },
+      { db, docker, events: events.log, log: log('inventory'), engine: engineMonitor },
       config,
     );
     const rules = createRules({

@@ -21,8 +21,11 @@ export interface EngineMonitorOptions {
 }
 
 /**
- * Knows whether dockerd answers, for /readyz and the UI. While it does not, checks back
- * off from 1 s to 30 s so a host whose engine is down is not hammered.
+ * Knows whether dockerd answers, for /readyz and the UI. Checks every 15 s while it
+ * does, and at once when another part saw Docker fail (the events stream broke, a
+ * request could not connect: `recheck`); while it does not, checks back off from 1 s to
+ * 30 s so a host whose engine is down is not hammered. Logs the first verdict if it is
+ * "unreachable", then each change, once: not every failed retry.
  */
 export class EngineMonitor {
   private current: EngineStatus = {
@@ -35,6 +38,9 @@ export class EngineMonitor {
   private timer: NodeJS.Timeout | null = null;
   private backoffMs: number;
   private stopped = true;
+  /** False until the first check has answered. */
+  private known = false;
+  private inFlight: Promise<EngineStatus> | null = null;
   private readonly listeners = new Set<(status: EngineStatus) => void>();
   private readonly healthyIntervalMs: number;
   private readonly minBackoffMs: number;
@@ -71,11 +77,28 @@ export class EngineMonitor {
     this.timer = null;
   }
 
-  /** Checks now (also used when another part saw the engine fail). */
-  async check(): Promise<EngineStatus> {
+  /**
+   * Another part saw Docker fail, or come back: check now instead of at the next tick,
+   * so /readyz and the log say so within a request's time.
+   */
+  recheck(): void {
+    if (this.stopped) return;
+    void this.check();
+  }
+
+  /** Checks now; a check already under way is shared, not repeated. */
+  check(): Promise<EngineStatus> {
+    this.inFlight ??= this.runCheck().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private async runCheck(): Promise<EngineStatus> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const was = this.current.reachable;
+    const was = this.known ? this.current.reachable : null;
+    this.known = true;
     try {
       const v = await this.source.version();
       this.current = {
@@ -96,7 +119,10 @@ export class EngineMonitor {
     }
     if (was !== this.current.reachable) {
       if (this.current.reachable)
-        this.log.info({ version: this.current.version }, 'docker engine reachable');
+        this.log.info(
+          { version: this.current.version },
+          was === null ? 'docker engine reachable' : 'docker engine reachable again',
+        );
       else this.log.warn({ error: this.current.error }, 'docker engine unreachable');
       for (const listener of this.listeners) {
         try {

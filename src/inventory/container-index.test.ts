@@ -1,11 +1,18 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
-import type { ContainerInspect, ContainerSummary, LogLine } from '../docker/index.js';
+import type {
+  ContainerInspect,
+  ContainerSummary,
+  DockerEvent,
+  EventsOptions,
+  LogLine,
+} from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { NewEvent } from '../events/model.js';
 import { ContainerIndex, type InventoryDocker } from './container-index.js';
 import { ContainerRepository } from './container-repository.js';
+import { LifecycleRepository } from './lifecycle-repository.js';
 import type { ContainerChange } from './model.js';
 import { WorkloadRepository } from './workload-repository.js';
 
@@ -21,14 +28,39 @@ interface FakeContainer {
 /** An in-memory engine for the index's logic; the real engine is in test/e2e. */
 class FakeDocker implements InventoryDocker {
   containers = new Map<string, FakeContainer>();
+  /** Docker's event history: what `remove` reported. */
+  history: DockerEvent[] = [];
   inspects = 0;
+  /** Runs once, right after the next list: Docker changing while a pass works. */
+  afterList: (() => Promise<void>) | null = null;
 
   add(c: FakeContainer) {
     this.containers.set(c.id, c);
   }
 
+  /** Removes a container as `docker rm` does: with a destroy event in the history. */
+  remove(id: string, at = Date.now()) {
+    const name = this.containers.get(id)?.name ?? '';
+    this.containers.delete(id);
+    const event = destroyEvent(id, name, at);
+    this.history.push(event);
+    return event;
+  }
+
+  async events(options: EventsOptions): Promise<AsyncIterable<DockerEvent>> {
+    const ids = options.filters?.container;
+    const until = (options.until ?? Infinity) * 1e9;
+    const since = Number(options.sinceNanos ?? 0n);
+    const events = this.history.filter(
+      (e) => (!ids || ids.includes(e.Actor.ID)) && e.timeNano >= since && e.timeNano <= until,
+    );
+    return (async function* () {
+      yield* events;
+    })();
+  }
+
   async listContainers(): Promise<ContainerSummary[]> {
-    return [...this.containers.values()].map((c) => ({
+    const list = [...this.containers.values()].map((c) => ({
       Id: c.id,
       Names: [`/${c.name}`],
       Image: 'img',
@@ -37,6 +69,10 @@ class FakeDocker implements InventoryDocker {
       Status: c.state,
       Created: 0,
     }));
+    const after = this.afterList;
+    this.afterList = null;
+    await after?.();
+    return list;
   }
 
   async inspectContainer(id: string): Promise<ContainerInspect> {
@@ -69,6 +105,16 @@ class FakeDocker implements InventoryDocker {
   }
 }
 
+function destroyEvent(id: string, name: string, at: number): DockerEvent {
+  return {
+    Type: 'container',
+    Action: 'destroy',
+    Actor: { ID: id, Attributes: { name } },
+    time: Math.floor(at / 1000),
+    timeNano: at * 1e6,
+  };
+}
+
 class FailingWorkloads extends WorkloadRepository {
   fail = false;
   override async list() {
@@ -81,8 +127,7 @@ for (const dialect of DIALECTS) {
   describe(`ContainerIndex (${dialect})`, () => {
     const store = useTestStore(dialect);
 
-    function setup(composeDiscovery = true) {
-      const docker = new FakeDocker();
+    function setup(composeDiscovery = true, docker = new FakeDocker()) {
       const containers = new ContainerRepository(store().db);
       const workloads = new FailingWorkloads(store().db);
       const recorded: NewEvent[] = [];
@@ -94,10 +139,96 @@ for (const dialect of DIALECTS) {
         events: { record: async (e: NewEvent) => recorded.push(e) },
         log: pino({ level: 'silent' }),
         options: { composeDiscovery, restartLoopCount: 3, restartLoopWindowMs: 300_000 },
+        lifecycleMemory: new LifecycleRepository(store().db),
       });
       index.onChange((c) => changes.push(c));
       return { docker, containers, workloads, index, recorded, changes };
     }
+
+    function event(id: string, action: string, at: number, attributes = {}): DockerEvent {
+      return {
+        Type: 'container',
+        Action: action,
+        Actor: { ID: id, Attributes: attributes },
+        time: Math.floor(at / 1000),
+        timeNano: at * 1e6,
+      };
+    }
+
+    it('lets no pass undo what events applied while it ran: no false "gone", no lost rename', async () => {
+      const { docker, containers, index, recorded, changes } = setup();
+      const id = '5'.repeat(64);
+      docker.add({ id, name: 'shop_web_1', state: 'running' });
+      await index.syncAll();
+      // As compose recreates a service: the pass has listed the old container, stopped;
+      // before it gets to it, Docker renames and removes it and says so.
+      docker.containers.get(id)!.state = 'exited';
+      const applied: Promise<void>[] = [];
+      docker.afterList = async () => {
+        docker.containers.get(id)!.name = `${id.slice(0, 12)}_shop_web_1`;
+        applied.push(
+          index.applyEvent(
+            event(id, 'rename', Date.now(), { name: `${id.slice(0, 12)}_shop_web_1` }),
+          ),
+        );
+        applied.push(index.applyEvent(docker.remove(id)));
+      };
+      const report = await index.syncAll();
+      await Promise.all(applied);
+      expect(report.missing).toBe(0);
+      expect(await containers.get(id)).toMatchObject({
+        state: 'missing',
+        name: `${id.slice(0, 12)}_shop_web_1`,
+      });
+      expect(changes.filter((c) => c.type === 'gone')).toHaveLength(1);
+      expect(recorded).toEqual([]);
+    });
+
+    it('raises no "gone" for a removal Docker reported that the stream has not applied yet', async () => {
+      const { docker, containers, index, recorded } = setup();
+      const id = '6'.repeat(64);
+      docker.add({ id, name: 'api', state: 'running' });
+      await index.syncAll();
+      docker.remove(id); // in Docker's history; the events stream is behind
+      expect((await index.syncAll()).missing).toBe(1);
+      expect((await containers.get(id))?.state).toBe('missing');
+      expect(recorded).toEqual([]);
+    });
+
+    it('remembers across restarts which exit it judged and which restart loop it reported', async () => {
+      const id = '7'.repeat(64);
+      const docker = new FakeDocker();
+      docker.add({ id, name: 'flappy', state: 'running' });
+      const first = setup(true, docker);
+      await first.index.syncAll();
+      docker.containers.get(id)!.state = 'exited';
+      docker.containers.get(id)!.exitCode = 2;
+      const die = event(id, 'die', 1_700_000_000_000, { exitCode: '2' });
+      await first.index.applyEvent(die);
+      for (let restarts = 1; restarts <= 3; restarts++) {
+        docker.containers.get(id)!.restartCount = restarts;
+        await first.index.applyEvent(event(id, 'start', 1_700_000_001_000 + restarts));
+      }
+      expect(first.recorded.map((e) => e.metadata?.kind)).toEqual(['crash', 'restart_loop']);
+
+      // Logwarden restarts: a new index over the same database; Docker replays the die.
+      const second = setup(true, docker);
+      await second.index.syncAll();
+      await second.index.applyEvent(die);
+      for (let restarts = 4; restarts <= 6; restarts++) {
+        docker.containers.get(id)!.restartCount = restarts;
+        await second.index.applyEvent(event(id, 'start', 1_700_000_002_000 + restarts));
+      }
+      expect(second.recorded).toEqual([]);
+
+      // A new exit is still judged.
+      docker.containers.get(id)!.state = 'exited';
+      await second.index.applyEvent(event(id, 'die', 1_700_000_003_000, { exitCode: '2' }));
+      await second.index.applyEvent(docker.remove(id));
+      const third = setup(true, docker);
+      await third.index.syncAll();
+      expect(await new LifecycleRepository(store().db).get(id)).toBeNull();
+    });
 
     it('indexes containers with their workload and publishes starts', async () => {
       const { docker, containers, workloads, index, changes } = setup();

@@ -3,13 +3,21 @@ import type {
   ContainerInspect,
   ContainerSummary,
   DockerEvent,
+  EventsOptions,
   LogLine,
   LogsOptions,
 } from '../docker/index.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { NewEvent } from '../events/model.js';
 import type { ContainerRepository } from './container-repository.js';
-import { LifecycleTracker, type LifecycleOptions, type LifecycleOutcome } from './lifecycle.js';
+import { EventVersions } from './event-versions.js';
+import {
+  LifecycleTracker,
+  type ContainerMemory,
+  type LifecycleOptions,
+  type LifecycleOutcome,
+  type Observation,
+} from './lifecycle.js';
 import {
   COMPOSE_SERVICE_LABEL,
   normalizeState,
@@ -24,6 +32,15 @@ export interface InventoryDocker {
   listContainers(options: { all?: boolean }): Promise<ContainerSummary[]>;
   inspectContainer(id: string): Promise<ContainerInspect>;
   logs(id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>>;
+  /** With `until`, Docker's recent history of events (it keeps the last few hundred). */
+  events(options: EventsOptions): Promise<AsyncIterable<DockerEvent>>;
+}
+
+/** Where the lifecycle memory is kept between restarts of Logwarden. */
+export interface LifecycleMemoryStore {
+  get(containerId: string): Promise<ContainerMemory | null>;
+  put(containerId: string, memory: ContainerMemory): Promise<void>;
+  delete(containerId: string): Promise<void>;
 }
 
 /** Where lifecycle events go (the event log). */
@@ -68,6 +85,12 @@ function dockerTime(text: string | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** A Docker event's time in milliseconds. */
+function eventTimeMs(event: DockerEvent): number | undefined {
+  if (typeof event.timeNano === 'number') return Math.floor(event.timeNano / 1_000_000);
+  return typeof event.time === 'number' ? event.time * 1000 : undefined;
+}
+
 function healthFromStatus(status: string): string | null {
   const m = /\((healthy|unhealthy|health: starting)\)/.exec(status);
   if (!m) return null;
@@ -85,15 +108,35 @@ function changeOf(
   return 'updated';
 }
 
+/** How far back, before a row was last seen, a pass looks for Docker's report of its removal. */
+const REMOVAL_LOOKBACK_MS = 60_000;
 /**
- * The containers index: kept in sync with Docker by full passes (boot and periodic
- * safety net) and by Docker's events. Both go through one queue, so a pass never
- * overwrites what a newer event wrote.
+ * How far past now the removal history reaches: covers an engine clock a little ahead of
+ * ours, and gives the events stream the same time to deliver the removal itself.
+ */
+const REMOVAL_LOOKAHEAD_MS = 1_000;
+
+/** A row a pass found gone from Docker, before it decides whether to alert. */
+interface Vanished {
+  row: ContainerRecord;
+  version: number;
+}
+
+/**
+ * The containers index: kept in sync with Docker by Docker's events and by full passes
+ * (boot, reconnects and the periodic safety net). Both write through one queue, one
+ * container at a time, so a pass never holds events back for long; and a pass never
+ * undoes an event: it skips every container an event changed after the pass started
+ * (per-container versions), because the event saw Docker later than the pass's list.
  */
 export class ContainerIndex {
   private readonly listeners = new Set<(change: ContainerChange) => void>();
   private readonly lifecycle: LifecycleTracker;
+  private readonly versions = new EventVersions();
+  /** Containers whose lifecycle memory was read back from the store (or found absent). */
+  private readonly recalled = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private passes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -103,6 +146,8 @@ export class ContainerIndex {
       events: EventRecorder;
       log: Logger;
       options: ContainerIndexOptions;
+      /** Without one, the lifecycle memory lives as long as the process. */
+      lifecycleMemory?: LifecycleMemoryStore;
       now?: () => number;
     },
   ) {
@@ -116,11 +161,16 @@ export class ContainerIndex {
   }
 
   /**
-   * One full pass. Aborts before touching anything when the workloads or the container
-   * list cannot be read: an empty view must never mark every row missing.
+   * One full pass (one at a time). Aborts before touching anything when the workloads or
+   * the container list cannot be read: an empty view must never mark every row missing.
    */
   syncAll(): Promise<SyncReport> {
-    return this.serialized(() => this.runSync());
+    const run = this.passes.then(
+      () => this.runSync(),
+      () => this.runSync(),
+    );
+    this.passes = run.catch(() => undefined);
+    return run;
   }
 
   /** Applies one Docker event (type container). */
@@ -140,6 +190,7 @@ export class ContainerIndex {
 
   private async runSync(): Promise<SyncReport> {
     const { docker, containers, workloads, options } = this.deps;
+    const startVersion = this.versions.current();
     let resolver: WorkloadResolver;
     try {
       resolver = await WorkloadResolver.load(workloads, options.composeDiscovery, () => this.now());
@@ -149,42 +200,120 @@ export class ContainerIndex {
       });
     }
     const summaries = await docker.listContainers({ all: true });
-    const now = this.now();
     const seen = new Set<string>();
     let inspected = 0;
     for (const summary of summaries) {
-      const previous = await containers.get(summary.Id);
-      const labels = summary.Labels ?? {};
-      const { workload_id } = await this.resolve(resolver, summary.Id, labels);
-      const unchanged =
-        previous !== null &&
-        previous.state === normalizeState(summary.State) &&
-        previous.health === healthFromStatus(summary.Status) &&
-        summary.State !== 'restarting';
-      let next: ContainerRecord;
-      if (unchanged) {
-        next = { ...previous, labels, workload_id, last_seen_at: now };
-      } else {
-        const inspect = await this.inspect(summary.Id);
-        if (!inspect) continue;
-        inspected++;
-        next = this.fromInspect(inspect, workload_id, previous, now);
-      }
-      seen.add(next.id);
-      await this.store(previous, next, 'resync');
+      const outcome = await this.serialized(() =>
+        this.passContainer(summary, resolver, startVersion),
+      );
+      if (outcome === 'absent') continue;
+      seen.add(summary.Id);
+      if (outcome === 'inspected') inspected++;
     }
-    let missing = 0;
-    for (const id of await containers.presentIds()) {
+    const present = await this.serialized(() => containers.presentIds());
+    const vanished: Vanished[] = [];
+    for (const id of present) {
       if (seen.has(id)) continue;
-      const previous = await containers.get(id);
-      if (!previous) continue;
-      missing++;
-      const gone: ContainerRecord = { ...previous, state: 'missing' };
-      await containers.upsert(gone);
-      this.publish({ type: 'gone', container: gone });
-      await this.recordOutcome(gone, this.lifecycle.vanished(previous));
+      const gone = await this.serialized(() => this.passAbsent(id, resolver, startVersion));
+      if (gone) vanished.push(gone);
     }
-    return { seen: seen.size, inspected, missing };
+    if (vanished.length > 0) await this.alertVanished(vanished);
+    return { seen: seen.size, inspected, missing: vanished.length };
+  }
+
+  /** One listed container, unless an event changed it since the pass started. */
+  private async passContainer(
+    summary: ContainerSummary,
+    resolver: WorkloadResolver,
+    startVersion: number,
+  ): Promise<'skipped' | 'refreshed' | 'inspected' | 'absent'> {
+    if (this.versions.changedSince(summary.Id, startVersion)) return 'skipped';
+    const previous = await this.deps.containers.get(summary.Id);
+    const labels = summary.Labels ?? {};
+    const { workload_id } = await this.resolve(resolver, summary.Id, labels);
+    const unchanged =
+      previous !== null &&
+      previous.state !== 'missing' &&
+      previous.state === normalizeState(summary.State) &&
+      previous.health === healthFromStatus(summary.Status) &&
+      summary.State !== 'restarting';
+    const now = this.now();
+    if (unchanged) {
+      await this.store(previous, { ...previous, labels, workload_id, last_seen_at: now }, 'resync');
+      return 'refreshed';
+    }
+    const inspect = await this.inspect(summary.Id);
+    // Removed since the list: the absent rows' check decides what that means.
+    if (!inspect) return 'absent';
+    await this.store(previous, this.fromInspect(inspect, workload_id, previous, now), 'resync');
+    return 'inspected';
+  }
+
+  /**
+   * A row Docker did not list. It may have been created after the list, so inspect
+   * before calling it gone; when gone, the row is marked missing now and whether to
+   * alert is decided after the pass (see alertVanished).
+   */
+  private async passAbsent(
+    id: string,
+    resolver: WorkloadResolver,
+    startVersion: number,
+  ): Promise<Vanished | null> {
+    if (this.versions.changedSince(id, startVersion)) return null;
+    const previous = await this.deps.containers.get(id);
+    if (!previous || previous.state === 'missing') return null;
+    const inspect = await this.inspect(id);
+    const now = this.now();
+    if (inspect) {
+      const labels = inspect.Config.Labels ?? {};
+      const { workload_id } = await this.resolve(resolver, id, labels);
+      await this.store(previous, this.fromInspect(inspect, workload_id, previous, now), 'resync');
+      return null;
+    }
+    const gone: ContainerRecord = { ...previous, state: 'missing' };
+    await this.deps.containers.upsert(gone);
+    this.publish({ type: 'gone', container: gone });
+    return { row: previous, version: this.versions.current() };
+  }
+
+  /**
+   * A container removed with Docker saying so (compose recreating a service, `docker
+   * rm`) is not news; one that vanished without a word (while Logwarden was down, or
+   * its events were lost) is. Docker said so when its event has been applied since,
+   * or when its recent history holds the removal (the event may still be on its way).
+   */
+  private async alertVanished(vanished: Vanished[]): Promise<void> {
+    const reported = await this.reportedRemovals(vanished);
+    for (const { row, version } of vanished) {
+      await this.serialized(async () => {
+        const saidSo = reported.has(row.id) || this.versions.changedSince(row.id, version);
+        await this.forgetLifecycle(row.id);
+        if (saidSo) return;
+        await this.recordOutcome(row, this.lifecycle.vanished(row));
+      });
+    }
+  }
+
+  /** Ids of the given containers whose removal is in Docker's recent event history. */
+  private async reportedRemovals(vanished: Vanished[]): Promise<Set<string>> {
+    const removed = new Set<string>();
+    const since = Math.min(...vanished.map((v) => v.row.last_seen_at)) - REMOVAL_LOOKBACK_MS;
+    try {
+      const history = await this.deps.docker.events({
+        sinceNanos: BigInt(Math.max(0, since)) * 1_000_000n,
+        until: (this.now() + REMOVAL_LOOKAHEAD_MS) / 1000,
+        filters: {
+          type: ['container'],
+          event: ['destroy'],
+          container: vanished.map((v) => v.row.id),
+        },
+      });
+      for await (const event of history) removed.add(event.Actor.ID);
+    } catch (err) {
+      // Without the history, the events applied meanwhile are the only evidence.
+      this.deps.log.warn({ err }, 'docker event history unavailable; judging removals without it');
+    }
+    return removed;
   }
 
   private async runEvent(event: DockerEvent): Promise<void> {
@@ -192,13 +321,22 @@ export class ContainerIndex {
     const action = event.Action.split(':')[0]!.trim();
     if (!HANDLED_ACTIONS.has(action)) return;
     const id = event.Actor.ID;
+    this.versions.touch(id);
     const previous = await this.deps.containers.get(id);
     const inspect = action === 'destroy' ? null : await this.inspect(id);
     const now = this.now();
     if (!inspect) {
-      this.lifecycle.forget(id);
-      if (previous && previous.state !== 'missing') {
-        await this.store(previous, { ...previous, state: 'missing', last_seen_at: now }, action);
+      await this.forgetLifecycle(id);
+      if (!previous) return;
+      // Gone before it could be inspected: the event still says what it was called
+      // (compose renames a container just before removing it).
+      const name = event.Actor.Attributes.name?.replace(/^\//, '') || previous.name;
+      if (previous.state !== 'missing' || previous.name !== name) {
+        await this.store(
+          previous,
+          { ...previous, name, state: 'missing', last_seen_at: now },
+          action,
+        );
       }
       return;
     }
@@ -212,15 +350,57 @@ export class ContainerIndex {
     const next = this.fromInspect(inspect, workload_id, previous, now);
     await this.store(previous, next, action);
     const exitCode = event.Actor.Attributes.exitCode;
-    const outcomes = this.lifecycle.observe({
+    const outcomes = await this.observe({
       action: event.Action,
       container: next,
       previous,
       exitCode: exitCode === undefined ? undefined : Number(exitCode),
       oomKilled: action === 'die' ? inspect.State.OOMKilled : undefined,
+      exitAt: action === 'die' ? eventTimeMs(event) : undefined,
       now,
     });
     for (const outcome of outcomes) await this.recordOutcome(next, outcome);
+  }
+
+  /** The tracker's judgement, with its memory read back from and kept in the store. */
+  private async observe(observation: Observation): Promise<LifecycleOutcome[]> {
+    const id = observation.container.id;
+    await this.recallLifecycle(id);
+    const before = JSON.stringify(this.lifecycle.recall(id) ?? null);
+    const outcomes = this.lifecycle.observe(observation);
+    const after = this.lifecycle.recall(id);
+    const store = this.deps.lifecycleMemory;
+    if (store && JSON.stringify(after ?? null) !== before) {
+      try {
+        if (after) await store.put(id, after);
+        else await store.delete(id);
+      } catch (err) {
+        this.deps.log.warn({ err, container: id }, 'lifecycle memory not saved');
+      }
+    }
+    return outcomes;
+  }
+
+  private async recallLifecycle(id: string): Promise<void> {
+    const store = this.deps.lifecycleMemory;
+    if (!store || this.recalled.has(id)) return;
+    try {
+      const memory = await store.get(id);
+      if (memory) this.lifecycle.restore(id, memory);
+      this.recalled.add(id);
+    } catch (err) {
+      this.deps.log.warn({ err, container: id }, 'lifecycle memory not read');
+    }
+  }
+
+  private async forgetLifecycle(id: string): Promise<void> {
+    this.lifecycle.forget(id);
+    this.recalled.delete(id);
+    try {
+      await this.deps.lifecycleMemory?.delete(id);
+    } catch (err) {
+      this.deps.log.warn({ err, container: id }, 'lifecycle memory not deleted');
+    }
   }
 
   private async resolve(resolver: WorkloadResolver, id: string, labels: Record<string, string>) {
@@ -273,7 +453,7 @@ export class ContainerIndex {
     await this.deps.containers.upsert(next);
     if (cause === 'resync' && previous) {
       // A pass may see restarts whose events were missed.
-      const outcomes = this.lifecycle.observe({
+      const outcomes = await this.observe({
         action: 'resync',
         container: next,
         previous,

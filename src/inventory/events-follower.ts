@@ -13,10 +13,16 @@ export interface EventsTarget {
   applyEvent(event: DockerEvent): Promise<void>;
 }
 
+/** Told when the stream breaks or comes back, so the engine's health is checked at once. */
+export interface EngineHealthCheck {
+  recheck(): void;
+}
+
 export interface FollowerOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   now?: () => number;
+  engine?: EngineHealthCheck;
 }
 
 /** Events already applied, so a replay from `since` after a reconnect is not applied twice. */
@@ -71,6 +77,15 @@ export class DockerEventsFollower {
     const minBackoff = this.options.minBackoffMs ?? 1000;
     const maxBackoff = this.options.maxBackoffMs ?? 30_000;
     let backoff = minBackoff;
+    // The first failure of a streak is worth a warning; its retries are not.
+    let failing = false;
+    const lost = (message: string, err?: unknown) => {
+      this.options.engine?.recheck();
+      const fields = { err, retry_ms: backoff };
+      if (failing) this.log.debug(fields, message);
+      else this.log.warn(fields, message);
+      failing = true;
+    };
     while (!signal.aborted) {
       try {
         // Events from the instant before the pass are replayed after it, so nothing
@@ -85,14 +100,16 @@ export class DockerEventsFollower {
         });
         this.connected = true;
         this.log.info({ since: this.cursor.toString() }, 'following docker events');
+        if (failing) this.options.engine?.recheck();
+        failing = false;
         backoff = minBackoff;
         for await (const event of stream) {
           await this.apply(event);
         }
-        if (!signal.aborted) this.log.warn('docker events stream ended; reconnecting');
+        if (!signal.aborted) lost('docker events stream ended; reconnecting');
       } catch (err) {
         if (signal.aborted) break;
-        this.log.warn({ err, retry_ms: backoff }, 'docker events unavailable; retrying');
+        lost('docker events unavailable; retrying', err);
       } finally {
         this.connected = false;
       }

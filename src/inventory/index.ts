@@ -7,9 +7,16 @@ export {
   type ContainerIndexOptions,
   type EventRecorder,
   type InventoryDocker,
+  type LifecycleMemoryStore,
   type SyncReport,
 } from './container-index.js';
-export { DockerEventsFollower, type EventsSource, type EventsTarget } from './events-follower.js';
+export {
+  DockerEventsFollower,
+  type EngineHealthCheck,
+  type EventsSource,
+  type EventsTarget,
+} from './events-follower.js';
 export { InventoryMonitor, resyncIntervalMs } from './inventory.js';
-export { LifecycleTracker, type LifecycleOutcome } from './lifecycle.js';
+export { LifecycleTracker, type ContainerMemory, type LifecycleOutcome } from './lifecycle.js';
+export { LifecycleRepository } from './lifecycle-repository.js';
 export { createInventory, type Inventory, type InventoryDeps } from './inventory-module.js';

@@ -5,8 +5,9 @@ import type { DockerClient } from '../docker/index.js';
 import type { Database } from '../store/index.js';
 import { ContainerIndex, type EventRecorder } from './container-index.js';
 import { ContainerRepository } from './container-repository.js';
-import { DockerEventsFollower } from './events-follower.js';
+import { DockerEventsFollower, type EngineHealthCheck } from './events-follower.js';
 import { InventoryMonitor, resyncIntervalMs } from './inventory.js';
+import { LifecycleRepository } from './lifecycle-repository.js';
 import { WorkloadRepository } from './workload-repository.js';
 import { Workloads } from './workloads.js';
 
@@ -16,6 +17,8 @@ export interface InventoryDeps {
   /** Where lifecycle events (crash, OOM, restart loop…) are recorded. */
   events: EventRecorder;
   log: Logger;
+  /** Told at once when the events stream breaks or a pass cannot reach Docker. */
+  engine?: EngineHealthCheck;
 }
 
 export interface Inventory {
@@ -39,6 +42,7 @@ export function createInventory(deps: InventoryDeps, config: Config): Inventory 
     workloads: workloadRepository,
     events: deps.events,
     log: deps.log,
+    lifecycleMemory: new LifecycleRepository(deps.db),
     options: {
       composeDiscovery: config.inventoryComposeDiscovery,
       restartLoopCount: config.restartLoopCount,
@@ -47,9 +51,10 @@ export function createInventory(deps: InventoryDeps, config: Config): Inventory 
   });
   const monitor = new InventoryMonitor(
     index,
-    new DockerEventsFollower(deps.docker, index, deps.log),
+    new DockerEventsFollower(deps.docker, index, deps.log, { engine: deps.engine }),
     deps.log,
     resyncIntervalMs(config.inventoryResyncSeconds),
+    deps.engine,
   );
   return {
     containers,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { ErrorCode, isAppError } from '../errors.js';
 import type { ContainerIndex } from './container-index.js';
-import type { DockerEventsFollower } from './events-follower.js';
+import type { DockerEventsFollower, EngineHealthCheck } from './events-follower.js';
 
 export const DEFAULT_RESYNC_SECONDS = 30;
 export const MAX_RESYNC_SECONDS = 300;
@@ -23,6 +24,7 @@ export class InventoryMonitor {
     private readonly follower: DockerEventsFollower,
     private readonly log: Logger,
     private readonly resyncMs: number,
+    private readonly engine?: EngineHealthCheck,
   ) {}
 
   get following(): boolean {
@@ -44,7 +46,13 @@ export class InventoryMonitor {
     this.timer = setInterval(() => {
       this.index.syncAll().then(
         (report) => this.log.debug(report, 'resync pass'),
-        (err: unknown) => this.log.warn({ err }, 'resync pass failed'),
+        (err: unknown) => {
+          if (isAppError(err, ErrorCode.DockerUnavailable)) {
+            // The engine monitor says so, once; not every pass.
+            this.engine?.recheck();
+            this.log.debug({ err }, 'resync pass failed');
+          } else this.log.warn({ err }, 'resync pass failed');
+        },
       );
     }, this.resyncMs);
     this.timer.unref();

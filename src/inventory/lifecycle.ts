@@ -28,13 +28,21 @@ export interface Observation {
   /** From the die event's attributes; more reliable than a later inspect. */
   exitCode?: number;
   oomKilled?: boolean;
+  /**
+   * When the container exited (the die event's time, ms): the same exit seen again
+   * (Docker replays events after a reconnect or a restart of Logwarden) is judged once.
+   */
+  exitAt?: number;
   now: number;
 }
 
-interface ContainerMemory {
+/** What the tracker remembers of one container; plain data, kept in the database. */
+export interface ContainerMemory {
   killAt: number | null;
-  /** started_at of the run whose OOM kill was already recorded. */
-  oomRun: number | null | undefined;
+  /** started_at of the run whose OOM kill was already recorded (null: a run with no start). */
+  oomRun?: number | null;
+  /** The exit (its time) last judged for a crash, recorded or not. */
+  lastExitAt?: number | null;
   restarts: number[];
   inLoop: boolean;
   unhealthy: boolean;
@@ -102,10 +110,21 @@ export class LifecycleTracker {
     this.memory.delete(id);
   }
 
+  /** The memory of a container as plain data (undefined: nothing remembered). */
+  recall(id: string): ContainerMemory | undefined {
+    const mem = this.memory.get(id);
+    return mem && structuredClone(mem);
+  }
+
+  /** Puts back what was remembered before (kept in the database across restarts). */
+  restore(id: string, memory: ContainerMemory): void {
+    this.memory.set(id, structuredClone(memory));
+  }
+
   private remember(id: string): ContainerMemory {
     let mem = this.memory.get(id);
     if (!mem) {
-      mem = { killAt: null, oomRun: undefined, restarts: [], inLoop: false, unhealthy: false };
+      mem = { killAt: null, restarts: [], inLoop: false, unhealthy: false };
       this.memory.set(id, mem);
     }
     return mem;
@@ -147,6 +166,10 @@ export class LifecycleTracker {
   }
 
   private onDie(o: Observation, mem: ContainerMemory, out: LifecycleOutcome[]): void {
+    if (o.exitAt !== undefined) {
+      if (mem.lastExitAt === o.exitAt) return;
+      mem.lastExitAt = o.exitAt;
+    }
     const exitCode = o.exitCode ?? o.container.exit_code ?? 0;
     if (o.oomKilled) this.recordOom(o.container, mem, out);
     const oomThisRun = mem.oomRun !== undefined && mem.oomRun === o.container.started_at;

@@ -72,6 +72,21 @@ describe('Metrics', () => {
     expect(sampleValue(second, 'logwarden_scanner_drops_total', { reason: 'cooldown' })).toBe(8);
   });
 
+  it("serves prom-client's `_total` gauges under names for gauges", async () => {
+    const families = parseMetrics(await new Metrics().render());
+    const names = families.map((f) => f.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'nodejs_active_handles_all',
+        'nodejs_active_requests_all',
+        'nodejs_active_resources_all',
+      ]),
+    );
+    // Prometheus keeps `_total` for counters; promtool rejects anything else named so.
+    const misnamed = families.filter((f) => f.name.endsWith('_total') && f.type !== 'COUNTER');
+    expect(misnamed.map((f) => f.name)).toEqual([]);
+  });
+
   it('reports zeros before any domain is observed', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const families = parseMetrics(await metrics.render());

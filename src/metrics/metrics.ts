@@ -41,6 +41,13 @@ export interface MetricsOptions {
   version?: string;
 }
 
+/** prom-client default gauges whose `_total` name Prometheus reserves for counters. */
+export const RENAMED_DEFAULT_GAUGES: Readonly<Record<string, string>> = {
+  nodejs_active_handles_total: 'nodejs_active_handles_all',
+  nodejs_active_requests_total: 'nodejs_active_requests_all',
+  nodejs_active_resources_total: 'nodejs_active_resources_all',
+};
+
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DELIVERY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -62,7 +69,7 @@ export class Metrics {
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) this.registerDefaultMetrics();
     const build = new Gauge({
       name: 'logwarden_build_info',
       help: 'Always 1; the version is a label.',
@@ -248,6 +255,34 @@ export class Metrics {
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {
     this.httpSeconds.observe({ method, route, status_code: String(status) }, seconds);
+  }
+
+  /**
+   * prom-client's process and Node.js metrics, except that its three gauges named like
+   * counters (`nodejs_active_handles_total`…) are served under names Prometheus's linter
+   * accepts (`promtool check metrics` exits 3 on a `_total` gauge).
+   */
+  private registerDefaultMetrics(): void {
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    for (const { name, help } of defaults.getMetricsAsArray()) {
+      const metric = defaults.getSingleMetric(name)!;
+      const renamed = RENAMED_DEFAULT_GAUGES[name];
+      if (!renamed) {
+        this.registry.registerMetric(metric);
+        continue;
+      }
+      new Gauge({
+        name: renamed,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const { values } = await metric.get();
+          this.reset();
+          for (const v of values) this.set(v.labels, v.value);
+        },
+      });
+    }
   }
 
   /** A counter whose value is read from elsewhere at scrape time. */

@@ -236,6 +236,17 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addColumn('last_watched_at', 'bigint', notNull)
       .execute();
   },
+  // What the inventory remembers about a container's lifecycle (the last exit it judged,
+  // the restart-loop episode…), so a restart of Logwarden neither repeats nor re-raises.
+  '0014_container_lifecycle': async (db) => {
+    await db.schema
+      .createTable('container_lifecycle')
+      .addColumn('container_id', 'text', (c) => c.primaryKey())
+      // JSON: the lifecycle tracker's memory for the container.
+      .addColumn('memory', 'text', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .execute();
+  },
   '0016_store_probe': async (db) => {
     await db.schema
       .createTable('store_probe')

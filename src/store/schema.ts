@@ -18,6 +18,7 @@ export interface Database {
   event_triggers: EventTriggersTable;
   trigger_deliveries: TriggerDeliveriesTable;
   store_probe: StoreProbeTable;
+  container_lifecycle: ContainerLifecycleTable;
 }
 
 export interface WorkloadsTable {
@@ -164,4 +165,11 @@ export interface TriggerDeliveriesTable {
 export interface StoreProbeTable {
   id: number;
   written_at: number;
+}
+
+export interface ContainerLifecycleTable {
+  container_id: string;
+  /** JSON text: the inventory's lifecycle memory of the container. */
+  memory: string;
+  updated_at: number;
 }

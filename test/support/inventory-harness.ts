@@ -5,6 +5,7 @@ import {
   ContainerIndex,
   ContainerRepository,
   DockerEventsFollower,
+  LifecycleRepository,
   WorkloadRepository,
   type ContainerChange,
 } from '../../src/inventory/index.js';
@@ -24,6 +25,7 @@ export function inventoryHarness(store: Store, host: string) {
     workloads,
     events: { record: async (e: NewEvent) => recorded.push(e) },
     log,
+    lifecycleMemory: new LifecycleRepository(store.db),
     options: { composeDiscovery: true, restartLoopCount: 3, restartLoopWindowMs: 300_000 },
   });
   index.onChange((c) => changes.push(c));
