@@ -296,10 +296,17 @@ for (const dialect of DIALECTS) {
     it('runs one pass at a time, and one waiting pass serves every caller meanwhile', async () => {
       const { docker, index } = setup();
       docker.add({ id: '8'.repeat(64), name: 'steady', state: 'running' });
-      const passes = [index.syncAll(), index.syncAll(), index.syncAll(), index.syncAll()];
-      await Promise.all(passes);
+      let release!: () => void;
+      docker.afterList = () => new Promise<void>((resolve) => (release = resolve));
+      const first = index.syncAll();
+      while (docker.lists === 0) await new Promise((r) => setTimeout(r, 5));
+      // The first pass is under way (held after its list): three more callers.
+      const more = [index.syncAll(), index.syncAll(), index.syncAll()];
+      release();
+      await Promise.all([first, ...more]);
       expect(docker.lists).toBe(2);
-      expect(passes[2]).toBe(passes[1]);
+      expect(more[1]).toBe(more[0]);
+      expect(more[2]).toBe(more[0]);
       await index.syncAll();
       expect(docker.lists).toBe(3);
     });
