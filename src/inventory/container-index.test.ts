@@ -31,6 +31,7 @@ class FakeDocker implements InventoryDocker {
   /** Docker's event history: what `remove` reported. */
   history: DockerEvent[] = [];
   inspects = 0;
+  lists = 0;
   /** Runs once, right after the next list: Docker changing while a pass works. */
   afterList: (() => Promise<void>) | null = null;
 
@@ -60,6 +61,7 @@ class FakeDocker implements InventoryDocker {
   }
 
   async listContainers(): Promise<ContainerSummary[]> {
+    this.lists++;
     const list = [...this.containers.values()].map((c) => ({
       Id: c.id,
       Names: [`/${c.name}`],
@@ -289,6 +291,24 @@ for (const dialect of DIALECTS) {
       expect((await containers.get('e'.repeat(64)))?.state).toBe('missing');
       expect(changes.filter((c) => c.type === 'gone')).toHaveLength(1);
       expect(recorded.map((e) => [e.severity, e.metadata?.kind])).toEqual([['warn', 'missing']]);
+    });
+
+    it('runs one pass at a time, and one waiting pass serves every caller meanwhile', async () => {
+      const { docker, index } = setup();
+      docker.add({ id: '8'.repeat(64), name: 'steady', state: 'running' });
+      let release!: () => void;
+      docker.afterList = () => new Promise<void>((resolve) => (release = resolve));
+      const first = index.syncAll();
+      while (docker.lists === 0) await new Promise((r) => setTimeout(r, 5));
+      // The first pass is under way (held after its list): three more callers.
+      const more = [index.syncAll(), index.syncAll(), index.syncAll()];
+      release();
+      await Promise.all([first, ...more]);
+      expect(docker.lists).toBe(2);
+      expect(more[1]).toBe(more[0]);
+      expect(more[2]).toBe(more[0]);
+      await index.syncAll();
+      expect(docker.lists).toBe(3);
     });
 
     it('inspects only containers whose state changed', async () => {

@@ -137,6 +137,7 @@ export class ContainerIndex {
   private readonly recalled = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private passes: Promise<unknown> = Promise.resolve();
+  private waitingPass: Promise<SyncReport> | null = null;
 
   constructor(
     private readonly deps: {
@@ -165,10 +166,15 @@ export class ContainerIndex {
    * the container list cannot be read: an empty view must never mark every row missing.
    */
   syncAll(): Promise<SyncReport> {
-    const run = this.passes.then(
-      () => this.runSync(),
-      () => this.runSync(),
-    );
+    // A pass that has not started yet serves every caller that asks meanwhile: passes
+    // slower than the resync interval must not pile up.
+    if (this.waitingPass) return this.waitingPass;
+    const start = () => {
+      this.waitingPass = null;
+      return this.runSync();
+    };
+    const run = this.passes.then(start, start);
+    this.waitingPass = run;
     this.passes = run.catch(() => undefined);
     return run;
   }

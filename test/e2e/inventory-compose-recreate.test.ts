@@ -92,14 +92,14 @@ describe('inventory during compose redeploys', () => {
       }
     })();
 
-    // Full passes back to back: far more often than any resync interval would run them.
+    // Five full passes a second: more often than any resync interval would run them.
     let passing = true;
     let passes = 0;
     const passLoop = (async () => {
       while (passing) {
         await inv.index.syncAll().catch(() => undefined);
         passes++;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 200));
       }
     })();
 
