@@ -40,8 +40,12 @@ const WRITE_KINDS = new Set([
 ]);
 
 class ObservedDriver implements Driver {
-  /** Connections inside a transaction: their writes count when the commit does. */
-  private readonly inTransaction = new WeakSet<DatabaseConnection>();
+  /**
+   * Connections inside a transaction, and whether it changed a row yet: its writes count
+   * when the commit does. A commit that wrote nothing proves nothing (no page hit the
+   * disk), so it does not end a "disk full".
+   */
+  private readonly inTransaction = new WeakMap<DatabaseConnection, { wrote: boolean }>();
 
   constructor(
     private readonly inner: Driver,
@@ -62,8 +66,14 @@ class ObservedDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await this.guard(() => this.inner.acquireConnection());
-    return new ObservedConnection(connection, this.writability, () =>
-      this.inTransaction.has(connection),
+    return new ObservedConnection(
+      connection,
+      () => {
+        const tx = this.inTransaction.get(connection);
+        if (tx) tx.wrote = true;
+        else this.writability.succeeded();
+      },
+      this.writability,
     );
   }
 
@@ -73,14 +83,15 @@ class ObservedDriver implements Driver {
   ): Promise<void> {
     const inner = unwrap(connection);
     await this.guard(() => this.inner.beginTransaction(inner, settings));
-    this.inTransaction.add(inner);
+    this.inTransaction.set(inner, { wrote: false });
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const inner = unwrap(connection);
     await this.guard(() => this.inner.commitTransaction(inner));
+    const wrote = this.inTransaction.get(inner)?.wrote ?? false;
     this.inTransaction.delete(inner);
-    this.writability.succeeded();
+    if (wrote) this.writability.succeeded();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -117,8 +128,9 @@ class ObservedConnection implements DatabaseConnection {
 
   constructor(
     inner: DatabaseConnection,
+    /** Told when a statement changed rows. */
+    private readonly changed: () => void,
     private readonly writability: StoreWritability,
-    private readonly inTransaction: () => boolean,
   ) {
     this[INNER] = inner;
   }
@@ -130,7 +142,8 @@ class ObservedConnection implements DatabaseConnection {
     } catch (err) {
       throw translate(this.writability, err);
     }
-    if (WRITE_KINDS.has(compiled.query.kind) && !this.inTransaction()) this.writability.succeeded();
+    const rows = Number(result.numAffectedRows ?? 0) + (result.rows?.length ?? 0);
+    if (WRITE_KINDS.has(compiled.query.kind) && rows > 0) this.changed();
     return result;
   }
 

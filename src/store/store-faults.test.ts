@@ -123,6 +123,11 @@ describe('SQLite store faults', () => {
     expect(store.writability.state()).toMatchObject({ writable: false, reason: 'disk full' });
     // Reads keep working.
     await expect(store.ping()).resolves.toBeUndefined();
+    // A transaction that changes nothing commits, but proves nothing about the disk.
+    await store.db.transaction().execute(async (tx) => {
+      await tx.updateTable('event_log').set({ message: 'y' }).where('id', '<', 0).execute();
+    });
+    expect(store.writability.state().writable).toBe(false);
 
     await sql.raw(`pragma max_page_count = 1000000`).execute(store.db);
     await store.probeWrite();

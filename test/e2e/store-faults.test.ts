@@ -105,6 +105,16 @@ async function readiness(url: string) {
   return { status: res.status, database: body.checks.database };
 }
 
+/** The serve process's log lines (pino JSON) with this message. */
+function logged(message: string): Record<string, unknown>[] {
+  return proc!.stdout
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l['msg'] === message);
+}
+
 /** Resident set size of the serve process, in MiB. */
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -188,6 +198,7 @@ describe('store faults (issue 16)', () => {
     expect(quantile(latencies, 0.99)).toBeLessThan(100);
     expect(readyz).toContainEqual({ status: 503, error: 'not writable: locked' });
     expect(signedInRead).toBe(200);
+    expect(logged('database not writable: locked').length).toBeGreaterThanOrEqual(1);
 
     await eventually(async () => (await readiness(url)).status === 200, 30_000, 'ready again');
     await expectExactlyOnce(api, rule, id, last);
@@ -242,6 +253,11 @@ describe('store faults (issue 16)', () => {
     const ready = await readiness(url);
     expect(ready.status).toBe(503);
     expect(ready.database).toMatchObject({ ok: false, writable: false });
+    // The real cause, once, in the log: not "cannot rollback - no transaction is active".
+    const full = logged('database not writable: disk full');
+    expect(full.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(full[0])).toContain('SQLITE_FULL');
+    expect(proc!.stdout.join('')).not.toContain('cannot rollback');
     expect(reads.every((s) => s === 200)).toBe(true);
     const peak = Math.max(...rss);
     console.log(
@@ -328,6 +344,7 @@ describe('PostgreSQL gone for 60 s (issue 16)', () => {
     expect(proc!.child.exitCode).toBeNull();
     expect(readyz.at(-1)!.status).toBe(503);
     expect(readyz.at(-1)!.error).toMatch(/^database unreachable/);
+    expect(logged('database unreachable').length).toBeGreaterThanOrEqual(1);
     const peak = Math.max(...rss);
     console.log(
       `PostgreSQL down 60 s under ~100 lines/s: RSS ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}); healthz p99 ${quantile(latencies, 0.99).toFixed(1)} ms`,
