@@ -37,6 +37,12 @@ export class JournalFiles {
 
   /** Runs `fn` as the only writer among the processes sharing the directory. */
   exclusively<T>(fn: () => T): T {
+    try {
+      return this.lock.hold(fn);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // The first append of all: the directory is made then.
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     return this.lock.hold(fn);
   }

@@ -226,6 +226,82 @@ describe('OperationJournal', () => {
   });
 });
 
+describe('OperationJournal with other writers on the same files', () => {
+  it('gives out unique ids in file order and shows the others’ entries at once', async () => {
+    const dir = tempDir();
+    // Two journals on one directory stand for `serve` and the CLI: each replayed once.
+    const serve = journal(dir);
+    const cli = journal(dir);
+    await serve.replay();
+    await cli.replay();
+    for (let i = 1; i <= 30; i++) (i % 3 === 0 ? cli : serve).record(op({ object: `o${i}` }));
+    const stored = lines(dir).map((l) => JSON.parse(l) as { id: number; object: string });
+    expect(stored.map((e) => e.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(stored.map((e) => e.object)).toEqual(Array.from({ length: 30 }, (_, i) => `o${i + 1}`));
+    // Each sees all 30, in order, without a restart.
+    for (const j of [serve, cli])
+      expect(j.list({}, { limit: 500 }).items.map((e) => e.object)).toEqual(
+        Array.from({ length: 30 }, (_, i) => `o${30 - i}`),
+      );
+    cli.record(op({ actor: 'cli:root', object: 'user:7' }));
+    expect(serve.list({ object: 'user:7' }).items).toMatchObject([{ id: 31, actor: 'cli:root' }]);
+    expect(serve.stats().total).toBe(31);
+  });
+
+  it('pages with `before` see every entry once, whoever wrote it', async () => {
+    const dir = tempDir();
+    const serve = journal(dir);
+    const cli = journal(dir);
+    await serve.replay();
+    await cli.replay();
+    for (let i = 1; i <= 50; i++) (i % 4 === 0 ? cli : serve).record(op({ object: `o${i}` }));
+    const seen: number[] = [];
+    for (let page = serve.list({}, { limit: 7 }); ;) {
+      seen.push(...page.items.map((e) => e.id));
+      if (page.next === null) break;
+      // More appends between pages shift nothing.
+      cli.record(op({ object: 'later' }));
+      page = serve.list({}, { before: page.next, limit: 7 });
+    }
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+  });
+
+  it('follows the others into a new day file', async () => {
+    const dir = tempDir();
+    let now = T0;
+    const serve = journal(dir, { now: () => now });
+    const cli = journal(dir, { now: () => now });
+    serve.record(op({ object: 'before midnight' }));
+    now += 2 * 60_000;
+    cli.record(op({ object: 'after midnight' }));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(2);
+    expect(serve.list({}).items.map((e) => [e.id, e.object])).toEqual([
+      [2, 'after midnight'],
+      [1, 'before midnight'],
+    ]);
+    serve.record(op({ object: 'next' }));
+    expect(serve.list({}, { limit: 1 }).items[0]).toMatchObject({ id: 3, object: 'next' });
+  });
+
+  it('ends a line another writer tore before appending, and still reads the next ones', async () => {
+    const dir = tempDir();
+    const serve = journal(dir, { now: () => T0 });
+    await serve.replay();
+    serve.record(op({ object: 'one' }));
+    // Another process died mid-line while serve kept its file open.
+    appendFileSync(join(dir, 'audit-2026-11-25.jsonl'), '{"id":2,"time":"2026-11-25T23:');
+    serve.record(op({ object: 'two' }));
+    const cli = journal(dir, { now: () => T0 });
+    await cli.replay();
+    cli.record(op({ object: 'three' }));
+    expect(serve.list({}).items.map((e) => [e.id, e.object])).toEqual([
+      [3, 'three'],
+      [2, 'two'],
+      [1, 'one'],
+    ]);
+  });
+});
+
 describe('JournalRetention', () => {
   it('removes the day files older than the retention', () => {
     const dir = tempDir();

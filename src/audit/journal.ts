@@ -176,7 +176,9 @@ export class OperationJournal implements Journal {
   private follow(): void {
     const files = this.options.files;
     if (!files) return;
-    const days = files.days();
+    // A newer day file appears only once the clock passed midnight: list them only then.
+    const days =
+      this.position === null || dayOf(this.now()) !== this.position.day ? files.days() : [];
     if (this.position === null) {
       // Never replayed: read the newest day file, so ids continue after its entries.
       const newest = days.at(-1);

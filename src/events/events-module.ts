@@ -24,13 +24,15 @@ export interface Events {
 export function createEvents(deps: EventsDeps, config: Config): Events {
   const bus = new EventBus((err) => deps.log.error({ err }, 'event subscriber failed'));
   const repo = new EventRepository(deps.db);
+  const log = new EventLog(deps.db, repo, bus);
   const retention = new EventRetention(repo, deps.log, {
     retentionDays: config.eventsRetentionDays,
     retentionRows: config.eventsRetentionRows,
+    beforeDelete: log.beforePrune,
   });
   return {
     bus,
-    log: new EventLog(deps.db, repo, bus),
+    log,
     retention,
     start: () => retention.start(),
     stop: () => retention.stop(),

@@ -1,7 +1,13 @@
 export * from './model.js';
 export { EventBus, type EventListener } from './bus.js';
 export { truncateMessage } from './message.js';
-export { EventRepository, type EventFilter, type EventList, type EventPage } from './repository.js';
+export {
+  EventRepository,
+  type EventFilter,
+  type EventList,
+  type EventPage,
+  type PruneHook,
+} from './repository.js';
 export { EventLog, type EventSink } from './service.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
 export { createEvents, type Events, type EventsDeps } from './events-module.js';

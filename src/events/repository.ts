@@ -56,6 +56,12 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
 
 export type EventRow = Omit<StoredEvent, 'id'>;
 
+/**
+ * A write that must commit with the deletion of these events (the trigger outbox
+ * keeping a copy of the events its deliveries still need).
+ */
+export type PruneHook = (tx: Transaction<Database>, ids: readonly number[]) => Promise<void>;
+
 /** Table access for event_log; nothing else. */
 export class EventRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -120,24 +126,29 @@ export class EventRepository {
     return Number(n);
   }
 
-  /** Deletes up to `batch` events created before `cutoff`; returns how many. */
-  async deleteOlderThan(cutoff: number, batch: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom('event_log')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('event_log')
-          .select('id')
-          .where('created_at', '<', cutoff)
-          .orderBy('id')
-          .limit(batch),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+  /**
+   * Deletes up to `batch` events created before `cutoff`; returns how many. `before`
+   * runs in the deleting transaction with the ids about to go.
+   */
+  async deleteOlderThan(cutoff: number, batch: number, before?: PruneHook): Promise<number> {
+    const rows = await this.db
+      .selectFrom('event_log')
+      .select('id')
+      .where('created_at', '<', cutoff)
+      .orderBy('id')
+      .limit(batch)
+      .execute();
+    return this.deleteIds(
+      rows.map((r) => Number(r.id)),
+      before,
+    );
   }
 
-  /** Deletes up to `batch` of the oldest events beyond the newest `keep`; returns how many. */
-  async deleteBeyond(keep: number, batch: number): Promise<number> {
+  /**
+   * Deletes up to `batch` of the oldest events beyond the newest `keep`; returns how
+   * many. `before` runs in the deleting transaction with the ids about to go.
+   */
+  async deleteBeyond(keep: number, batch: number, before?: PruneHook): Promise<number> {
     const boundary = await this.db
       .selectFrom('event_log')
       .select('id')
@@ -146,17 +157,25 @@ export class EventRepository {
       .limit(1)
       .executeTakeFirst();
     if (!boundary) return 0;
-    const result = await this.db
-      .deleteFrom('event_log')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('event_log')
-          .select('id')
-          .where('id', '<=', boundary.id)
-          .orderBy('id')
-          .limit(batch),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const rows = await this.db
+      .selectFrom('event_log')
+      .select('id')
+      .where('id', '<=', boundary.id)
+      .orderBy('id')
+      .limit(batch)
+      .execute();
+    return this.deleteIds(
+      rows.map((r) => Number(r.id)),
+      before,
+    );
+  }
+
+  private async deleteIds(ids: number[], before?: PruneHook): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.db.transaction().execute(async (tx) => {
+      if (before) await before(tx, ids);
+      const result = await tx.deleteFrom('event_log').where('id', 'in', ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
   }
 }

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '../periodic-task.js';
 import { sleep } from '../sleep.js';
-import type { EventRepository } from './repository.js';
+import type { EventRepository, PruneHook } from './repository.js';
 
 export interface RetentionOptions {
+  /** Runs in each deleting transaction with the ids about to go. */
+  beforeDelete?: PruneHook;
   retentionDays: number;
   retentionRows: number;
   intervalMs?: number;
@@ -53,13 +55,17 @@ export class EventRetention {
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
     const report: PruneReport = { by_age: 0, by_rows: 0 };
     for (;;) {
-      const n = await this.repo.deleteOlderThan(cutoff, batch);
+      const n = await this.repo.deleteOlderThan(cutoff, batch, this.options.beforeDelete);
       report.by_age += n;
       if (n < batch || signal.aborted) break;
       await sleep(50, signal);
     }
     for (;;) {
-      const n = await this.repo.deleteBeyond(this.options.retentionRows, batch);
+      const n = await this.repo.deleteBeyond(
+        this.options.retentionRows,
+        batch,
+        this.options.beforeDelete,
+      );
       report.by_rows += n;
       if (n < batch || signal.aborted) break;
       await sleep(50, signal);

@@ -5,7 +5,14 @@ import type { EventBus } from './bus.js';
 import { truncateMessage } from './message.js';
 import { capMetadata } from './metadata.js';
 import { isSeverity, type EventSource, type NewEvent, type StoredEvent } from './model.js';
-import type { EventFilter, EventList, EventPage, EventRepository, EventRow } from './repository.js';
+import type {
+  EventFilter,
+  EventList,
+  EventPage,
+  EventRepository,
+  EventRow,
+  PruneHook,
+} from './repository.js';
 
 const SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
 
@@ -47,6 +54,7 @@ function toRow(event: NewEvent, now: number): EventRow {
  */
 export class EventLog implements EventSink {
   private readonly hooks = new Set<AppendHook>();
+  private readonly pruneHooks = new Set<PruneHook>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -67,6 +75,19 @@ export class EventLog implements EventSink {
       this.hooks.delete(hook);
     };
   }
+
+  /** Adds a write to every pruning transaction; returns the function that removes it. */
+  withinPrune(hook: PruneHook): () => void {
+    this.pruneHooks.add(hook);
+    return () => {
+      this.pruneHooks.delete(hook);
+    };
+  }
+
+  /** What retention runs in each deleting transaction: every prune hook. */
+  readonly beforePrune: PruneHook = async (tx, ids) => {
+    for (const hook of this.pruneHooks) await hook(tx, ids);
+  };
 
   /**
    * Appends events in one transaction, together with whatever `alongside` writes (the

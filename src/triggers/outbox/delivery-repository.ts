@@ -170,6 +170,32 @@ export class DeliveryRepository {
   }
 
   /**
+   * Before events are pruned: the deliveries that refer to them get a copy of their
+   * event, so a retry after the pruning still sends the event as recorded. Only
+   * deliveries of pruned events pay for a copy each.
+   */
+  async keepEvents(ids: readonly number[], db: Kysely<Database> = this.db): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await db
+      .selectFrom('trigger_deliveries as d')
+      .innerJoin('event_log as e', 'e.id', 'd.event_id')
+      .select(['d.event', ...EVENT_COLUMNS])
+      .distinct()
+      .where('d.event_id', 'in', [...ids])
+      .where('d.event', '=', EVENT_IN_LOG)
+      .execute();
+    for (const row of rows) {
+      const event = joinedEvent(row)!;
+      await db
+        .updateTable('trigger_deliveries')
+        .set({ event: JSON.stringify(event) })
+        .where('event_id', '=', event.id)
+        .where('event', '=', EVENT_IN_LOG)
+        .execute();
+    }
+  }
+
+  /**
    * When the next pending delivery is due, or null when none is, leaving out those in
    * `exclude` and those of `excludeTriggers`.
    */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestStore } from '../../../test/support/databases.js';
 import { EventBus } from '../../events/bus.js';
 import { EventRepository } from '../../events/repository.js';
+import { EventRetention } from '../../events/retention.js';
 import { EventLog } from '../../events/service.js';
 import { DeliveryRepository } from './delivery-repository.js';
 import { TriggerDispatcher } from './dispatcher.js';
@@ -39,6 +40,7 @@ describe('trigger dispatcher', () => {
           if (failWrites) throw new Error('disk full');
           return outbox.enqueue(rows, now, tx);
         },
+        keepEvents: (ids, tx) => outbox.keepEvents(ids, tx),
       },
       worker: { wake: () => undefined },
       log,
@@ -100,6 +102,42 @@ describe('trigger dispatcher', () => {
     expect(wakes).toBe(2);
     // Only the three events recorded above: delivering never records anything.
     expect(await events.count()).toBe(3);
+  });
+
+  it('an event pruned while deliveries still need it leaves them a copy; others stay copy-free', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
+    await repo.insert(fields({ name: 'a' }), 1);
+    await repo.insert(fields({ name: 'b' }), 1);
+    const events = new EventRepository(db);
+    let now = Date.UTC(2026, 0, 1);
+    const eventLog = new EventLog(db, events, new EventBus(), () => now);
+    const outbox = new DeliveryRepository(db);
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox,
+      worker: { wake: () => undefined },
+      log,
+    });
+    await dispatcher.start(eventLog);
+    const old = await eventLog.record({ source: 'system', severity: 'error', message: 'old' });
+    now += 40 * 86_400_000;
+    const fresh = await eventLog.record({ source: 'system', severity: 'error', message: 'new' });
+    const retention = new EventRetention(
+      events,
+      log,
+      { retentionDays: 30, retentionRows: 1_000, beforeDelete: eventLog.beforePrune },
+      () => now,
+    );
+    expect(await retention.prune()).toMatchObject({ by_age: 1 });
+    expect(await events.get(old.id)).toBeNull();
+    const due = await outbox.due(Number.MAX_SAFE_INTEGER, 10, []);
+    expect(due.map((d) => d.event)).toEqual([old, old, fresh, fresh]);
+    const copies = await db
+      .selectFrom('trigger_deliveries')
+      .select(['event_id', 'event'])
+      .execute();
+    for (const row of copies) expect(row.event === 'null').toBe(row.event_id === fresh.id);
   });
 
   it('matches with the triggers as they are after a reload, and not after stop', async () => {

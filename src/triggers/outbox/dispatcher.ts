@@ -14,6 +14,8 @@ export interface TriggerSource {
 /** The outbox, as the dispatcher writes it: within the event's own transaction. */
 export interface Outbox {
   enqueue(rows: readonly NewDelivery[], now: number, tx: Kysely<Database>): Promise<number>;
+  /** Copies events about to be pruned into the deliveries that refer to them. */
+  keepEvents(ids: readonly number[], tx: Kysely<Database>): Promise<void>;
 }
 
 /** The event log, as the dispatcher joins its appends. */
@@ -21,6 +23,8 @@ export interface EventAppends {
   withinAppend(
     hook: (tx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<(() => void) | void>,
   ): () => void;
+  /** Joins the transactions that prune events, with the ids about to go. */
+  withinPrune(hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<void>): () => void;
 }
 
 /** Told when new deliveries are waiting. */
@@ -38,6 +42,7 @@ export class TriggerDispatcher {
   private matcher = TriggerMatcher.empty();
   private readonly cache = new PatternCache();
   private detach: (() => void) | null = null;
+  private detachPrune: (() => void) | null = null;
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -54,12 +59,16 @@ export class TriggerDispatcher {
   async start(events: EventAppends): Promise<void> {
     await this.reload();
     this.detach ??= events.withinAppend((tx, recorded) => this.stage(tx, recorded));
+    // A delivery refers to its event; one pruned before the delivery is done leaves a copy.
+    this.detachPrune ??= events.withinPrune((tx, ids) => this.deps.outbox.keepEvents(ids, tx));
   }
 
   /** Later appends write no deliveries; those already staged commit with their events. */
   async stop(): Promise<void> {
     this.detach?.();
     this.detach = null;
+    this.detachPrune?.();
+    this.detachPrune = null;
   }
 
   /** Rebuilds the matcher from the enabled triggers; reloads run one after another. */

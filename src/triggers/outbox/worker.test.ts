@@ -351,6 +351,20 @@ describe('delivery worker', () => {
     expect(worker.active).toBe(1);
   });
 
+  it('a delivery whose event is gone from the log (and left no copy) fails saying so, unsent', async () => {
+    const h = await setup(() => ({ status: 200 }));
+    await h.enqueue([1]);
+    await store().db.deleteFrom('event_log').execute();
+    h.worker().start();
+    const [delivery] = await h.settled(1);
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 0,
+      last_error: 'the event was pruned by retention before it could be sent',
+    });
+    expect(h.receiver.requests).toHaveLength(0);
+  });
+
   it('what was pending when a worker stopped is sent by the next one, once', async () => {
     const h = await setup(() => ({ hang: true }), { concurrency: 2 });
     await h.enqueue([1, 2, 3]);
