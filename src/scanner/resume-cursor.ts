@@ -58,6 +58,14 @@ export class StreamPosition {
     this.resumedFrom = this.cursor?.tsNanos ?? null;
   }
 
+  /**
+   * A read that re-fetched part of the log is over: any gap it could show has been
+   * judged at its first new line; later lines of the follow continue from here.
+   */
+  settle(): void {
+    this.resumedFrom = null;
+  }
+
   /** True when the line has not been taken before; the position then includes it. */
   take(tsNanos: bigint | null, bytes?: Uint8Array): boolean {
     return this.judge(tsNanos, bytes) === 'new';
