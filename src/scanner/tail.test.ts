@@ -263,4 +263,27 @@ describe('Tail', () => {
     expect(t.state).toMatchObject({ lines: 4, lines_recovered: 2, lines_possibly_lost: 0 });
     expect(docker.calls.find((c) => !c.follow)?.untilNanos).toBe(4n * s - 1n);
   });
+
+  it('counts lines possibly lost when the follower skipped files Docker no longer holds', async () => {
+    const docker = new FakeLogs();
+    // A line every 100 ms; the follower jumps from 2 to 6 (400 ms), and by the time of
+    // the check Docker has rotated everything before 6 away.
+    const at = (n: bigint) => 1_000_000_000n + n * 100_000_000n;
+    docker.log = [1n, 2n, 3n, 4n, 5n, 6n].map((n) => line('stdout', at(n), `HIT ${n}`));
+    docker.followerSkips = new Set([at(3n), at(4n), at(5n)]);
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, {}, engine);
+    const logs = docker.logs.bind(docker);
+    docker.logs = async (id, options) => {
+      if (!options.follow) docker.log = docker.log.filter((l) => l.timeNanos! >= at(6n));
+      return logs(id, options);
+    };
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 6']);
+    // At the pace before it, the 400 ms jump held about 3 lines.
+    expect(t.state).toMatchObject({ lines: 3, lines_recovered: 0, lines_possibly_lost: 3 });
+  });
 });

@@ -89,6 +89,8 @@ const GAP_LOG_INTERVAL_MS = 60_000;
 const SKIP_JUMP_NANOS = 250_000_000n;
 /** …when the tail reads lines at least this old (it is behind; a live tail is not). */
 const SKIP_LAG_NANOS = 1_000_000_000n;
+/** The check reads at most this long (Docker decodes every file it keeps to find `since`). */
+const SKIP_READ_TIMEOUT_MS = 60_000;
 
 /**
  * Follows one container's log from its resume cursors, matches every line, and commits
@@ -373,9 +375,14 @@ export class Tail {
    */
   private async readSkipped(beforeNanos: bigint, signal: AbortSignal): Promise<void> {
     const until = beforeNanos - 1n;
-    const since = resumeSince(this.cursors(), null) ?? 0n;
+    const cursors = this.cursors();
+    const since = resumeSince(cursors, null) ?? 0n;
     for (const stream of STREAMS) this.positions[stream].reconnected();
     const before = this.state.lines;
+    // Docker holds a contiguous tail of the log: a line at or before a cursor proves
+    // nothing after it is gone. Without one, the next new line of each stream judges
+    // the gap (counted as possibly lost).
+    let held = false;
     try {
       const lines = await this.deps.docker.logs(this.target.id, {
         follow: false,
@@ -385,21 +392,23 @@ export class Tail {
         tty: this.target.tty,
         sinceNanos: since,
         untilNanos: until,
-        signal,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(SKIP_READ_TIMEOUT_MS)]),
       });
       for await (const line of lines) {
         if (line.timeNanos !== null && line.timeNanos > until) break;
+        const cursor = cursors[line.stream];
+        if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
         this.handle(line);
       }
     } catch (err) {
       if (signal.aborted) throw err;
+      held = true; // unknown: say nothing rather than guess
       this.deps.log.warn(
         { err, container: this.target.id },
         'cannot check whether Docker skipped a rotated log file',
       );
-    } finally {
-      for (const stream of STREAMS) this.positions[stream].settle();
     }
+    if (held) for (const stream of STREAMS) this.positions[stream].settle();
     const recovered = this.state.lines - before;
     if (recovered > 0) {
       this.deps.engine.counters.lines_recovered += recovered;
