@@ -51,6 +51,11 @@ export class StreamPosition {
     return this.cursor ? { ...this.cursor } : null;
   }
 
+  /** The cursor's instant, without a copy (read per line). */
+  get lastNanos(): bigint | null {
+    return this.cursor ? this.cursor.tsNanos : null;
+  }
+
   /** Call when a new connection (re)starts reading at `since` ≤ the cursor. */
   reconnected(): void {
     this.sameTsThisConnection = 0;

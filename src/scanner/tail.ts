@@ -362,8 +362,8 @@ export class Tail {
   private mayHaveSkipped(line: LogLine): boolean {
     const ts = line.timeNanos;
     if (ts === null) return false;
-    const last = this.positions[line.stream].current;
-    if (!last || ts - last.tsNanos < SKIP_JUMP_NANOS) return false;
+    const last = this.positions[line.stream].lastNanos;
+    if (last === null || ts - last < SKIP_JUMP_NANOS) return false;
     return BigInt(this.now()) * 1_000_000n - ts >= SKIP_LAG_NANOS;
   }
 
