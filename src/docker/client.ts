@@ -151,6 +151,7 @@ export class DockerClient {
         stderr: options.stderr ?? true,
         timestamps,
         since: options.sinceNanos === undefined ? undefined : sinceParam(options.sinceNanos),
+        until: options.untilNanos === undefined ? undefined : sinceParam(options.untilNanos),
         tail: options.tail === undefined ? undefined : String(options.tail),
       },
     });

@@ -62,6 +62,8 @@ export interface LogsOptions {
   timestamps?: boolean;
   /** Nanoseconds since the epoch; only lines after this instant. */
   sinceNanos?: bigint;
+  /** Nanoseconds since the epoch; only lines up to this instant (API 1.35+, not with follow). */
+  untilNanos?: bigint;
   /** Lines of history before following: a number or 'all'. */
   tail?: number | 'all';
   /** From inspect's Config.Tty; when unknown, the stream is sniffed. */

@@ -18,6 +18,7 @@ describe('Metrics', () => {
       repeated_lines: 1,
       unreadable_containers: 0,
       stalls: 2,
+      lines_recovered: 0,
     };
     metrics.observeScanner({ counters: () => counters, activeTails: () => 5 });
     metrics.observeStream({ stats: () => ({ published: 7, dropped: 6, subscribers: 2 }) });

@@ -15,6 +15,7 @@ export interface ScannerReadings {
     repeated_lines: number;
     unreadable_containers: number;
     stalls: number;
+    lines_recovered: number;
   };
   activeTails(): number;
 }
@@ -123,6 +124,11 @@ export class Metrics {
       'logwarden_scanner_unreadable_containers_total',
       'Containers whose log could not be read (log driver, resume cursors unreadable).',
       () => scanner()?.unreadable_containers,
+    );
+    this.readCounter(
+      'logwarden_scanner_lines_recovered_total',
+      "Log lines Docker's follower skipped (rotated files) that were read again.",
+      () => scanner()?.lines_recovered,
     );
     this.readCounter(
       'logwarden_scanner_stalls_total',

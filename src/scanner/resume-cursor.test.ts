@@ -56,6 +56,21 @@ describe('StreamPosition', () => {
     expect(p.takeGap()).toBeNull();
   });
 
+  it('estimates a gap from the mean pace, not the pace inside bursts', () => {
+    const p = new StreamPosition(null);
+    // Bursts of ten lines 1 µs apart every 100 ms: 100 lines a second on average.
+    let t = 0n;
+    for (let burst = 0; burst < 60; burst++) {
+      for (let i = 0n; i < 10n; i++) p.take(BigInt(burst) * 100_000_000n + i * 1_000n);
+      t = BigInt(burst) * 100_000_000n + 9_000n;
+    }
+    p.reconnected();
+    p.take(t + 1_000_000_000n);
+    const estimate = p.takeGap()?.estimatedLines ?? 0;
+    expect(estimate).toBeGreaterThan(90);
+    expect(estimate).toBeLessThan(110);
+  });
+
   it('reports no gap on a first connection, and at least one line for a resumed cursor', () => {
     const fresh = new StreamPosition(null);
     fresh.reconnected();

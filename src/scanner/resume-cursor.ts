@@ -31,8 +31,8 @@ export interface ResumeGap {
   estimatedLines: number;
 }
 
-/** Weight of the newest interval in the running average of the pace between lines. */
-const PACE_WEIGHT = 1 / 32;
+/** The pace between lines is measured over windows of this long (bursts average out). */
+const PACE_WINDOW_NANOS = 5_000_000_000n;
 
 /** Decides, line by line, whether a line of one stream is new; advances when it is. */
 export class StreamPosition {
@@ -41,8 +41,10 @@ export class StreamPosition {
   private lastBytes: Uint8Array | null = null;
   /** The cursor a connection resumed from, until Docker shows it still holds it. */
   private resumedFrom: bigint | null = null;
-  /** Running average of the time between consecutive lines taken, in ns. */
+  /** Mean time between lines taken over the last full window, in ns. */
   private paceNanos: number | null = null;
+  private windowStart: bigint | null = null;
+  private windowLines = 0;
   private gap: ResumeGap | null = null;
 
   constructor(private cursor: ResumeCursor | null) {}
@@ -51,11 +53,24 @@ export class StreamPosition {
     return this.cursor ? { ...this.cursor } : null;
   }
 
+  /** The cursor's instant, without a copy (read per line). */
+  get lastNanos(): bigint | null {
+    return this.cursor ? this.cursor.tsNanos : null;
+  }
+
   /** Call when a new connection (re)starts reading at `since` ≤ the cursor. */
   reconnected(): void {
     this.sameTsThisConnection = 0;
     this.lastBytes = null;
     this.resumedFrom = this.cursor?.tsNanos ?? null;
+  }
+
+  /**
+   * A read that re-fetched part of the log is over: any gap it could show has been
+   * judged at its first new line; later lines of the follow continue from here.
+   */
+  settle(): void {
+    this.resumedFrom = null;
   }
 
   /** True when the line has not been taken before; the position then includes it. */
@@ -106,23 +121,37 @@ export class StreamPosition {
       };
       this.resumedFrom = null;
     }
-    if (cursor) {
-      const interval = Number(tsNanos - cursor.tsNanos);
-      this.paceNanos =
-        this.paceNanos === null
-          ? interval
-          : this.paceNanos + (interval - this.paceNanos) * PACE_WEIGHT;
-    }
+    this.measurePace(tsNanos);
     this.cursor = { tsNanos, seenAtTs: 1 };
     this.sameTsThisConnection = 1;
     this.lastBytes = bytes ?? null;
     return 'new';
   }
 
+  /** Lines over time in windows of a few seconds: the mean, not the pace inside bursts. */
+  private measurePace(tsNanos: bigint): void {
+    if (this.windowStart === null || tsNanos < this.windowStart) {
+      this.windowStart = tsNanos;
+      this.windowLines = 0;
+      return;
+    }
+    this.windowLines++;
+    const span = tsNanos - this.windowStart;
+    if (span >= PACE_WINDOW_NANOS) {
+      this.paceNanos = Number(span) / this.windowLines;
+      this.windowStart = tsNanos;
+      this.windowLines = 0;
+    }
+  }
+
   /** Lines that fit in a span at the recent pace, less the one that ends it; at least 1. */
   private estimateLines(spanNanos: bigint): number {
-    if (this.paceNanos === null || this.paceNanos <= 0) return 1;
-    return Math.max(1, Math.round(Number(spanNanos) / this.paceNanos) - 1);
+    let pace = this.paceNanos;
+    if (pace === null && this.windowStart !== null && this.windowLines > 0 && this.cursor) {
+      pace = Number(this.cursor.tsNanos - this.windowStart) / this.windowLines;
+    }
+    if (pace === null || pace <= 0) return 1;
+    return Math.max(1, Math.round(Number(spanNanos) / pace) - 1);
   }
 }
 

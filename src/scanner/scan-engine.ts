@@ -23,6 +23,8 @@ export interface ScanCounters {
   unreadable_containers: number;
   /** Tails found silent while Docker had newer lines, and re-attached. */
   stalls: number;
+  /** Lines Docker's follower skipped (rotated files) that were read again. */
+  lines_recovered: number;
 }
 
 /** A match that passed cooldown and rate limit, with what was held back before it. */
@@ -57,6 +59,7 @@ export class ScanEngine {
     repeated_lines: 0,
     unreadable_containers: 0,
     stalls: 0,
+    lines_recovered: 0,
   };
   private readonly containers = new Map<string, ContainerState>();
 

@@ -44,11 +44,19 @@ class FakeLogs {
   log: LogLine[] = [];
   calls: LogsOptions[] = [];
   failWith: Error | null = null;
+  /** Lines a follow leaves out, as Docker's follower does with a skipped rotated file. */
+  followerSkips = new Set<bigint>();
   async logs(_id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
     this.calls.push(options);
     if (this.failWith) throw this.failWith;
     const since = options.sinceNanos ?? 0n;
-    const lines = this.log.filter((l) => l.timeNanos! >= since);
+    const until = options.untilNanos ?? null;
+    const lines = this.log.filter(
+      (l) =>
+        l.timeNanos! >= since &&
+        (until === null || l.timeNanos! <= until) &&
+        !(options.follow && this.followerSkips.has(l.timeNanos!)),
+    );
     return (async function* () {
       yield* lines;
     })();
@@ -303,5 +311,44 @@ describe('Tail', () => {
     await again.done;
     expect(again.state.lines_possibly_lost).toBe(0);
     expect(sink.messages.at(-1)).toBe('HIT next');
+  });
+
+  it('reads again the lines Docker’s follower skipped when it jumped over a rotated file', async () => {
+    const docker = new FakeLogs();
+    const s = 1_000_000_000n;
+    docker.log = [1n, 2n, 3n, 4n].map((n) => line('stdout', n * s, `HIT ${n}`));
+    docker.followerSkips = new Set([2n * s, 3n * s]);
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, {}, engine);
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 3', 'HIT 4']);
+    expect(t.state).toMatchObject({ lines: 4, lines_recovered: 2, lines_possibly_lost: 0 });
+    expect(docker.calls.find((c) => !c.follow)?.untilNanos).toBe(4n * s - 1n);
+  });
+
+  it('counts lines possibly lost when the follower skipped files Docker no longer holds', async () => {
+    const docker = new FakeLogs();
+    // A line every 100 ms; the follower jumps from 2 to 6 (400 ms), and by the time of
+    // the check Docker has rotated everything before 6 away.
+    const at = (n: bigint) => 1_000_000_000n + n * 100_000_000n;
+    docker.log = [1n, 2n, 3n, 4n, 5n, 6n].map((n) => line('stdout', at(n), `HIT ${n}`));
+    docker.followerSkips = new Set([at(3n), at(4n), at(5n)]);
+    const sink = new MemorySink();
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const t = tail(docker, sink, {}, engine);
+    const logs = docker.logs.bind(docker);
+    docker.logs = async (id, options) => {
+      if (!options.follow) docker.log = docker.log.filter((l) => l.timeNanos! >= at(6n));
+      return logs(id, options);
+    };
+    t.finishWhenDrained();
+    t.start();
+    await t.done;
+    expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 6']);
+    // At the pace before it, the 400 ms jump held about 3 lines.
+    expect(t.state).toMatchObject({ lines: 3, lines_recovered: 0, lines_possibly_lost: 3 });
   });
 });

@@ -70,6 +70,8 @@ export interface TailState {
   lines_possibly_lost: number;
   /** Lines Docker sent twice in one connection, skipped. */
   repeated_lines: number;
+  /** Lines Docker's follower skipped (rotated files), read again by a bounded read. */
+  lines_recovered: number;
   /** Stream → `seconds.nanos` of the last line taken, with how many shared it. */
   cursors: Record<string, { ts: string; seen_at_ts: number }>;
   last_line_at: number | null;
@@ -87,6 +89,12 @@ export interface TailDeps {
 
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
 const GAP_LOG_INTERVAL_MS = 60_000;
+/** A jump in time between consecutive lines of a stream worth checking for a skip… */
+const SKIP_JUMP_NANOS = 250_000_000n;
+/** …when the tail reads lines at least this old (it is behind; a live tail is not). */
+const SKIP_LAG_NANOS = 1_000_000_000n;
+/** The check reads at most this long (Docker decodes every file it keeps to find `since`). */
+const SKIP_READ_TIMEOUT_MS = 60_000;
 
 /**
  * Follows one container's log from its resume cursors, matches every line, and commits
@@ -138,6 +146,7 @@ export class Tail {
       reconnects: 0,
       lines_possibly_lost: 0,
       repeated_lines: 0,
+      lines_recovered: 0,
       cursors: {},
       last_line_at: null,
       last_error: null,
@@ -292,6 +301,15 @@ export class Tail {
     try {
       for await (const line of lines) {
         this.lastHeardAt = this.now();
+        if (this.mayHaveSkipped(line)) {
+          this.storing = true;
+          try {
+            await this.readSkipped(line.timeNanos!, signal);
+          } finally {
+            this.storing = false;
+            this.lastHeardAt = this.now();
+          }
+        }
         this.handle(line);
         // While a batch waits for the database, stop here: Docker keeps the lines, and
         // memory holds one batch, however long the database takes. Waiting on our own
@@ -341,6 +359,73 @@ export class Tail {
     this.state.last_line_at = now;
     this.dirty = true;
     this.linesSinceFlush++;
+  }
+
+  /**
+   * Docker 20.10's json-file follower, when it falls more than one file behind, drains
+   * the file it has open and then jumps to the newest, skipping the rotated files in
+   * between although Docker still holds them. Nothing on the stream says so but a jump
+   * in time, so a jump while the tail reads old lines (it is behind) is checked.
+   */
+  private mayHaveSkipped(line: LogLine): boolean {
+    const ts = line.timeNanos;
+    if (ts === null) return false;
+    const last = this.positions[line.stream].lastNanos;
+    if (last === null || ts - last < SKIP_JUMP_NANOS) return false;
+    return BigInt(this.now()) * 1_000_000n - ts >= SKIP_LAG_NANOS;
+  }
+
+  /**
+   * Reads what Docker holds before `beforeNanos` again (a bounded, non-following read
+   * from the cursors): lines the follower skipped are scanned now, in order, before the
+   * line that revealed the jump; if Docker no longer holds the cursors' lines either,
+   * the gap is counted as possibly lost.
+   */
+  private async readSkipped(beforeNanos: bigint, signal: AbortSignal): Promise<void> {
+    const until = beforeNanos - 1n;
+    const cursors = this.cursors();
+    const since = resumeSince(cursors, null) ?? 0n;
+    for (const stream of STREAMS) this.positions[stream].reconnected();
+    const before = this.state.lines;
+    // Docker holds a contiguous tail of the log: a line at or before a cursor proves
+    // nothing after it is gone. Without one, the next new line of each stream judges
+    // the gap (counted as possibly lost).
+    let held = false;
+    try {
+      const lines = await this.deps.docker.logs(this.target.id, {
+        follow: false,
+        timestamps: true,
+        stdout: true,
+        stderr: true,
+        tty: this.target.tty,
+        sinceNanos: since,
+        untilNanos: until,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(SKIP_READ_TIMEOUT_MS)]),
+      });
+      for await (const line of lines) {
+        if (line.timeNanos !== null && line.timeNanos > until) break;
+        const cursor = cursors[line.stream];
+        if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
+        this.handle(line);
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      held = true; // unknown: say nothing rather than guess
+      this.deps.log.warn(
+        { err, container: this.target.id },
+        'cannot check whether Docker skipped a rotated log file',
+      );
+    }
+    if (held) for (const stream of STREAMS) this.positions[stream].settle();
+    const recovered = this.state.lines - before;
+    if (recovered > 0) {
+      this.deps.engine.counters.lines_recovered += recovered;
+      this.state.lines_recovered += recovered;
+      this.deps.log.warn(
+        { container: this.target.id, lines: recovered },
+        'Docker skipped a rotated log file while following; its lines were read again',
+      );
+    }
   }
 
   /**

@@ -232,6 +232,7 @@ async function server(): Promise<FastifyInstance> {
             repeated_lines: 0,
             unreadable_containers: 0,
             stalls: 0,
+            lines_recovered: 0,
           }),
           active_tails: 1,
           tails: [
@@ -244,6 +245,7 @@ async function server(): Promise<FastifyInstance> {
               reconnects: 0,
               lines_possibly_lost: 0,
               repeated_lines: 0,
+              lines_recovered: 0,
               cursors: { stdout: { ts: '1.5', seen_at_ts: 1 } },
               last_line_at: T0,
               last_error: null,

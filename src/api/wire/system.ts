@@ -16,6 +16,9 @@ export const TailStats = Type.Object({
   repeated_lines: Type.Integer({
     description: 'Lines Docker sent twice in one connection, skipped.',
   }),
+  lines_recovered: Type.Integer({
+    description: "Lines Docker's follower skipped (rotated files), read again.",
+  }),
   cursors: FreeForm(
     Type.Object({ ts: Type.String(), seen_at_ts: Type.Integer() }),
     'Per stream: `seconds.nanos` of the last line taken, and how many lines shared it.',
@@ -52,6 +55,10 @@ export const ScannerStats = Type.Object({
   stalls: Type.Integer({
     minimum: 0,
     description: 'Tails found silent while Docker had newer lines, and re-attached.',
+  }),
+  lines_recovered: Type.Integer({
+    minimum: 0,
+    description: "Lines Docker's follower skipped (rotated files) that were read again.",
   }),
   active_tails: Count,
   tails: Type.Array(TailStats),

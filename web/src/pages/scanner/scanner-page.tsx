@@ -17,6 +17,7 @@ const COUNTERS: [key: string, label: string][] = [
   ['stalls', 'Stalled tails re-attached'],
   ['lines_possibly_lost', 'Lines possibly lost (rotation)'],
   ['repeated_lines', 'Repeated lines skipped'],
+  ['lines_recovered', 'Skipped lines read again'],
   ['unreadable_containers', 'Unreadable containers'],
 ];
 
