@@ -19,11 +19,25 @@ function usingTestDatabases(): string[] {
 }
 
 /**
+ * End-to-end tests that measure what the machine gives them (a latency bound the issue
+ * sets, a line rate the engine must keep up with) or that load it heavily themselves
+ * (an image build): each runs alone, after the other lanes, so neither disturbs another.
+ */
+const EXCLUSIVE = [
+  'test/e2e/store-faults.test.ts',
+  'test/e2e/scanner-rotation.test.ts',
+  'test/e2e/triggers-isolation.test.ts',
+  'test/e2e/inventory-compose-recreate.test.ts',
+  'test/e2e/image.test.ts',
+];
+
+/**
  * Three lanes, all run by `npm test` (and CI):
  * - unit: beside the code, SQLite only, no global setup — no Docker, PostgreSQL or
  *   Chromium needed (`npm run test:unit`, the edit-test loop);
- * - integration: PostgreSQL and a real Docker engine (test/e2e, fault injection), and
- *   `integration:postgres`, the unit lane's repository tests again on PostgreSQL;
+ * - integration: PostgreSQL and a real Docker engine (test/e2e, fault injection),
+ *   `integration:exclusive`, the e2e tests that run alone, and `integration:postgres`,
+ *   the unit lane's repository tests again on PostgreSQL;
  * - browser: the UI in Debian's Chromium against a real server and engine.
  */
 export default defineConfig({
@@ -51,7 +65,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: [...EXCLUSIVE],
           globalSetup: ['test/setup/docker-engine.ts', 'test/setup/postgres.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration:exclusive',
+          include: [...EXCLUSIVE],
+          globalSetup: ['test/setup/docker-engine.ts', 'test/setup/postgres.ts'],
+          // One at a time, after every other lane: see EXCLUSIVE.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
