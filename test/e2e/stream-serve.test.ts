@@ -164,7 +164,7 @@ describe('metrics and journal of a running Logwarden', () => {
     const files = readdirSync(join(dir, 'audit'));
     expect(files).toHaveLength(1);
     const text = readFileSync(join(dir, 'audit', files[0]!), 'utf8');
-    expect(text).toContain('"action":"DELETE /api/rules/:id"');
+    expect(text).toContain('"action":"rule.delete"');
     const stats = await api.get<{ total: number; by_source: Record<string, number> }>(
       '/api/audit/stats',
     );
