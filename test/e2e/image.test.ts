@@ -237,8 +237,8 @@ afterAll(async () => {
   await removeContainers(containers);
   if (volumes.size > 0) await docker('volume', 'rm', '-f', ...volumes).catch(() => undefined);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  await docker('rmi', '-f', IMAGE).catch(() => undefined);
-  await docker('image', 'prune', '-f').catch(() => undefined);
+  // The image stays: the next build reuses its unchanged layers and replaces the tag
+  // (scripts/build-image.sh removes what that leaves dangling).
 }, 120_000);
 
 describe('the container image', () => {
