@@ -232,7 +232,8 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  // SIGTERM, which `timeout` passes on to haproxy (a SIGKILL would orphan it).
+  for (const child of children) child.kill('SIGTERM');
   await removeContainers(containers);
   if (volumes.size > 0) await docker('volume', 'rm', '-f', ...volumes).catch(() => undefined);
   // The image stays: the next build reuses its unchanged layers and replaces the tag
