@@ -31,7 +31,32 @@ RUN npm run build \
  && mkdir /app && cp -a package.json dist node_modules /app/
 
 # --- runtime: Node, the compiled server, its production modules and the UI; nothing else.
+# What does not change between builds comes first, so that it stays cached (with the
+# vfs storage driver every step is a full copy of the file system).
 FROM ${NODE_IMAGE}
+# A fixed, unprivileged identity (10001:10001) that owns /data, the one writable path.
+# Reading the Docker socket is granted through the socket's group (`--group-add`), never
+# by running as root. `logwarden` is on PATH for `docker exec … logwarden users add`.
+RUN groupadd --gid 10001 logwarden \
+ && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home \
+      --shell /usr/sbin/nologin logwarden \
+ && mkdir -m 0700 /data && chown 10001:10001 /data \
+ && mkdir /app && ln -s /app/dist/main.js /usr/local/bin/logwarden
+WORKDIR /app
+ENV NODE_ENV=production \
+    LOGWARDEN_LISTEN=0.0.0.0:8080 \
+    LOGWARDEN_DATA_DIR=/data
+USER 10001:10001
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "/app/dist/main.js", "healthcheck"]
+# Node is PID 1 and handles SIGTERM (the default stop signal) itself: a graceful stop
+# well inside Docker's 10 s.
+ENTRYPOINT ["node", "/app/dist/main.js"]
+CMD ["serve"]
+# Owned by root: the server cannot change its own code.
+COPY --from=build /app /app
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 # Where the source lives; the repository records no public URL yet, so it is handed in
@@ -43,25 +68,3 @@ LABEL org.opencontainers.image.title="Logwarden" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="Apache-2.0"
-# A fixed, unprivileged identity (10001:10001) that owns /data, the one writable path.
-# Reading the Docker socket is granted through the socket's group (`--group-add`), never
-# by running as root. `logwarden` is on PATH for `docker exec … logwarden users add`.
-RUN groupadd --system --gid 10001 logwarden \
- && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \
-      --shell /usr/sbin/nologin logwarden \
- && mkdir -m 0700 /data && chown 10001:10001 /data \
- && ln -s /app/dist/main.js /usr/local/bin/logwarden
-COPY --from=build /app /app
-WORKDIR /app
-ENV NODE_ENV=production \
-    LOGWARDEN_LISTEN=0.0.0.0:8080 \
-    LOGWARDEN_DATA_DIR=/data
-USER 10001:10001
-VOLUME ["/data"]
-EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "/app/dist/main.js", "healthcheck"]
-# Node is PID 1 and handles SIGTERM itself: a graceful stop well inside Docker's 10 s.
-STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/app/dist/main.js"]
-CMD ["serve"]

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { pino } from 'pino';
 import { userInfo } from 'node:os';
-import { createAudit, journalObject } from '../audit/index.js';
-import { createAuth, type ApiToken, type AuthService, type User } from '../auth/index.js';
+import { journalObject } from '../audit/object-id.js';
+import type { ApiToken, AuthService, User } from '../auth/index.js';
 import { secretValues } from '../config/index.js';
 import { ErrorCode, isAppError } from '../errors.js';
-import { migrateToLatest, openStore } from '../store/index.js';
 import { configForCommand } from './config-loader.js';
 import { CliExit } from './exit.js';
 
@@ -36,6 +34,15 @@ async function withAuth<T>(
   fn: (auth: AuthService) => Promise<T>,
 ): Promise<T> {
   const { config, secrets } = configForCommand(options.config);
+  // Loaded here, not at the top: every command of the CLI (the image's healthcheck
+  // every 10 s among them) would pay for the database and auth modules otherwise.
+  const [{ pino }, { createAudit }, { createAuth }, { migrateToLatest, openStore }] =
+    await Promise.all([
+      import('pino'),
+      import('../audit/index.js'),
+      import('../auth/index.js'),
+      import('../store/index.js'),
+    ]);
   const store = openStore({ url: secrets.databaseUrl, dataDir: config.dataDir });
   const log: Logger = pino({ level: 'silent' });
   const secretList = secretValues(secrets);
