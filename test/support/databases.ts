@@ -47,7 +47,8 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
 
 /**
  * Kysely's migrator lists the tables of every schema in the database, and PostgreSQL's
- * has_schema_privilege() fails on a schema that another test drops during that scan:
+ * has_schema_privilege() (or a table lookup) fails on a schema that another test drops
+ * during that scan:
  * an error about someone else's schema, so try again.
  */
 async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
@@ -56,7 +57,8 @@ async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
       await migrateToLatest(store);
       return;
     } catch (err) {
-      const concurrentDrop = /schema "t_[0-9a-f]+" does not exist/.test(String(err));
+      const concurrentDrop =
+        /(schema "t_[0-9a-f]+"|relation "t_[0-9a-f]+\.\w+") does not exist/.test(String(err));
       if (!concurrentDrop || attempt >= 5 || String(err).includes(store.schema!)) throw err;
     }
   }
