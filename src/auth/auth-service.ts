@@ -91,7 +91,8 @@ export class AuthService {
   private readonly throttle: LoginThrottle;
   private readonly gate = new HashGate();
   /** Sessions and tokens whose last use is being written: one write each at a time. */
-  private readonly touching = new Set<string>();
+  /** Last-use writes in flight, by session or token: one at a time for each. */
+  private readonly touching = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: AuthDeps) {
     this.throttle = deps.throttle ?? new LoginThrottle();
@@ -344,10 +345,15 @@ export class AuthService {
    */
   private touchBestEffort(key: string, touch: () => Promise<void>): void {
     if (this.touching.has(key)) return;
-    this.touching.add(key);
-    touch()
+    const written = touch()
       .catch((err: unknown) => this.deps.log.debug({ err }, 'could not record last use'))
       .finally(() => this.touching.delete(key));
+    this.touching.set(key, written);
+  }
+
+  /** Resolves once the last-use writes in flight have ended (written or given up). */
+  async lastUseRecorded(): Promise<void> {
+    await Promise.all(this.touching.values());
   }
 
   /** `user` is null when no such user exists: what was typed may be a password. */
