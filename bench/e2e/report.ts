@@ -41,7 +41,7 @@ export function renderReport(records: readonly BenchRecord[]): string {
           'dockerd',
           'engine (dockerd+containerd+shims)',
           'Logwarden ÷ dockerd',
-          'docker logs -f | grep',
+          'docker logs -f \\| grep',
           'grep pipeline ÷ Logwarden',
           'kept up (final lag)',
         ],
