@@ -4,9 +4,13 @@ import { GeneratorSet } from './generator.js';
 import { waitForTails } from './lag.js';
 import { round, slope } from './stats.js';
 
-/** Median of a few RSS readings a second apart, once the process has settled. */
+/**
+ * Median of a few RSS readings a second apart, once the process has settled: V8 gives
+ * heap pages back only after some idle seconds (its memory reducer), so a reading just
+ * after a burst of work (the rules made at start, tails attaching) reads high.
+ */
 async function settledRss(ctx: BenchContext): Promise<number> {
-  await sleep(5000);
+  await sleep(15_000);
   const readings: number[] = [];
   for (let i = 0; i < 5; i++) {
     readings.push(ctx.served.rssBytes());
