@@ -97,6 +97,19 @@ const work = mkdtempSync(join(tmpdir(), 'lw-bench-e2e-'));
 const dataDir = join(work, 'data');
 const patternsFile = join(work, 'patterns');
 let served: Served | null = null;
+// Interrupted: leave no Logwarden and no generator behind (removing the containers also
+// ends any `docker logs -f` of the peer).
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`bench:e2e: ${signal}, cleaning up`);
+    void (async () => {
+      await served?.stop().catch(() => undefined);
+      await removeBenchContainers(engine).catch(() => undefined);
+      await engine.stop().catch(() => undefined);
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    })();
+  });
 try {
   await buildGeneratorImage(engine);
   await removeBenchContainers(engine);
