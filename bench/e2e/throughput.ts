@@ -62,7 +62,8 @@ async function startPeers(ctx: BenchContext, set: GeneratorSet) {
     const outFile = join(dir, `grep-${i}`);
     outputs.push(outFile);
     const out = openSync(outFile, 'w');
-    const grep = spawn('grep', ['-E', '-f', ctx.patternsFile], {
+    // Line-buffered: the matches written so far are the lines it has read so far / ratio.
+    const grep = spawn('grep', ['--line-buffered', '-E', '-f', ctx.patternsFile], {
       env: { ...process.env, LC_ALL: 'C' },
       stdio: ['pipe', out, 'ignore'],
     });
@@ -73,15 +74,16 @@ async function startPeers(ctx: BenchContext, set: GeneratorSet) {
     });
     children.push(grep, docker);
   }
+  const matched = () =>
+    outputs.reduce((sum, f) => sum + readFileSync(f, 'utf8').split('\n').length - 1, 0);
   return {
     pids: () => children.map((c) => c.pid!).filter(Boolean),
-    async stop(): Promise<number> {
+    /** Lines grep has printed so far (the matching ones among those it read). */
+    matched,
+    async stop(): Promise<void> {
       for (const c of children) c.kill('SIGKILL');
       await sleep(200);
-      let matched = 0;
-      for (const f of outputs) matched += readFileSync(f, 'utf8').split('\n').length - 1;
       rmSync(dir, { recursive: true, force: true });
-      return matched;
     },
   };
 }
@@ -119,17 +121,24 @@ export const throughputSection: BenchSection = {
           if (ctx.options.peer) {
             const peers = await startPeers(ctx, set);
             await sleep(2000);
+            const matched0 = peers.matched();
             const p = await measureWindow(
               gauge,
               { peer: peers.pids, dockerd: () => [ctx.engine.dockerdPid()] },
               ctx.options.cellSeconds,
               rate,
             );
-            const matched = await peers.stop();
+            const matched = peers.matched() - matched0;
+            await peers.stop();
+            // Exactly one line in 1/ratio matches (the generator spaces them evenly): the
+            // lines the pipeline got through in the window, also when it fell behind.
+            const peerLines = Math.min(p.written, Math.round(matched / ctx.options.matchRatio));
             peer = {
-              us_per_line: perLine(p.cpu.peer!, p.written),
+              us_per_line: perLine(p.cpu.peer!, peerLines),
+              lines_read: peerLines,
+              lines_written: p.written,
+              kept_up: peerLines >= p.written * 0.9,
               dockerd_us_per_line_with_two_followers: perLine(p.cpu.dockerd!, p.written),
-              lines: p.written,
               grep_matched: matched,
             };
           }
