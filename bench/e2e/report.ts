@@ -3,7 +3,7 @@ import type { BenchRecord } from './context.js';
 type Rec = Record<string, unknown>;
 const num = (v: unknown): string => {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
-  return Math.abs(v) >= 10_000
+  return Math.abs(v) >= 1_000
     ? Math.round(v).toLocaleString('en-US').replaceAll(',', ' ')
     : String(v);
 };
