@@ -6,8 +6,10 @@ import { judgeLag, round } from './stats.js';
 import { measureWindow } from './throughput.js';
 
 /** Rates tried, in order, until Logwarden falls behind (or the generators cannot write more). */
-const SINGLE_RATES = [20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 130_000];
-const HOST_RATES = [40_000, 60_000, 80_000, 100_000, 130_000, 160_000];
+const SINGLE_RATES = [
+  5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000, 130_000,
+];
+const HOST_RATES = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000];
 const HOST_CONTAINERS = 10;
 
 async function ramp(

@@ -74,7 +74,9 @@ export function renderReport(records: readonly BenchRecord[]): string {
           return [
             r.kind === 'single' ? 'one container' : 'whole host',
             num(r.containers),
-            `${num(r.highest_kept_up_rate)} (achieved ${num(r.highest_kept_up_achieved)})`,
+            r.highest_kept_up_rate
+              ? `${num(r.highest_kept_up_rate)} (achieved ${num(r.highest_kept_up_achieved)})`
+              : 'none of the ramp',
             f ? `${num(f.rate)} (${num(f.lag_final)})` : 'none in the ramp',
           ];
         }),

@@ -55,7 +55,6 @@ const perLine = (cpuSeconds: number, lines: number) =>
 /** `docker logs -f --timestamps <id> | LC_ALL=C grep -E -f rules` for each container. */
 async function startPeers(ctx: BenchContext, set: GeneratorSet) {
   const dir = mkdtempSync(join(tmpdir(), 'lw-peer-'));
-  const since = String(Math.floor(Date.now() / 1000));
   const children: ChildProcess[] = [];
   const outputs: string[] = [];
   for (const [i, id] of set.ids.entries()) {
@@ -68,7 +67,9 @@ async function startPeers(ctx: BenchContext, set: GeneratorSet) {
       stdio: ['pipe', out, 'ignore'],
     });
     closeSync(out);
-    const docker = spawn('docker', ['logs', '-f', '--timestamps', '--since', since, id], {
+    // --tail 0, not --since: with --since, json-file reads the whole log from its start
+    // to find the first line to send (seconds of dockerd's CPU on a long log).
+    const docker = spawn('docker', ['logs', '-f', '--timestamps', '--tail', '0', id], {
       env: { ...process.env, DOCKER_HOST: ctx.engine.host },
       stdio: ['ignore', grep.stdin!, 'ignore'],
     });
