@@ -3,7 +3,7 @@
 // 200 started and removed a few times (a leak per tail shows as growth at rest).
 //
 //   DOCKER_HOST=unix:///tmp/lwd/docker.sock npx tsx bench/tail-memory.ts \
-//     [--cycles 2] [--steps 0,50,200] [--dist dist]
+//     [--cycles 2] [--steps 0,50,200] [--dist dist,dist-main]
 //
 // Prints one JSON object per reading and a summary. Each reading is taken after a full
 // GC (bench/memory-probe.mjs, preloaded), median of three.
@@ -27,8 +27,11 @@ function arg(name: string, fallback: string): string {
 const steps = arg('steps', '0,50,200').split(',').map(Number);
 const cycles = Number(arg('cycles', '2'));
 const settleMs = Number(arg('settle-ms', '5000'));
-/** Another build to measure (e.g. a copy of main's dist/, for before/after in one run). */
-const dist = arg('dist', 'dist');
+/**
+ * Builds to measure, comma-separated: each runs as its own process against the same
+ * containers, so before/after (e.g. a copy of main's dist/) is measured side by side.
+ */
+const dists = arg('dist', 'dist').split(',');
 
 const host = process.env.DOCKER_HOST ?? '';
 if (!host.startsWith('unix://')) throw new Error('set DOCKER_HOST=unix://… (a throwaway engine)');
@@ -95,80 +98,98 @@ interface Probe {
   resources: Record<string, number>;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'lw-tail-memory-'));
-const probeOut = join(dataDir, 'probe.json');
-const child = spawn(
-  process.execPath,
-  ['--expose-gc', '--import', './bench/memory-probe.mjs', join(dist, 'main.js'), 'serve'],
-  {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOGWARDEN_DATA_DIR: dataDir,
-      LOGWARDEN_LISTEN: '127.0.0.1:0',
-      LOGWARDEN_LOG_LEVEL: 'info',
-      MEMORY_PROBE_OUT: probeOut,
-      DOCKER_HOST: host,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-let stdout = '';
-child.stdout.setEncoding('utf8').on('data', (d: string) => {
-  // Only the start line is needed; keep the buffer small.
-  if (!stdout.includes('logwarden started')) stdout += d;
-});
+/** One measured `logwarden serve`. */
+class Served {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'lw-tail-memory-'));
+  private readonly probeOut = join(this.dataDir, 'probe.json');
+  private readonly child;
+  private stdout = '';
+  private url = '';
+  private token = '';
 
-async function startedUrl(): Promise<string> {
-  for (let i = 0; i < 1200; i++) {
-    const line = stdout.split('\n').find((l) => l.includes('logwarden started'));
-    if (line) return (JSON.parse(line) as { address: string }).address;
-    if (child.exitCode !== null) break;
+  constructor(readonly dist: string) {
+    this.child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', './bench/memory-probe.mjs', join(dist, 'main.js'), 'serve'],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          LOGWARDEN_DATA_DIR: this.dataDir,
+          LOGWARDEN_LISTEN: '127.0.0.1:0',
+          LOGWARDEN_LOG_LEVEL: 'info',
+          MEMORY_PROBE_OUT: this.probeOut,
+          DOCKER_HOST: host,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      // Only the start line is needed; keep the buffer small.
+      if (!this.stdout.includes('logwarden started')) this.stdout += d;
+    });
+  }
+
+  async ready(): Promise<void> {
+    for (let i = 0; i < 2400 && !this.url; i++) {
+      const line = this.stdout.split('\n').find((l) => l.includes('logwarden started'));
+      if (line) this.url = (JSON.parse(line) as { address: string }).address;
+      else if (this.child.exitCode !== null) break;
+      else await sleep(50);
+    }
+    if (!this.url) throw new Error(`serve did not start:\n${this.stdout}`);
+    const setup = readFileSync(join(this.dataDir, 'setup-token'), 'utf8').trim();
+    this.token = await firstAdminToken(this.url, setup);
+  }
+
+  private async probeOnce(): Promise<Probe> {
+    rmSync(this.probeOut, { force: true });
+    this.child.kill('SIGUSR2');
+    for (let i = 0; i < 400 && !existsSync(this.probeOut); i++) await sleep(25);
     await sleep(50);
+    return JSON.parse(readFileSync(this.probeOut, 'utf8')) as Probe;
   }
-  throw new Error(`serve did not start:\n${stdout}`);
-}
 
-async function probeOnce(): Promise<Probe> {
-  rmSync(probeOut, { force: true });
-  child.kill('SIGUSR2');
-  for (let i = 0; i < 200 && !existsSync(probeOut); i++) await sleep(25);
-  await sleep(50);
-  return JSON.parse(readFileSync(probeOut, 'utf8')) as Probe;
-}
-
-async function probe(): Promise<Probe> {
-  const readings: Probe[] = [];
-  for (let i = 0; i < 3; i++) {
-    readings.push(await probeOnce());
-    await sleep(1000);
+  /** Median of three readings, each after a full GC. */
+  async probe(): Promise<Probe> {
+    const readings: Probe[] = [];
+    for (let i = 0; i < 3; i++) {
+      readings.push(await this.probeOnce());
+      await sleep(1000);
+    }
+    readings.sort((a, b) => a.rssKb - b.rssKb);
+    return readings[1]!;
   }
-  readings.sort((a, b) => a.rssKb - b.rssKb);
-  return readings[1]!;
-}
 
-let url = '';
-let token = '';
-async function following(): Promise<number> {
-  const res = await fetch(`${url}/api/scanner/stats`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const stats = (await res.json()) as { tails: { status: string }[] };
-  return stats.tails.filter((t) => t.status === 'following').length;
-}
-
-async function waitFollowing(n: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await following()) === n) return;
-    await sleep(500);
+  private async following(): Promise<number> {
+    const res = await fetch(`${this.url}/api/scanner/stats`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    const stats = (await res.json()) as { tails: { status: string }[] };
+    return stats.tails.filter((t) => t.status === 'following').length;
   }
-  throw new Error(`tails following never reached ${n} (now ${await following()})`);
+
+  async waitFollowing(n: number): Promise<void> {
+    for (let i = 0; i < 1200; i++) {
+      if ((await this.following()) === n) return;
+      await sleep(500);
+    }
+    throw new Error(
+      `${this.dist}: tails following never reached ${n} (now ${await this.following()})`,
+    );
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
 }
 
-function report(label: string, containers: number, p: Probe) {
+function report(served: Served, label: string, containers: number, p: Probe) {
   const row = {
     name: 'tail memory',
+    dist: served.dist,
     label,
     containers,
     rssMb: +(p.rssKb / 1024).toFixed(1),
@@ -184,50 +205,55 @@ function report(label: string, containers: number, p: Probe) {
   return row;
 }
 
+const all = dists.map((d) => new Served(d));
+async function settled(n: number): Promise<void> {
+  for (const s of all) await s.waitFollowing(n);
+  await sleep(settleMs);
+}
+
 try {
   await removeLeftovers();
-  url = await startedUrl();
-  token = await firstAdminToken(url, readFileSync(join(dataDir, 'setup-token'), 'utf8').trim());
-  await sleep(settleMs);
-  const rows: ReturnType<typeof report>[] = [];
+  for (const s of all) await s.ready();
+  const rows = new Map(all.map((s) => [s, [] as ReturnType<typeof report>[]]));
+  const atRest = new Map(all.map((s) => [s, [] as number[]]));
   let running: string[] = [];
   for (const n of steps) {
     running.push(...(await startContainers(n - running.length)));
-    await waitFollowing(n);
-    await sleep(settleMs);
-    rows.push(report('idle', n, await probe()));
+    await settled(n);
+    for (const s of all) rows.get(s)!.push(report(s, 'idle', n, await s.probe()));
   }
-  const first = rows[0]!;
-  const last = rows[rows.length - 1]!;
-  const perTailKb = ((last.rssMb - first.rssMb) * 1024) / (last.containers - first.containers);
-  const heapPerTailKb =
-    ((last.heapUsedMb - first.heapUsedMb) * 1024) / (last.containers - first.containers);
   const max = Math.max(...steps);
-  const atRest: number[] = [];
   for (let c = 0; c < cycles; c++) {
     await removeContainers(running);
     running = [];
-    await waitFollowing(0);
-    await sleep(settleMs);
-    atRest.push(report(`cycle ${c + 1}: removed`, 0, await probe()).rssMb);
+    await settled(0);
+    for (const s of all)
+      atRest.get(s)!.push(report(s, `cycle ${c + 1}: removed`, 0, await s.probe()).rssMb);
+    if (c === cycles - 1) break;
     running = await startContainers(max);
-    await waitFollowing(max);
-    await sleep(settleMs);
-    report(`cycle ${c + 1}: running`, max, await probe());
+    await settled(max);
+    for (const s of all) report(s, `cycle ${c + 1}: running`, max, await s.probe());
   }
-  console.log(
-    JSON.stringify({
-      name: 'tail memory summary',
-      rssMbByContainers: Object.fromEntries(rows.map((r) => [r.containers, r.rssMb])),
-      perTailKb: +perTailKb.toFixed(1),
-      heapPerTailKb: +heapPerTailKb.toFixed(1),
-      atRestAfterCyclesMb: atRest,
-      loadavg: loadavg().map((l) => +l.toFixed(2)),
-    }),
-  );
+  for (const s of all) {
+    const r = rows.get(s)!;
+    const first = r[0]!;
+    const last = r[r.length - 1]!;
+    const span = last.containers - first.containers;
+    console.log(
+      JSON.stringify({
+        name: 'tail memory summary',
+        dist: s.dist,
+        rssMbByContainers: Object.fromEntries(r.map((x) => [x.containers, x.rssMb])),
+        heapUsedMbByContainers: Object.fromEntries(r.map((x) => [x.containers, x.heapUsedMb])),
+        perTailKb: +(((last.rssMb - first.rssMb) * 1024) / span).toFixed(1),
+        heapPerTailKb: +(((last.heapUsedMb - first.heapUsedMb) * 1024) / span).toFixed(1),
+        atRestAfterCyclesMb: atRest.get(s),
+        loadavg: loadavg().map((l) => +l.toFixed(2)),
+      }),
+    );
+  }
 } finally {
-  child.kill('SIGTERM');
+  for (const s of all) s.stop();
   await removeLeftovers().catch(() => undefined);
   await engine.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
