@@ -114,7 +114,11 @@ export class EventRepository {
           .crossJoin('event_log')
           .selectAll('event_log')
           .where(sql<boolean>`event_log_fts match ${match}`)
-          .where(sql.ref('event_log.id'), '=', sql.ref('event_log_fts.rowid')) as unknown as EventQuery)
+          .where(
+            sql.ref('event_log.id'),
+            '=',
+            sql.ref('event_log_fts.rowid'),
+          ) as unknown as EventQuery)
       : this.db.selectFrom('event_log').selectAll();
     if (filter.sources?.length) query = query.where('source', 'in', filter.sources);
     if (filter.min_severity)
@@ -179,7 +183,7 @@ export class EventRepository {
     const lowest = Number(ends.lowest);
     let below = Number(ends.highest) + 1;
     if (below - lowest <= keep) return null;
-    for (let left = keep; ; ) {
+    for (let left = keep; ;) {
       const skip = Math.min(left, step);
       const row = await this.db
         .selectFrom('event_log')

@@ -96,7 +96,7 @@ export class EventRetention {
     if (!reclaim) return;
     try {
       // Stops when nothing is left, or nothing moves (a file not in incremental mode).
-      for (let left = Infinity; !signal.aborted; ) {
+      for (let left = Infinity; !signal.aborted;) {
         const now = await reclaim(RECLAIM_STEP);
         if (now === 0 || now >= left) break;
         left = now;
