@@ -256,6 +256,13 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   },
   // Text search through an index instead of a scan of every message (issue 18).
   '0017_event_text_index': async (db, dialect) => {
+    // Delivery retention finds what to prune through it instead of scanning the outbox.
+    await db.schema
+      .createIndex('trigger_deliveries_updated_at_id')
+      .ifNotExists()
+      .on('trigger_deliveries')
+      .columns(['updated_at', 'id'])
+      .execute();
     if (dialect === 'sqlite') await sqliteEventTextIndex(db);
     else await postgresEventTextIndex(db);
   },
