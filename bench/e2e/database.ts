@@ -196,7 +196,12 @@ export async function runDatabaseBench(options: DatabaseBenchOptions = {}): Prom
 
     // Two text searches in a loop and a retention pass down to half, /healthz polled.
     const sizeBefore = fileBytes(file);
-    const half = new EventRetention(repo, log, { retentionDays: 36500, retentionRows: rows / 2 });
+    // As the app wires it (context.ts): freed pages handed back after the prune.
+    const half = new EventRetention(repo, log, {
+      retentionDays: 36500,
+      retentionRows: rows / 2,
+      reclaimSpace: (pages: number) => store.reclaimSpace(pages),
+    });
     const busyLoop = monitorEventLoopDelay({ resolution: 5 });
     busyLoop.reset();
     busyLoop.enable();

@@ -95,12 +95,13 @@ export class EventRetention {
     const reclaim = this.options.reclaimSpace;
     if (!reclaim) return;
     try {
-      // Stops when nothing is left, or nothing moves (a file not in incremental mode).
-      for (let left = Infinity; !signal.aborted;) {
-        const now = await reclaim(RECLAIM_STEP);
-        if (now === 0 || now >= left) break;
-        left = now;
+      // Stops when nothing is left, or after as many steps as the first count called for
+      // (writes meanwhile free pages too; a file not in incremental mode never shrinks).
+      let left = await reclaim(RECLAIM_STEP);
+      for (let steps = Math.ceil(left / RECLAIM_STEP); left > 0 && steps > 0; steps--) {
         await sleep(this.options.pauseMs ?? 10, signal);
+        if (signal.aborted) break;
+        left = await reclaim(RECLAIM_STEP);
       }
     } catch (err) {
       if (!signal.aborted) this.log.warn({ err }, 'could not return free space to the file system');
