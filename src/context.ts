@@ -74,7 +74,10 @@ export class AppContext {
     const audit = createAudit({ log: log('audit'), knownSecrets: () => secretList }, config);
     const journal = audit.journal;
     const metrics = new Metrics({ version: VERSION });
-    const events = createEvents({ db, log: log('events') }, config);
+    const events = createEvents(
+      { db, log: log('events'), reclaimSpace: (pages) => store.reclaimSpace(pages) },
+      config,
+    );
     const inventory = createInventory(
       { db, docker, events: events.log, log: log('inventory'), engine: engineMonitor },
       config,

@@ -1,6 +1,8 @@
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
+import type { Database } from '../store/index.js';
 import { EventBus } from './bus.js';
 import type { NewEvent, StoredEvent } from './model.js';
 import { EventRepository } from './repository.js';
@@ -100,6 +102,154 @@ for (const dialect of DIALECTS) {
       expect(await messages({ text: 'x%x' })).toEqual([]);
     });
 
+    it('finds substrings anywhere in a message through the text index, paging included', async () => {
+      const { log } = setup();
+      const messages = [
+        'Connection RESET by peer',
+        'disk full on /var/lib/docker',
+        'say "hello" twice',
+        'upstream reset: connection refused',
+        'héllo wörld',
+        'nothing to see',
+      ];
+      for (const message of messages) await log.record(ev({ message }));
+      const found = async (text: string, page = {}) =>
+        (await log.list({ text }, page)).items.map((e) => e.message);
+      // Mid-word, across words, any case; newest first.
+      expect(await found('ection RESET b')).toEqual([messages[0]]);
+      expect(await found('reset')).toEqual([messages[3], messages[0]]);
+      expect(await found('/LIB/dock')).toEqual([messages[1]]);
+      expect(await found('"hello"')).toEqual([messages[2]]);
+      expect(await found('llo wö')).toEqual([messages[4]]);
+      // Holding every trigram is not enough: the text itself must be there.
+      expect(await found('reset by refused')).toEqual([]);
+      expect(await found('no such words')).toEqual([]);
+      // Shorter than a trigram: still a substring search.
+      expect(await found('ll')).toEqual([messages[4], messages[2], messages[1]]);
+      // Keyset paging goes through the index the same way, both directions.
+      const first = await log.list({ text: 'reset' }, { limit: 1 });
+      expect(first.items.map((e) => e.message)).toEqual([messages[3]]);
+      expect(await found('reset', { before: first.next })).toEqual([messages[0]]);
+      const oldest = (await log.list({ text: 'reset' }, { after: 0, limit: 1 })).items[0]!;
+      expect(oldest.message).toBe(messages[0]);
+      expect(await found('reset', { after: oldest.id })).toEqual([messages[3]]);
+      // Combined with another filter.
+      await log.record(ev({ message: 'connection reset', severity: 'critical' }));
+      expect((await log.list({ text: 'reset', min_severity: 'error' }, {})).items).toHaveLength(1);
+    });
+
+    it('keeps the text index in step with deletions', async () => {
+      const now = Date.UTC(2026, 10, 25);
+      const { log, repo } = setup(() => now);
+      await log.record(ev({ message: 'old needle', created_at: now - 40 * 86_400_000 }));
+      await log.record(ev({ message: 'new needle' }));
+      await new EventRetention(
+        repo,
+        pino({ level: 'silent' }),
+        { retentionDays: 30, retentionRows: 1000 },
+        () => now,
+      ).prune();
+      expect((await log.list({ text: 'needle' }, {})).items.map((e) => e.message)).toEqual([
+        'new needle',
+      ]);
+    });
+
+    it('answers a text search through the trigram index, not a scan of the table', async () => {
+      const { repo } = setup();
+      const db = store().db;
+      // The query the repository runs, compiled, then explained by the database itself.
+      let compiled: CompiledQuery | undefined;
+      await spiedRepository(db, (q) => (compiled = q)).list({ text: 'needle' }, {});
+      const explain = (prefix: string, on: Kysely<Database> = db) =>
+        on.executeQuery(CompiledQuery.raw(`${prefix} ${compiled!.sql}`, [...compiled!.parameters]));
+      if (dialect === 'sqlite') {
+        const plan = await explain('explain query plan');
+        const details = (plan.rows as { detail: string }[]).map((r) => r.detail).join('\n');
+        expect(details).toMatch(/SCAN event_log_fts VIRTUAL TABLE INDEX/);
+        expect(details).toMatch(/SEARCH event_log USING INTEGER PRIMARY KEY/);
+        expect(details).not.toMatch(/SCAN event_log\b(?!_fts)/);
+        expect(details).not.toMatch(/TEMP B-TREE/);
+      } else {
+        const plan = await db.transaction().execute(async (tx) => {
+          // A table this small is cheaper to scan: make the planner show what it can use.
+          await sql`set local enable_seqscan = off`.execute(tx);
+          await sql`set local enable_indexscan = off`.execute(tx);
+          return explain('explain', tx);
+        });
+        const text = (plan.rows as Record<string, string>[])
+          .map((r) => Object.values(r)[0])
+          .join('\n');
+        expect(text).toMatch(/event_log_message_trgm/);
+      }
+      // What the spy saw is what runs.
+      expect((await repo.list({ text: 'needle' }, {})).items).toEqual([]);
+    });
+
+    it('finds the row-limit boundary through the primary key, across id gaps', async () => {
+      const { log, repo } = setup();
+      const stored = await log.recordBatch(
+        Array.from({ length: 20 }, (_, i) => ev({ message: `m${i}` })),
+      );
+      const ids = stored.map((e) => e.id);
+      // Gaps: every third event gone.
+      await store()
+        .db.deleteFrom('event_log')
+        .where(
+          'id',
+          'in',
+          ids.filter((_, i) => i % 3 === 0),
+        )
+        .execute();
+      const left = ids.filter((_, i) => i % 3 !== 0);
+      expect(left).toHaveLength(13);
+      for (const step of [1, 2, 5, 50_000]) {
+        // Keep the newest 5: the boundary is the 6th newest.
+        expect(await repo.rowLimitBoundary(5, step)).toBe(left.at(-6));
+        expect(await repo.rowLimitBoundary(12, step)).toBe(left[0]);
+        expect(await repo.rowLimitBoundary(13, step)).toBeNull();
+      }
+      expect(await repo.deleteUpTo(left.at(-6)!, 100)).toBe(8);
+      expect((await repo.list({}, { limit: 500 })).items.map((e) => e.id)).toEqual(
+        left.slice(-5).reverse(),
+      );
+      expect(await repo.rowLimitBoundary(5)).toBeNull();
+    });
+
+    it('hands freed space back after pruning, until nothing is left or nothing moves', async () => {
+      const now = Date.UTC(2026, 10, 25);
+      const { log, repo } = setup(() => now);
+      for (let i = 0; i < 5; i++) await log.record(ev({ created_at: now - 40 * 86_400_000 }));
+      const calls: number[] = [];
+      let free = 700;
+      const retention = new EventRetention(
+        repo,
+        pino({ level: 'silent' }),
+        {
+          retentionDays: 30,
+          retentionRows: 1000,
+          pauseMs: 0,
+          reclaimSpace: async (pages) => {
+            calls.push(pages);
+            free = Math.max(0, free - pages);
+            return free;
+          },
+        },
+        () => now,
+      );
+      expect(await retention.prune()).toEqual({ by_age: 5, by_rows: 0 });
+      expect(calls).toEqual([256, 256, 256]);
+      // A file that cannot shrink (not in incremental mode) does not loop.
+      calls.length = 0;
+      const stuck = new EventRetention(repo, pino({ level: 'silent' }), {
+        retentionDays: 30,
+        retentionRows: 1000,
+        pauseMs: 0,
+        reclaimSpace: async (pages) => (calls.push(pages), 10),
+      });
+      await stuck.prune();
+      expect(calls).toEqual([256, 256]);
+    });
+
     it('pages by keyset without gaps or repeats while events keep arriving', async () => {
       const { log } = setup();
       for (let i = 0; i < 25; i++) await log.record(ev({ message: `m${i}` }));
@@ -143,4 +293,17 @@ for (const dialect of DIALECTS) {
       expect(await retention.prune()).toEqual({ by_age: 0, by_rows: 0 });
     });
   });
+}
+
+/** A repository whose queries are handed to `seen` compiled, as the database gets them. */
+function spiedRepository(db: Kysely<Database>, seen: (q: CompiledQuery) => void): EventRepository {
+  return new EventRepository(
+    db.withPlugin({
+      transformQuery: (args) => {
+        seen(db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    }),
+  );
 }

@@ -10,6 +10,8 @@ import { EventLog } from './service.js';
 export interface EventsDeps {
   db: Kysely<Database>;
   log: Logger;
+  /** Hands pages freed by pruning back to the file system (Store.reclaimSpace). */
+  reclaimSpace?: (maxPages: number) => Promise<number>;
 }
 
 export interface Events {
@@ -29,6 +31,7 @@ export function createEvents(deps: EventsDeps, config: Config): Events {
     retentionDays: config.eventsRetentionDays,
     retentionRows: config.eventsRetentionRows,
     beforeDelete: log.beforePrune,
+    reclaimSpace: deps.reclaimSpace,
   });
   return {
     bus,

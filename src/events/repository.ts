@@ -1,6 +1,7 @@
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import { containsInsensitive } from '../store/index.js';
-import type { Database, EventLogTable } from '../store/index.js';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
+import { containsInsensitive, dialectOf, trigramMatch } from '../store/index.js';
+import type { Database, Dialect, EventLogTable } from '../store/index.js';
 import {
   DEFAULT_PAGE,
   MAX_PAGE,
@@ -39,6 +40,7 @@ export interface EventList {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
+type EventQuery = SelectQueryBuilder<Database, 'event_log', Selectable<EventLogTable>>;
 
 function toEvent(row: Selectable<EventLogTable>): StoredEvent {
   return {
@@ -64,7 +66,11 @@ export type PruneHook = (tx: Transaction<Database>, ids: readonly number[]) => P
 
 /** Table access for event_log; nothing else. */
 export class EventRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly dialect: Dialect;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.dialect = dialectOf(db as Kysely<unknown>);
+  }
 
   /** Appends in order; ids grow with the order given. Pass a transaction to join one. */
   async append(rows: EventRow[], db: Db = this.db): Promise<StoredEvent[]> {
@@ -97,7 +103,23 @@ export class EventRepository {
   async list(filter: EventFilter, page: EventPage = {}): Promise<EventList> {
     const limit = Math.min(Math.max(page.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
     const forward = page.after !== undefined;
-    let query = this.db.selectFrom('event_log').selectAll();
+    const match = filter.text && this.dialect === 'sqlite' ? trigramMatch(filter.text) : null;
+    // With a text of three characters or more, SQLite walks the trigram index newest
+    // first (CROSS JOIN keeps it the outer loop) and stops at the page's end; PostgreSQL's
+    // trigram index serves the LIKE below as it is. The LIKE is the exact test either way.
+    const idColumn = match ? 'event_log_fts.rowid' : 'event_log.id';
+    let query = match
+      ? (this.db
+          .selectFrom('event_log_fts')
+          .crossJoin('event_log')
+          .selectAll('event_log')
+          .where(sql<boolean>`event_log_fts match ${match}`)
+          .where(
+            sql.ref('event_log.id'),
+            '=',
+            sql.ref('event_log_fts.rowid'),
+          ) as unknown as EventQuery)
+      : this.db.selectFrom('event_log').selectAll();
     if (filter.sources?.length) query = query.where('source', 'in', filter.sources);
     if (filter.min_severity)
       query = query.where('severity_rank', '>=', severityRank(filter.min_severity));
@@ -106,11 +128,11 @@ export class EventRepository {
     if (filter.rule_id !== undefined) query = query.where('rule_id', '=', filter.rule_id);
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
-    if (filter.text) query = query.where(containsInsensitive('message', filter.text));
-    if (page.before !== undefined) query = query.where('id', '<', page.before);
-    if (forward) query = query.where('id', '>', page.after!);
+    if (filter.text) query = query.where(containsInsensitive('event_log.message', filter.text));
+    if (page.before !== undefined) query = query.where(sql.ref(idColumn), '<', page.before);
+    if (forward) query = query.where(sql.ref(idColumn), '>', page.after!);
     const rows = await query
-      .orderBy('id', forward ? 'asc' : 'desc')
+      .orderBy(sql.ref(idColumn), forward ? 'asc' : 'desc')
       .limit(limit + 1)
       .execute();
     const items = rows.slice(0, limit).map(toEvent);
@@ -127,14 +149,68 @@ export class EventRepository {
   }
 
   /**
-   * Deletes up to `batch` events created before `cutoff`; returns how many. `before`
-   * runs in the deleting transaction with the ids about to go.
+   * Deletes up to `batch` events created before `cutoff`, oldest first; returns how
+   * many. Found through the created_at index: nothing to delete costs one index probe.
+   * `before` runs in the deleting transaction with the ids about to go.
    */
   async deleteOlderThan(cutoff: number, batch: number, before?: PruneHook): Promise<number> {
     const rows = await this.db
       .selectFrom('event_log')
       .select('id')
       .where('created_at', '<', cutoff)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(batch)
+      .execute();
+    return this.deleteIds(
+      rows.map((r) => Number(r.id)),
+      before,
+    );
+  }
+
+  /**
+   * The highest id beyond the newest `keep` events (everything up to it may go), or null
+   * when there are no more than `keep`. Ids only grow, so when the span between the
+   * lowest and the highest id is within `keep`, two index probes say so; otherwise the
+   * primary key is walked back `keep` entries in steps of `step`, yielding between them.
+   */
+  async rowLimitBoundary(keep: number, step = 50_000): Promise<number | null> {
+    const ends = await this.db
+      .selectFrom('event_log')
+      .select((eb) => [eb.fn.min('id').as('lowest'), eb.fn.max('id').as('highest')])
+      .executeTakeFirst();
+    if (!ends || ends.lowest === null || ends.highest === null) return null;
+    const lowest = Number(ends.lowest);
+    let below = Number(ends.highest) + 1;
+    if (below - lowest <= keep) return null;
+    for (let left = keep; ;) {
+      const skip = Math.min(left, step);
+      const row = await this.db
+        .selectFrom('event_log')
+        .select('id')
+        .where('id', '<', below)
+        .orderBy('id', 'desc')
+        .offset(skip)
+        .limit(1)
+        .executeTakeFirst();
+      if (!row) return null;
+      if (left === skip) return Number(row.id);
+      // The row at offset `skip` is itself the next step's first one.
+      below = Number(row.id) + 1;
+      left -= skip;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Deletes up to `batch` of the oldest events with ids up to `boundary`; returns how
+   * many. `before` runs in the deleting transaction with the ids about to go.
+   */
+  async deleteUpTo(boundary: number, batch: number, before?: PruneHook): Promise<number> {
+    const rows = await this.db
+      .selectFrom('event_log')
+      .select('id')
+      .where('id', '<=', boundary)
       .orderBy('id')
       .limit(batch)
       .execute();
@@ -149,25 +225,8 @@ export class EventRepository {
    * many. `before` runs in the deleting transaction with the ids about to go.
    */
   async deleteBeyond(keep: number, batch: number, before?: PruneHook): Promise<number> {
-    const boundary = await this.db
-      .selectFrom('event_log')
-      .select('id')
-      .orderBy('id', 'desc')
-      .offset(keep)
-      .limit(1)
-      .executeTakeFirst();
-    if (!boundary) return 0;
-    const rows = await this.db
-      .selectFrom('event_log')
-      .select('id')
-      .where('id', '<=', boundary.id)
-      .orderBy('id')
-      .limit(batch)
-      .execute();
-    return this.deleteIds(
-      rows.map((r) => Number(r.id)),
-      before,
-    );
+    const boundary = await this.rowLimitBoundary(keep);
+    return boundary === null ? 0 : this.deleteUpTo(boundary, batch, before);
   }
 
   private async deleteIds(ids: number[], before?: PruneHook): Promise<number> {

@@ -9,8 +9,19 @@ export interface RetentionOptions {
   retentionDays: number;
   retentionRows: number;
   intervalMs?: number;
+  /** Rows per deleting transaction: small, so none holds the event loop for long. */
   batchSize?: number;
+  /** Pause between batches, for everyone else's queries. */
+  pauseMs?: number;
+  /**
+   * Hands freed pages back to the file system, up to `maxPages` per call; returns how
+   * many free pages are left (Store.reclaimSpace). Without it the file keeps its size.
+   */
+  reclaimSpace?: (maxPages: number) => Promise<number>;
 }
+
+/** Pages handed back per step (4 KiB each): a few milliseconds of work. */
+const RECLAIM_STEP = 256;
 
 export interface PruneReport {
   by_age: number;
@@ -18,8 +29,10 @@ export interface PruneReport {
 }
 
 /**
- * Keeps the event log within its age and row limits. Deletes in batches with a pause
- * between them, so a large backlog never holds the database from writers for long.
+ * Keeps the event log within its age and row limits. Deletes in small batches with a pause
+ * between them, found through indexes (an idle pass costs a few index probes), so a large
+ * backlog never holds the database, or the event loop, for long; then hands the freed
+ * space back to the file system.
  */
 export class EventRetention {
   private readonly task: PeriodicTask<PruneReport>;
@@ -51,26 +64,47 @@ export class EventRetention {
   }
 
   private async run(signal: AbortSignal): Promise<PruneReport> {
-    const batch = this.options.batchSize ?? 5000;
+    const batch = this.options.batchSize ?? 1000;
+    const pause = this.options.pauseMs ?? 10;
+    const before = this.options.beforeDelete;
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
     const report: PruneReport = { by_age: 0, by_rows: 0 };
     for (;;) {
-      const n = await this.repo.deleteOlderThan(cutoff, batch, this.options.beforeDelete);
+      const n = await this.repo.deleteOlderThan(cutoff, batch, before);
       report.by_age += n;
       if (n < batch || signal.aborted) break;
-      await sleep(50, signal);
+      await sleep(pause, signal);
     }
-    for (;;) {
-      const n = await this.repo.deleteBeyond(
-        this.options.retentionRows,
-        batch,
-        this.options.beforeDelete,
-      );
+    // Found once through the primary key; events arriving meanwhile only move it later.
+    const boundary = signal.aborted
+      ? null
+      : await this.repo.rowLimitBoundary(this.options.retentionRows);
+    while (boundary !== null) {
+      const n = await this.repo.deleteUpTo(boundary, batch, before);
       report.by_rows += n;
       if (n < batch || signal.aborted) break;
-      await sleep(50, signal);
+      await sleep(pause, signal);
     }
     if (report.by_age + report.by_rows > 0) this.log.info(report, 'events pruned');
+    await this.reclaim(signal);
     return report;
+  }
+
+  /** Returns freed space in small steps; a failure only leaves the file larger. */
+  private async reclaim(signal: AbortSignal): Promise<void> {
+    const reclaim = this.options.reclaimSpace;
+    if (!reclaim) return;
+    try {
+      // Stops when nothing is left, or after as many steps as the first count called for
+      // (writes meanwhile free pages too; a file not in incremental mode never shrinks).
+      let left = await reclaim(RECLAIM_STEP);
+      for (let steps = Math.ceil(left / RECLAIM_STEP); left > 0 && steps > 0; steps--) {
+        await sleep(this.options.pauseMs ?? 10, signal);
+        if (signal.aborted) break;
+        left = await reclaim(RECLAIM_STEP);
+      }
+    } catch (err) {
+      if (!signal.aborted) this.log.warn({ err }, 'could not return free space to the file system');
+    }
   }
 }

@@ -63,7 +63,13 @@ describe('Metrics', () => {
       expect(family?.metrics[0]?.buckets?.['+Inf']).toBe('1');
     }
     expect(sampleValue(first, 'logwarden_build_info', { version: '1.2.3' })).toBe(1);
-    for (const name of ['process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds'])
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p50_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_eventloop_lag_max_seconds',
+    ])
       expect(first.map((f) => f.name)).toContain(name);
 
     counters.lines_scanned = 25;

@@ -25,6 +25,12 @@ export interface Store {
   ping(): Promise<void>;
   /** A small committed write, to learn whether writes work when nothing else writes. */
   probeWrite(): Promise<void>;
+  /**
+   * Hands up to `maxPages` free pages back to the file system; returns how many free
+   * pages are left. SQLite only (incremental auto-vacuum); PostgreSQL's own vacuum reuses
+   * freed space, so there it returns 0.
+   */
+  reclaimSpace(maxPages: number): Promise<number>;
   destroy(): Promise<void>;
 }
 
@@ -85,7 +91,11 @@ function openSqlite(path: string, options: StoreOptions): Store {
       cause: err,
     });
   }
+  // Only takes on a file without tables (a new one); migration 0017 converts older files.
+  handle.pragma('auto_vacuum = INCREMENTAL');
   handle.pragma('journal_mode = WAL');
+  // A checkpoint truncates the WAL back to this: a big prune must not leave it huge.
+  handle.pragma('journal_size_limit = 67108864');
   // Never wait inside SQLite: that would block the event loop (see sqlite-driver.ts).
   handle.pragma('busy_timeout = 0');
   handle.pragma('synchronous = NORMAL');
@@ -103,6 +113,13 @@ function openSqlite(path: string, options: StoreOptions): Store {
       await sql`select 1`.execute(db);
     },
     probeWrite: () => probeWrite(db),
+    // Through Kysely's connection, so it never runs inside someone else's transaction;
+    // exec, not a prepared statement, which would step once and free a single page.
+    reclaimSpace: (maxPages) =>
+      db.connection().execute(async () => {
+        handle.exec(`pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+        return Number(handle.pragma('freelist_count', { simple: true }));
+      }),
     destroy: () => db.destroy(),
   };
 }
@@ -144,6 +161,7 @@ function openPostgres(url: string, options: StoreOptions): Store {
       await sql`select 1`.execute(db);
     },
     probeWrite: () => probeWrite(db),
+    reclaimSpace: async () => 0,
     destroy: () => db.destroy(),
   };
 }

@@ -2,6 +2,7 @@ export { openStore, type Store, type StoreOptions, type Dialect } from './databa
 export { migrateToLatest, appliedMigrations, MIGRATION_NAMES } from './migrations.js';
 export type * from './schema.js';
 export { containsInsensitive, containsPattern } from './like.js';
+export { dialectOf, trigramMatch, MIN_TRIGRAM_TEXT } from './text-search.js';
 export {
   StoreWritability,
   type StoreOutage,

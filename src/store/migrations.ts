@@ -254,7 +254,82 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addColumn('written_at', 'bigint', notNull)
       .execute();
   },
+  // Text search through an index instead of a scan of every message (issue 18).
+  '0017_event_text_index': async (db, dialect) => {
+    // Delivery retention finds what to prune through it instead of scanning the outbox.
+    await db.schema
+      .createIndex('trigger_deliveries_updated_at_id')
+      .ifNotExists()
+      .on('trigger_deliveries')
+      .columns(['updated_at', 'id'])
+      .execute();
+    if (dialect === 'sqlite') await sqliteEventTextIndex(db);
+    else await postgresEventTextIndex(db);
+  },
 };
+
+/**
+ * SQLite: a contentless FTS5 table of trigrams of every message, kept in step by
+ * triggers (so every writer, bulk or not, keeps it right). Trigrams find substrings of
+ * three characters or more; detail=none keeps it small and the caller rechecks the
+ * candidates with LIKE. Then the file switches to incremental auto-vacuum, so space that
+ * retention frees can be handed back: that needs one VACUUM of an existing file, done
+ * here, once (it rewrites the file: minutes for a database of millions of events).
+ */
+async function sqliteEventTextIndex(db: Kysely<unknown>): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`create virtual table if not exists event_log_fts using fts5(
+      message, content='', contentless_delete=1, tokenize='trigram', detail=none)`.execute(tx);
+    await sql`insert into event_log_fts(event_log_fts) values ('delete-all')`.execute(tx);
+    await sql`insert into event_log_fts(rowid, message) select id, message from event_log`.execute(
+      tx,
+    );
+    await sql`create trigger if not exists event_log_fts_insert after insert on event_log begin
+      insert into event_log_fts(rowid, message) values (new.id, new.message); end`.execute(tx);
+    await sql`create trigger if not exists event_log_fts_delete after delete on event_log begin
+      delete from event_log_fts where rowid = old.id; end`.execute(tx);
+    await sql`create trigger if not exists event_log_fts_update after update of message on event_log begin
+      delete from event_log_fts where rowid = old.id;
+      insert into event_log_fts(rowid, message) values (new.id, new.message); end`.execute(tx);
+  });
+  const { rows } = await sql<{ auto_vacuum: number }>`pragma auto_vacuum`.execute(db);
+  // 2 = incremental. A new file already is (openStore sets it before the first table).
+  if (Number(rows[0]?.auto_vacuum) !== 2) {
+    await sql`pragma auto_vacuum = incremental`.execute(db);
+    await sql`vacuum`.execute(db);
+  }
+}
+
+/**
+ * PostgreSQL: a GIN trigram index on lower(message), which the `lower(message) like
+ * '%…%'` of the search uses as it is. pg_trgm ships with PostgreSQL (contrib) and is a
+ * trusted extension, but a role may still not be allowed to create it: then the search
+ * keeps scanning, and docs/operations.md says how to add the index by hand.
+ */
+async function postgresEventTextIndex(db: Kysely<unknown>): Promise<void> {
+  const opclass = async () =>
+    (
+      await sql<{ schema: string }>`select n.nspname as schema from pg_opclass c
+        join pg_namespace n on n.oid = c.opcnamespace
+        join pg_am a on a.oid = c.opcmethod
+        where c.opcname = 'gin_trgm_ops' and a.amname = 'gin' limit 1`.execute(db)
+    ).rows[0]?.schema;
+  let schema = await opclass();
+  if (schema === undefined) {
+    await sql`savepoint create_pg_trgm`.execute(db);
+    try {
+      await sql`create extension if not exists pg_trgm`.execute(db);
+      await sql`release savepoint create_pg_trgm`.execute(db);
+    } catch {
+      await sql`rollback to savepoint create_pg_trgm`.execute(db);
+      return;
+    }
+    schema = await opclass();
+    if (schema === undefined) return;
+  }
+  await sql`create index event_log_message_trgm on event_log
+    using gin (lower(message) ${sql.id(schema, 'gin_trgm_ops')})`.execute(db);
+}
 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

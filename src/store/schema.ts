@@ -9,6 +9,8 @@ export interface Database {
   workloads: WorkloadsTable;
   containers: ContainersTable;
   event_log: EventLogTable;
+  /** SQLite only: the trigram index of event_log.message (contentless FTS5). */
+  event_log_fts: EventLogFtsTable;
   scan_cursors: ScanCursorsTable;
   scanner_watermark: ScannerWatermarkTable;
   log_scan_rules: LogScanRulesTable;
@@ -26,6 +28,11 @@ export interface WorkloadsTable {
   name: string;
   kind: 'compose' | 'custom';
   created_at: number;
+}
+
+export interface EventLogFtsTable {
+  rowid: number;
+  message: string;
 }
 
 export interface ContainersTable {

@@ -62,6 +62,43 @@ class ConnectionMutex {
 
 const isLocked = (err: unknown) => classifyStoreFault(err) === 'locked';
 
+/** Distinct statement texts kept prepared; the app has a few hundred at most. */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Prepared statements by SQL text, least recently used dropped first: preparing is a
+ * parse and a plan each time, a visible share of a busy process's CPU. better-sqlite3
+ * re-prepares a cached statement by itself when the schema changes under it.
+ */
+export class StatementCache {
+  private readonly statements = new Map<string, SQLite.Statement>();
+  prepared = 0;
+
+  constructor(
+    private readonly handle: SQLite.Database,
+    private readonly capacity = STATEMENT_CACHE_SIZE,
+  ) {}
+
+  get(sql: string): SQLite.Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) {
+      // Most recently used goes last: Map keeps insertion order.
+      this.statements.delete(sql);
+    } else {
+      stmt = this.handle.prepare(sql);
+      this.prepared++;
+      if (this.statements.size >= this.capacity)
+        this.statements.delete(this.statements.keys().next().value!);
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+
+  get size(): number {
+    return this.statements.size;
+  }
+}
+
 class LockAwareSqliteDriver implements Driver {
   private readonly mutex = new ConnectionMutex();
   private readonly connection: LockAwareSqliteConnection;
@@ -70,7 +107,12 @@ class LockAwareSqliteDriver implements Driver {
     private readonly handle: SQLite.Database,
     lockWait: LockWaitOptions,
   ) {
-    this.connection = new LockAwareSqliteConnection(handle, this.mutex, lockWait);
+    this.connection = new LockAwareSqliteConnection(
+      handle,
+      new StatementCache(handle),
+      this.mutex,
+      lockWait,
+    );
   }
 
   async init(): Promise<void> {}
@@ -107,6 +149,7 @@ class LockAwareSqliteDriver implements Driver {
 class LockAwareSqliteConnection implements DatabaseConnection {
   constructor(
     private readonly handle: SQLite.Database,
+    private readonly statements: StatementCache,
     private readonly mutex: ConnectionMutex,
     private readonly lockWait: LockWaitOptions,
   ) {}
@@ -139,7 +182,7 @@ class LockAwareSqliteConnection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = compiled;
     return this.withLockWait(() => {
-      const stmt = this.handle.prepare(sql);
+      const stmt = this.statements.get(sql);
       if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
       const { changes, lastInsertRowid } = stmt.run(parameters);
       return {

@@ -33,6 +33,7 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
     return { ...store, cleanup: () => store.destroy() };
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;
+  await sharedExtensions();
   await withAdminClient((c) => c.query(`create schema ${schema}`));
   const store = openStore({ url: TEST_PG_URL, dataDir: '.', schema, poolSize: 4 });
   await migrateIgnoringOthersDrops(store);
@@ -62,6 +63,24 @@ async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
       if (!concurrentDrop || attempt >= 5 || String(err).includes(store.schema!)) throw err;
     }
   }
+}
+
+let extensions: Promise<void> | undefined;
+
+/**
+ * pg_trgm in the public schema, once: the migration would otherwise create it in the
+ * first test's schema, and dropping that schema would drop it from under every other.
+ */
+function sharedExtensions(): Promise<void> {
+  extensions ??= withAdminClient(async (c) => {
+    try {
+      await c.query('create extension if not exists pg_trgm with schema public');
+    } catch (err) {
+      // Another test process created it at the same moment.
+      if (!/already exists|duplicate key/.test(String(err))) throw err;
+    }
+  });
+  return extensions;
 }
 
 async function withAdminClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {

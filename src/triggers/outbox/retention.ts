@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '../../periodic-task.js';
+import { sleep } from '../../sleep.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
@@ -48,6 +49,8 @@ export class DeliveryRetention {
       const n = await this.outbox.deleteFinishedBefore(cutoff, batch);
       total += n;
       if (n < batch || signal.aborted) break;
+      // Room for everyone else's queries between batches.
+      await sleep(10, signal);
     }
     if (total > 0) this.log.info({ deleted: total }, 'finished deliveries pruned');
     return total;

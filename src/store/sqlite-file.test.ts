@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from './database.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { LockAwareSqliteDialect, StatementCache } from './sqlite-driver.js';
+
+const eventRow = (message: string) => ({
+  created_at: Date.now(),
+  source: 'system',
+  severity: 'info',
+  severity_rank: 0,
+  message,
+  metadata: '{}',
+  workload_id: null,
+  container_id: null,
+  rule_id: null,
+});
+
+describe('SQLite file', () => {
+  let dir: string;
+  let file: string;
+  const stores: Store[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lw-sqlite-'));
+    file = join(dir, 'logwarden.db');
+  });
+
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = () => {
+    const store = openStore({ url: `sqlite:${file}`, dataDir: dir });
+    stores.push(store);
+    return store;
+  };
+  const pragma = async (store: Store, name: string) =>
+    Number(Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0]);
+
+  it('shrinks after a prune: incremental auto-vacuum, pages handed back in steps', async () => {
+    const store = open();
+    await migrateToLatest(store);
+    expect(await pragma(store, 'auto_vacuum')).toBe(2);
+    const rows = Array.from({ length: 2000 }, (_, i) => eventRow(`${i} ${'y'.repeat(2000)}`));
+    for (let i = 0; i < rows.length; i += 500)
+      await store.db
+        .insertInto('event_log')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+    const full = statSync(file).size;
+    await store.db.deleteFrom('event_log').execute();
+    const freed = await pragma(store, 'freelist_count');
+    expect(freed).toBeGreaterThan(500);
+    // One step hands back at most what it is asked for.
+    expect(await store.reclaimSpace(100)).toBe(freed - 100);
+    let left = freed - 100;
+    while (left > 0) left = await store.reclaimSpace(256);
+    await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+    expect(statSync(file).size).toBeLessThan(full / 4);
+  });
+
+  it('converts an existing file to incremental auto-vacuum when migrating, keeping its rows', async () => {
+    const old = new SQLite(file);
+    old.exec('create table keep_me (x text)');
+    old.exec("insert into keep_me values ('still here')");
+    expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+    old.close();
+    const store = open();
+    await migrateToLatest(store);
+    expect(await pragma(store, 'auto_vacuum')).toBe(2);
+    const { rows } = await sql<{ x: string }>`select x from keep_me`.execute(store.db);
+    expect(rows).toEqual([{ x: 'still here' }]);
+  });
+
+  it('indexes the messages that were there before the migration', async () => {
+    const old = openStore({ url: `sqlite:${file}`, dataDir: dir });
+    await migrateToLatest(old);
+    await old.db.insertInto('event_log').values(eventRow('written before the index')).execute();
+    // As if the index had never been made: the migration must fill it from the table.
+    await sql`drop trigger event_log_fts_insert`.execute(old.db);
+    await sql`drop table event_log_fts`.execute(old.db);
+    await sql`delete from kysely_migration where name = '0017_event_text_index'`.execute(old.db);
+    await old.destroy();
+    const store = open();
+    await migrateToLatest(store);
+    const { rows } = await sql<{ rowid: number }>`select rowid from event_log_fts
+      where event_log_fts match '"bef" AND "ind"'`.execute(store.db);
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('prepared statements', () => {
+  it('are prepared once per SQL text and reused, the least recently used dropped first', () => {
+    const handle = new SQLite(':memory:');
+    const cache = new StatementCache(handle, 2);
+    const a = cache.get('select 1');
+    expect(cache.get('select 1')).toBe(a);
+    const b = cache.get('select 2');
+    cache.get('select 1'); // now select 2 is the least recently used
+    cache.get('select 3');
+    expect(cache.size).toBe(2);
+    expect(cache.get('select 1')).toBe(a);
+    expect(cache.get('select 2')).not.toBe(b);
+    expect(cache.prepared).toBe(4);
+    handle.close();
+  });
+
+  it('are reused by the driver under Kysely: the same query is not prepared again', async () => {
+    const handle = new SQLite(':memory:');
+    // A hand-made spy on the one native call that prepares.
+    let prepares = 0;
+    const prepare = handle.prepare.bind(handle);
+    handle.prepare = ((source: string) => {
+      prepares++;
+      return prepare(source);
+    }) as typeof handle.prepare;
+    const db = new Kysely<Database>({ dialect: new LockAwareSqliteDialect(handle) });
+    await sql`create table store_probe (id integer primary key, written_at integer)`.execute(db);
+    const before = prepares;
+    for (let i = 0; i < 10; i++)
+      await db.insertInto('store_probe').values({ id: i, written_at: i }).execute();
+    for (let i = 0; i < 10; i++)
+      await db.selectFrom('store_probe').selectAll().where('id', '=', i).execute();
+    expect(prepares - before).toBe(2);
+    await db.destroy();
+  });
+});
