@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '../periodic-task.js';
 import { sleep } from '../sleep.js';
+import { deleteInBatches } from '../store/batched-delete.js';
 import type { EventRepository, PruneHook } from './repository.js';
 
 export interface RetentionOptions {
@@ -9,7 +10,7 @@ export interface RetentionOptions {
   retentionDays: number;
   retentionRows: number;
   intervalMs?: number;
-  /** Rows per deleting transaction: small, so none holds the event loop for long. */
+  /** The most rows per deleting transaction; fewer when a batch overruns its time budget. */
   batchSize?: number;
   /** Pause between batches, for everyone else's queries. */
   pauseMs?: number;
@@ -69,21 +70,20 @@ export class EventRetention {
     const before = this.options.beforeDelete;
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
     const report: PruneReport = { by_age: 0, by_rows: 0 };
-    for (;;) {
-      const n = await this.repo.deleteOlderThan(cutoff, batch, before);
-      report.by_age += n;
-      if (n < batch || signal.aborted) break;
-      await sleep(pause, signal);
-    }
+    const batches = { maxBatch: batch, pauseMs: pause, signal };
+    report.by_age = await deleteInBatches(
+      (size) => this.repo.deleteOlderThan(cutoff, size, before),
+      batches,
+    );
     // Found once through the primary key; events arriving meanwhile only move it later.
     const boundary = signal.aborted
       ? null
       : await this.repo.rowLimitBoundary(this.options.retentionRows);
-    while (boundary !== null) {
-      const n = await this.repo.deleteUpTo(boundary, batch, before);
-      report.by_rows += n;
-      if (n < batch || signal.aborted) break;
-      await sleep(pause, signal);
+    if (boundary !== null) {
+      report.by_rows = await deleteInBatches(
+        (size) => this.repo.deleteUpTo(boundary, size, before),
+        batches,
+      );
     }
     if (report.by_age + report.by_rows > 0) this.log.info(report, 'events pruned');
     await this.reclaim(signal);

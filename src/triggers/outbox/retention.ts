@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '../../periodic-task.js';
-import { sleep } from '../../sleep.js';
+import { deleteInBatches } from '../../store/batched-delete.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
@@ -44,14 +44,11 @@ export class DeliveryRetention {
   private async run(signal: AbortSignal): Promise<number> {
     const batch = this.options.batchSize ?? 5000;
     const cutoff = this.now() - this.options.retentionDays * 86_400_000;
-    let total = 0;
-    for (;;) {
-      const n = await this.outbox.deleteFinishedBefore(cutoff, batch);
-      total += n;
-      if (n < batch || signal.aborted) break;
-      // Room for everyone else's queries between batches.
-      await sleep(10, signal);
-    }
+    const total = await deleteInBatches((size) => this.outbox.deleteFinishedBefore(cutoff, size), {
+      maxBatch: batch,
+      pauseMs: 10, // room for everyone else's queries between batches
+      signal,
+    });
     if (total > 0) this.log.info({ deleted: total }, 'finished deliveries pruned');
     return total;
   }
