@@ -10,6 +10,7 @@ export type LogStreamName = 'stdout' | 'stderr';
  */
 export interface FramePiece {
   stream: LogStreamName;
+  /** May share memory with the chunk it arrived in. */
   data: Buffer;
   frameStart: boolean;
   frameEnd: boolean;
@@ -146,15 +147,16 @@ export class FrameDemuxer extends Transform {
       }
       return;
     }
-    // Copy: the chunk's memory would otherwise be pinned by whoever keeps the piece.
-    this.push({ stream: this.current, data: Buffer.from(data), frameStart, frameEnd, raw: false });
+    // A view, not a copy: the socket's chunks are never reused, and a copy per frame (a
+    // line, mostly) cost more than anything else here. What keeps a line copies it.
+    this.push({ stream: this.current, data, frameStart, frameEnd, raw: false });
   }
 
   private emitRaw(data: Buffer): void {
     if (data.length === 0) return;
     this.push({
       stream: 'stdout',
-      data: Buffer.from(data),
+      data,
       frameStart: false,
       frameEnd: false,
       raw: true,

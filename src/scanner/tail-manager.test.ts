@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogsOptions } from '../docker/index.js';
+import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { ContainerChange, ContainerRecord } from '../inventory/index.js';
 import type { RuleSnapshot } from '../rules/index.js';
@@ -24,15 +24,7 @@ class Feed implements AsyncIterable<LogLine> {
     this.end();
   }
   push(text: string, timeNanos: bigint | null = null) {
-    const bytes = Buffer.from(text);
-    this.lines.push({
-      stream: 'stdout',
-      timestamp: null,
-      timeNanos,
-      bytes,
-      text,
-      truncated: false,
-    });
+    this.lines.push(logLine({ stream: 'stdout', timeNanos, text }));
     this.wake?.();
   }
   [Symbol.asyncIterator](): AsyncIterator<LogLine> {

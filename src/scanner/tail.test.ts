@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogsOptions } from '../docker/index.js';
+import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
 import { ScanEngine } from './scan-engine.js';
@@ -8,8 +8,7 @@ import { Tail, type TailBatch } from './tail.js';
 import type { StreamCursors } from './resume-cursor.js';
 
 function line(stream: 'stdout' | 'stderr', ts: bigint, text: string): LogLine {
-  const bytes = Buffer.from(text);
-  return { stream, timestamp: String(ts), timeNanos: ts, bytes, text, truncated: false };
+  return logLine({ stream, timestamp: String(ts), timeNanos: ts, text });
 }
 
 /** Every line containing "HIT" matches rule 1. */

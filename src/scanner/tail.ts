@@ -6,6 +6,7 @@ import type { NewEvent } from '../events/model.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
 import {
   StreamPosition,
+  nanosBetween,
   resumeSince,
   type ResumeGap,
   type StreamCursors,
@@ -90,9 +91,9 @@ export interface TailDeps {
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
 const GAP_LOG_INTERVAL_MS = 60_000;
 /** A jump in time between consecutive lines of a stream worth checking for a skip… */
-const SKIP_JUMP_NANOS = 250_000_000n;
+const SKIP_JUMP_NANOS = 250_000_000;
 /** …when the tail reads lines at least this old (it is behind; a live tail is not). */
-const SKIP_LAG_NANOS = 1_000_000_000n;
+const SKIP_LAG_NANOS = 1_000_000_000;
 /** The check reads at most this long (Docker decodes every file it keeps to find `since`). */
 const SKIP_READ_TIMEOUT_MS = 60_000;
 
@@ -300,17 +301,19 @@ export class Tail {
     this.lastHeardAt = this.now();
     try {
       for await (const line of lines) {
-        this.lastHeardAt = this.now();
-        if (this.mayHaveSkipped(line)) {
+        let now = this.now();
+        this.lastHeardAt = now;
+        if (this.mayHaveSkipped(line, now)) {
           this.storing = true;
           try {
             await this.readSkipped(line.timeNanos!, signal);
           } finally {
             this.storing = false;
-            this.lastHeardAt = this.now();
+            now = this.now();
+            this.lastHeardAt = now;
           }
         }
-        this.handle(line);
+        this.handle(line, now);
         // While a batch waits for the database, stop here: Docker keeps the lines, and
         // memory holds one batch, however long the database takes. Waiting on our own
         // store is not Docker going quiet: the stall watchdog skips it (`storing`).
@@ -329,9 +332,9 @@ export class Tail {
     }
   }
 
-  private handle(line: LogLine): void {
+  private handle(line: LogLine, now: number): void {
     const position = this.positions[line.stream];
-    const verdict = position.judge(line.timeNanos, line.bytes);
+    const verdict = position.judgeAt(line.seconds, line.nanos, line.bytes);
     if (verdict !== 'new') {
       if (verdict === 'repeat') {
         this.deps.engine.counters.repeated_lines++;
@@ -342,7 +345,6 @@ export class Tail {
     const gap = position.takeGap();
     if (gap) this.noteGap(line.stream, gap);
     this.newLinesThisConnection++;
-    const now = this.now();
     const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
     const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
     const hits = this.deps.engine.scan(
@@ -367,12 +369,16 @@ export class Tail {
    * between although Docker still holds them. Nothing on the stream says so but a jump
    * in time, so a jump while the tail reads old lines (it is behind) is checked.
    */
-  private mayHaveSkipped(line: LogLine): boolean {
-    const ts = line.timeNanos;
-    if (ts === null) return false;
-    const last = this.positions[line.stream].lastNanos;
-    if (last === null || ts - last < SKIP_JUMP_NANOS) return false;
-    return BigInt(this.now()) * 1_000_000n - ts >= SKIP_LAG_NANOS;
+  private mayHaveSkipped(line: LogLine, now: number): boolean {
+    const seconds = line.seconds;
+    if (seconds === null) return false;
+    const position = this.positions[line.stream];
+    const lastSeconds = position.lastSeconds;
+    if (lastSeconds === null) return false;
+    if (nanosBetween(seconds, line.nanos, lastSeconds, position.lastNanosPart) < SKIP_JUMP_NANOS)
+      return false;
+    // Milliseconds against seconds: a Number is exact enough for a threshold of a second.
+    return (now - seconds * 1000) * 1e6 - line.nanos >= SKIP_LAG_NANOS;
   }
 
   /**
@@ -406,7 +412,7 @@ export class Tail {
         if (line.timeNanos !== null && line.timeNanos > until) break;
         const cursor = cursors[line.stream];
         if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
-        this.handle(line);
+        this.handle(line, this.now());
       }
     } catch (err) {
       if (signal.aborted) throw err;
