@@ -1,5 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { FramePiece, LogStreamName } from './frame-demuxer.js';
+import {
+  FrameSplitter,
+  type DemuxMode,
+  type FramePiece,
+  type LogStreamName,
+} from './frame-demuxer.js';
 import { MAX_TIMESTAMP_LENGTH, TimestampReader, joinNanos, splitNanos } from './timestamp.js';
 
 /**
@@ -149,31 +154,29 @@ function timestampLength(data: Buffer, reader: TimestampReader): number {
 }
 
 /**
- * Turns demuxed pieces into lines. Docker cuts lines longer than 16 KiB into pieces,
- * each with its own timestamp when `timestamps=1`: the timestamps are stripped from
- * every piece and the pieces joined. Lines are cut at `maxLineBytes`.
+ * Turns demuxed pieces into lines, synchronously, handing each to `onLine`. Docker cuts
+ * lines longer than 16 KiB into pieces, each with its own timestamp when
+ * `timestamps=1`: the timestamps are stripped from every piece and the pieces joined.
+ * Lines are cut at `maxLineBytes`.
  */
-export class LineAssembler extends Transform {
+export class LineSplitter {
   private readonly lines = new Map<LogStreamName, PartialLine>();
   private readonly maxLineBytes: number;
   private readonly reader = new TimestampReader();
 
-  constructor(private readonly options: LineAssemblerOptions) {
-    super({ objectMode: true, readableHighWaterMark: 256 });
+  constructor(
+    private readonly options: LineAssemblerOptions,
+    private readonly onLine: (line: LogLine) => void,
+  ) {
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   }
 
-  override _transform(piece: FramePiece, _enc: BufferEncoding, done: TransformCallback): void {
-    this.accept(piece);
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
+  /** The stream ended: a last line without its newline is a line. */
+  end(): void {
     for (const [stream, line] of this.lines) {
       if (line.size > 0 && !line.discarding) this.emitLine(stream, line, false);
     }
     this.lines.clear();
-    done();
   }
 
   private state(stream: LogStreamName): PartialLine {
@@ -194,7 +197,7 @@ export class LineAssembler extends Transform {
     return line;
   }
 
-  private accept(piece: FramePiece): void {
+  accept(piece: FramePiece): void {
     const line = this.state(piece.stream);
     line.raw = piece.raw;
     const data = piece.data;
@@ -270,7 +273,7 @@ export class LineAssembler extends Transform {
       bytes = bytes.subarray(0, utf8CutIndex(bytes, this.maxLineBytes));
       truncated = true;
     }
-    this.push(
+    this.onLine(
       new AssembledLine(stream, seconds, nanos, stampSource, 0, stampEnd, bytes, truncated),
     );
     this.reset(line);
@@ -283,5 +286,74 @@ export class LineAssembler extends Transform {
     line.seconds = null;
     line.nanos = 0;
     line.discarding = false;
+  }
+}
+
+/** LineSplitter as a Transform from pieces to lines. */
+export class LineAssembler extends Transform {
+  private readonly splitter: LineSplitter;
+
+  constructor(options: LineAssemblerOptions) {
+    super({ objectMode: true, readableHighWaterMark: 256 });
+    this.splitter = new LineSplitter(options, (line) => this.push(line));
+  }
+
+  override _transform(piece: FramePiece, _enc: BufferEncoding, done: TransformCallback): void {
+    this.splitter.accept(piece);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.splitter.end();
+    done();
+  }
+}
+
+/**
+ * Bytes of a log stream to lines in one step, a batch per chunk: the lines a chunk
+ * completes are passed on together, so the stream machinery and the consumer's
+ * `for await` cost once per chunk rather than once per line. A Transform: it stops
+ * reading when the consumer does (at most `readableHighWaterMark` batches wait).
+ */
+export class LogLineBatcher extends Transform {
+  private readonly frames: FrameSplitter;
+  private readonly lines: LineSplitter;
+  private batch: LogLine[] = [];
+
+  constructor(mode: DemuxMode, options: LineAssemblerOptions) {
+    super({ readableObjectMode: true, readableHighWaterMark: 4 });
+    this.lines = new LineSplitter(options, (line) => this.batch.push(line));
+    this.frames = new FrameSplitter(mode, (piece) => this.lines.accept(piece));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.frames.write(chunk);
+    } catch (err) {
+      // Lines before the fault are passed on first, as the two-stage pipeline does.
+      this.pushBatch();
+      return done(err as Error);
+    }
+    this.pushBatch();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.frames.end();
+    } catch (err) {
+      this.pushBatch();
+      return done(err as Error);
+    }
+    this.lines.end();
+    this.pushBatch();
+    done();
+  }
+
+  private pushBatch(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.push(batch);
   }
 }

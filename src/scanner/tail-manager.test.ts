@@ -27,6 +27,19 @@ class Feed implements AsyncIterable<LogLine> {
     this.lines.push(logLine({ stream: 'stdout', timeNanos, text }));
     this.wake?.();
   }
+  /** The lines as the tail reads them, a batch of one at a time; destroy() ends it. */
+  batches(): AsyncIterable<LogLine[]> & { destroy(): void } {
+    const lines = this[Symbol.asyncIterator]();
+    return {
+      destroy: () => this.destroy(),
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const r = await lines.next();
+          return r.done ? r : { done: false, value: [r.value] };
+        },
+      }),
+    };
+  }
   [Symbol.asyncIterator](): AsyncIterator<LogLine> {
     return {
       next: async () => {
@@ -50,6 +63,9 @@ class FakeEngine {
     options.signal?.addEventListener('abort', () => feed.end());
     this.feeds.set(id, [...(this.feeds.get(id) ?? []), feed]);
     return feed;
+  }
+  async logBatches(id: string, options: LogsOptions) {
+    return ((await this.logs(id, options)) as Feed).batches();
   }
   newerLines = false;
   probes = 0;

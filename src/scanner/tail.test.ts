@@ -38,6 +38,11 @@ const rules = {
   },
 };
 
+/** A line-by-line fake log as the tail reads it: a batch of one line at a time. */
+async function* oneByOne(lines: AsyncIterable<LogLine>): AsyncIterable<LogLine[]> {
+  for await (const line of lines) yield [line];
+}
+
 /** Docker's log as it stands: `since` is inclusive, like the real engine. */
 class FakeLogs {
   log: LogLine[] = [];
@@ -59,6 +64,9 @@ class FakeLogs {
     return (async function* () {
       yield* lines;
     })();
+  }
+  async logBatches(id: string, options: LogsOptions) {
+    return oneByOne(await this.logs(id, options));
   }
 }
 
@@ -156,6 +164,9 @@ describe('Tail', () => {
             yield line('stdout', BigInt(i), `HIT ${i}`);
           }
         })();
+      },
+      async logBatches(id: string, options: LogsOptions) {
+        return oneByOne(await this.logs(id, options));
       },
     };
     const attempts: TailBatch[] = [];

@@ -16,7 +16,8 @@ import type { TailStart } from './start-policy.js';
 
 /** What a tail needs from the Engine API client. */
 export interface TailDocker {
-  logs(id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>>;
+  /** The lines in batches (DockerClient.logBatches: one per chunk read). */
+  logBatches(id: string, options: LogsOptions): Promise<AsyncIterable<readonly LogLine[]>>;
 }
 
 /** A batch of a tail's work: stored atomically (events and cursors together). */
@@ -286,7 +287,7 @@ export class Tail {
     this.newLinesThisConnection = 0;
     this.reattaching = false;
     this.state.status = 'connecting';
-    const lines = await this.deps.docker.logs(this.target.id, {
+    const batches = await this.deps.docker.logBatches(this.target.id, {
       follow: true,
       timestamps: true,
       stdout: true,
@@ -296,37 +297,38 @@ export class Tail {
       tail: useTail ? start.tailLines : undefined,
       signal,
     });
-    this.current = lines as { destroy?: () => void };
+    this.current = batches as { destroy?: () => void };
     this.state.status = 'following';
     this.lastHeardAt = this.now();
     try {
-      for await (const line of lines) {
-        let now = this.now();
-        this.lastHeardAt = now;
-        if (this.mayHaveSkipped(line, now)) {
-          this.storing = true;
-          try {
-            await this.readSkipped(line.timeNanos!, signal);
-          } finally {
-            this.storing = false;
-            now = this.now();
-            this.lastHeardAt = now;
+      for await (const batch of batches)
+        for (const line of batch) {
+          let now = this.now();
+          this.lastHeardAt = now;
+          if (this.mayHaveSkipped(line, now)) {
+            this.storing = true;
+            try {
+              await this.readSkipped(line.timeNanos!, signal);
+            } finally {
+              this.storing = false;
+              now = this.now();
+              this.lastHeardAt = now;
+            }
+          }
+          this.handle(line, now);
+          // While a batch waits for the database, stop here: Docker keeps the lines, and
+          // memory holds one batch, however long the database takes. Waiting on our own
+          // store is not Docker going quiet: the stall watchdog skips it (`storing`).
+          if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked) {
+            this.storing = true;
+            try {
+              await this.flush();
+            } finally {
+              this.storing = false;
+              this.lastHeardAt = this.now();
+            }
           }
         }
-        this.handle(line, now);
-        // While a batch waits for the database, stop here: Docker keeps the lines, and
-        // memory holds one batch, however long the database takes. Waiting on our own
-        // store is not Docker going quiet: the stall watchdog skips it (`storing`).
-        if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked) {
-          this.storing = true;
-          try {
-            await this.flush();
-          } finally {
-            this.storing = false;
-            this.lastHeardAt = this.now();
-          }
-        }
-      }
     } finally {
       this.current = null;
     }
@@ -398,7 +400,7 @@ export class Tail {
     // the gap (counted as possibly lost).
     let held = false;
     try {
-      const lines = await this.deps.docker.logs(this.target.id, {
+      const batches = await this.deps.docker.logBatches(this.target.id, {
         follow: false,
         timestamps: true,
         stdout: true,
@@ -408,12 +410,13 @@ export class Tail {
         untilNanos: until,
         signal: AbortSignal.any([signal, AbortSignal.timeout(SKIP_READ_TIMEOUT_MS)]),
       });
-      for await (const line of lines) {
-        if (line.timeNanos !== null && line.timeNanos > until) break;
-        const cursor = cursors[line.stream];
-        if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
-        this.handle(line, this.now());
-      }
+      read: for await (const batch of batches)
+        for (const line of batch) {
+          if (line.timeNanos !== null && line.timeNanos > until) break read;
+          const cursor = cursors[line.stream];
+          if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
+          this.handle(line, this.now());
+        }
     } catch (err) {
       if (signal.aborted) throw err;
       held = true; // unknown: say nothing rather than guess
