@@ -2,7 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { AppError, ErrorCode } from '../errors.js';
 import { FrameDemuxer, type DemuxMode } from './frame-demuxer.js';
-import { LineAssembler, type LogLine } from './line-assembler.js';
+import { LineAssembler, LogLineBatcher, type LogLine } from './line-assembler.js';
 import { NdjsonSplitter } from './ndjson.js';
 import { sinceParam } from './timestamp.js';
 import { createTransport, type DockerEndpoint, type Transport } from './transport.js';
@@ -140,6 +140,35 @@ export class DockerClient {
    * DOCKER_DAEMON_ERROR (stream 3), DOCKER_UNAVAILABLE.
    */
   async logs(id: string, options: LogsOptions = {}): Promise<Readable & AsyncIterable<LogLine>> {
+    const { res, mode, timestamps } = await this.openLogs(id, options);
+    return pipeline(
+      this.body(res),
+      new FrameDemuxer(mode),
+      new LineAssembler({ timestamps }),
+      // The source generator may be parked on a read; closing the body releases it.
+      () => res.body.destroy(),
+    ) as Readable & AsyncIterable<LogLine>;
+  }
+
+  /**
+   * The same lines as logs(), a batch per chunk read off the socket: for readers that
+   * take every line of busy containers (the scanner's tails), where a step of the
+   * stream machinery and of `for await` per line would cost more than the line.
+   */
+  async logBatches(
+    id: string,
+    options: LogsOptions = {},
+  ): Promise<Readable & AsyncIterable<LogLine[]>> {
+    const { res, mode, timestamps } = await this.openLogs(id, options);
+    return pipeline(this.body(res), new LogLineBatcher(mode, { timestamps }), () =>
+      res.body.destroy(),
+    ) as Readable & AsyncIterable<LogLine[]>;
+  }
+
+  private async openLogs(
+    id: string,
+    options: LogsOptions,
+  ): Promise<{ res: Dispatcher.ResponseData; mode: DemuxMode; timestamps: boolean }> {
     const timestamps = options.timestamps ?? true;
     const res = await this.request('GET', `/containers/${encodeURIComponent(id)}/logs`, {
       stream: true,
@@ -171,13 +200,7 @@ export class DockerClient {
     if (options.tty !== undefined) mode = options.tty ? 'raw' : 'framed';
     else if (contentType.includes('multiplexed-stream')) mode = 'framed';
     else mode = 'auto';
-    return pipeline(
-      this.body(res),
-      new FrameDemuxer(mode),
-      new LineAssembler({ timestamps }),
-      // The source generator may be parked on a read; closing the body releases it.
-      () => res.body.destroy(),
-    ) as Readable & AsyncIterable<LogLine>;
+    return { res, mode, timestamps };
   }
 
   /**

@@ -10,6 +10,7 @@ export type LogStreamName = 'stdout' | 'stderr';
  */
 export interface FramePiece {
   stream: LogStreamName;
+  /** May share memory with the chunk it arrived in. */
   data: Buffer;
   frameStart: boolean;
   frameEnd: boolean;
@@ -50,11 +51,10 @@ function corrupt(reason: string): AppError {
 
 /**
  * Splits Docker's multiplexed log stream (8-byte headers: stream, 0, 0, 0, size BE)
- * into pieces. Holds at most one header and the first FIRST_PIECE_MIN bytes of a frame
- * beyond the chunk being processed, and, being a Transform, stops reading when the
- * consumer does: memory stays bounded whatever the daemon sends.
+ * into pieces, synchronously, handing each to `onPiece`. Holds at most one header and
+ * the first FIRST_PIECE_MIN bytes of a frame beyond the chunk being processed.
  */
-export class FrameDemuxer extends Transform {
+export class FrameSplitter {
   private mode: DemuxMode;
   private pending: Buffer = Buffer.alloc(0);
   /** Payload bytes still to come of the current frame; 0 between frames. */
@@ -64,32 +64,28 @@ export class FrameDemuxer extends Transform {
   private daemonError: Buffer[] = [];
   private daemonErrorBytes = 0;
 
-  constructor(mode: DemuxMode = 'framed') {
-    super({ readableObjectMode: true, readableHighWaterMark: 64 });
+  constructor(
+    mode: DemuxMode,
+    private readonly onPiece: (piece: FramePiece) => void,
+  ) {
     this.mode = mode;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.consume(chunk);
-      done();
-    } catch (err) {
-      done(err as Error);
-    }
+  /** Splits a chunk; throws DOCKER_STREAM_CORRUPT or DOCKER_DAEMON_ERROR. */
+  write(chunk: Buffer): void {
+    this.consume(chunk);
   }
 
-  override _flush(done: TransformCallback): void {
-    if (this.mode === 'raw') return done();
+  /** The stream ended; throws DOCKER_STREAM_CORRUPT when it ended inside a frame. */
+  end(): void {
+    if (this.mode === 'raw') return;
     if (this.mode === 'auto' && this.pending.length > 0) {
       // Fewer than 8 bytes in all: too short to be framed, so it is raw output.
       this.mode = 'raw';
       this.emitRaw(this.pending);
-      return done();
+      return;
     }
-    if (this.inFrame || this.pending.length > 0) {
-      return done(corrupt('stream ended inside a frame'));
-    }
-    done();
+    if (this.inFrame || this.pending.length > 0) throw corrupt('stream ended inside a frame');
   }
 
   private consume(chunk: Buffer): void {
@@ -146,18 +142,50 @@ export class FrameDemuxer extends Transform {
       }
       return;
     }
-    // Copy: the chunk's memory would otherwise be pinned by whoever keeps the piece.
-    this.push({ stream: this.current, data: Buffer.from(data), frameStart, frameEnd, raw: false });
+    // A view, not a copy: the socket's chunks are never reused, and a copy per frame (a
+    // line, mostly) cost more than anything else here. What keeps a line copies it.
+    this.onPiece({ stream: this.current, data, frameStart, frameEnd, raw: false });
   }
 
   private emitRaw(data: Buffer): void {
     if (data.length === 0) return;
-    this.push({
+    this.onPiece({
       stream: 'stdout',
-      data: Buffer.from(data),
+      data,
       frameStart: false,
       frameEnd: false,
       raw: true,
     });
+  }
+}
+
+/**
+ * FrameSplitter as a Transform of pieces: being a Transform, it stops reading when the
+ * consumer does, so memory stays bounded whatever the daemon sends.
+ */
+export class FrameDemuxer extends Transform {
+  private readonly splitter: FrameSplitter;
+
+  constructor(mode: DemuxMode = 'framed') {
+    super({ readableObjectMode: true, readableHighWaterMark: 64 });
+    this.splitter = new FrameSplitter(mode, (piece) => this.push(piece));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.splitter.write(chunk);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.splitter.end();
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   }
 }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameDemuxer, type DemuxMode, type LogStreamName } from './frame-demuxer.js';
-import { LineAssembler, type LogLine } from './line-assembler.js';
+import { LineAssembler, LogLineBatcher, type LogLine } from './line-assembler.js';
 
 const NS = 1_000_000_000n;
 
@@ -52,8 +52,32 @@ async function run(chunks: Buffer[], options: RunOptions): Promise<LogLine[]> {
     })(),
     pipeline(Readable.from(chunks), new FrameDemuxer(options.mode), assembler),
   ]);
+  // The scanner's one-step batcher makes exactly the same lines, however chunked.
+  const batcher = new LogLineBatcher(options.mode, {
+    timestamps: options.timestamps,
+    maxLineBytes: options.maxLineBytes,
+  });
+  const batched: LogLine[] = [];
+  await Promise.all([
+    (async () => {
+      for await (const batch of batcher as AsyncIterable<LogLine[]>) batched.push(...batch);
+    })(),
+    pipeline(Readable.from(chunks), batcher),
+  ]);
+  expect(batched.map(full)).toEqual(lines.map(full));
   return lines;
 }
+
+const full = (l: LogLine) => ({
+  stream: l.stream,
+  seconds: l.seconds,
+  nanos: l.nanos,
+  timestamp: l.timestamp,
+  timeNanos: l.timeNanos,
+  hex: l.bytes.toString('hex'),
+  text: l.text,
+  truncated: l.truncated,
+});
 
 interface Expected {
   stream: LogStreamName;

@@ -8,7 +8,13 @@ export {
   type FramePiece,
   type LogStreamName,
 } from './frame-demuxer.js';
-export { LineAssembler, MAX_LINE_BYTES, type LogLine } from './line-assembler.js';
+export { LineAssembler, MAX_LINE_BYTES, logLine, type LogLine } from './line-assembler.js';
 export { NdjsonSplitter, MAX_EVENT_BYTES } from './ndjson.js';
-export { parseTimestampNanos, sinceParam } from './timestamp.js';
+export {
+  joinNanos,
+  parseTimestampNanos,
+  sinceParam,
+  splitNanos,
+  TimestampReader,
+} from './timestamp.js';
 export type * from './types.js';

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FrameDemuxer, type DemuxMode, type FramePiece } from './frame-demuxer.js';
 import { LineAssembler, MAX_LINE_BYTES, type LogLine } from './line-assembler.js';
+import { splitNanos } from './timestamp.js';
 
 function frame(streamType: number, payload: Buffer | string): Buffer {
   const body = Buffer.from(payload);
@@ -63,7 +64,17 @@ async function assemble(chunks: Buffer[], options: RunOptions = {}): Promise<Log
     collect(assembler),
     pipeline(Readable.from(chunks), new FrameDemuxer(options.mode ?? 'framed'), assembler),
   ]);
-  return lines;
+  return lines.map(fields);
+}
+
+/** A line's fields as a plain object (lines decode text and timestamp when first read). */
+function fields(line: LogLine): LogLine {
+  const { stream, timestamp, timeNanos, bytes, text, truncated } = line;
+  // The cursor's two Numbers hold the same instant as timeNanos.
+  expect(line.seconds === null ? null : splitNanos(timeNanos!)).toEqual(
+    line.seconds === null ? null : { seconds: line.seconds, nanos: line.nanos },
+  );
+  return { stream, timestamp, timeNanos, bytes, text, truncated } as LogLine;
 }
 
 /** Pieces straight into the LineAssembler, for exact piece boundaries. */

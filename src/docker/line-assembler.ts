@@ -1,19 +1,105 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { FramePiece, LogStreamName } from './frame-demuxer.js';
-import { MAX_TIMESTAMP_LENGTH, parseTimestampNanos } from './timestamp.js';
+import {
+  FrameSplitter,
+  type DemuxMode,
+  type FramePiece,
+  type LogStreamName,
+} from './frame-demuxer.js';
+import { MAX_TIMESTAMP_LENGTH, TimestampReader, joinNanos, splitNanos } from './timestamp.js';
 
+/**
+ * One log line. Most lines are only matched and counted, so what only some readers
+ * need (`text`, `timestamp`, `timeNanos`) may be computed on first read: the per-line
+ * path reads `bytes`, `seconds` and `nanos`.
+ */
 export interface LogLine {
-  stream: LogStreamName;
+  readonly stream: LogStreamName;
+  /**
+   * The timestamp's instant as whole seconds since the epoch (floored), with `nanos`
+   * the nanoseconds after them: the resume cursor, exact, compared without BigInt.
+   * Null without a timestamp.
+   */
+  readonly seconds: number | null;
+  /** 0 ≤ nanos < 1e9; 0 without a timestamp. */
+  readonly nanos: number;
   /** Docker's RFC3339Nano timestamp as sent, or null without `timestamps=1`. */
-  timestamp: string | null;
-  /** The same instant in nanoseconds since the epoch; the resume cursor. */
-  timeNanos: bigint | null;
-  /** The line without its newline (and, for a TTY, without `\r`). */
-  bytes: Buffer;
+  readonly timestamp: string | null;
+  /** The same instant in nanoseconds since the epoch. */
+  readonly timeNanos: bigint | null;
+  /**
+   * The line without its newline (and, for a TTY, without `\r`). It may share memory
+   * with the chunk it arrived in: copy it to keep it beyond the line.
+   */
+  readonly bytes: Buffer;
   /** `bytes` decoded as UTF-8, invalid sequences replaced by U+FFFD. */
-  text: string;
+  readonly text: string;
   /** The line was longer than the limit; the rest up to its newline was discarded. */
-  truncated: boolean;
+  readonly truncated: boolean;
+}
+
+/** A line read off a stream: its text and timestamp are decoded on first read. */
+class AssembledLine implements LogLine {
+  private decoded: string | null = null;
+  private stampText: string | null = null;
+
+  constructor(
+    readonly stream: LogStreamName,
+    readonly seconds: number | null,
+    readonly nanos: number,
+    /** Where the timestamp's bytes are, while nobody asked for its text. */
+    private stampSource: Buffer | null,
+    private readonly stampStart: number,
+    private readonly stampEnd: number,
+    readonly bytes: Buffer,
+    readonly truncated: boolean,
+  ) {}
+
+  get text(): string {
+    return (this.decoded ??= this.bytes.toString('utf8'));
+  }
+
+  get timestamp(): string | null {
+    if (this.stampSource !== null) {
+      this.stampText = this.stampSource.toString('latin1', this.stampStart, this.stampEnd);
+      this.stampSource = null;
+    }
+    return this.stampText;
+  }
+
+  get timeNanos(): bigint | null {
+    return this.seconds === null ? null : joinNanos(this.seconds, this.nanos);
+  }
+
+  /** The fields, for equality in tests and for logging. */
+  toJSON() {
+    const { stream, timestamp, timeNanos, bytes, text, truncated } = this;
+    return { stream, timestamp, timeNanos, bytes, text, truncated };
+  }
+}
+
+/** A line made by hand (fakes, tests, other sources): the same shape as a read one. */
+export function logLine(fields: {
+  stream: LogStreamName;
+  text: string;
+  timeNanos?: bigint | null;
+  timestamp?: string | null;
+  bytes?: Buffer;
+  truncated?: boolean;
+}): LogLine {
+  const bytes = fields.bytes ?? Buffer.from(fields.text);
+  const time = fields.timeNanos == null ? null : splitNanos(fields.timeNanos);
+  const stamp = fields.timestamp ?? null;
+  const line = new AssembledLine(
+    fields.stream,
+    time?.seconds ?? null,
+    time?.nanos ?? 0,
+    stamp === null ? null : Buffer.from(stamp, 'latin1'),
+    0,
+    stamp === null ? 0 : stamp.length,
+    bytes,
+    fields.truncated ?? false,
+  );
+  return line;
 }
 
 export interface LineAssemblerOptions {
@@ -30,8 +116,11 @@ const SPACE = 0x20;
 interface PartialLine {
   parts: Buffer[];
   size: number;
-  timestamp: string | null;
-  timeNanos: bigint | null;
+  /** The line's timestamp: where its bytes are, and its instant (seconds null: none). */
+  stampSource: Buffer | null;
+  stampEnd: number;
+  seconds: number | null;
+  nanos: number;
   /** The current line was cut and emitted; drop bytes until its newline. */
   discarding: boolean;
   /** TTY output (see FramePiece.raw). */
@@ -47,41 +136,47 @@ function utf8CutIndex(buf: Buffer, limit: number): number {
   return (buf[i]! & 0xc0) === 0x80 ? limit : i;
 }
 
-/** Splits `TIMESTAMP ` off the front of a piece, only when it parses. */
-function splitTimestamp(data: Buffer): { timestamp: string; nanos: bigint; rest: Buffer } | null {
-  const space = data.subarray(0, MAX_TIMESTAMP_LENGTH + 1).indexOf(SPACE);
-  if (space <= 0) return null;
-  const timestamp = data.toString('latin1', 0, space);
-  const nanos = parseTimestampNanos(timestamp);
-  if (nanos === null) return null;
-  return { timestamp, nanos, rest: data.subarray(space + 1) };
+/**
+ * The length of the `TIMESTAMP ` at the front of `data` when it parses (the reader then
+ * holds its instant), else 0. Looks at most MAX_TIMESTAMP_LENGTH + 1 bytes.
+ */
+function timestampLength(data: Buffer, reader: TimestampReader): number {
+  const limit = Math.min(data.length, MAX_TIMESTAMP_LENGTH + 1);
+  let space = -1;
+  for (let i = 0; i < limit; i++) {
+    if (data[i] === SPACE) {
+      space = i;
+      break;
+    }
+  }
+  if (space <= 0 || !reader.read(data, 0, space)) return 0;
+  return space + 1;
 }
 
 /**
- * Turns demuxed pieces into lines. Docker cuts lines longer than 16 KiB into pieces,
- * each with its own timestamp when `timestamps=1`: the timestamps are stripped from
- * every piece and the pieces joined. Lines are cut at `maxLineBytes`.
+ * Turns demuxed pieces into lines, synchronously, handing each to `onLine`. Docker cuts
+ * lines longer than 16 KiB into pieces, each with its own timestamp when
+ * `timestamps=1`: the timestamps are stripped from every piece and the pieces joined.
+ * Lines are cut at `maxLineBytes`.
  */
-export class LineAssembler extends Transform {
+export class LineSplitter {
   private readonly lines = new Map<LogStreamName, PartialLine>();
   private readonly maxLineBytes: number;
+  private readonly reader = new TimestampReader();
 
-  constructor(private readonly options: LineAssemblerOptions) {
-    super({ objectMode: true, readableHighWaterMark: 256 });
+  constructor(
+    private readonly options: LineAssemblerOptions,
+    private readonly onLine: (line: LogLine) => void,
+  ) {
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   }
 
-  override _transform(piece: FramePiece, _enc: BufferEncoding, done: TransformCallback): void {
-    this.accept(piece);
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
+  /** The stream ended: a last line without its newline is a line. */
+  end(): void {
     for (const [stream, line] of this.lines) {
       if (line.size > 0 && !line.discarding) this.emitLine(stream, line, false);
     }
     this.lines.clear();
-    done();
   }
 
   private state(stream: LogStreamName): PartialLine {
@@ -90,8 +185,10 @@ export class LineAssembler extends Transform {
       line = {
         parts: [],
         size: 0,
-        timestamp: null,
-        timeNanos: null,
+        stampSource: null,
+        stampEnd: 0,
+        seconds: null,
+        nanos: 0,
         discarding: false,
         raw: false,
       };
@@ -100,25 +197,30 @@ export class LineAssembler extends Transform {
     return line;
   }
 
-  private accept(piece: FramePiece): void {
+  accept(piece: FramePiece): void {
     const line = this.state(piece.stream);
     line.raw = piece.raw;
-    let data = piece.data;
+    const data = piece.data;
     // Framed output: every frame (whole line or partial piece) starts with its own
     // timestamp. TTY output has one per line, read when the line is complete.
-    let frameTimestamp: { timestamp: string; nanos: bigint } | null = null;
+    let stampLength = 0;
+    let seconds = 0;
+    let nanos = 0;
     if (piece.frameStart && this.options.timestamps) {
-      const split = splitTimestamp(data);
-      if (split) {
-        frameTimestamp = split;
-        data = split.rest;
+      stampLength = timestampLength(data, this.reader);
+      if (stampLength > 0) {
+        seconds = this.reader.seconds;
+        nanos = this.reader.nanos;
       }
     }
-    let start = 0;
+    const stampSource = data;
+    let start = stampLength;
     for (;;) {
-      if (line.size === 0 && !line.discarding && frameTimestamp) {
-        line.timestamp = frameTimestamp.timestamp;
-        line.timeNanos = frameTimestamp.nanos;
+      if (line.size === 0 && !line.discarding && stampLength > 0) {
+        line.stampSource = stampSource;
+        line.stampEnd = stampLength - 1;
+        line.seconds = seconds;
+        line.nanos = nanos;
       }
       const nl = data.indexOf(NEWLINE, start);
       const end = nl === -1 ? data.length : nl;
@@ -150,14 +252,19 @@ export class LineAssembler extends Transform {
   }
 
   private emitLine(stream: LogStreamName, line: PartialLine, truncated: boolean): void {
-    let bytes = line.parts.length === 1 ? line.parts[0]! : Buffer.concat(line.parts, line.size);
-    let { timestamp, timeNanos } = line;
+    // One piece (the usual line) is passed on as it came, without a copy.
+    let bytes: Buffer =
+      line.parts.length === 1 ? line.parts[0]! : Buffer.concat(line.parts, line.size);
+    let { stampSource, stampEnd, seconds, nanos } = line;
     if (line.raw) {
       if (this.options.timestamps) {
-        const split = splitTimestamp(bytes);
-        if (split) {
-          ({ timestamp, nanos: timeNanos } = split);
-          bytes = split.rest;
+        const length = timestampLength(bytes, this.reader);
+        if (length > 0) {
+          stampSource = bytes;
+          stampEnd = length - 1;
+          seconds = this.reader.seconds;
+          nanos = this.reader.nanos;
+          bytes = bytes.subarray(length);
         }
       }
       if (bytes.includes(CR)) bytes = Buffer.from(bytes.filter((b) => b !== CR));
@@ -166,23 +273,87 @@ export class LineAssembler extends Transform {
       bytes = bytes.subarray(0, utf8CutIndex(bytes, this.maxLineBytes));
       truncated = true;
     }
-    const copy = Buffer.from(bytes);
-    this.push({
-      stream,
-      timestamp,
-      timeNanos,
-      bytes: copy,
-      text: copy.toString('utf8'),
-      truncated,
-    });
+    this.onLine(
+      new AssembledLine(stream, seconds, nanos, stampSource, 0, stampEnd, bytes, truncated),
+    );
     this.reset(line);
   }
 
   private reset(line: PartialLine): void {
     line.parts = [];
     line.size = 0;
-    line.timestamp = null;
-    line.timeNanos = null;
+    line.stampSource = null;
+    line.seconds = null;
+    line.nanos = 0;
     line.discarding = false;
+  }
+}
+
+/** LineSplitter as a Transform from pieces to lines. */
+export class LineAssembler extends Transform {
+  private readonly splitter: LineSplitter;
+
+  constructor(options: LineAssemblerOptions) {
+    super({ objectMode: true, readableHighWaterMark: 256 });
+    this.splitter = new LineSplitter(options, (line) => this.push(line));
+  }
+
+  override _transform(piece: FramePiece, _enc: BufferEncoding, done: TransformCallback): void {
+    this.splitter.accept(piece);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.splitter.end();
+    done();
+  }
+}
+
+/**
+ * Bytes of a log stream to lines in one step, a batch per chunk: the lines a chunk
+ * completes are passed on together, so the stream machinery and the consumer's
+ * `for await` cost once per chunk rather than once per line. A Transform: it stops
+ * reading when the consumer does (at most `readableHighWaterMark` batches wait).
+ */
+export class LogLineBatcher extends Transform {
+  private readonly frames: FrameSplitter;
+  private readonly lines: LineSplitter;
+  private batch: LogLine[] = [];
+
+  constructor(mode: DemuxMode, options: LineAssemblerOptions) {
+    super({ readableObjectMode: true, readableHighWaterMark: 4 });
+    this.lines = new LineSplitter(options, (line) => this.batch.push(line));
+    this.frames = new FrameSplitter(mode, (piece) => this.lines.accept(piece));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.frames.write(chunk);
+    } catch (err) {
+      // Lines before the fault are passed on first, as the two-stage pipeline does.
+      this.pushBatch();
+      return done(err as Error);
+    }
+    this.pushBatch();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.frames.end();
+    } catch (err) {
+      this.pushBatch();
+      return done(err as Error);
+    }
+    this.lines.end();
+    this.pushBatch();
+    done();
+  }
+
+  private pushBatch(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.push(batch);
   }
 }

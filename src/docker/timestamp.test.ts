@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMESTAMP_LENGTH, parseTimestampNanos, sinceParam } from './timestamp.js';
+import {
+  MAX_TIMESTAMP_LENGTH,
+  TimestampReader,
+  joinNanos,
+  parseTimestampNanos,
+  sinceParam,
+  splitNanos,
+} from './timestamp.js';
 
 const S = 1_000_000_000n;
 /** 2024-05-06T07:08:09Z in seconds since the epoch. */
@@ -90,6 +97,80 @@ describe('parseTimestampNanos', () => {
           expect(parseTimestampNanos(date.toISOString())).toBe(BigInt(date.getTime()) * 1_000_000n);
         },
       ),
+    );
+  });
+});
+
+/** What TimestampReader makes of `text` placed inside a larger buffer, as nanoseconds. */
+function readBytes(text: string): bigint | null {
+  const buf = Buffer.from(`xx${text} rest`, 'latin1');
+  const reader = new TimestampReader();
+  if (!reader.read(buf, 2, 2 + Buffer.byteLength(text, 'latin1'))) return null;
+  expect(reader.nanos).toBeGreaterThanOrEqual(0);
+  expect(reader.nanos).toBeLessThan(1e9);
+  return joinNanos(reader.seconds, reader.nanos);
+}
+
+describe('TimestampReader', () => {
+  it('reads what parseTimestampNanos reads, and rejects what it rejects', () => {
+    for (const text of [
+      '2024-05-06T07:08:09.123456789Z',
+      '2024-05-06T07:08:09.5Z',
+      '2024-05-06T07:08:09Z',
+      '1969-12-31T23:59:59.5Z',
+      '0000-02-29T23:59:59.999999999Z',
+      '0001-01-01T00:00:00Z',
+      '2024-02-29T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2024-05-06T09:08:09.123456789+02:00',
+      '2024-05-06T01:38:09.123456789-05:30',
+      '2024-05-06T07:08:09.Z',
+      '2024-05-06T07:08:09.1234567890Z',
+      '2024-05-06T07:08:09.123z',
+      '2024-05-06T07:08:60Z',
+      '2024-05-06T24:08:09Z',
+      '2024-05-06T07:08:09ZZ',
+      '2024-5-06T07:08:09Z',
+      '2024-05-06 07:08:09Z',
+      'hello',
+    ]) {
+      expect([text, readBytes(text)]).toEqual([text, parseTimestampNanos(text)]);
+    }
+  });
+
+  it('agrees with parseTimestampNanos on generated timestamps, valid or not', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const stamp = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        two(13),
+        two(32),
+        two(24),
+        two(60),
+        two(60),
+        fc.option(fc.stringMatching(/^[0-9]{0,10}$/)),
+        fc.constantFrom('Z', '+02:00', '-11:30', 'z', ''),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, frac, zone]) =>
+          `${y}-${mo}-${d}T${h}:${mi}:${s}${frac === null ? '' : `.${frac}`}${zone}`,
+      );
+    fc.assert(
+      fc.property(stamp, (text) => {
+        expect(readBytes(text)).toBe(parseTimestampNanos(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('splits and joins nanoseconds exactly, before the epoch too', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), (n) => {
+        const { seconds, nanos } = splitNanos(n);
+        expect(nanos).toBeGreaterThanOrEqual(0);
+        expect(nanos).toBeLessThan(1e9);
+        expect(joinNanos(seconds, nanos)).toBe(n);
+      }),
     );
   });
 });

@@ -13,7 +13,7 @@ import { WatermarkRepository } from './watermark-repository.js';
 
 export interface ScannerDeps {
   db: Kysely<Database>;
-  docker: Pick<DockerClient, 'logs'>;
+  docker: Pick<DockerClient, 'logs' | 'logBatches'>;
   events: EventBatchWriter;
   rules: RulesView;
   inventory: TailInventory;
@@ -36,7 +36,7 @@ export function createScanner(deps: ScannerDeps, config: Config): Scanner {
   const cursors = new CursorRepository(deps.db);
   const tails = new TailManager({
     docker: {
-      logs: (id, options) => deps.docker.logs(id, options),
+      logBatches: (id, options) => deps.docker.logBatches(id, options),
       ...engineStallProbe(deps.docker),
     },
     sink: eventBatchSink(deps.events, cursors),

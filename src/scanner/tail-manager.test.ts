@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogsOptions } from '../docker/index.js';
+import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { ContainerChange, ContainerRecord } from '../inventory/index.js';
 import type { RuleSnapshot } from '../rules/index.js';
@@ -24,16 +24,21 @@ class Feed implements AsyncIterable<LogLine> {
     this.end();
   }
   push(text: string, timeNanos: bigint | null = null) {
-    const bytes = Buffer.from(text);
-    this.lines.push({
-      stream: 'stdout',
-      timestamp: null,
-      timeNanos,
-      bytes,
-      text,
-      truncated: false,
-    });
+    this.lines.push(logLine({ stream: 'stdout', timeNanos, text }));
     this.wake?.();
+  }
+  /** The lines as the tail reads them, a batch of one at a time; destroy() ends it. */
+  batches(): AsyncIterable<LogLine[]> & { destroy(): void } {
+    const lines = this[Symbol.asyncIterator]();
+    return {
+      destroy: () => this.destroy(),
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const r = await lines.next();
+          return r.done ? r : { done: false, value: [r.value] };
+        },
+      }),
+    };
   }
   [Symbol.asyncIterator](): AsyncIterator<LogLine> {
     return {
@@ -58,6 +63,9 @@ class FakeEngine {
     options.signal?.addEventListener('abort', () => feed.end());
     this.feeds.set(id, [...(this.feeds.get(id) ?? []), feed]);
     return feed;
+  }
+  async logBatches(id: string, options: LogsOptions) {
+    return ((await this.logs(id, options)) as Feed).batches();
   }
   newerLines = false;
   probes = 0;

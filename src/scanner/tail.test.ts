@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogsOptions } from '../docker/index.js';
+import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
 import { ScanEngine } from './scan-engine.js';
@@ -8,8 +8,7 @@ import { Tail, type TailBatch } from './tail.js';
 import type { StreamCursors } from './resume-cursor.js';
 
 function line(stream: 'stdout' | 'stderr', ts: bigint, text: string): LogLine {
-  const bytes = Buffer.from(text);
-  return { stream, timestamp: String(ts), timeNanos: ts, bytes, text, truncated: false };
+  return logLine({ stream, timestamp: String(ts), timeNanos: ts, text });
 }
 
 /** Every line containing "HIT" matches rule 1. */
@@ -39,6 +38,11 @@ const rules = {
   },
 };
 
+/** A line-by-line fake log as the tail reads it: a batch of one line at a time. */
+async function* oneByOne(lines: AsyncIterable<LogLine>): AsyncIterable<LogLine[]> {
+  for await (const line of lines) yield [line];
+}
+
 /** Docker's log as it stands: `since` is inclusive, like the real engine. */
 class FakeLogs {
   log: LogLine[] = [];
@@ -60,6 +64,9 @@ class FakeLogs {
     return (async function* () {
       yield* lines;
     })();
+  }
+  async logBatches(id: string, options: LogsOptions) {
+    return oneByOne(await this.logs(id, options));
   }
 }
 
@@ -157,6 +164,9 @@ describe('Tail', () => {
             yield line('stdout', BigInt(i), `HIT ${i}`);
           }
         })();
+      },
+      async logBatches(id: string, options: LogsOptions) {
+        return oneByOne(await this.logs(id, options));
       },
     };
     const attempts: TailBatch[] = [];

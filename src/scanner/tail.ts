@@ -6,6 +6,7 @@ import type { NewEvent } from '../events/model.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
 import {
   StreamPosition,
+  nanosBetween,
   resumeSince,
   type ResumeGap,
   type StreamCursors,
@@ -15,7 +16,8 @@ import type { TailStart } from './start-policy.js';
 
 /** What a tail needs from the Engine API client. */
 export interface TailDocker {
-  logs(id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>>;
+  /** The lines in batches (DockerClient.logBatches: one per chunk read). */
+  logBatches(id: string, options: LogsOptions): Promise<AsyncIterable<readonly LogLine[]>>;
 }
 
 /** A batch of a tail's work: stored atomically (events and cursors together). */
@@ -90,9 +92,9 @@ export interface TailDeps {
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
 const GAP_LOG_INTERVAL_MS = 60_000;
 /** A jump in time between consecutive lines of a stream worth checking for a skip… */
-const SKIP_JUMP_NANOS = 250_000_000n;
+const SKIP_JUMP_NANOS = 250_000_000;
 /** …when the tail reads lines at least this old (it is behind; a live tail is not). */
-const SKIP_LAG_NANOS = 1_000_000_000n;
+const SKIP_LAG_NANOS = 1_000_000_000;
 /** The check reads at most this long (Docker decodes every file it keeps to find `since`). */
 const SKIP_READ_TIMEOUT_MS = 60_000;
 
@@ -285,7 +287,7 @@ export class Tail {
     this.newLinesThisConnection = 0;
     this.reattaching = false;
     this.state.status = 'connecting';
-    const lines = await this.deps.docker.logs(this.target.id, {
+    const batches = await this.deps.docker.logBatches(this.target.id, {
       follow: true,
       timestamps: true,
       stdout: true,
@@ -295,43 +297,46 @@ export class Tail {
       tail: useTail ? start.tailLines : undefined,
       signal,
     });
-    this.current = lines as { destroy?: () => void };
+    this.current = batches as { destroy?: () => void };
     this.state.status = 'following';
     this.lastHeardAt = this.now();
     try {
-      for await (const line of lines) {
-        this.lastHeardAt = this.now();
-        if (this.mayHaveSkipped(line)) {
-          this.storing = true;
-          try {
-            await this.readSkipped(line.timeNanos!, signal);
-          } finally {
-            this.storing = false;
-            this.lastHeardAt = this.now();
+      for await (const batch of batches)
+        for (const line of batch) {
+          let now = this.now();
+          this.lastHeardAt = now;
+          if (this.mayHaveSkipped(line, now)) {
+            this.storing = true;
+            try {
+              await this.readSkipped(line.timeNanos!, signal);
+            } finally {
+              this.storing = false;
+              now = this.now();
+              this.lastHeardAt = now;
+            }
+          }
+          this.handle(line, now);
+          // While a batch waits for the database, stop here: Docker keeps the lines, and
+          // memory holds one batch, however long the database takes. Waiting on our own
+          // store is not Docker going quiet: the stall watchdog skips it (`storing`).
+          if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked) {
+            this.storing = true;
+            try {
+              await this.flush();
+            } finally {
+              this.storing = false;
+              this.lastHeardAt = this.now();
+            }
           }
         }
-        this.handle(line);
-        // While a batch waits for the database, stop here: Docker keeps the lines, and
-        // memory holds one batch, however long the database takes. Waiting on our own
-        // store is not Docker going quiet: the stall watchdog skips it (`storing`).
-        if (this.linesSinceFlush >= (this.options.flushLines ?? 500) || this.commitBlocked) {
-          this.storing = true;
-          try {
-            await this.flush();
-          } finally {
-            this.storing = false;
-            this.lastHeardAt = this.now();
-          }
-        }
-      }
     } finally {
       this.current = null;
     }
   }
 
-  private handle(line: LogLine): void {
+  private handle(line: LogLine, now: number): void {
     const position = this.positions[line.stream];
-    const verdict = position.judge(line.timeNanos, line.bytes);
+    const verdict = position.judgeAt(line.seconds, line.nanos, line.bytes);
     if (verdict !== 'new') {
       if (verdict === 'repeat') {
         this.deps.engine.counters.repeated_lines++;
@@ -342,7 +347,6 @@ export class Tail {
     const gap = position.takeGap();
     if (gap) this.noteGap(line.stream, gap);
     this.newLinesThisConnection++;
-    const now = this.now();
     const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
     const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
     const hits = this.deps.engine.scan(
@@ -367,12 +371,16 @@ export class Tail {
    * between although Docker still holds them. Nothing on the stream says so but a jump
    * in time, so a jump while the tail reads old lines (it is behind) is checked.
    */
-  private mayHaveSkipped(line: LogLine): boolean {
-    const ts = line.timeNanos;
-    if (ts === null) return false;
-    const last = this.positions[line.stream].lastNanos;
-    if (last === null || ts - last < SKIP_JUMP_NANOS) return false;
-    return BigInt(this.now()) * 1_000_000n - ts >= SKIP_LAG_NANOS;
+  private mayHaveSkipped(line: LogLine, now: number): boolean {
+    const seconds = line.seconds;
+    if (seconds === null) return false;
+    const position = this.positions[line.stream];
+    const lastSeconds = position.lastSeconds;
+    if (lastSeconds === null) return false;
+    if (nanosBetween(seconds, line.nanos, lastSeconds, position.lastNanosPart) < SKIP_JUMP_NANOS)
+      return false;
+    // Milliseconds against seconds: a Number is exact enough for a threshold of a second.
+    return (now - seconds * 1000) * 1e6 - line.nanos >= SKIP_LAG_NANOS;
   }
 
   /**
@@ -392,7 +400,7 @@ export class Tail {
     // the gap (counted as possibly lost).
     let held = false;
     try {
-      const lines = await this.deps.docker.logs(this.target.id, {
+      const batches = await this.deps.docker.logBatches(this.target.id, {
         follow: false,
         timestamps: true,
         stdout: true,
@@ -402,12 +410,13 @@ export class Tail {
         untilNanos: until,
         signal: AbortSignal.any([signal, AbortSignal.timeout(SKIP_READ_TIMEOUT_MS)]),
       });
-      for await (const line of lines) {
-        if (line.timeNanos !== null && line.timeNanos > until) break;
-        const cursor = cursors[line.stream];
-        if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
-        this.handle(line);
-      }
+      read: for await (const batch of batches)
+        for (const line of batch) {
+          if (line.timeNanos !== null && line.timeNanos > until) break read;
+          const cursor = cursors[line.stream];
+          if (cursor && line.timeNanos !== null && line.timeNanos <= cursor.tsNanos) held = true;
+          this.handle(line, this.now());
+        }
     } catch (err) {
       if (signal.aborted) throw err;
       held = true; // unknown: say nothing rather than guess

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, LogsOptions } from '../docker/index.js';
+import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ContainerLogFeed, type LineListener } from './log-feed.js';
 import { SseWriter } from './sse-writer.js';
@@ -25,14 +25,8 @@ class Sink extends Writable {
   }
 }
 
-const line = (ts: bigint, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine => ({
-  stream,
-  timestamp: `t${ts}`,
-  timeNanos: ts,
-  bytes: Buffer.from(text),
-  text,
-  truncated: false,
-});
+const line = (ts: bigint, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine =>
+  logLine({ stream, timestamp: `t${ts}`, timeNanos: ts, text });
 
 const turn = () => new Promise((r) => setImmediate(r));
 
