@@ -31,6 +31,8 @@ export interface BenchOptions {
   catchupLines: number;
   catchupContainers: number;
   idleTails: number[];
+  /** Events seeded for the database section. */
+  databaseRows: number;
 }
 
 export interface BenchRecord {

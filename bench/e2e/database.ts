@@ -13,6 +13,8 @@ import { AppContext } from '../../src/context.js';
 import { EventRepository } from '../../src/events/repository.js';
 import { EventRetention } from '../../src/events/retention.js';
 import { migrateToLatest, openStore } from '../../src/store/index.js';
+import type { BenchSection } from './context.js';
+import { round, summarize } from './stats.js';
 
 export interface DatabaseBenchOptions {
   /** Events seeded before measuring; 1 M by default. */
@@ -74,18 +76,9 @@ function fileBytes(file: string): number {
   return total;
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
 function summary(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 10) / 10;
-  return {
-    n: s.length,
-    p50_ms: r(quantile(s, 0.5)),
-    p99_ms: r(quantile(s, 0.99)),
-    max_ms: r(s.at(-1) ?? NaN),
-  };
+  const { count, p50, p99, max } = summarize(samples);
+  return { n: count, p50_ms: round(p50), p99_ms: round(p99), max_ms: round(max) };
 }
 
 /** The longest the event loop went without running a 5 ms timer, beyond those 5 ms. */
@@ -270,6 +263,19 @@ export async function runDatabaseBench(options: DatabaseBenchOptions = {}): Prom
     if (!options.dir) rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The section of `npm run bench:e2e`. It measures this checkout's code in this process
+ * (not `--target`'s build): run it from the checkout to compare.
+ */
+export const databaseSection: BenchSection = {
+  name: 'database',
+  run: (ctx) =>
+    runDatabaseBench({
+      rows: ctx.options.databaseRows,
+      report: (figure) => ctx.emit({ section: 'database', ...figure }),
+    }),
+};
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = Number(process.argv[2] ?? 1_000_000);

@@ -131,6 +131,22 @@ export function renderReport(records: readonly BenchRecord[]): string {
       ),
     );
   }
+  const database = of('database').filter((r) => r.name === 'db GET /api/events');
+  if (database.length) {
+    out.push('', '### GET /api/events (ms)', '');
+    out.push(
+      table(
+        ['query', 'events', 'p50', 'p99', 'max'],
+        database.map((r) => [
+          String(r.query),
+          num(r.rows),
+          num(r.p50_ms),
+          num(r.p99_ms),
+          num(r.max_ms),
+        ]),
+      ),
+    );
+  }
   const catchup = of('catchup');
   if (catchup.length) {
     out.push('', '### Catch-up after downtime', '');

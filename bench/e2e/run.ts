@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { benchPatterns } from '../matcher.js';
 import { capacitySection } from './capacity.js';
 import { catchupSection } from './catchup.js';
+import { databaseSection } from './database.js';
 import type { BenchContext, BenchOptions, BenchRecord, BenchSection } from './context.js';
 import { startEngine } from './engine.js';
 import { buildGeneratorImage, removeBenchContainers } from './generator.js';
@@ -26,6 +27,7 @@ export const SECTIONS: BenchSection[] = [
   capacitySection,
   latencySection,
   catchupSection,
+  databaseSection,
 ];
 
 const list = (s: string) => s.split(',').map((x) => Number(x.trim()));
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'catchup-lines': { type: 'string', default: '1000000' },
     'catchup-containers': { type: 'string', default: '10' },
     'idle-tails': { type: 'string', default: '0,50,200' },
+    'database-rows': { type: 'string', default: '1000000' },
     'docker-dir': { type: 'string', default: '/tmp/lwd-bench-e2e' },
   },
 });
@@ -57,6 +60,7 @@ const options: BenchOptions = {
   catchupLines: Number(values['catchup-lines']),
   catchupContainers: Number(values['catchup-containers']),
   idleTails: list(values['idle-tails']),
+  databaseRows: Number(values['database-rows']),
 };
 const wanted = values.sections.split(',').map((s) => s.trim());
 const sections = SECTIONS.filter((s) => wanted.includes(s.name));
