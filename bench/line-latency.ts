@@ -10,7 +10,7 @@
 // pipe: busybox's `date` has no sub-second precision); the line arrives when its event
 // comes on the SSE stream, or when the webhook receiver gets its delivery. Prints one
 // JSON line per figure, with the load average before and after.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,12 @@ function epochMs(rfc3339: string): number {
   if (!m) throw new Error(`not a timestamp: ${rfc3339}`);
   const fraction = Number(`0.${(m[2] ?? '0').padEnd(9, '0')}`);
   return Date.parse(`${m[1]}Z`) + fraction * 1000;
+}
+
+/** CPU time (user + system) a process used so far, in ms (/proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function summary(samples: number[]) {
@@ -89,6 +95,16 @@ try {
 
   const toEvent: number[] = [];
   const deadline = started + warmupMs + seconds * 1000;
+  const pid = served.proc.child.pid!;
+  const linesScanned = async () =>
+    (await api.get<{ lines_scanned: number }>('/api/scanner/stats')).lines_scanned;
+  // Taken beside the reading loop, so that reading the SSE stream is never held up.
+  const window = new Promise<{ cpu: number; lines: number; at: number }>((resolve, reject) =>
+    setTimeout(() => {
+      const cpu = cpuMs(pid);
+      linesScanned().then((lines) => resolve({ cpu, lines, at: Date.now() }), reject);
+    }, warmupMs),
+  );
   while (Date.now() < deadline) {
     const message = await sse.next();
     const arrived = Date.now();
@@ -99,6 +115,10 @@ try {
     if (sent - started >= warmupMs) toEvent.push(arrived - sent);
   }
   sse.close();
+  const from = await window;
+  const cpu = cpuMs(pid) - from.cpu;
+  const lines = (await linesScanned()) - from.lines;
+  const windowS = (Date.now() - from.at) / 1000;
   // Give the last deliveries a moment, then pair each request with its event's line.
   await new Promise((r) => setTimeout(r, 2000));
   const toWebhook: number[] = [];
@@ -115,6 +135,9 @@ try {
     background_lines_per_s: bgRate,
     loadavg_before: loadBefore.map((n) => Math.round(n * 100) / 100),
     loadavg_after: loadavg().map((n) => Math.round(n * 100) / 100),
+    lines_per_s: Math.round(lines / windowS),
+    logwarden_cpu_share: Math.round((cpu / 1000 / windowS) * 1000) / 1000,
+    logwarden_cpu_us_per_line: Math.round((cpu * 1000) / Math.max(1, lines)),
   };
   console.log(JSON.stringify({ name: 'line → event (SSE)', ...run, ...summary(toEvent) }));
   console.log(JSON.stringify({ name: 'line → webhook', ...run, ...summary(toWebhook) }));
