@@ -17,7 +17,13 @@ import { parseArgs } from 'node:util';
 import { startReceiver } from '../test/fakes/webhook-receiver.js';
 import { apiClient } from '../test/support/api-client.js';
 import { removeContainers, runContainer } from '../test/support/docker-cli.js';
-import { serveForTest, stopServed } from '../test/support/logwarden-process.js';
+import {
+  firstAdminToken,
+  spawnLogwarden,
+  startedUrl,
+  stopServed,
+} from '../test/support/logwarden-process.js';
+import { dockerHost } from '../test/support/docker-cli.js';
 import { openSse } from '../test/support/sse-client.js';
 
 const { values } = parseArgs({
@@ -67,7 +73,21 @@ receiver.respond(() => {
   webhookArrivals.push(Date.now());
   return { status: 200 };
 });
-const served = await serveForTest(dir, { LOGWARDEN_WEBHOOK_ALLOW_LOOPBACK: 'true' });
+// As the e2e tests serve, but with minutes to start: a loaded machine compiles slowly.
+const proc = spawnLogwarden(['serve'], {
+  LOGWARDEN_DATA_DIR: dir,
+  LOGWARDEN_LISTEN: '127.0.0.1:0',
+  DOCKER_HOST: dockerHost(),
+  LOGWARDEN_SCANNER_RATE_PER_SECOND: '100000',
+  LOGWARDEN_SCANNER_BURST: '100000',
+  LOGWARDEN_WEBHOOK_ALLOW_LOOPBACK: 'true',
+});
+const url = await startedUrl(proc, 600_000);
+const served = {
+  proc,
+  url,
+  token: await firstAdminToken(url, readFileSync(join(dir, 'setup-token'), 'utf8').trim()),
+};
 const loadBefore = loadavg();
 try {
   const api = apiClient(served.url, served.token);
