@@ -1,4 +1,12 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../test/support/databases.js';
@@ -8,6 +16,18 @@ import type { NewEvent, StoredEvent } from './model.js';
 import { EventRepository } from './repository.js';
 import { EventRetention } from './retention.js';
 import { EventLog } from './service.js';
+
+/** Counts the INSERT statements run through the database it is plugged into. */
+class InsertCounter implements KyselyPlugin {
+  inserts = 0;
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (node.kind === 'InsertQueryNode') this.inserts++;
+    return node;
+  }
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return result;
+  }
+}
 
 for (const dialect of DIALECTS) {
   describe(`event log (${dialect})`, () => {
@@ -71,6 +91,36 @@ for (const dialect of DIALECTS) {
       expect(stored.map((e) => e.message)).toEqual(['a', 'b']);
       expect(stored[1]!.id).toBeGreaterThan(stored[0]!.id);
     });
+
+    it('inserts a batch’s events in one statement, more only past what one may bind, ids in order', async () => {
+      const counter = new InsertCounter();
+      const db = store().db.withPlugin(counter);
+      const log = new EventLog(db, new EventRepository(db), new EventBus());
+      const small = await log.recordBatch([ev({ message: 'a' }), ev({ message: 'b' })]);
+      expect(counter.inserts).toBe(1);
+      expect(small.map((e) => e.message)).toEqual(['a', 'b']);
+
+      // 9 values a row: 4 000 rows take two statements on either database.
+      counter.inserts = 0;
+      const big = Array.from({ length: 4_000 }, (_, i) =>
+        ev({ message: `m${i}`, metadata: { i } }),
+      );
+      const stored = await log.recordBatch(big);
+      expect(counter.inserts).toBe(2);
+      expect(stored.map((e) => e.message)).toEqual(big.map((e) => e.message));
+      for (let i = 1; i < stored.length; i++)
+        expect(stored[i]!.id).toBeGreaterThan(stored[i - 1]!.id);
+      // Each id names the row it was returned for.
+      const rows = await store()
+        .db.selectFrom('event_log')
+        .select(['id', 'message', 'metadata'])
+        .where('id', '>=', stored[0]!.id)
+        .orderBy('id')
+        .execute();
+      expect(rows.map((r) => [Number(r.id), r.message, JSON.parse(r.metadata)])).toEqual(
+        stored.map((e) => [e.id, e.message, e.metadata]),
+      );
+    }, 120_000);
 
     it('filters by source, severity ≥, workload, container, rule, time and text', async () => {
       const { log } = setup();

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { SelectQueryBuilder } from 'kysely';
-import { containsInsensitive, dialectOf, trigramMatch } from '../store/index.js';
+import { containsInsensitive, dialectOf, insertBatches, trigramMatch } from '../store/index.js';
 import type { Database, Dialect, EventLogTable } from '../store/index.js';
 import {
   DEFAULT_PAGE,
@@ -72,21 +72,25 @@ export class EventRepository {
     this.dialect = dialectOf(db as Kysely<unknown>);
   }
 
-  /** Appends in order; ids grow with the order given. Pass a transaction to join one. */
+  /**
+   * Appends in order, in one multi-row INSERT (more only past the bound-values limit);
+   * ids grow with the order given. Pass a transaction to join one.
+   */
   async append(rows: EventRow[], db: Db = this.db): Promise<StoredEvent[]> {
+    const values = rows.map((row): Insertable<EventLogTable> => ({
+      ...row,
+      severity_rank: severityRank(row.severity),
+      metadata: JSON.stringify(row.metadata),
+    }));
     const out: StoredEvent[] = [];
-    for (const row of rows) {
-      const values: Insertable<EventLogTable> = {
-        ...row,
-        severity_rank: severityRank(row.severity),
-        metadata: JSON.stringify(row.metadata),
-      };
-      const { id } = await db
-        .insertInto('event_log')
-        .values(values)
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      out.push({ ...row, id: Number(id) });
+    for (const batch of insertBatches(values)) {
+      const inserted = await db.insertInto('event_log').values(batch).returning('id').execute();
+      // One statement takes its ids in the order of its rows (SQLite's rowids,
+      // PostgreSQL's sequence), but RETURNING promises no order: sort them back.
+      const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
+      if (ids.length !== batch.length)
+        throw new Error(`event_log insert returned ${ids.length} ids for ${batch.length} rows`);
+      for (const id of ids) out.push({ ...rows[out.length]!, id });
     }
     return out;
   }

@@ -19,6 +19,17 @@ for (const dialect of DIALECTS) {
         stderr: { tsNanos: ts + 1n, seenAtTs: 1 },
       });
       expect(await repo.load('other')).toEqual({});
+      // Both streams in one save: both rows move.
+      await repo.save(
+        store().db,
+        'c1',
+        { stdout: { tsNanos: ts + 7n, seenAtTs: 3 }, stderr: { tsNanos: ts + 8n, seenAtTs: 1 } },
+        4,
+      );
+      expect(await repo.load('c1')).toEqual({
+        stdout: { tsNanos: ts + 7n, seenAtTs: 3 },
+        stderr: { tsNanos: ts + 8n, seenAtTs: 1 },
+      });
     });
 
     it('commits events and cursors together, or neither', async () => {

@@ -25,27 +25,26 @@ export class CursorRepository {
     return out;
   }
 
-  /** Writes the cursors; pass the transaction that stores the events they cover. */
+  /** Writes the cursors, in one statement; pass the transaction that stores the events they cover. */
   async save(db: Db, containerId: string, cursors: StreamCursors, now: number): Promise<void> {
-    for (const [stream, cursor] of Object.entries(cursors)) {
-      const values = {
-        container_id: containerId,
-        stream,
-        ts_nanos: cursor.tsNanos.toString(),
-        seen_at_ts: cursor.seenAtTs,
-        updated_at: now,
-      };
-      await db
-        .insertInto('scan_cursors')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['container_id', 'stream']).doUpdateSet({
-            ts_nanos: values.ts_nanos,
-            seen_at_ts: values.seen_at_ts,
-            updated_at: now,
-          }),
-        )
-        .execute();
-    }
+    const rows = Object.entries(cursors).map(([stream, cursor]) => ({
+      container_id: containerId,
+      stream,
+      ts_nanos: cursor.tsNanos.toString(),
+      seen_at_ts: cursor.seenAtTs,
+      updated_at: now,
+    }));
+    if (rows.length === 0) return;
+    await db
+      .insertInto('scan_cursors')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['container_id', 'stream']).doUpdateSet((eb) => ({
+          ts_nanos: eb.ref('excluded.ts_nanos'),
+          seen_at_ts: eb.ref('excluded.seen_at_ts'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
   }
 }

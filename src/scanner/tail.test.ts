@@ -4,7 +4,7 @@ import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
 import { ScanEngine } from './scan-engine.js';
-import { Tail, type TailBatch } from './tail.js';
+import { Tail, type FlushTimer, type TailBatch } from './tail.js';
 import type { StreamCursors } from './resume-cursor.js';
 
 function line(stream: 'stdout' | 'stderr', ts: bigint, text: string): LogLine {
@@ -87,6 +87,52 @@ class MemorySink {
   }
 }
 
+/** A follow that stays open: lines come when the test pushes them, until it is dropped. */
+class LivePipe {
+  private queue: LogLine[] = [];
+  private wake: (() => void) | null = null;
+  private ended = false;
+  push(...lines: LogLine[]): void {
+    this.queue.push(...lines);
+    this.wake?.();
+  }
+  async logs(_id: string, options: LogsOptions): Promise<AsyncIterable<LogLine>> {
+    options.signal?.addEventListener('abort', () => this.end());
+    const next = async (): Promise<IteratorResult<LogLine>> => {
+      while (this.queue.length === 0 && !this.ended)
+        await new Promise<void>((r) => (this.wake = r));
+      const value = this.queue.shift();
+      return value ? { value, done: false } : { value: undefined, done: true };
+    };
+    return { [Symbol.asyncIterator]: () => ({ next }) };
+  }
+  private end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+}
+
+/** The flush interval, ticked by hand: `ticks` counts how often it went off. */
+class ManualTimer {
+  ticks = 0;
+  intervals: number[] = [];
+  private tick: (() => void) | null = null;
+  readonly every: FlushTimer = (ms, tick) => {
+    this.intervals.push(ms);
+    this.tick = tick;
+    return () => (this.tick = null);
+  };
+  fire(): void {
+    this.ticks++;
+    this.tick?.();
+  }
+}
+
+/** Lets queued callbacks (promise reactions, immediates) run, a few turns' worth. */
+async function settle(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
+
 const target = { id: 'c1', name: 'web', workload_id: null, tty: false };
 
 function tail(
@@ -102,6 +148,127 @@ function tail(
     { start: { sinceNanos: 0n }, minBackoffMs: 1, maxBackoffMs: 2 },
   );
 }
+
+function liveTail(docker: LivePipe, sink: BatchSinkLike, timer: ManualTimer) {
+  return new Tail(
+    {
+      docker,
+      sink,
+      rules,
+      engine: new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 }),
+      log: pino({ level: 'silent' }),
+      flushTimer: timer.every,
+    },
+    target,
+    {},
+    { start: { sinceNanos: 0n }, flushIntervalMs: 1000, flushLines: 500 },
+  );
+}
+
+type BatchSinkLike = { commit(batch: TailBatch): Promise<void> };
+
+describe('Tail group commit', () => {
+  it('commits a hit without waiting for the flush interval; cursor-only progress waits for it', async () => {
+    const docker = new LivePipe();
+    const sink = new MemorySink();
+    const timer = new ManualTimer();
+    const t = liveTail(docker, sink, timer);
+    t.start();
+    expect(timer.intervals).toEqual([1000]);
+
+    docker.push(line('stdout', 1n, 'quiet'), line('stdout', 2n, 'quiet'));
+    await settle();
+    expect(t.state.lines).toBe(2);
+    expect(sink.batches).toHaveLength(0);
+
+    docker.push(line('stdout', 3n, 'HIT 1'), line('stdout', 4n, 'quiet after'));
+    await expect.poll(() => sink.batches.length).toBe(1);
+    // The interval never went off: the hit did not wait for it.
+    expect(timer.ticks).toBe(0);
+    // The lines read in the same turn came along, and the cursor covers them all.
+    expect(sink.batches[0]!.events.map((e) => e.message)).toEqual(['HIT 1']);
+    expect(sink.cursors).toEqual({ stdout: { tsNanos: 4n, seenAtTs: 1 } });
+
+    docker.push(line('stdout', 5n, 'quiet'));
+    await settle();
+    expect(t.state.lines).toBe(5);
+    expect(sink.batches).toHaveLength(1);
+    timer.fire();
+    await expect.poll(() => sink.batches.length).toBe(2);
+    expect(sink.batches[1]!.events).toEqual([]);
+    expect(sink.cursors).toEqual({ stdout: { tsNanos: 5n, seenAtTs: 1 } });
+    await t.stop();
+  });
+
+  it('puts the hits that arrive while a commit runs into one next transaction', async () => {
+    const docker = new LivePipe();
+    const timer = new ManualTimer();
+    let release: () => void = () => undefined;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const committed: TailBatch[] = [];
+    const sink = {
+      async commit(batch: TailBatch) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (committed.length === 0) await new Promise<void>((r) => (release = r));
+        committed.push(batch);
+        inFlight--;
+      },
+    };
+    const t = liveTail(docker, sink, timer);
+    t.start();
+
+    docker.push(line('stdout', 1n, 'HIT 1'));
+    await expect.poll(() => inFlight).toBe(1);
+    // Three more hits in three turns while the first commit holds.
+    for (const n of [2, 3, 4]) {
+      docker.push(line('stdout', BigInt(n), `HIT ${n}`));
+      await settle();
+    }
+    expect(committed).toHaveLength(0);
+    release();
+    await expect.poll(() => committed.length).toBe(2);
+    await settle();
+    expect(committed.map((b) => b.events.map((e) => e.message))).toEqual([
+      ['HIT 1'],
+      ['HIT 2', 'HIT 3', 'HIT 4'],
+    ]);
+    expect(committed[1]!.cursors).toEqual({ stdout: { tsNanos: 4n, seenAtTs: 1 } });
+    expect(maxInFlight).toBe(1);
+    expect(timer.ticks).toBe(0);
+    await t.stop();
+    expect(committed).toHaveLength(2);
+  });
+
+  it('makes no commit after it stopped, even when the flush interval went off during the final flush', async () => {
+    const docker = new LivePipe();
+    const timer = new ManualTimer();
+    // Every commit waits for the test, then is refused: the batch is handed back each time.
+    const gates: (() => void)[] = [];
+    const sink = {
+      async commit() {
+        await new Promise<void>((r) => gates.push(r));
+        throw new Error('database is locked');
+      },
+    };
+    const t = liveTail(docker, sink, timer);
+    t.start();
+    docker.push(line('stdout', 1n, 'HIT 1'));
+    await expect.poll(() => gates.length).toBe(1);
+    let stopped = false;
+    const stopping = t.stop().then(() => (stopped = true));
+    while (!stopped) {
+      timer.fire();
+      gates.shift()?.();
+      await settle();
+    }
+    await stopping;
+    await settle(20);
+    // A commit started after `done` would race the container's next tail.
+    expect(gates).toHaveLength(0);
+  });
+});
 
 describe('Tail', () => {
   it('commits hits with cursors and, resumed from them, neither loses nor repeats a line', async () => {

@@ -48,7 +48,9 @@ export interface TailTarget {
 export interface TailOptions {
   /** Where to start when there is no cursor: a `since` in ns, or the last N lines. */
   start: TailStart;
+  /** Progress without a hit (cursors only) is stored after this many lines… */
   flushLines?: number;
+  /** …or this long, whichever comes first. A hit is committed at once (group commit). */
   flushIntervalMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -80,6 +82,15 @@ export interface TailState {
   last_error: string | null;
 }
 
+/** Runs `tick` every `ms` until the returned function is called; tests tick by hand. */
+export type FlushTimer = (ms: number, tick: () => void) => () => void;
+
+const intervalTimer: FlushTimer = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
 export interface TailDeps {
   docker: TailDocker;
   sink: BatchSink;
@@ -87,6 +98,8 @@ export interface TailDeps {
   engine: ScanEngine;
   log: Logger;
   now?: () => number;
+  /** What stores cursor-only progress lazily (default: a real interval). */
+  flushTimer?: FlushTimer;
 }
 
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
@@ -101,6 +114,18 @@ const SKIP_READ_TIMEOUT_MS = 60_000;
 /**
  * Follows one container's log from its resume cursors, matches every line, and commits
  * hits with the cursors in one batch, so a crash can neither lose nor repeat a line.
+ *
+ * Group commit: a batch holding a hit is committed at the end of the event-loop turn
+ * that read it (the rest of Docker's chunk comes along), not on the timer; while that
+ * commit runs, whatever arrives waits and then goes in the next transaction together,
+ * so each tail has at most one commit in flight. Cursor-only progress stays lazy
+ * (`flushLines` / `flushIntervalMs`). The committer is per tail, not shared: on SQLite
+ * every transaction already queues on the one connection, so busy tails accumulate
+ * while they wait and their commits grow on their own (a shared transaction would save
+ * only BEGIN/COMMIT, which cost no fsync in WAL with synchronous=NORMAL); on PostgreSQL
+ * the tails' commits run side by side on the pool and the server groups their WAL
+ * flushes. And a per-tail batch keeps a refused write, its pause and its retry of the
+ * very same batch, to the one tail whose batch it was.
  */
 export class Tail {
   private readonly positions: Record<LogStreamName, StreamPosition>;
@@ -110,7 +135,13 @@ export class Tail {
   private dirty = false;
   private linesSinceFlush = 0;
   private flushing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  /** A flush waiting behind the one in flight; every request until it starts joins it. */
+  private queued: Promise<void> | null = null;
+  /** A hit is waiting for the end of this event-loop turn to be committed. */
+  private hitCommit: NodeJS.Immediate | null = null;
+  /** The loop ended: the final flush is the last commit this tail makes. */
+  private closing = false;
+  private stopTimer: (() => void) | null = null;
   private draining = false;
   /** The last batch could not be stored and is being retried: read nothing meanwhile. */
   private commitBlocked = false;
@@ -167,12 +198,14 @@ export class Tail {
 
   start(): void {
     if (this.loop) return;
-    this.timer = setInterval(() => {
-      if (!this.commitBlocked) void this.flush().catch(() => undefined);
-    }, this.options.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.stopTimer = (this.deps.flushTimer ?? intervalTimer)(
+      this.options.flushIntervalMs ?? 1000,
+      () => {
+        if (!this.commitBlocked && !this.closing) void this.flush().catch(() => undefined);
+      },
+    );
     this.loop = this.run().finally(() => {
-      if (this.timer) clearInterval(this.timer);
+      this.close();
       this.state.status = this.state.status === 'unavailable' ? 'unavailable' : 'stopped';
     });
   }
@@ -269,6 +302,9 @@ export class Tail {
       if (backoff > 0) await sleep(backoff, signal);
       backoff = Math.min(Math.max(backoff * 2, minBackoff), maxBackoff);
     }
+    // Nothing may commit after the final flush: a commit landing after `done` could race
+    // the next tail of this container, which starts from the stored cursors.
+    this.close();
     await this.flush().catch((err: unknown) =>
       this.deps.log.error(
         { err, container: this.target.id },
@@ -358,6 +394,7 @@ export class Tail {
     );
     if (this.lineListeners !== null) this.emitLine(line, matches);
     for (const hit of hits) this.pending.push(this.toEvent(line, hit));
+    if (hits.length > 0) this.commitSoon();
     this.state.lines++;
     this.state.hits += hits.length;
     this.state.last_line_at = now;
@@ -519,9 +556,36 @@ export class Tail {
     );
   }
 
-  /** Commits pending hits with the cursors that cover them; serialized. */
+  private close(): void {
+    this.closing = true;
+    this.stopTimer?.();
+    this.stopTimer = null;
+    if (this.hitCommit) clearImmediate(this.hitCommit);
+    this.hitCommit = null;
+  }
+
+  /**
+   * A hit was read: commit at the end of this event-loop turn, so the lines Docker sent
+   * in the same chunk come along, or right after the commit in flight. While a batch is
+   * refused, the read loop already waits for it and commits what follows.
+   */
+  private commitSoon(): void {
+    if (this.hitCommit || this.closing) return;
+    this.hitCommit = setImmediate(() => {
+      this.hitCommit = null;
+      if (!this.commitBlocked && !this.closing) void this.flush().catch(() => undefined);
+    });
+  }
+
+  /**
+   * Commits pending hits with the cursors that cover them; serialized. A request made
+   * while a commit is in flight queues one flush behind it, which later requests join:
+   * it takes everything pending when it starts (group commit).
+   */
   private flush(): Promise<void> {
+    if (this.queued) return this.queued;
     const run = this.flushing.then(async () => {
+      this.queued = null;
       if (!this.dirty) return;
       const batch = { containerId: this.target.id, events: this.pending, cursors: this.cursors() };
       this.pending = [];
@@ -529,6 +593,7 @@ export class Tail {
       this.linesSinceFlush = 0;
       await this.commitUntilStored(batch);
     });
+    this.queued = run;
     this.flushing = run.catch(() => undefined);
     return run;
   }

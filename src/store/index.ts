@@ -16,3 +16,4 @@ export {
   type StoreFault,
 } from './store-fault.js';
 export { DEFAULT_LOCK_WAIT, type LockWaitOptions } from './sqlite-driver.js';
+export { insertBatches, MAX_BOUND_VALUES } from './insert-batches.js';

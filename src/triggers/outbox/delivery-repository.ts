@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
+import { insertBatches } from '../../store/index.js';
 import {
   DEFAULT_DELIVERY_PAGE,
   MAX_DELIVERY_PAGE,
@@ -122,13 +123,18 @@ export class DeliveryRepository {
       created_at: now,
       updated_at: now,
     }));
-    const inserted = await db
-      .insertInto('trigger_deliveries')
-      .values(values)
-      .onConflict((oc) => oc.columns(['trigger_id', 'event_id']).doNothing())
-      .returning('id')
-      .execute();
-    return inserted.length;
+    let count = 0;
+    // Events × matching triggers can pass what one statement may bind.
+    for (const batch of insertBatches(values)) {
+      const inserted = await db
+        .insertInto('trigger_deliveries')
+        .values(batch)
+        .onConflict((oc) => oc.columns(['trigger_id', 'event_id']).doNothing())
+        .returning('id')
+        .execute();
+      count += inserted.length;
+    }
+    return count;
   }
 
   /**

@@ -104,6 +104,33 @@ describe('trigger dispatcher', () => {
     expect(await events.count()).toBe(3);
   });
 
+  it('writes the deliveries of a big batch whatever one statement may bind, with its events', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
+    for (const name of ['a', 'b', 'c']) await repo.insert(fields({ name }), 1);
+    const events = new EventRepository(db);
+    const eventLog = new EventLog(db, events, new EventBus());
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox: new DeliveryRepository(db),
+      worker: { wake: () => undefined },
+      log,
+    });
+    await dispatcher.start(eventLog);
+    // 3 300 deliveries of 11 values each: more than SQLite binds in one statement.
+    const batch = Array.from({ length: 1_100 }, (_, i) => ({
+      source: 'logscan' as const,
+      severity: 'error' as const,
+      message: `hit ${i}`,
+    }));
+    const stored = await eventLog.recordBatch(batch);
+    const { n } = await db
+      .selectFrom('trigger_deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(3 * stored.length);
+  });
+
   it('an event pruned while deliveries still need it leaves them a copy; others stay copy-free', async () => {
     const db = store().db;
     const repo = new TriggerRepository(db);

@@ -19,6 +19,10 @@ import { SafeHttp } from '../../egress/safe-http.js';
 import { generateSecret } from '../secret.js';
 import { TriggersService } from '../service.js';
 import { DeliveryWorker } from './worker.js';
+import { TriggerDispatcher } from './dispatcher.js';
+import { EventBus } from '../../events/bus.js';
+import { EventRepository } from '../../events/repository.js';
+import { EventLog } from '../../events/service.js';
 import { storedEvent } from '../../../test/support/fixtures.js';
 import { severityRank, type StoredEvent } from '../../events/model.js';
 
@@ -51,6 +55,7 @@ describe('delivery worker', () => {
       maxAttempts?: number;
       concurrency?: number;
       stalledAfterMs?: number;
+      pollMs?: number;
       now?: () => number;
     } = {},
   ) {
@@ -89,7 +94,7 @@ describe('delivery worker', () => {
           stalledAfterMs: options.stalledAfterMs ?? 3_600_000,
           // Milliseconds instead of minutes: the schedule's shape, not its pace.
           retry: { ...DEFAULT_RETRY, baseMs: 5, maxAttempts: options.maxAttempts ?? 6 },
-          pollMs: 50,
+          pollMs: options.pollMs ?? 50,
           random: () => 0.5,
         },
         now: options.now,
@@ -152,6 +157,25 @@ describe('delivery worker', () => {
       settled,
     };
   }
+
+  it('sends as soon as the event commits: the commit wakes the worker, no poll needed', async () => {
+    // The worker never polls within this test: only the commit can start the send.
+    const h = await setup(() => ({ status: 200 }), { pollMs: 3_600_000 });
+    const worker = h.worker();
+    worker.start();
+    const db = store().db;
+    const eventLog = new EventLog(db, new EventRepository(db), new EventBus());
+    const dispatcher = new TriggerDispatcher({ triggers: h.repo, outbox: h.outbox, worker, log });
+    await dispatcher.start(eventLog);
+    // Let the start's look at the (empty) outbox end, so the worker sleeps on its poll.
+    await eventually(async () => (await h.outbox.list({})).items.length === 0);
+    await new Promise((r) => setImmediate(r));
+    const stored = await eventLog.record({ source: 'logscan', severity: 'error', message: 'now' });
+    await eventually(() => h.receiver.requests.length === 1, 20_000);
+    const body = JSON.parse(h.receiver.requests[0]!.body) as { event: { id: number } };
+    expect(body.event.id).toBe(stored.id);
+    await dispatcher.stop();
+  });
 
   it('500 three times then 200: four attempts, one sent, the same webhook-id each time', async () => {
     const h = await setup((_req, i) => ({ status: i < 3 ? 500 : 200 }));
