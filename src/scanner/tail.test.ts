@@ -106,6 +106,9 @@ class LivePipe {
     };
     return { [Symbol.asyncIterator]: () => ({ next }) };
   }
+  async logBatches(id: string, options: LogsOptions) {
+    return oneByOne(await this.logs(id, options));
+  }
   private end(): void {
     this.ended = true;
     this.wake?.();
