@@ -43,9 +43,12 @@ RUN groupadd --gid 10001 logwarden \
  && mkdir -m 0700 /data && chown 10001:10001 /data \
  && mkdir /app && ln -s /app/dist/main.js /usr/local/bin/logwarden
 WORKDIR /app
+# SQLite's temporary files (statement journals of multi-row inserts, VACUUM) go to the
+# volume: with --read-only there is no writable /tmp, and a write that needs one fails.
 ENV NODE_ENV=production \
     LOGWARDEN_LISTEN=0.0.0.0:8080 \
-    LOGWARDEN_DATA_DIR=/data
+    LOGWARDEN_DATA_DIR=/data \
+    SQLITE_TMPDIR=/data
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080

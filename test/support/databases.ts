@@ -48,8 +48,8 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
 
 /**
  * Kysely's migrator lists the tables of every schema in the database, and PostgreSQL's
- * has_schema_privilege() (or a table lookup) fails on a schema that another test drops
- * during that scan:
+ * has_schema_privilege() (or a table or column lookup) fails on a schema that another
+ * test drops during that scan:
  * an error about someone else's schema, so try again.
  */
 async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
@@ -59,7 +59,9 @@ async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
       return;
     } catch (err) {
       const concurrentDrop =
-        /(schema "t_[0-9a-f]+"|relation "t_[0-9a-f]+\.\w+") does not exist/.test(String(err));
+        /(schema "t_[0-9a-f]+"|relation "t_[0-9a-f]+\.\w+"|column "\w+" of relation "\w+") does not exist/.test(
+          String(err),
+        );
       if (!concurrentDrop || attempt >= 5 || String(err).includes(store.schema!)) throw err;
     }
   }
