@@ -337,10 +337,11 @@ export class Tail {
     this.state.status = 'following';
     this.lastHeardAt = this.now();
     try {
-      for await (const batch of batches)
+      for await (const batch of batches) {
+        // One clock read per chunk: its lines arrived together.
+        let now = this.now();
+        this.lastHeardAt = now;
         for (const line of batch) {
-          let now = this.now();
-          this.lastHeardAt = now;
           if (this.mayHaveSkipped(line, now)) {
             this.storing = true;
             try {
@@ -361,10 +362,12 @@ export class Tail {
               await this.flush();
             } finally {
               this.storing = false;
-              this.lastHeardAt = this.now();
+              now = this.now();
+              this.lastHeardAt = now;
             }
           }
         }
+      }
     } finally {
       this.current = null;
     }
