@@ -224,15 +224,6 @@ export class EventRepository {
     );
   }
 
-  /**
-   * Deletes up to `batch` of the oldest events beyond the newest `keep`; returns how
-   * many. `before` runs in the deleting transaction with the ids about to go.
-   */
-  async deleteBeyond(keep: number, batch: number, before?: PruneHook): Promise<number> {
-    const boundary = await this.rowLimitBoundary(keep);
-    return boundary === null ? 0 : this.deleteUpTo(boundary, batch, before);
-  }
-
   private async deleteIds(ids: number[], before?: PruneHook): Promise<number> {
     if (ids.length === 0) return 0;
     return this.db.transaction().execute(async (tx) => {
