@@ -5,19 +5,19 @@ import { waitForTails } from './lag.js';
 import { round, slope } from './stats.js';
 
 /**
- * Median of a few RSS readings a second apart, once the process has settled: V8 gives
- * heap pages back only after some idle seconds (its memory reducer), so a reading just
- * after a burst of work (the rules made at start, tails attaching) reads high.
+ * Resident and heap bytes after a forced collection, the median of three readings a
+ * second apart once the process has settled: without the collection, when V8 frees its
+ * pages moves RSS by more than many idle tails cost.
  */
-async function settledRss(ctx: BenchContext): Promise<number> {
-  await sleep(15_000);
-  const readings: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    readings.push(ctx.served.rssBytes());
+async function settledMemory(ctx: BenchContext): Promise<{ rss: number; heapUsed: number }> {
+  await sleep(5_000);
+  const readings: { rss: number; heapUsed: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    readings.push(await ctx.served.memoryAfterGc());
     await sleep(1000);
   }
-  readings.sort((a, b) => a - b);
-  return readings[2]!;
+  readings.sort((a, b) => a.heapUsed - b.heapUsed);
+  return readings[1]!;
 }
 
 /**
@@ -28,7 +28,8 @@ async function settledRss(ctx: BenchContext): Promise<number> {
 export const memorySection: BenchSection = {
   name: 'memory',
   async run(ctx) {
-    const points: { x: number; y: number }[] = [];
+    const rssPoints: { x: number; y: number }[] = [];
+    const heapPoints: { x: number; y: number }[] = [];
     const sets: GeneratorSet[] = [];
     let tails = 0;
     try {
@@ -38,9 +39,15 @@ export const memorySection: BenchSection = {
           tails = target;
         }
         await waitForTails(ctx, tails);
-        const rss = await settledRss(ctx);
-        points.push({ x: tails, y: rss });
-        ctx.emit({ section: 'memory', idle_tails: tails, rss_mib: round(rss / 2 ** 20, 1) });
+        const { rss, heapUsed } = await settledMemory(ctx);
+        rssPoints.push({ x: tails, y: rss });
+        heapPoints.push({ x: tails, y: heapUsed });
+        ctx.emit({
+          section: 'memory',
+          idle_tails: tails,
+          rss_mib: round(rss / 2 ** 20, 1),
+          heap_mib: round(heapUsed / 2 ** 20, 1),
+        });
       }
     } finally {
       for (const set of sets) await set.remove();
@@ -49,7 +56,8 @@ export const memorySection: BenchSection = {
     ctx.emit({
       section: 'memory',
       summary: true,
-      per_tail_kib: round(slope(points) / 1024, 1),
+      per_tail_kib: round(slope(rssPoints) / 1024, 1),
+      heap_per_tail_kib: round(slope(heapPoints) / 1024, 1),
     });
   },
 };

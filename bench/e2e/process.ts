@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { firstAdminToken } from '../../test/support/logwarden-process.js';
 import { cpuSeconds, rssBytes } from './proc-stat.js';
 
@@ -12,7 +13,12 @@ export interface Served {
   stop(): Promise<void>;
   cpuSeconds(): number;
   rssBytes(): number;
+  /** Resident and heap bytes right after two forced collections (bench/memory-probe.mjs). */
+  memoryAfterGc(): Promise<{ rss: number; heapUsed: number }>;
 }
+
+/** Preloaded into the measured process: answers SIGUSR2 with its memory after a GC. */
+const MEMORY_PROBE = fileURLToPath(new URL('../memory-probe.mjs', import.meta.url));
 
 export interface ServeOptions {
   /** The checkout whose dist/main.js runs. */
@@ -31,9 +37,12 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function serve(options: ServeOptions): Promise<Served> {
-  const child = spawn(process.execPath, [join(options.target, 'dist/main.js'), 'serve'], {
+  const probeOut = join(options.dataDir, 'memory-probe.json');
+  const args = ['--expose-gc', '--import', MEMORY_PROBE, join(options.target, 'dist/main.js')];
+  const child = spawn(process.execPath, [...args, 'serve'], {
     cwd: options.target,
     env: cleanEnv({
+      MEMORY_PROBE_OUT: probeOut,
       LOGWARDEN_DATA_DIR: options.dataDir,
       LOGWARDEN_LISTEN: '127.0.0.1:0',
       DOCKER_HOST: options.dockerHost,
@@ -75,6 +84,17 @@ export async function serve(options: ServeOptions): Promise<Served> {
     },
     cpuSeconds: () => cpuSeconds(pid),
     rssBytes: () => rssBytes(pid),
+    async memoryAfterGc() {
+      rmSync(probeOut, { force: true });
+      child.kill('SIGUSR2');
+      for (let waited = 0; !existsSync(probeOut); waited += 50) {
+        if (waited > 30_000) throw new Error('the memory probe did not answer');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 50)); // the one write completes
+      const m = JSON.parse(readFileSync(probeOut, 'utf8')) as { rssKb: number; heapUsed: number };
+      return { rss: m.rssKb * 1024, heapUsed: m.heapUsed };
+    },
   };
 }
 

@@ -121,13 +121,16 @@ export function renderReport(records: readonly BenchRecord[]): string {
   }
   const memory = of('memory');
   if (memory.length) {
-    out.push('', '### Resident memory at rest', '');
+    out.push('', '### Memory at rest (after a forced GC)', '');
     const points = memory.filter((r) => !r.summary);
     const per = memory.find((r) => r.summary);
     out.push(
       table(
-        [...points.map((r) => `${num(r.idle_tails)} idle tails (MiB)`), 'per tail (KiB)'],
-        [[...points.map((r) => num(r.rss_mib)), num(per?.per_tail_kib)]],
+        ['', ...points.map((r) => `${num(r.idle_tails)} idle tails (MiB)`), 'per tail (KiB)'],
+        [
+          ['RSS', ...points.map((r) => num(r.rss_mib)), num(per?.per_tail_kib)],
+          ['heap used', ...points.map((r) => num(r.heap_mib)), num(per?.heap_per_tail_kib)],
+        ],
       ),
     );
   }
