@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../api/types';
-import {
-  append,
-  emptyBuffer,
-  lineKey,
-  MAX_LINES,
-  searchLines,
-  setPaused,
-  withRecordedHits,
-} from './log-buffer';
+import { append, emptyBuffer, lineKey, MAX_LINES, setPaused, withRecordedHits } from './log-buffer';
 
 const line = (
   text: string,
@@ -43,18 +35,20 @@ describe('log viewer buffer', () => {
     expect(b.held).toEqual([]);
   });
 
-  it('searches the loaded lines case-insensitively, optionally only the hits', () => {
+  it("fills in each line's level: the server's, else read from the text without colour codes", () => {
     const b = append(emptyBuffer, [
-      line('GET /ok'),
-      line('ERROR disk', ['errors']),
-      line('error again'),
+      { ...line('whatever'), level: 'debug' } as LogLine,
+      line('\x1b[31mERROR\x1b[0m disk full'),
+      line('{"level":"warn","msg":"slow"}'),
+      line('nothing to say'),
     ]);
-    expect(searchLines(b.lines, 'error', false).map((l) => l.text)).toEqual([
-      'ERROR disk',
-      'error again',
-    ]);
-    expect(searchLines(b.lines, '', true).map((l) => l.text)).toEqual(['ERROR disk']);
-    expect(searchLines(b.lines, '  ', false)).toBe(b.lines);
+    expect(b.lines.map((l) => l.level)).toEqual(['debug', 'error', 'warn', null]);
+  });
+
+  it('files recorded hits by the instant, however many fraction digits Docker wrote', () => {
+    expect(lineKey('stdout', '2026-01-01T00:00:01.5Z')).toBe(
+      lineKey('stdout', '2026-01-01T00:00:01.500000000Z'),
+    );
   });
 
   it('marks lines read from Docker with the hits the event log recorded for them', () => {

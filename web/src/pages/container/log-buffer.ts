@@ -1,4 +1,7 @@
+import { detectLevel, type LogLevel } from '../../../../src/logs/log-level.js';
 import type { LogLine } from '../../api/types';
+import { stripAnsi } from './ansi';
+import { canonicalTs } from './timestamps';
 
 /** Lines kept in the viewer; the oldest go first. */
 export const MAX_LINES = 5000;
@@ -8,6 +11,8 @@ export interface ViewLine extends LogLine {
   seq: number;
   /** The rules it hit: as the scanner read it, else as recorded in the event log. */
   rules: string[];
+  /** The server's level for it, else the one read here from its text as shown. */
+  level: LogLevel | null;
 }
 
 export interface LogBuffer {
@@ -27,10 +32,21 @@ function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
   return [lines.slice(lines.length - MAX_LINES), discarded + lines.length - MAX_LINES];
 }
 
+/** A line as the viewer keeps it: numbered from `seq`, its rules and level filled in. */
+export function toViewLine(line: LogLine & { level?: LogLevel | null }, seq: number): ViewLine {
+  return {
+    ...line,
+    rules: line.rules ?? [],
+    // Colour codes hide a level word from the server's guess; the text as shown does not.
+    level: line.level ?? detectLevel(stripAnsi(line.text)),
+    seq,
+  };
+}
+
 export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
   if (incoming.length === 0) return buffer;
   let seq = buffer.seq;
-  const numbered = incoming.map((line) => ({ ...line, rules: line.rules ?? [], seq: ++seq }));
+  const numbered = incoming.map((line) => toViewLine(line, ++seq));
   if (buffer.paused) {
     const [held, discarded] = keepLast([...buffer.held, ...numbered], buffer.discarded);
     return { ...buffer, held, discarded, seq };
@@ -47,7 +63,7 @@ export function setPaused(buffer: LogBuffer, paused: boolean): LogBuffer {
 }
 
 /** Where a line's recorded hits are filed: its stream and Docker's timestamp. */
-export const lineKey = (stream: string, timestamp: string) => `${stream} ${timestamp}`;
+export const lineKey = (stream: string, timestamp: string) => `${stream} ${canonicalTs(timestamp)}`;
 
 /**
  * Lines read from Docker rather than the scanner's tail (the tail sent first, or a
@@ -63,17 +79,4 @@ export function withRecordedHits(
     const rules = recorded.get(lineKey(line.stream, line.timestamp));
     return rules ? { ...line, rules: [...rules] } : line;
   });
-}
-
-/** The lines containing `search` (case-insensitive), or all of them. */
-export function searchLines(
-  lines: readonly ViewLine[],
-  search: string,
-  onlyHits: boolean,
-): readonly ViewLine[] {
-  const needle = search.trim().toLowerCase();
-  if (!needle && !onlyHits) return lines;
-  return lines.filter(
-    (l) => (!onlyHits || l.rules.length > 0) && (!needle || l.text.toLowerCase().includes(needle)),
-  );
 }
