@@ -10,6 +10,7 @@ const line = (
   stream: 'stdout',
   timestamp,
   text,
+  level: null,
   origin: rules ? 'tail' : 'history',
   ...(rules ? { rules } : {}),
 });
