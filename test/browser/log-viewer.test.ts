@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient } from '../support/api-client.js';
 import {
   DESKTOP,
   launchChromium,
@@ -11,8 +10,7 @@ import {
   screenshots,
   watchConsole,
 } from '../support/browser.js';
-import { removeContainers, runContainer, waitExit } from '../support/docker-cli.js';
-import { eventually } from '../support/eventually.js';
+import { removeContainers, runContainer } from '../support/docker-cli.js';
 import {
   serveForTest,
   stopServed,
@@ -25,7 +23,7 @@ import { ensureWebBuild } from '../support/web-build.js';
 /**
  * The log viewer in real Chromium against a real `logwarden serve` and dockerd: how a
  * log is rendered (JSON fields, levels, a grouped traceback, ANSI colours, markup kept
- * as text, the display choices kept), and "see in context" from an event.
+ * as text, the display choices kept). "See in context" is log-context.test.ts.
  */
 
 let dataDir: string;
@@ -34,7 +32,6 @@ let url: string;
 let browser: Browser;
 let page: Page;
 let console_: ReturnType<typeof watchConsole>;
-let api: ReturnType<typeof apiClient>;
 const containers = new Set<string>();
 
 /** Markup that would run if the viewer ever handed log text to the HTML parser. */
@@ -57,9 +54,7 @@ const RENDER_SCRIPT = [
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lw-logview-'));
   await ensureWebBuild();
-  let token: string;
-  ({ proc, url, token } = await serveForTest(dataDir));
-  api = apiClient(url, token);
+  ({ proc, url } = await serveForTest(dataDir));
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: DESKTOP });
   page = await context.newPage();
@@ -225,91 +220,5 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
       /^\d\d:\d\d:\d\d\.\d{3}$/,
     );
     await page.getByLabel('wrap lines').check();
-  }, 60_000);
-});
-
-describe('see in context (real Chromium, real serve, real dockerd)', () => {
-  const NEEDLE = `needle-ctx-${Date.now().toString(36)}`;
-  let hitId: string;
-
-  it('from an event, opens the container log at the hit: lines around it, the hit highlighted', async () => {
-    await api.post('/api/rules', { name: 'context needle', pattern: NEEDLE, severity: 'error' });
-    hitId = await runContainer(
-      `i=1; while [ $i -le 80 ]; do echo "before $i"; i=$((i+1)); done; echo "${NEEDLE} here"; ` +
-        `i=1; while [ $i -le 80 ]; do echo "after $i"; i=$((i+1)); done; sleep 600`,
-    );
-    containers.add(hitId);
-    const event = await eventually(async () => {
-      const list = await api.get<{ items: { id: number }[] }>(
-        `/api/events?container=${hitId}&source=logscan`,
-      );
-      return list.items[0];
-    }, 30_000);
-
-    await go(page, `/events?container=${hitId}`);
-    const row = page.locator(`.event-row[data-event-id="${event.id}"]`);
-    await row.getByTestId('see-in-context').click();
-    await page.waitForURL(/\/containers\/[0-9a-f]+\?at=/);
-
-    const hit = page.locator('.log-line.log-anchor');
-    await hit.waitFor({ timeout: 30_000 });
-    expect(await hit.innerText()).toContain(`${NEEDLE} here`);
-    expect(await hit.getByTestId('hit-rule').innerText()).toBe('context needle');
-    expect(await page.locator('.log-line.log-anchor').count()).toBe(1);
-    // About 50 lines either side of it, read from the history; not the whole log.
-    await record('before 40').first().waitFor();
-    await record('after 40').first().waitFor();
-    expect(await page.locator('.log-line', { hasText: /before 1$/ }).count()).toBe(0);
-    expect(await page.locator('.log-line', { hasText: /after 80$/ }).count()).toBe(0);
-    // The hit is scrolled into view.
-    expect(await hit.isVisible()).toBe(true);
-    await viewerShot('context');
-
-    await page.getByRole('button', { name: 'Load earlier lines' }).click();
-    await page.locator('.log-line', { hasText: /before 1$/ }).waitFor();
-    await page.getByRole('button', { name: 'Load later lines' }).click();
-    await page.locator('.log-line', { hasText: /after 80$/ }).waitFor();
-    await page.getByRole('button', { name: 'Load earlier lines' }).click();
-    await page.getByText('The log starts here.').waitFor();
-  }, 90_000);
-
-  it("from the event's page too, and back to the live log", async () => {
-    const list = await api.get<{ items: { id: number }[] }>(
-      `/api/events?container=${hitId}&source=logscan`,
-    );
-    await go(page, `/events/${list.items[0]!.id}`);
-    await page.getByTestId('see-in-context').click();
-    await page.locator('.log-line.log-anchor', { hasText: NEEDLE }).waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'Back to the live log' }).click();
-    await page.getByTestId('live-status').waitFor();
-    expect(await page.locator('.log-line.log-anchor').count()).toBe(0);
-  }, 60_000);
-
-  it('a crash opens the last lines before the exit', async () => {
-    const crashed = await runContainer(
-      'i=1; while [ $i -le 5 ]; do echo "working $i"; i=$((i+1)); done; echo "fatal: giving up"; exit 3',
-    );
-    containers.add(crashed);
-    expect(await waitExit(crashed)).toBe(3);
-    const crash = await eventually(async () => {
-      const list = await api.get<{ items: { id: number; metadata: { kind?: string } }[] }>(
-        `/api/events?container=${crashed}&source=docker`,
-      );
-      return list.items.find((e) => e.metadata.kind === 'crash');
-    }, 30_000);
-    await go(page, `/events/${crash.id}`);
-    await page.getByTestId('see-in-context').click();
-    await page.waitForURL(/\/containers\/[0-9a-f]+\?until=/);
-    await page.getByTestId('log-context').getByText('before the container exited').waitFor();
-    await record('fatal: giving up').waitFor({ timeout: 30_000 });
-    const texts = await page.locator('.log-line .log-text').allInnerTexts();
-    expect(texts).toEqual([
-      'working 1',
-      'working 2',
-      'working 3',
-      'working 4',
-      'working 5',
-      'fatal: giving up',
-    ]);
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import type { LogLine } from '../../api/types';
 import { emptyContext, isAnchor, mergeContext } from './context-lines';
 
 const line = (timestamp: string, text: string, stream: LogLine['stream'] = 'stdout'): LogLine => ({
+  level: null,
   stream,
   timestamp,
   text,

@@ -1,6 +1,5 @@
 import { detectLevel, type LogLevel } from '../../../../src/logs/log-level.js';
 import type { LogLine } from '../../api/types';
-import { stripAnsi } from './ansi';
 import { canonicalTs } from './timestamps';
 
 /** Lines kept in the viewer; the oldest go first. */
@@ -11,8 +10,6 @@ export interface ViewLine extends LogLine {
   seq: number;
   /** The rules it hit: as the scanner read it, else as recorded in the event log. */
   rules: string[];
-  /** The server's level for it, else the one read here from its text as shown. */
-  level: LogLevel | null;
 }
 
 export interface LogBuffer {
@@ -32,18 +29,20 @@ function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
   return [lines.slice(lines.length - MAX_LINES), discarded + lines.length - MAX_LINES];
 }
 
+/** A line without the server's level (a Logwarden before levels): guessed here the same way. */
+export type IncomingLine = Omit<LogLine, 'level'> & { level?: LogLevel | null };
+
 /** A line as the viewer keeps it: numbered from `seq`, its rules and level filled in. */
-export function toViewLine(line: LogLine & { level?: LogLevel | null }, seq: number): ViewLine {
+export function toViewLine(line: IncomingLine, seq: number): ViewLine {
   return {
     ...line,
     rules: line.rules ?? [],
-    // Colour codes hide a level word from the server's guess; the text as shown does not.
-    level: line.level ?? detectLevel(stripAnsi(line.text)),
+    level: line.level === undefined ? detectLevel(line.text) : line.level,
     seq,
   };
 }
 
-export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
+export function append(buffer: LogBuffer, incoming: readonly IncomingLine[]): LogBuffer {
   if (incoming.length === 0) return buffer;
   let seq = buffer.seq;
   const numbered = incoming.map((line) => toViewLine(line, ++seq));
