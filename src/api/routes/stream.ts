@@ -183,7 +183,7 @@ export function streamRoutes(deps: StreamApiDeps) {
     app.get(
       '/api/stream/logs/:container',
       {
-        config: { stream: true, access: 'admin' },
+        config: { stream: true, access: 'logs' },
         schema: StreamApi.logs,
       },
       async (request, reply) => {
