@@ -102,8 +102,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         deliveries: parts.triggers.deliveries,
       }),
       settingsRoutes({
-        settings: () =>
-          shownSettings(config, { authViewersReadLogs: policy.viewersReadLogs() }),
+        settings: () => shownSettings(config, { authViewersReadLogs: policy.viewersReadLogs() }),
       }),
       ...(options.extraRoutes ?? []),
       // Its catch-all answers only the GET paths no API route claims.
