@@ -2,11 +2,19 @@ import { Type, type Static } from '@sinclair/typebox';
 import { errors } from './errors.js';
 import { EventFilterQuery, EventId, LogEvent } from './events.js';
 import { Container } from './inventory.js';
+import { LOG_LEVELS, type LogLevel } from '../../logs/model.js';
 import { Enum, Nullable } from './shapes.js';
 
 export const MAX_LOG_TAIL = 10_000;
 /** The largest history ring stream.history_size allows. */
 export const MAX_HISTORY = 100_000;
+
+/** detectLevel's guess for a line; null when nothing in it names a level. */
+export const LogLevelOrNull = Type.Unsafe<LogLevel | null>({
+  type: ['string', 'null'],
+  enum: [...LOG_LEVELS, null],
+  description: 'The detected log level (docs/logs.md); null when the line names none.',
+});
 
 /** One line of a container's log stream (an unnamed message). */
 export const LogLine = Type.Object({
@@ -15,6 +23,7 @@ export const LogLine = Type.Object({
     Type.String({ description: "Docker's RFC3339Nano timestamp; null when the line had none." }),
   ),
   text: Type.String(),
+  level: LogLevelOrNull,
   truncated: Type.Optional(Type.Boolean({ description: 'Cut at 1 MiB.' })),
   origin: Enum(['history', 'tail', 'follow'] as const, {
     description:
