@@ -149,6 +149,8 @@ describe('every route is guarded', () => {
     expect(adminReads).toEqual(expect.arrayContaining(ADMIN_READS));
     const logReads = table.filter((r) => r.access === 'logs').map((r) => `${r.method} ${r.url}`);
     expect(logReads.filter((r) => !r.startsWith('HEAD '))).toEqual(LOG_READS);
+    // The index is viewer-readable (GET /api/containers), and so is its live form.
+    expect(table.find((r) => r.url === '/api/stream/inventory')?.access).toBe('viewer');
     expect(await guardViolations(server, tokens)).toEqual([]);
     await ctx.destroy();
   });
@@ -166,7 +168,7 @@ describe('every route is guarded', () => {
       payload: { username: 'root', password: 'correct horse battery' },
     });
     const cookie = (login.headers['set-cookie'] as string).split(';')[0]!;
-    for (const url of ['/api/stream/events', '/api/stream/logs/abc']) {
+    for (const url of ['/api/stream/events', '/api/stream/logs/abc', '/api/stream/inventory']) {
       const res = await server.inject({ url, headers: { cookie, origin: 'http://evil.example' } });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('CROSS_ORIGIN_REFUSED');

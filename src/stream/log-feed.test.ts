@@ -60,15 +60,17 @@ describe('ContainerLogFeed', () => {
     const sink = new Sink();
     const writer = new SseWriter(sink);
     await feed.open({ id: 'c', tty: false }).stream(writer, { tail: 3 });
-    listener!(line(4n, 'four', 'stderr'), ['boom']);
+    listener!(line(4n, 'ERROR four', 'stderr'), ['boom']);
     await turn();
     expect(calls[0]).toMatchObject({ follow: false, tail: 3, timestamps: true });
-    expect(sink.frames().map((f) => [f.data.text, f.data.origin, f.data.rules])).toEqual([
-      ['one', 'history', undefined],
-      ['two', 'history', undefined],
-      ['three', 'history', undefined],
-      ['three again', 'tail', []],
-      ['four', 'tail', ['boom']],
+    expect(
+      sink.frames().map((f) => [f.data.text, f.data.origin, f.data.rules, f.data.level]),
+    ).toEqual([
+      ['one', 'history', undefined, null],
+      ['two', 'history', undefined, null],
+      ['three', 'history', undefined, null],
+      ['three again', 'tail', [], null],
+      ['ERROR four', 'tail', ['boom'], 'error'],
     ]);
     writer.close();
     expect(listener).toBeNull();
@@ -89,7 +91,13 @@ describe('ContainerLogFeed', () => {
     expect(ok.frames()).toEqual([
       {
         event: 'message',
-        data: { stream: 'stdout', timestamp: 't1', text: 'only', origin: 'follow' },
+        data: {
+          stream: 'stdout',
+          timestamp: 't1',
+          text: 'only',
+          level: null,
+          origin: 'follow',
+        },
       },
       { event: 'end', data: { reason: 'container stopped' } },
     ]);

@@ -1,5 +1,6 @@
 import type { LogLine, LogsOptions, LogStreamName } from '../docker/index.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { detectLevel, type LogLevel } from '../logs/index.js';
 import { StreamPosition } from '../scanner/index.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { DEFAULT_QUEUE_SIZE } from './broadcaster.js';
@@ -12,6 +13,8 @@ export interface LiveLogLine {
   /** Docker's RFC3339Nano timestamp, or null when the line had none. */
   timestamp: string | null;
   text: string;
+  /** detectLevel's guess; null when nothing in the line names a level. */
+  level: LogLevel | null;
   truncated?: boolean;
   /** `history` (the `tail` lines), `tail` (the scanner's tail), `follow` (a follow of our own). */
   origin: 'history' | 'tail' | 'follow';
@@ -47,6 +50,7 @@ function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly str
     stream: line.stream,
     timestamp: line.timestamp,
     text: line.text,
+    level: detectLevel(line.text),
     origin,
   };
   if (line.truncated) out.truncated = true;

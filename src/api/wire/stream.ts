@@ -1,11 +1,20 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { errors } from './errors.js';
 import { EventFilterQuery, EventId, LogEvent } from './events.js';
+import { Container } from './inventory.js';
+import { LOG_LEVELS, type LogLevel } from '../../logs/model.js';
 import { ContainerRef, Enum, Nullable } from './shapes.js';
 
 export const MAX_LOG_TAIL = 10_000;
 /** The largest history ring stream.history_size allows. */
 export const MAX_HISTORY = 100_000;
+
+/** detectLevel's guess for a line; null when nothing in it names a level. */
+export const LogLevelOrNull = Type.Unsafe<LogLevel | null>({
+  type: ['string', 'null'],
+  enum: [...LOG_LEVELS, null],
+  description: 'The detected log level (docs/logs.md); null when the line names none.',
+});
 
 /** One line of a container's log stream (an unnamed message). */
 export const LogLine = Type.Object({
@@ -14,6 +23,7 @@ export const LogLine = Type.Object({
     Type.String({ description: "Docker's RFC3339Nano timestamp; null when the line had none." }),
   ),
   text: Type.String(),
+  level: LogLevelOrNull,
   truncated: Type.Optional(Type.Boolean({ description: 'Cut at 1 MiB.' })),
   origin: Enum(['history', 'tail', 'follow'] as const, {
     description:
@@ -35,6 +45,27 @@ export type LogStreamEnd = Static<typeof LogStreamEnd>;
 
 /** `event: dropped`: this many messages did not fit the client's queue. */
 export const Dropped = Type.Object({ count: Type.Integer({ minimum: 1 }) });
+
+/** `event: snapshot` of the inventory stream: the whole index, first on every connection. */
+export const InventorySnapshot = Type.Object({
+  items: Type.Array(Container),
+  gone_hide_after_seconds: Type.Integer({
+    minimum: 0,
+    description:
+      'ui.gone_containers_hide_after_seconds: how long a gone container stays listed before the UI folds it away.',
+  }),
+});
+export type InventorySnapshot = Static<typeof InventorySnapshot>;
+
+/** An unnamed message of the inventory stream: one container changed. */
+export const InventoryChange = Type.Object({
+  type: Enum(['added', 'updated', 'gone'] as const, {
+    description:
+      'added: a container the index did not know; gone: Docker no longer has it (its row stays, state `missing`).',
+  }),
+  container: Container,
+});
+export type InventoryChange = Static<typeof InventoryChange>;
 
 /** `event: end` of the event stream: its credentials no longer hold. */
 const AccessRevoked = Type.Object({ reason: Type.Literal('access revoked') });
@@ -101,6 +132,22 @@ export const StreamApi = {
         { ...AccessRevoked, title: 'event: end' },
       ]),
       ...errors(400, 404, 429),
+    },
+  },
+  inventory: {
+    tags,
+    summary: 'The containers index, live (server-sent events)',
+    description:
+      'First `event: snapshot` with every container (as `GET /api/containers` lists them), then one message per change. Every (re)connection starts with a snapshot; after `event: dropped` the client should reconnect to resync.',
+    querystring: Type.Object({}, { additionalProperties: false }),
+    response: {
+      200: sse('A snapshot, then a stream of changes that stays open.', [
+        { ...InventorySnapshot, title: 'event: snapshot' },
+        { ...InventoryChange, title: 'message (no event name): a change' },
+        { ...Dropped, title: 'event: dropped' },
+        { ...AccessRevoked, title: 'event: end' },
+      ]),
+      ...errors(400, 429),
     },
   },
   logs: {

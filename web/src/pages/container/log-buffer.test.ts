@@ -18,6 +18,7 @@ const line = (
   stream: 'stdout',
   timestamp,
   text,
+  level: null,
   origin: rules ? 'tail' : 'history',
   ...(rules ? { rules } : {}),
 });
