@@ -104,7 +104,18 @@ export class AppContext {
       config,
     );
     const auth = createAuth({ db, journal, log: log('auth') }, config);
-    const stream = createStream({ bus: events.bus, taps: scanner.tails, docker }, config);
+    const stream = createStream(
+      {
+        bus: events.bus,
+        taps: scanner.tails,
+        docker,
+        inventory: {
+          onChange: (listener) => inventory.index.onChange(listener),
+          list: () => inventory.containers.list(),
+        },
+      },
+      config,
+    );
     const triggers = await createTriggers(
       {
         db,

@@ -64,6 +64,13 @@ export const parse = {
       if (n < min || n > max) fail(key, `must be between ${min} and ${max}, got ${n}`);
       return n;
     },
+  /** Unset (absent or empty) is null: the caller decides what that means. */
+  optionalBoolean:
+    () =>
+    (raw: unknown, key: string): boolean | null => {
+      if (raw === null || raw === undefined || text(raw, key).trim() === '') return null;
+      return parse.boolean()(raw, key);
+    },
   boolean:
     () =>
     (raw: unknown, key: string): boolean => {
@@ -278,6 +285,13 @@ export const KEYS = {
     parse: parse.boolean(),
     doc: 'Always mark the session cookie Secure (set it behind a TLS proxy); it is Secure whenever the request came over TLS.',
   },
+  authViewersReadLogs: {
+    key: 'auth.viewers_read_logs',
+    env: 'LOGWARDEN_AUTH_VIEWERS_READ_LOGS',
+    default: null as boolean | null,
+    parse: parse.optionalBoolean(),
+    doc: 'Whether viewers may read container logs (live, search, download); admins always may. Unset: on for an install set up with this version or later, off for one upgraded from before (logs often hold secrets; see docs/auth.md).',
+  },
   streamHistorySize: {
     key: 'stream.history_size',
     env: 'LOGWARDEN_STREAM_HISTORY_SIZE',
@@ -305,6 +319,13 @@ export const KEYS = {
     default: 64,
     parse: parse.integer(1, 10_000),
     doc: "Log-viewer streams, across all users, that follow a container's log from Docker themselves (the container has no scanner tail); one more is refused with 429 STREAM_LIMIT_REACHED.",
+  },
+  uiGoneContainersHideAfterSeconds: {
+    key: 'ui.gone_containers_hide_after_seconds',
+    env: 'LOGWARDEN_UI_GONE_CONTAINERS_HIDE_AFTER_SECONDS',
+    default: 600,
+    parse: parse.integer(0, 2_592_000),
+    doc: 'A container Docker no longer has stays listed (marked gone) in the UI this long, then folds away behind "show N gone"; 0 folds it at once. Its row and events are kept either way.',
   },
   auditRetentionDays: {
     key: 'audit.retention_days',

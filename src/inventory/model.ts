@@ -65,9 +65,23 @@ export function normalizeState(dockerState: string): ContainerState {
   }
 }
 
-/** What the index tells its subscribers (the scanner starts and stops tails on these). */
-export type ContainerChange =
+/**
+ * What the index tells its subscribers (the scanner starts and stops tails on these; the
+ * live inventory stream passes them on to the UI).
+ */
+export type ContainerChange = (
   | { type: 'started'; container: ContainerRecord }
   | { type: 'stopped'; container: ContainerRecord }
   | { type: 'gone'; container: ContainerRecord }
-  | { type: 'updated'; container: ContainerRecord };
+  | { type: 'updated'; container: ContainerRecord }
+) & {
+  /** The index had no row for this container before. */
+  added?: true;
+};
+
+/**
+ * The shortest id prefix a container can be named by: 4 hex digits (65 536 values)
+ * mostly tell the containers of one host apart, while 1 to 3 would often be ambiguous
+ * and catch words (`add`, `bee`) meant as names. A name wins over a prefix, as in Docker.
+ */
+export const MIN_ID_PREFIX = 4;

@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { errors } from './errors.js';
 import { EventFilterQuery, EventId, LogEvent } from './events.js';
+import { Container } from './inventory.js';
 import { LOG_LEVELS, type LogLevel } from '../../logs/model.js';
-import { Enum, Nullable } from './shapes.js';
+import { ContainerRef, Enum, Nullable } from './shapes.js';
 
 export const MAX_LOG_TAIL = 10_000;
 /** The largest history ring stream.history_size allows. */
@@ -44,6 +45,27 @@ export type LogStreamEnd = Static<typeof LogStreamEnd>;
 
 /** `event: dropped`: this many messages did not fit the client's queue. */
 export const Dropped = Type.Object({ count: Type.Integer({ minimum: 1 }) });
+
+/** `event: snapshot` of the inventory stream: the whole index, first on every connection. */
+export const InventorySnapshot = Type.Object({
+  items: Type.Array(Container),
+  gone_hide_after_seconds: Type.Integer({
+    minimum: 0,
+    description:
+      'ui.gone_containers_hide_after_seconds: how long a gone container stays listed before the UI folds it away.',
+  }),
+});
+export type InventorySnapshot = Static<typeof InventorySnapshot>;
+
+/** An unnamed message of the inventory stream: one container changed. */
+export const InventoryChange = Type.Object({
+  type: Enum(['added', 'updated', 'gone'] as const, {
+    description:
+      'added: a container the index did not know; gone: Docker no longer has it (its row stays, state `missing`).',
+  }),
+  container: Container,
+});
+export type InventoryChange = Static<typeof InventoryChange>;
 
 /** `event: end` of the event stream: its credentials no longer hold. */
 const AccessRevoked = Type.Object({ reason: Type.Literal('access revoked') });
@@ -109,13 +131,29 @@ export const StreamApi = {
         { ...Dropped, title: 'event: dropped' },
         { ...AccessRevoked, title: 'event: end' },
       ]),
+      ...errors(400, 404, 429),
+    },
+  },
+  inventory: {
+    tags,
+    summary: 'The containers index, live (server-sent events)',
+    description:
+      'First `event: snapshot` with every container (as `GET /api/containers` lists them), then one message per change. Every (re)connection starts with a snapshot; after `event: dropped` the client should reconnect to resync.',
+    querystring: Type.Object({}, { additionalProperties: false }),
+    response: {
+      200: sse('A snapshot, then a stream of changes that stays open.', [
+        { ...InventorySnapshot, title: 'event: snapshot' },
+        { ...InventoryChange, title: 'message (no event name): a change' },
+        { ...Dropped, title: 'event: dropped' },
+        { ...AccessRevoked, title: 'event: end' },
+      ]),
       ...errors(400, 429),
     },
   },
   logs: {
     tags,
-    summary: "One container's live log (server-sent events; admins)",
-    params: Type.Object({ container: Type.String({ minLength: 1, maxLength: 200 }) }),
+    summary: "One container's live log (server-sent events; who may read logs)",
+    params: Type.Object({ container: ContainerRef() }),
     querystring: LogStreamQuery,
     response: {
       200: sse('The last `tail` lines, then each new one.', [
@@ -123,7 +161,7 @@ export const StreamApi = {
         { ...Dropped, title: 'event: dropped' },
         { ...LogStreamEnd, title: 'event: end' },
       ]),
-      ...errors(404, 409, 429),
+      ...errors(400, 404, 409, 429),
     },
   },
 };

@@ -21,16 +21,22 @@ interface Props {
 
 /** Why there is no log to show, or null. */
 export function useLogAccess(available: boolean): ReactNode {
-  // The log is for admins (a log can hold anything the application printed).
-  const { canEdit } = useSession();
+  // Reading logs is a permission of its own (a log can hold anything the application
+  // printed): admins, and viewers where the server allows it.
+  const { canReadLogs } = useSession();
   if (!available)
     return (
       <p className="empty">
         Docker cannot read this container&apos;s log (its log driver keeps none).
       </p>
     );
-  if (!canEdit)
-    return <p className="empty">The live log is for admins: ask one for the admin role.</p>;
+  if (!canReadLogs)
+    return (
+      <p className="empty" data-testid="log-not-allowed">
+        Reading logs is not allowed for your role here: ask an admin (the setting is
+        auth.viewers_read_logs).
+      </p>
+    );
   return null;
 }
 
@@ -150,7 +156,7 @@ export function LogViewer({ containerId, available, run }: Props) {
             {end.reason === 'error'
               ? `The log stream ended: ${end.message ?? end.code ?? 'an error'}.`
               : end.reason === 'access revoked'
-                ? 'The log stream ended: you were signed out, or are no longer an admin.'
+                ? 'The log stream ended: you were signed out, or may no longer read logs.'
                 : 'The container stopped: its log ends here, until it runs again.'}
           </div>
         )}
