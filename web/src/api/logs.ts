@@ -11,9 +11,12 @@ export interface HistoryLine extends Pick<LogLine, 'stream' | 'timestamp' | 'tex
 }
 export interface HistoryEnd {
   type: 'end';
-  reason: 'complete' | 'limit' | 'scan_limit' | 'time_limit' | 'cancelled';
+  reason: 'complete' | 'limit' | 'scan_limit' | 'time_limit' | 'cancelled' | 'error';
   lines_scanned: number;
   matched: number;
+  /** With reason `error`: Docker failed after the answer had started. */
+  code?: string;
+  message?: string;
 }
 export type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
 
@@ -66,6 +69,13 @@ export async function historyLines(
   const lines: HistoryLine[] = [];
   for await (const message of readHistory(containerId, q, signal)) {
     if (message.type === 'line') lines.push(message);
+    else if (message.type === 'end' && message.reason === 'error') {
+      throw new ApiError(
+        200,
+        message.code ?? 'LOG_READ_FAILED',
+        message.message ?? 'reading the log failed',
+      );
+    }
   }
   return lines;
 }
