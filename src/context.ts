@@ -12,6 +12,7 @@ import { Metrics } from './metrics/index.js';
 import { createRules, type Rules } from './rules/index.js';
 import { createScanner, type Scanner } from './scanner/index.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
+import { createLogs, type Logs } from './logs/logs-module.js';
 import { createStream, type Stream } from './stream/index.js';
 import { createTriggers, type Triggers } from './triggers/index.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export interface Parts {
   scanner: Scanner;
   auth: Auth;
   stream: Stream;
+  logs: Logs;
   metrics: Metrics;
   triggers: Triggers;
 }
@@ -105,6 +107,7 @@ export class AppContext {
     );
     const auth = createAuth({ db, journal, log: log('auth') }, config);
     const stream = createStream({ bus: events.bus, taps: scanner.tails, docker }, config);
+    const logs = createLogs({ docker });
     const triggers = await createTriggers(
       {
         db,
@@ -160,6 +163,7 @@ export class AppContext {
       scanner,
       auth,
       stream,
+      logs,
       metrics,
       triggers,
     };

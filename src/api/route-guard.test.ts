@@ -31,6 +31,8 @@ const ADMIN_READS = [
   'GET /api/audit/stats',
   'GET /api/stream/events',
   'GET /api/stream/logs/:container',
+  'GET /api/containers/:id/logs',
+  'GET /api/workloads/:id/logs',
 ];
 
 async function guardViolations(
