@@ -106,7 +106,18 @@ export class AppContext {
       config,
     );
     const auth = createAuth({ db, journal, log: log('auth') }, config);
-    const stream = createStream({ bus: events.bus, taps: scanner.tails, docker }, config);
+    const stream = createStream(
+      {
+        bus: events.bus,
+        taps: scanner.tails,
+        docker,
+        inventory: {
+          onChange: (listener) => inventory.index.onChange(listener),
+          list: () => inventory.containers.list(),
+        },
+      },
+      config,
+    );
     const logs = createLogs({ docker });
     const triggers = await createTriggers(
       {

@@ -92,6 +92,10 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         }),
         logs: parts.stream.logs,
         containers: parts.inventory.containers,
+        inventory: {
+          stream: (writer, frames) => parts.stream.inventory.stream(writer, frames),
+          goneHideAfterSeconds: config.uiGoneContainersHideAfterSeconds,
+        },
         revalidate: streamRevalidator(authenticator),
         maxPerUser: config.streamMaxPerUser,
       }),

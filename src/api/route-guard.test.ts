@@ -140,6 +140,8 @@ describe('every route is guarded', () => {
       .filter((r) => r.method === 'GET' && r.access === 'admin')
       .map((r) => `GET ${r.url}`);
     expect(adminReads).toEqual(expect.arrayContaining(ADMIN_READS));
+    // The index is viewer-readable (GET /api/containers), and so is its live form.
+    expect(table.find((r) => r.url === '/api/stream/inventory')?.access).toBe('viewer');
     expect(await guardViolations(server, tokens)).toEqual([]);
     await ctx.destroy();
   });
@@ -157,7 +159,7 @@ describe('every route is guarded', () => {
       payload: { username: 'root', password: 'correct horse battery' },
     });
     const cookie = (login.headers['set-cookie'] as string).split(';')[0]!;
-    for (const url of ['/api/stream/events', '/api/stream/logs/abc']) {
+    for (const url of ['/api/stream/events', '/api/stream/logs/abc', '/api/stream/inventory']) {
       const res = await server.inject({ url, headers: { cookie, origin: 'http://evil.example' } });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('CROSS_ORIGIN_REFUSED');

@@ -306,6 +306,13 @@ export const KEYS = {
     parse: parse.integer(1, 10_000),
     doc: "Log-viewer streams, across all users, that follow a container's log from Docker themselves (the container has no scanner tail); one more is refused with 429 STREAM_LIMIT_REACHED.",
   },
+  uiGoneContainersHideAfterSeconds: {
+    key: 'ui.gone_containers_hide_after_seconds',
+    env: 'LOGWARDEN_UI_GONE_CONTAINERS_HIDE_AFTER_SECONDS',
+    default: 600,
+    parse: parse.integer(0, 2_592_000),
+    doc: 'A container Docker no longer has stays listed (marked gone) in the UI this long, then folds away behind "show N gone"; 0 folds it at once. Its row and events are kept either way.',
+  },
   auditRetentionDays: {
     key: 'audit.retention_days',
     env: 'LOGWARDEN_AUDIT_RETENTION_DAYS',

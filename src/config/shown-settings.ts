@@ -8,6 +8,7 @@ export const SHOWN_SETTINGS = [
   'scannerRatePerSecond',
   'scannerBurst',
   'inventoryResyncSeconds',
+  'uiGoneContainersHideAfterSeconds',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface ShownSetting {

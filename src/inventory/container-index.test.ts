@@ -266,6 +266,11 @@ for (const dialect of DIALECTS) {
           .map((c) => c.container.name)
           .sort(),
       ).toEqual(['forged', 'web']);
+      // New rows say so (the live inventory stream tells "added" from "updated").
+      expect(changes.every((c) => c.added === true)).toBe(true);
+      changes.length = 0;
+      await index.syncAll();
+      expect(changes.some((c) => c.added)).toBe(false);
     });
 
     it('does not register compose projects when discovery is off', async () => {

@@ -467,7 +467,9 @@ export class ContainerIndex {
       });
       for (const outcome of outcomes) await this.recordOutcome(next, outcome);
     }
-    this.publish({ type: changeOf(previous, next), container: next });
+    const change: ContainerChange = { type: changeOf(previous, next), container: next };
+    if (!previous) change.added = true;
+    this.publish(change);
   }
 
   private publish(change: ContainerChange): void {

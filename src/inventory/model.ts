@@ -65,9 +65,16 @@ export function normalizeState(dockerState: string): ContainerState {
   }
 }
 
-/** What the index tells its subscribers (the scanner starts and stops tails on these). */
-export type ContainerChange =
+/**
+ * What the index tells its subscribers (the scanner starts and stops tails on these; the
+ * live inventory stream passes them on to the UI).
+ */
+export type ContainerChange = (
   | { type: 'started'; container: ContainerRecord }
   | { type: 'stopped'; container: ContainerRecord }
   | { type: 'gone'; container: ContainerRecord }
-  | { type: 'updated'; container: ContainerRecord };
+  | { type: 'updated'; container: ContainerRecord }
+) & {
+  /** The index had no row for this container before. */
+  added?: true;
+};

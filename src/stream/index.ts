@@ -34,4 +34,10 @@ export {
   type LogReader,
   type LogTarget,
 } from './log-feed.js';
+export {
+  InventoryFeed,
+  type InventoryChange,
+  type InventoryFrames,
+  type InventorySource,
+} from './inventory-feed.js';
 export { createStream, type Stream, type StreamDeps } from './stream-module.js';

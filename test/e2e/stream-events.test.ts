@@ -73,6 +73,7 @@ async function harness(
           },
         },
         logs: { open: noLogs },
+        inventory: noInventory,
         containers: { find: async () => null },
         revalidate: async () => true,
       }),
@@ -100,6 +101,7 @@ async function harness(
   };
 }
 
+const noInventory = { stream: async () => undefined, goneHideAfterSeconds: 0 };
 const noLogs = (): never => {
   throw new Error('no logs here');
 };
@@ -183,6 +185,7 @@ describe('GET /api/stream/events over HTTP', () => {
               }).stream(writer, request),
           },
           logs: { open: noLogs },
+          inventory: noInventory,
           containers: { find: async () => null },
           revalidate: async () => true,
           heartbeatMs: 20,

@@ -8,13 +8,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../../../test/support/databases.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { openSse, type SseConnection, type SseMessage } from '../../../test/support/sse-client.js';
-import { ADMIN, TEST_AUTH_OPTIONS } from '../../../test/support/test-principals.js';
+import {
+  actingAs,
+  ADMIN,
+  TEST_AUTH_OPTIONS,
+  VIEWER,
+} from '../../../test/support/test-principals.js';
 import { AuthService, FirstRun } from '../../auth/index.js';
 import type { Principal } from '../../auth/principal.js';
 import type { LogLine, LogsOptions } from '../../docker/index.js';
 import type { StoredEvent } from '../../events/index.js';
-import type { ContainerRecord } from '../../inventory/index.js';
-import { Broadcaster, ContainerLogFeed, EventStreamer } from '../../stream/index.js';
+import type { ContainerChange, ContainerRecord } from '../../inventory/index.js';
+import { Broadcaster, ContainerLogFeed, EventStreamer, InventoryFeed } from '../../stream/index.js';
 import type { Authenticator } from '../access-guard.js';
 import { credentialAuthenticator } from '../credentials.js';
 import { buildServer } from '../server.js';
@@ -44,6 +49,7 @@ const event = (): StoredEvent => ({
 });
 
 const noHistory = { list: async () => ({ items: [], next: null }) };
+const noInventory = { stream: async () => undefined, goneHideAfterSeconds: 0 };
 const noLogs = (): never => {
   throw new Error('no logs here');
 };
@@ -164,6 +170,7 @@ describe('a stream whose client left before it started', () => {
             },
           },
           logs: { open: noLogs },
+          inventory: noInventory,
           containers: { find: async () => null },
           revalidate: async () => true,
           ...overrides,
@@ -273,6 +280,7 @@ describe('an open stream whose credentials stop being valid', () => {
         streamRoutes({
           events: new EventStreamer({ broadcaster, history: noHistory, toFrame: eventFrame }),
           logs: { open: noLogs },
+          inventory: noInventory,
           containers: { find: async () => null },
           revalidate: (request) => {
             checks.count++;
@@ -428,6 +436,7 @@ describe('how many streams may be open', () => {
         streamRoutes({
           events: new EventStreamer({ broadcaster, history: noHistory, toFrame: eventFrame }),
           logs: feed,
+          inventory: noInventory,
           containers: { find: async () => stoppedContainer },
           revalidate: async () => true,
           maxPerUser: 2,
@@ -485,5 +494,85 @@ describe('how many streams may be open', () => {
     following.close();
     await eventually(() => a.feed.openFollows === 0 && a.docker.state.open === 0);
     expect((await a.open(LOGS, 3)).status).toBe(200);
+  });
+});
+
+describe('GET /api/stream/inventory', () => {
+  /** The index as the feed sees it: rows to list and changes to announce. */
+  function fakeIndex(rows: ContainerRecord[]) {
+    const listeners = new Set<(change: ContainerChange) => void>();
+    return {
+      rows,
+      onChange(listener: (change: ContainerChange) => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      list: async () => [...rows],
+      announce: (change: ContainerChange) => listeners.forEach((l) => l(change)),
+    };
+  }
+
+  async function app(index: ReturnType<typeof fakeIndex>) {
+    const feed = new InventoryFeed({ source: index, queueSize: 16 });
+    const server = await buildServer({
+      logger: silent,
+      authenticator: actingAs(VIEWER),
+      routes: [
+        streamRoutes({
+          events: { stream: async () => undefined },
+          logs: { open: noLogs },
+          inventory: {
+            stream: (writer, frames) => feed.stream(writer, frames),
+            goneHideAfterSeconds: 600,
+          },
+          containers: { find: async () => null },
+          revalidate: async () => true,
+        }),
+      ],
+    });
+    return { feed, url: await listen(server) };
+  }
+
+  const running = { ...stoppedContainer, state: 'running' as const, last_seen_at: 1000 };
+
+  it('serves a viewer the whole index, then each change that shows, in order', async () => {
+    const index = fakeIndex([running]);
+    const { feed, url } = await app(index);
+    const conn = await sse(`${url}/api/stream/inventory`);
+    expect(conn.status).toBe(200);
+    const snapshot = await conn.next();
+    expect(snapshot.event).toBe('snapshot');
+    expect(JSON.parse(snapshot.data)).toMatchObject({
+      items: [{ id: 'c0ffee', name: 'shop-api-1', state: 'running' }],
+      gone_hide_after_seconds: 600,
+    });
+    await eventually(() => feed.subscribers === 1);
+
+    const other = { ...running, id: 'beef', name: 'shop-db-1' };
+    index.announce({ type: 'started', container: other, added: true });
+    // A periodic pass touches a row without changing what a client sees: not sent.
+    index.announce({ type: 'updated', container: { ...other, last_seen_at: 2000 } });
+    index.announce({ type: 'stopped', container: { ...other, state: 'stopped', exit_code: 1 } });
+    index.announce({ type: 'gone', container: { ...other, state: 'missing' } });
+    const changes = (await conn.collect(3)).map(
+      (m) => JSON.parse(m.data) as { type: string; container: { id: string; state: string } },
+    );
+    expect(changes.map((c) => [c.type, c.container.id, c.container.state])).toEqual([
+      ['added', 'beef', 'running'],
+      ['updated', 'beef', 'stopped'],
+      ['gone', 'beef', 'missing'],
+    ]);
+  });
+
+  it('starts every connection with a snapshot of the index as it is now', async () => {
+    const index = fakeIndex([running]);
+    const { url } = await app(index);
+    const first = await sse(`${url}/api/stream/inventory`);
+    await first.next();
+    first.close();
+    index.rows.push({ ...running, id: 'beef', name: 'later' });
+    const again = await sse(`${url}/api/stream/inventory`);
+    const snapshot = JSON.parse((await again.next()).data) as { items: { name: string }[] };
+    expect(snapshot.items.map((c) => c.name)).toEqual(['shop-api-1', 'later']);
   });
 });

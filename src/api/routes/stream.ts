@@ -8,18 +8,26 @@ import {
   Slots,
   SseWriter,
   type EventStreamRequest,
+  type InventoryFrames,
   type LogSession,
   type LogTarget,
   type SseFrame,
 } from '../../stream/index.js';
 import { StreamApi } from '../wire/stream.js';
 import { eventJson, parseSources } from './events.js';
+import { containerJson } from './inventory.js';
 
 /** What the stream routes need: the streamers of src/stream and the containers index. */
 export interface StreamApiDeps {
   events: { stream(writer: SseWriter, request: EventStreamRequest): Promise<void> };
   logs: { open(target: LogTarget): LogSession };
   containers: { find(idOrName: string): Promise<ContainerRecord | null> };
+  inventory: {
+    /** The containers index, live (InventoryFeed). */
+    stream(writer: SseWriter, frames: InventoryFrames): Promise<void>;
+    /** ui.gone_containers_hide_after_seconds, told to every inventory client. */
+    goneHideAfterSeconds: number;
+  };
   /**
    * Whether an open stream's request is still signed in with the access its route
    * needs: credentials are checked at open only by the access guard, and a logout, a
@@ -41,6 +49,18 @@ const MAX_REVALIDATE_MS = 15_000;
 export const eventFrame = (event: StoredEvent): SseFrame => ({
   id: event.id,
   data: eventJson(event),
+});
+
+/** The inventory stream's frames: whole records, as GET /api/containers lists them. */
+export const inventoryFrames = (goneHideAfterSeconds: number): InventoryFrames => ({
+  snapshot: (containers) => ({
+    event: 'snapshot',
+    data: {
+      items: containers.map(containerJson),
+      gone_hide_after_seconds: goneHideAfterSeconds,
+    },
+  }),
+  change: (change) => ({ data: { type: change.type, container: containerJson(change.container) } }),
 });
 
 /** Last-Event-ID wins over `?after=`: a reconnecting EventSource resends its first URL. */
@@ -72,6 +92,7 @@ export function streamRoutes(deps: StreamApiDeps) {
   const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const revalidateMs = Math.min(deps.revalidateMs ?? heartbeatMs, MAX_REVALIDATE_MS);
   const maxPerUser = deps.maxPerUser ?? DEFAULT_MAX_STREAMS_PER_USER;
+  const frames = inventoryFrames(deps.inventory.goneHideAfterSeconds);
 
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -177,6 +198,18 @@ export function streamRoutes(deps: StreamApiDeps) {
         if (clientGone(request, reply)) return abandon(request, reply, slot);
         const writer = startSse(request, reply, slot);
         run(request, writer, deps.events.stream(writer, { filter, after, history: q.history }));
+      },
+    );
+
+    // Viewers read the index (GET /api/containers): its live form is theirs too.
+    app.get(
+      '/api/stream/inventory',
+      { config: { stream: true, access: 'viewer' }, schema: StreamApi.inventory },
+      async (request, reply) => {
+        const slot = takeSlot(request);
+        if (clientGone(request, reply)) return abandon(request, reply, slot);
+        const writer = startSse(request, reply, slot);
+        run(request, writer, deps.inventory.stream(writer, frames));
       },
     );
 

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { errors } from './errors.js';
 import { EventFilterQuery, EventId, LogEvent } from './events.js';
+import { Container } from './inventory.js';
 import { LOG_LEVELS, type LogLevel } from '../../logs/model.js';
 import { Enum, Nullable } from './shapes.js';
 
@@ -44,6 +45,27 @@ export type LogStreamEnd = Static<typeof LogStreamEnd>;
 
 /** `event: dropped`: this many messages did not fit the client's queue. */
 export const Dropped = Type.Object({ count: Type.Integer({ minimum: 1 }) });
+
+/** `event: snapshot` of the inventory stream: the whole index, first on every connection. */
+export const InventorySnapshot = Type.Object({
+  items: Type.Array(Container),
+  gone_hide_after_seconds: Type.Integer({
+    minimum: 0,
+    description:
+      'ui.gone_containers_hide_after_seconds: how long a gone container stays listed before the UI folds it away.',
+  }),
+});
+export type InventorySnapshot = Static<typeof InventorySnapshot>;
+
+/** An unnamed message of the inventory stream: one container changed. */
+export const InventoryChange = Type.Object({
+  type: Enum(['added', 'updated', 'gone'] as const, {
+    description:
+      'added: a container the index did not know; gone: Docker no longer has it (its row stays, state `missing`).',
+  }),
+  container: Container,
+});
+export type InventoryChange = Static<typeof InventoryChange>;
 
 /** `event: end` of the event stream: its credentials no longer hold. */
 const AccessRevoked = Type.Object({ reason: Type.Literal('access revoked') });
@@ -106,6 +128,22 @@ export const StreamApi = {
     response: {
       200: sse('A stream of events that stays open.', [
         { ...LogEvent, title: 'message (no event name): an event' },
+        { ...Dropped, title: 'event: dropped' },
+        { ...AccessRevoked, title: 'event: end' },
+      ]),
+      ...errors(400, 429),
+    },
+  },
+  inventory: {
+    tags,
+    summary: 'The containers index, live (server-sent events)',
+    description:
+      'First `event: snapshot` with every container (as `GET /api/containers` lists them), then one message per change. Every (re)connection starts with a snapshot; after `event: dropped` the client should reconnect to resync.',
+    querystring: Type.Object({}, { additionalProperties: false }),
+    response: {
+      200: sse('A snapshot, then a stream of changes that stays open.', [
+        { ...InventorySnapshot, title: 'event: snapshot' },
+        { ...InventoryChange, title: 'message (no event name): a change' },
         { ...Dropped, title: 'event: dropped' },
         { ...AccessRevoked, title: 'event: end' },
       ]),
