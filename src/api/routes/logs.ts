@@ -149,7 +149,7 @@ export function logsRoutes(deps: LogsApiDeps) {
 
     app.get(
       '/api/containers/:id/logs',
-      { config: { stream: true, access: 'admin' }, schema: LogsApi.container },
+      { config: { stream: true, access: 'logs' }, schema: LogsApi.container },
       async (request, reply) => {
         const container = await deps.containers.find(request.params.id);
         if (!container) throw AppError.notFound('container', request.params.id);
@@ -166,7 +166,7 @@ export function logsRoutes(deps: LogsApiDeps) {
 
     app.get(
       '/api/workloads/:id/logs',
-      { config: { stream: true, access: 'admin' }, schema: LogsApi.workload },
+      { config: { stream: true, access: 'logs' }, schema: LogsApi.workload },
       async (request, reply) => {
         const workload = await deps.workloads.get(request.params.id);
         const containers = await deps.containers.list({ workload_id: workload.id });

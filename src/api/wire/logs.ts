@@ -99,7 +99,7 @@ const tags = ['logs'];
 export const LogsApi = {
   container: {
     tags,
-    summary: "Search or read a container's log history (admins)",
+    summary: "Search or read a container's log history (who may read logs)",
     description: 'See docs/logs.md. `:id` is an id, an id prefix or a name.',
     params: NameParam,
     querystring: LogSearchQuery,
@@ -107,7 +107,8 @@ export const LogsApi = {
   },
   workload: {
     tags,
-    summary: "Search or read the logs of a workload's containers, merged by time (admins)",
+    summary:
+      "Search or read the logs of a workload's containers, merged by time (who may read logs)",
     params: NameParam,
     querystring: LogSearchQuery,
     response: { 200: results, ...errors(404, 429, 502, 503) },
