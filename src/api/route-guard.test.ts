@@ -38,7 +38,11 @@ const ADMIN_READS = [
  * Reads of log lines: access `logs`, for viewers only when auth.viewers_read_logs is on.
  * The test below walks every route that declares `logs`, these and any added later.
  */
-const LOG_READS = ['GET /api/stream/logs/:container'];
+const LOG_READS = [
+  'GET /api/stream/logs/:container',
+  'GET /api/containers/:id/logs',
+  'GET /api/workloads/:id/logs',
+];
 
 async function guardViolations(
   server: FastifyInstance,
