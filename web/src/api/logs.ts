@@ -1,23 +1,6 @@
-import type { LogLevel } from '../../../src/logs/log-level.js';
 import { ApiError, failed, query } from './client';
-import type { LogLine } from './types';
+import type { HistoryEnd, HistoryLine } from './types';
 
-/** A line of `GET /api/containers/:id/logs` (NDJSON, one message a line; docs/logs.md). */
-export interface HistoryLine extends Pick<LogLine, 'stream' | 'timestamp' | 'text' | 'truncated'> {
-  type: 'line';
-  container_id: string;
-  container_name: string;
-  level: LogLevel | null;
-}
-export interface HistoryEnd {
-  type: 'end';
-  reason: 'complete' | 'limit' | 'scan_limit' | 'time_limit' | 'cancelled' | 'error';
-  lines_scanned: number;
-  matched: number;
-  /** With reason `error`: Docker failed after the answer had started. */
-  code?: string;
-  message?: string;
-}
 export type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
 
 export interface HistoryQuery {
