@@ -1,0 +1,116 @@
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Container } from '../../api/types';
+import { runningFirst } from '../../inventory/live-index';
+import { useSession } from '../../shell/session';
+import { LogLineView } from '../container/log-line';
+import { ContainerLogSource } from './container-log-source';
+import { useMergedLogs } from './use-merged-logs';
+
+/** Containers followed at once: each holds one of the user's live streams (stream.max_per_user). */
+export const MAX_MERGED_CONTAINERS = 12;
+/** Colours per container (pages.css .wl-c0 …). */
+const COLOURS = 8;
+const STICK_PX = 40;
+
+/**
+ * The workload's running containers in one live, time-ordered log, a colour per
+ * container, each one shown or hidden by its chip.
+ */
+export function WorkloadLogs({ containers }: { containers: readonly Container[] }) {
+  // The log streams are for admins (a log can hold anything the application printed).
+  const { canEdit } = useSession();
+  const { state, push } = useMergedLogs();
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [following, setFollowing] = useState(true);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  const running = runningFirst(containers).filter((c) => c.state === 'running' && c.logs_available);
+  const followed = running.slice(0, MAX_MERGED_CONTAINERS);
+  const byId = useMemo(() => new Map(containers.map((c) => [c.id, c])), [containers]);
+  // Colours by name, so a container keeps its colour while others come and go.
+  const colour = useMemo(() => {
+    const names = [...containers].sort((a, b) => a.name.localeCompare(b.name));
+    return new Map(names.map((c, i) => [c.id, i % COLOURS]));
+  }, [containers]);
+  const withLines = useMemo(() => new Set(state.lines.map((l) => l.container_id)), [state.lines]);
+  const chips = containers.filter((c) => withLines.has(c.id) || followed.includes(c));
+  const shown = useMemo(
+    () =>
+      hidden.size === 0 ? state.lines : state.lines.filter((l) => !hidden.has(l.container_id)),
+    [state.lines, hidden],
+  );
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && following) el.scrollTop = el.scrollHeight;
+  }, [shown, following]);
+
+  if (!canEdit)
+    return <p className="empty">The live log is for admins: ask one for the admin role.</p>;
+
+  const toggle = (id: string) =>
+    setHidden((h) => {
+      const next = new Set(h);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const onScroll = () => {
+    const el = scroller.current;
+    if (el) setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
+  };
+  const nameOf = (id: string) => byId.get(id)?.name ?? id.slice(0, 12);
+  // Within a compose project the service says it in fewer letters.
+  const labelOf = (id: string) => byId.get(id)?.compose_service ?? nameOf(id);
+
+  return (
+    <div className="log-viewer" data-testid="workload-logs">
+      {followed.map((c) => (
+        // A new run of the container is a new stream (its log starts over).
+        <ContainerLogSource key={`${c.id} ${c.started_at}`} containerId={c.id} onLine={push} />
+      ))}
+      <div className="log-toolbar" role="group" aria-label="Containers shown">
+        {chips.map((c) => (
+          <label key={c.id} className={`checkbox container-chip wl-c${colour.get(c.id) ?? 0}`}>
+            <input type="checkbox" checked={!hidden.has(c.id)} onChange={() => toggle(c.id)} />
+            {c.name}
+          </label>
+        ))}
+        <span className="muted small" data-testid="merged-count">
+          {hidden.size > 0 ? `${shown.length} of ${state.lines.length}` : state.lines.length} lines
+          {state.discarded > 0 && ` (${state.discarded} older let go)`}
+        </span>
+      </div>
+      {running.length > followed.length && (
+        <p className="muted small">
+          Following {followed.length} of {running.length} running containers.
+        </p>
+      )}
+      <div
+        className="log-scroll"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-live="off"
+        tabIndex={0}
+      >
+        {shown.map((line) => (
+          <div
+            key={line.seq}
+            className={`merged-line wl-c${colour.get(line.container_id) ?? 0}`}
+            data-container={nameOf(line.container_id)}
+          >
+            <span className="merged-source" title={nameOf(line.container_id)}>
+              {labelOf(line.container_id)}
+            </span>
+            <LogLineView line={line} search="" />
+          </div>
+        ))}
+        {state.lines.length === 0 && (
+          <div className="muted log-empty">
+            {followed.length === 0 ? 'No running container in this workload.' : 'No lines yet.'}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
