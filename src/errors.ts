@@ -11,6 +11,8 @@ export const ErrorCode = {
   DockerUnavailable: 'DOCKER_UNAVAILABLE',
   DockerApiError: 'DOCKER_API_ERROR',
   DockerContainerNotFound: 'DOCKER_CONTAINER_NOT_FOUND',
+  /** A short container id that more than one container's id starts with. */
+  ContainerAmbiguous: 'CONTAINER_AMBIGUOUS',
   DockerLogsUnavailable: 'DOCKER_LOGS_UNAVAILABLE',
   DockerStreamCorrupt: 'DOCKER_STREAM_CORRUPT',
   DockerDaemonError: 'DOCKER_DAEMON_ERROR',

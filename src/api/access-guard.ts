@@ -10,9 +10,20 @@ export interface Authenticator {
 
 /**
  * What a route needs. Reads default to `viewer`, writes to `admin`; `metrics` is the
- * only thing a metrics-scoped token may reach.
+ * only thing a metrics-scoped token may reach; `logs` is reading containers' log lines
+ * (live, history, download): admins always, viewers only where the install allows it
+ * (`auth.viewers_read_logs`), as logs often hold secrets the events do not.
  */
-export type Access = 'viewer' | 'admin' | 'metrics';
+export type Access = 'viewer' | 'admin' | 'metrics' | 'logs';
+
+/** What the install allows beyond the roles themselves. */
+export interface AccessPolicy {
+  /** Whether viewers may read logs (`auth.viewers_read_logs`); asked per request. */
+  viewersReadLogs(): boolean;
+}
+
+/** Without a policy, log access stays closed to viewers. */
+export const CLOSED_POLICY: AccessPolicy = { viewersReadLogs: () => false };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,6 +42,8 @@ export interface AccessGuardOptions {
   authenticator: Authenticator;
   /** The configured public URL (behind a proxy), also accepted as an origin. */
   publicUrl?: string | null;
+  /** Defaults to CLOSED_POLICY. */
+  policy?: AccessPolicy;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -41,6 +54,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOptions): void {
   const publicOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
+  const policy = options.policy ?? CLOSED_POLICY;
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config ?? {};
@@ -49,7 +63,7 @@ export function registerAccessGuard(app: FastifyInstance, options: AccessGuardOp
     if (!principal) throw new AppError(ErrorCode.AuthRequired, 'authentication required');
     request.principal = principal;
     const isRead = READ_METHODS.has(request.method);
-    const refusal = refusalOf(principal, routeAccess(request));
+    const refusal = refusalOf(principal, routeAccess(request), policy);
     if (refusal) throw new AppError(ErrorCode.Forbidden, refusal);
     const checkOrigin = principal.via === 'session' && (!isRead || config.stream);
     if (checkOrigin && !sameOrigin(request, publicOrigin, { requireProof: !isRead }))
@@ -70,12 +84,29 @@ export function routeAccess(request: FastifyRequest): Access {
   return accessOf(request.method, request.routeOptions.config?.access);
 }
 
-/** Why a principal may not have this access, or null when it may. */
-export function refusalOf(principal: Principal, access: Access): string | null {
+/**
+ * Why a principal may not have this access, or null when it may. A token acts with its
+ * own role capped at its owner's (the authenticator's doing), so the same rules hold.
+ */
+export function refusalOf(
+  principal: Principal,
+  access: Access,
+  policy: AccessPolicy = CLOSED_POLICY,
+): string | null {
   if (principal.scope === 'metrics' && access !== 'metrics')
     return 'this token may only read /metrics';
+  if (access === 'logs') return mayReadLogs(principal, policy) ? null : LOGS_REFUSAL;
   const needsAdmin = access === 'admin' || (access === 'metrics' && principal.scope === 'full');
   return needsAdmin && principal.role !== 'admin' ? 'this needs the admin role' : null;
+}
+
+const LOGS_REFUSAL =
+  'reading logs needs the admin role, or auth.viewers_read_logs turned on for viewers';
+
+/** Whether the principal may read log lines (the `logs` access; also what /api/me says). */
+export function mayReadLogs(principal: Principal, policy: AccessPolicy = CLOSED_POLICY): boolean {
+  if (principal.scope !== 'full') return false;
+  return principal.role === 'admin' || policy.viewersReadLogs();
 }
 
 /**

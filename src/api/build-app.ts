@@ -58,9 +58,11 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
   const { config, logger } = options;
   const journal = parts.audit.journal;
   const authenticator = credentialAuthenticator(parts.auth.service);
+  const policy = parts.auth.logAccess;
   return buildServer({
     logger,
     authenticator,
+    policy,
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
     routes: [
@@ -72,7 +74,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         containers: parts.inventory.containers,
         workloads: parts.inventory.workloads,
       }),
-      eventsRoutes({ events: parts.events.log }),
+      eventsRoutes({ events: parts.events.log, containers: parts.inventory.containers }),
       rulesRoutes({ rules: parts.rules.service }),
       scannerRoutes({ scanner: parts.scanner.tails, rules: parts.rules.snapshots }),
       authRoutes({
@@ -80,6 +82,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         firstRun: parts.auth.firstRun,
         cookie: { alwaysSecure: config.authCookieSecure },
         publicUrl: config.publicUrl,
+        policy,
       }),
       streamRoutes({
         events: new EventStreamer({
@@ -93,7 +96,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
           stream: (writer, frames) => parts.stream.inventory.stream(writer, frames),
           goneHideAfterSeconds: config.uiGoneContainersHideAfterSeconds,
         },
-        revalidate: streamRevalidator(authenticator),
+        revalidate: streamRevalidator(authenticator, policy),
         maxPerUser: config.streamMaxPerUser,
       }),
       auditRoutes({ journal }),
@@ -102,7 +105,9 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         triggers: parts.triggers.service,
         deliveries: parts.triggers.deliveries,
       }),
-      settingsRoutes({ settings: () => shownSettings(config) }),
+      settingsRoutes({
+        settings: () => shownSettings(config, { authViewersReadLogs: policy.viewersReadLogs() }),
+      }),
       ...(options.extraRoutes ?? []),
       // Its catch-all answers only the GET paths no API route claims.
       webUiRoutes({ dir: BUILT_UI_DIR, log: logger }),

@@ -12,10 +12,11 @@ field names; times are ISO 8601 in UTC; lists are \`{"items": [...], "next": cur
 Every error is \`{"error": {"code", "message", "field"?}}\` with a stable code per status.
 Every route but the public ones needs a session cookie (the web UI's, from
 \`POST /api/login\`) or an API token (\`Authorization: Bearer lw_…\`); \`x-access\` says which
-role: reads need a viewer, changes an admin. A cookie-authenticated change must come from
-this server's own origin.`;
+role: reads need a viewer, changes an admin; \`logs\` (reading containers' log lines) needs
+an admin, or a viewer where the server has auth.viewers_read_logs on. A cookie-authenticated
+change must come from this server's own origin.`;
 
-/** What each operation needs, beside its security requirement: `viewer`, `admin`, `metrics`. */
+/** What each operation needs, beside its security requirement: `viewer`, `admin`, `metrics`, `logs`. */
 const ACCESS_EXTENSION = 'x-access';
 
 /**

@@ -221,7 +221,7 @@ describe('GET /api/openapi.json', () => {
           missing.push(`${key(route)}: ${status} has no schema in the document`);
       }
       if (route.public) expect(op.security, key(route)).toEqual([]);
-      else expect(op['x-access'], key(route)).toMatch(/^(viewer|admin|metrics)$/);
+      else expect(op['x-access'], key(route)).toMatch(/^(viewer|admin|metrics|logs)$/);
     }
     expect(missing).toEqual([]);
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { frame, startFakeEngine } from '../../test/fakes/fake-engine.js';
+import { containerRecord } from '../../test/support/fixtures.js';
 import { routeTableContext } from '../../test/support/route-context.js';
 import type { AppContext } from '../context.js';
 import { routeTable } from './server.js';
@@ -30,8 +32,10 @@ const ADMIN_READS = [
   'GET /api/audit',
   'GET /api/audit/stats',
   'GET /api/stream/events',
-  'GET /api/stream/logs/:container',
 ];
+
+/** Reads of log lines: access `logs`, for viewers only when auth.viewers_read_logs is on. */
+const LOG_READS = ['GET /api/stream/logs/:container'];
 
 async function guardViolations(
   server: FastifyInstance,
@@ -58,8 +62,13 @@ async function guardViolations(
       if (metrics.statusCode !== 403)
         violations.push(`${route.method} ${route.url}: ${metrics.statusCode} for a metrics token`);
     }
+    // With auth.viewers_read_logs unset and the install's default not read (the server is
+    // not started), reading logs stays closed to viewers like an admin-only read.
     const adminOnly =
-      route.access === 'admin' || route.access === 'metrics' || !READS.has(route.method);
+      route.access === 'admin' ||
+      route.access === 'metrics' ||
+      route.access === 'logs' ||
+      !READS.has(route.method);
     if (!adminOnly || SELF_SERVICE.has(key)) continue;
     // Streams answer 200 and stay open: only refusals are awaited here.
     const viewer = await server.inject({
@@ -119,7 +128,7 @@ describe('every route is guarded', () => {
   });
 
   async function context(extra?: (app: FastifyInstance) => void) {
-    ctx = await routeTableContext(dir, extra);
+    ctx = await routeTableContext(dir, extra, { LOGWARDEN_AUTH_VIEWERS_READ_LOGS: 'false' });
     const auth = ctx.parts.auth.service;
     const viewer = await auth.createUser({ username: 'vic', password: 'correct horse battery' });
     tokens = {
@@ -138,6 +147,8 @@ describe('every route is guarded', () => {
       .filter((r) => r.method === 'GET' && r.access === 'admin')
       .map((r) => `GET ${r.url}`);
     expect(adminReads).toEqual(expect.arrayContaining(ADMIN_READS));
+    const logReads = table.filter((r) => r.access === 'logs').map((r) => `${r.method} ${r.url}`);
+    expect(logReads.filter((r) => !r.startsWith('HEAD '))).toEqual(LOG_READS);
     // The index is viewer-readable (GET /api/containers), and so is its live form.
     expect(table.find((r) => r.url === '/api/stream/inventory')?.access).toBe('viewer');
     expect(await guardViolations(server, tokens)).toEqual([]);
@@ -182,4 +193,89 @@ describe('every route is guarded', () => {
     ]);
     await ctx.destroy();
   });
+});
+
+describe('reading logs is an access of its own', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-log-access-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ID = 'c0ffee'.padEnd(64, '0');
+
+  /** Each log route's URL for the one container (by name) or its workload. */
+  const urlOf = (route: string) =>
+    route
+      .replace(/^GET /, '')
+      .replace(':container', 'web')
+      .replace(/^\/api\/workloads\/:id/, '/api/workloads/shop')
+      .replace(':id', 'web');
+
+  for (const [setting, viewerStatus] of [
+    ['true', 200],
+    ['false', 403],
+  ] as const) {
+    it(`answers a viewer ${viewerStatus} on every log route with auth.viewers_read_logs=${setting}`, async () => {
+      // A stand-in engine whose container wrote one line and stopped.
+      const engine = await startFakeEngine({
+        logs: {
+          steps: [{ write: frame(1, '2026-01-01T00:00:00.000000000Z hello from web\n') }],
+        },
+      });
+      const ctx = await routeTableContext(dir, undefined, {
+        DOCKER_HOST: engine.host,
+        LOGWARDEN_AUTH_VIEWERS_READ_LOGS: setting,
+      });
+      try {
+        const { auth, inventory } = ctx.parts;
+        await inventory.workloads.create({ id: 'shop', name: 'Shop' });
+        await inventory.containers.upsert(
+          containerRecord(ID, { name: 'web', workload_id: 'shop', state: 'stopped' }),
+        );
+        const viewer = await auth.service.createUser({
+          username: 'vic',
+          password: 'correct horse battery',
+        });
+        const admin = await auth.service.createUser({
+          username: 'ada',
+          password: 'correct horse battery',
+          role: 'admin',
+        });
+        const token = async (user_id: number, name: string, over: object = {}) =>
+          (await auth.service.createToken({ name, ...over }, { user_id })).token;
+        const as = {
+          viewer: await token(viewer.id, 'v'),
+          admin: await token(admin.id, 'a', { role: 'admin' }),
+        };
+        // A token acts with its own role: an admin's viewer token is a viewer.
+        const adminsViewerToken = await token(admin.id, 'av');
+        const metrics = await token(admin.id, 'm', { scope: 'metrics' });
+
+        const routes = routeTable(ctx.server)
+          .filter((r) => r.access === 'logs' && r.method === 'GET')
+          .map((r) => `GET ${r.url}`);
+        expect(routes).toEqual(LOG_READS);
+        for (const route of routes) {
+          const url = urlOf(route);
+          const get = (t: string) =>
+            ctx.server.inject({ url, headers: { authorization: `Bearer ${t}` } });
+          const byViewer = await get(as.viewer);
+          expect(byViewer.statusCode, `${route} for a viewer`).toBe(viewerStatus);
+          if (viewerStatus === 200) expect(byViewer.body).toContain('hello from web');
+          else expect(byViewer.json().error.code).toBe('FORBIDDEN');
+          const byAdmin = await get(as.admin);
+          expect(byAdmin.statusCode, `${route} for an admin`).toBe(200);
+          expect(byAdmin.body).toContain('hello from web');
+          expect((await get(metrics)).statusCode, `${route} for a metrics token`).toBe(403);
+          expect((await get(adminsViewerToken)).statusCode, `${route} for a viewer token`).toBe(
+            viewerStatus,
+          );
+        }
+        const me = (t: string) =>
+          ctx.server.inject({ url: '/api/me', headers: { authorization: `Bearer ${t}` } });
+        expect((await me(as.viewer)).json().user.can_read_logs).toBe(setting === 'true');
+        expect((await me(as.admin)).json().user.can_read_logs).toBe(true);
+      } finally {
+        await ctx.destroy();
+        await engine.close();
+      }
+    });
+  }
 });

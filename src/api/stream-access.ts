@@ -1,21 +1,28 @@
 import type { FastifyRequest } from 'fastify';
-import { refusalOf, routeAccess, type Authenticator } from './access-guard.js';
+import {
+  CLOSED_POLICY,
+  refusalOf,
+  routeAccess,
+  type AccessPolicy,
+  type Authenticator,
+} from './access-guard.js';
 
 /**
  * Whether a long-lived stream may go on: its request's credentials are authenticated
  * again (a logout, a new password, a disabled user, a revoked or expired token make
  * them fail) and must still prove the principal that opened it, with the access its
- * route needs, by the access guard's own rules; the origin is not
+ * route needs, by the access guard's own rules (and the same policy); the origin is not
  * checked again, as the request's headers have not changed.
  */
 export function streamRevalidator(
   authenticator: Authenticator,
+  policy: AccessPolicy = CLOSED_POLICY,
 ): (request: FastifyRequest) => Promise<boolean> {
   return async (request) => {
     const opened = request.principal;
     if (!opened) return false;
     const now = await authenticator.authenticate(request);
     if (!now || now.via !== opened.via || now.user_id !== opened.user_id) return false;
-    return refusalOf(now, routeAccess(request)) === null;
+    return refusalOf(now, routeAccess(request), policy) === null;
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { AuthService, type AuthJournal } from './auth-service.js';
 import { FirstRun } from './first-run.js';
+import { LogAccessSetting } from './log-access.js';
 
 export interface AuthDeps {
   db: Kysely<Database>;
@@ -14,7 +15,12 @@ export interface AuthDeps {
 export interface Auth {
   service: AuthService;
   firstRun: FirstRun;
-  /** Writes the setup token when there are no users yet, and drops expired sessions. */
+  /** Whether viewers may read logs (`auth.viewers_read_logs` or the install's default). */
+  logAccess: LogAccessSetting;
+  /**
+   * Writes the setup token when there are no users yet, drops expired sessions and
+   * reads the install's defaults.
+   */
   start(): Promise<void>;
 }
 
@@ -29,10 +35,13 @@ export function createAuth(deps: AuthDeps, config: Config): Auth {
     },
   });
   const firstRun = new FirstRun(service, config.dataDir, deps.log, deps.journal);
+  const logAccess = new LogAccessSetting(deps.db, config.authViewersReadLogs);
   return {
     service,
     firstRun,
+    logAccess,
     async start() {
+      await logAccess.load();
       await firstRun.prepare();
       await service.pruneSessions();
     },

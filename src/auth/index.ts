@@ -6,6 +6,7 @@ export {
   type NewSession,
 } from './auth-service.js';
 export { FirstRun, SETUP_TOKEN_FILE } from './first-run.js';
+export { LogAccessSetting } from './log-access.js';
 export {
   LoginThrottle,
   DEFAULT_LOGIN_THROTTLE,

@@ -64,6 +64,13 @@ export const parse = {
       if (n < min || n > max) fail(key, `must be between ${min} and ${max}, got ${n}`);
       return n;
     },
+  /** Unset (absent or empty) is null: the caller decides what that means. */
+  optionalBoolean:
+    () =>
+    (raw: unknown, key: string): boolean | null => {
+      if (raw === null || raw === undefined || text(raw, key).trim() === '') return null;
+      return parse.boolean()(raw, key);
+    },
   boolean:
     () =>
     (raw: unknown, key: string): boolean => {
@@ -277,6 +284,13 @@ export const KEYS = {
     default: false,
     parse: parse.boolean(),
     doc: 'Always mark the session cookie Secure (set it behind a TLS proxy); it is Secure whenever the request came over TLS.',
+  },
+  authViewersReadLogs: {
+    key: 'auth.viewers_read_logs',
+    env: 'LOGWARDEN_AUTH_VIEWERS_READ_LOGS',
+    default: null as boolean | null,
+    parse: parse.optionalBoolean(),
+    doc: 'Whether viewers may read container logs (live, search, download); admins always may. Unset: on for an install set up with this version or later, off for one upgraded from before (logs often hold secrets; see docs/auth.md).',
   },
   streamHistorySize: {
     key: 'stream.history_size',

@@ -9,6 +9,7 @@ export const SHOWN_SETTINGS = [
   'scannerBurst',
   'inventoryResyncSeconds',
   'uiGoneContainersHideAfterSeconds',
+  'authViewersReadLogs',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface ShownSetting {
@@ -18,11 +19,17 @@ export interface ShownSetting {
   doc: string;
 }
 
-export function shownSettings(config: Config): ShownSetting[] {
+type ShownName = (typeof SHOWN_SETTINGS)[number];
+
+/** `effective`: values decided past the configuration (an unset key's install default). */
+export function shownSettings(
+  config: Config,
+  effective: Partial<Record<ShownName, unknown>> = {},
+): ShownSetting[] {
   return SHOWN_SETTINGS.map((name) => ({
     key: KEYS[name].key,
     env: KEYS[name].env,
-    value: config[name],
+    value: name in effective ? effective[name] : config[name],
     doc: KEYS[name].doc,
   }));
 }

@@ -42,6 +42,17 @@ function compareVersions(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
+/**
+ * Closes the response body, and with it the connection, once the stream handed out
+ * closes for any reason. Not pipeline's callback: the source generator may be parked
+ * on a read of the body, and Node 24's pipeline waits for it before calling back, so a
+ * consumer that stopped early would leave the connection (a follow: forever) open.
+ */
+function releaseOnClose<S extends Readable>(res: Dispatcher.ResponseData, stream: S): S {
+  stream.once('close', () => res.body.destroy());
+  return stream;
+}
+
 function unreachable(transport: Transport, err: unknown): AppError {
   const reason = err instanceof Error ? err.message : String(err);
   return new AppError(
@@ -130,8 +141,10 @@ export class DockerClient {
       },
     });
     await this.expectOk(res, {});
-    return pipeline(this.body(res), new NdjsonSplitter(), () => res.body.destroy()) as Readable &
-      AsyncIterable<DockerEvent>;
+    return releaseOnClose(
+      res,
+      pipeline(this.body(res), new NdjsonSplitter(), () => undefined),
+    ) as Readable & AsyncIterable<DockerEvent>;
   }
 
   /**
@@ -141,12 +154,14 @@ export class DockerClient {
    */
   async logs(id: string, options: LogsOptions = {}): Promise<Readable & AsyncIterable<LogLine>> {
     const { res, mode, timestamps } = await this.openLogs(id, options);
-    return pipeline(
-      this.body(res),
-      new FrameDemuxer(mode),
-      new LineAssembler({ timestamps }),
-      // The source generator may be parked on a read; closing the body releases it.
-      () => res.body.destroy(),
+    return releaseOnClose(
+      res,
+      pipeline(
+        this.body(res),
+        new FrameDemuxer(mode),
+        new LineAssembler({ timestamps }),
+        () => undefined,
+      ),
     ) as Readable & AsyncIterable<LogLine>;
   }
 
@@ -160,8 +175,9 @@ export class DockerClient {
     options: LogsOptions = {},
   ): Promise<Readable & AsyncIterable<LogLine[]>> {
     const { res, mode, timestamps } = await this.openLogs(id, options);
-    return pipeline(this.body(res), new LogLineBatcher(mode, { timestamps }), () =>
-      res.body.destroy(),
+    return releaseOnClose(
+      res,
+      pipeline(this.body(res), new LogLineBatcher(mode, { timestamps }), () => undefined),
     ) as Readable & AsyncIterable<LogLine[]>;
   }
 

@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { AppError, ErrorCode } from '../errors.js';
 import { containsInsensitive } from '../store/like.js';
 import type { ContainersTable, Database } from '../store/index.js';
-import type { ContainerRecord, ContainerState } from './model.js';
+import { MIN_ID_PREFIX, type ContainerRecord, type ContainerState } from './model.js';
 
 export interface ContainerFilter {
   state?: ContainerState;
@@ -39,6 +40,8 @@ function toRow(record: ContainerRecord): ContainersTable {
   };
 }
 
+const ID_PREFIX = new RegExp(`^[0-9a-f]{${MIN_ID_PREFIX},63}$`);
+
 export class ContainerRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -51,16 +54,45 @@ export class ContainerRepository {
     return row ? toRecord(row) : null;
   }
 
-  /** By full id, unique id prefix (12+ characters, as docker prints them) or exact name. */
-  async find(idOrName: string): Promise<ContainerRecord | null> {
-    const exact = await this.get(idOrName);
+  /**
+   * A container by reference, in Docker's order: full id, then exact name (with or
+   * without Docker's leading '/'), then a unique id prefix of at least
+   * MIN_ID_PREFIX hex digits. A name several rows held (compose recreates a
+   * service under the same name) means the one present now, else the one seen last.
+   * A prefix more than one id starts with is CONTAINER_AMBIGUOUS, with the count.
+   */
+  async find(ref: string): Promise<ContainerRecord | null> {
+    const exact = await this.get(ref);
     if (exact) return exact;
-    const name = idOrName.replace(/^\//, '');
-    const query = this.db.selectFrom('containers').selectAll();
-    const rows = /^[0-9a-f]{12,63}$/.test(idOrName)
-      ? await query.where('id', 'like', `${idOrName}%`).limit(2).execute()
-      : await query.where('name', '=', name).orderBy('last_seen_at', 'desc').limit(1).execute();
-    return rows.length === 1 ? toRecord(rows[0]!) : null;
+    const byName = await this.db
+      .selectFrom('containers')
+      .selectAll()
+      .where('name', '=', ref.replace(/^\//, ''))
+      // Present rows first (false sorts before true on both dialects), then the latest.
+      .orderBy(sql`state = 'missing'`)
+      .orderBy('last_seen_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (byName) return toRecord(byName);
+    if (!ID_PREFIX.test(ref)) return null;
+    const rows = await this.db
+      .selectFrom('containers')
+      .selectAll()
+      .where('id', 'like', `${ref}%`)
+      .limit(2)
+      .execute();
+    if (rows.length < 2) return rows[0] ? toRecord(rows[0]) : null;
+    const { n } = await this.db
+      .selectFrom('containers')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('id', 'like', `${ref}%`)
+      .executeTakeFirstOrThrow();
+    const candidates = Number(n);
+    throw new AppError(
+      ErrorCode.ContainerAmbiguous,
+      `container id prefix ${ref} matches ${candidates} containers: give more of the id, or the name`,
+      { details: { prefix: ref, candidates } },
+    );
   }
 
   async list(filter: ContainerFilter = {}): Promise<ContainerRecord[]> {

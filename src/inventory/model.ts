@@ -78,3 +78,10 @@ export type ContainerChange = (
   /** The index had no row for this container before. */
   added?: true;
 };
+
+/**
+ * The shortest id prefix a container can be named by: 4 hex digits (65 536 values)
+ * mostly tell the containers of one host apart, while 1 to 3 would often be ambiguous
+ * and catch words (`add`, `bee`) meant as names. A name wins over a prefix, as in Docker.
+ */
+export const MIN_ID_PREFIX = 4;

@@ -266,6 +266,20 @@ const MIGRATIONS: Record<string, DialectMigration> = {
     if (dialect === 'sqlite') await sqliteEventTextIndex(db);
     else await postgresEventTextIndex(db);
   },
+  // Defaults decided once, when the install is first migrated past this point: an
+  // install that already has users keeps what it had when a new default would widen
+  // access (viewers reading logs, issue 17), a new one gets the new default.
+  '0018_install_defaults': async (db) => {
+    await db.schema
+      .createTable('install_defaults')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', notNull)
+      .execute();
+    const users = await sql<{ n: number | string }>`select count(*) as n from users`.execute(db);
+    const existing = Number(users.rows[0]?.n ?? 0) > 0;
+    await sql`insert into install_defaults (key, value)
+      values ('auth.viewers_read_logs', ${existing ? 'false' : 'true'})`.execute(db);
+  },
 };
 
 /**
@@ -347,7 +361,19 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(store: Store): Promise<MigrationReport> {
+export function migrateToLatest(store: Store): Promise<MigrationReport> {
+  return migrate(store, (migrator) => migrator.migrateToLatest());
+}
+
+/** Up to and including `name`: how a test makes the database an older version left. */
+export function migrateUpTo(store: Store, name: string): Promise<MigrationReport> {
+  return migrate(store, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(
+  store: Store,
+  run: (migrator: Migrator) => ReturnType<Migrator['migrateToLatest']>,
+): Promise<MigrationReport> {
   const migrator = new Migrator({
     db: store.db,
     provider: new CodeMigrationProvider(store.dialect),
@@ -355,7 +381,7 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
     // another schema of the same database passes for this one's.
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new AppError(

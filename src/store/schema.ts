@@ -21,6 +21,7 @@ export interface Database {
   trigger_deliveries: TriggerDeliveriesTable;
   store_probe: StoreProbeTable;
   container_lifecycle: ContainerLifecycleTable;
+  install_defaults: InstallDefaultsTable;
 }
 
 export interface WorkloadsTable {
@@ -179,4 +180,10 @@ export interface ContainerLifecycleTable {
   /** JSON text: the inventory's lifecycle memory of the container. */
   memory: string;
   updated_at: number;
+}
+
+/** Defaults fixed when the install was first migrated (store/migrations.ts 0018). */
+export interface InstallDefaultsTable {
+  key: string;
+  value: string;
 }

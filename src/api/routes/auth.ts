@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiToken, AuthService, FirstRun, Principal, User } from '../../auth/index.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import { sameOrigin } from '../access-guard.js';
+import { CLOSED_POLICY, mayReadLogs, sameOrigin, type AccessPolicy } from '../access-guard.js';
 import { journaled, noteChange } from '../journal-hook.js';
 import { journalObject } from '../../audit/index.js';
 import { readCookie, SESSION_COOKIE, setSessionCookie, type CookiePolicy } from '../credentials.js';
@@ -30,6 +30,8 @@ export interface AuthApiDeps {
   firstRun: Pick<FirstRun, 'needed' | 'claim'>;
   cookie: CookiePolicy;
   publicUrl: string | null;
+  /** The access guard's policy: /api/me says what it allows (defaults to CLOSED_POLICY). */
+  policy?: AccessPolicy;
 }
 
 export const userJson = (u: User): UserRecord => ({
@@ -54,11 +56,12 @@ export const tokenJson = (t: ApiToken): ApiTokenJson => ({
   revoked_at: isoTimeOrNull(t.revoked_at),
 });
 
-const principalJson = (p: Principal): PrincipalJson => ({
+const principalJson = (p: Principal, policy: AccessPolicy): PrincipalJson => ({
   id: p.user_id,
   username: p.name,
   role: p.role,
   via: p.via,
+  can_read_logs: mayReadLogs(p, policy),
 });
 
 function signedIn(request: FastifyRequest): Principal {
@@ -81,6 +84,7 @@ function interactive(request: FastifyRequest): Principal {
 }
 
 export function authRoutes(deps: AuthApiDeps) {
+  const policy = deps.policy ?? CLOSED_POLICY;
   const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : null;
   // A browser always sends Origin on a cross-site POST: refuse login CSRF too.
   const refuseCrossSite = (request: FastifyRequest) => {
@@ -138,7 +142,7 @@ export function authRoutes(deps: AuthApiDeps) {
     );
 
     app.get('/api/me', { schema: AuthApi.me }, async (request) => ({
-      user: principalJson(signedIn(request)),
+      user: principalJson(signedIn(request), policy),
     }));
 
     app.post(

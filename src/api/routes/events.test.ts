@@ -2,6 +2,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { EventBus, EventLog, EventRepository } from '../../events/index.js';
+import { ContainerRepository } from '../../inventory/index.js';
+import { containerRecord } from '../../../test/support/fixtures.js';
 import { actingAs } from '../../../test/support/test-principals.js';
 import { buildServer } from '../server.js';
 import { eventsRoutes } from './events.js';
@@ -12,12 +14,13 @@ for (const dialect of DIALECTS) {
 
     async function app() {
       const events = new EventLog(store().db, new EventRepository(store().db), new EventBus());
+      const containers = new ContainerRepository(store().db);
       const server = await buildServer({
         authenticator: actingAs(),
         logger: pino({ level: 'silent' }),
-        routes: [eventsRoutes({ events })],
+        routes: [eventsRoutes({ events, containers })],
       });
-      return { server, events };
+      return { server, events, containers };
     }
 
     it('lists with filters and keyset pages, and gets one by id', async () => {
@@ -54,6 +57,42 @@ for (const dialect of DIALECTS) {
       const one = await server.inject(`/api/events/${page1.items[0].id}`);
       expect(one.json()).toMatchObject({ message: 'event 4', source: 'logscan' });
       expect((await server.inject('/api/events/999999')).statusCode).toBe(404);
+    });
+
+    it('filters by container given as full id, 12-character prefix or name, and says what it did not find', async () => {
+      const { server, events, containers } = await app();
+      const web = 'ab12cd34ef56'.padEnd(64, '7');
+      const db = 'ab12cd34ef99'.padEnd(64, '8');
+      await containers.upsert(containerRecord(web, { name: 'web' }));
+      await containers.upsert(containerRecord(db, { name: 'db' }));
+      // A gone container whose events stay, though the index no longer has its row.
+      const gone = 'f'.repeat(64);
+      for (const [id, message] of [
+        [web, 'from web'],
+        [db, 'from db'],
+        [gone, 'from gone'],
+      ] as const)
+        await events.record({ source: 'logscan', severity: 'error', message, container_id: id });
+      const messages = async (container: string) => {
+        const res = await server.inject(`/api/events?container=${encodeURIComponent(container)}`);
+        expect(res.statusCode, container).toBe(200);
+        return res.json().items.map((e: { message: string }) => e.message);
+      };
+      expect(await messages('web')).toEqual(['from web']);
+      expect(await messages('/web')).toEqual(['from web']);
+      expect(await messages(web.slice(0, 12))).toEqual(['from web']);
+      expect(await messages(db.slice(0, 12))).toEqual(['from db']);
+      expect(await messages(web)).toEqual(['from web']);
+      expect(await messages(gone)).toEqual(['from gone']);
+
+      const unknown = await server.inject('/api/events?container=nginx');
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error).toMatchObject({ code: 'NOT_FOUND' });
+      expect(unknown.json().error.message).toContain('container nginx not found');
+      const ambiguous = await server.inject('/api/events?container=ab12cd34');
+      expect(ambiguous.statusCode).toBe(400);
+      expect(ambiguous.json().error).toMatchObject({ code: 'CONTAINER_AMBIGUOUS' });
+      expect(ambiguous.json().error.message).toContain('matches 2 containers');
     });
 
     it.each([

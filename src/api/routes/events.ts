@@ -10,6 +10,7 @@ import {
   type StoredEvent,
 } from '../../events/index.js';
 import { EventsApi, type LogEvent } from '../wire/events.js';
+import { containerIdFilter, type ContainerFinder } from './container-ref.js';
 import { isoTime } from './wire-time.js';
 
 export interface EventsApiDeps {
@@ -17,6 +18,8 @@ export interface EventsApiDeps {
     get(id: number): Promise<StoredEvent>;
     list(filter: EventFilter, page: EventPage): Promise<EventList>;
   };
+  /** Turns `?container=` (a prefix or a name) into the id the events carry. */
+  containers: ContainerFinder;
 }
 
 export function eventJson(e: StoredEvent): LogEvent {
@@ -70,7 +73,7 @@ export function eventsRoutes(deps: EventsApiDeps) {
         sources: parseSources(q.source),
         min_severity: q.severity,
         workload_id: q.workload,
-        container_id: q.container,
+        container_id: await containerIdFilter(deps.containers, q.container),
         rule_id: q.rule,
         since: parseTime('since', q.since),
         until: parseTime('until', q.until),

@@ -120,6 +120,47 @@ for (const dialect of DIALECTS) {
       expect((await server.inject('/api/containers/nope')).statusCode).toBe(404);
     });
 
+    it('finds a container by full id, name with or without /, or a unique prefix of 4+ hex digits', async () => {
+      const { server, containers } = await app();
+      const a = 'abcd01'.padEnd(64, '0');
+      const b = 'abcd02'.padEnd(64, '0');
+      await containers.upsert(container(a, { name: 'web' }));
+      await containers.upsert(container(b, { name: 'beef' }));
+      // An earlier container of the same name, gone since compose recreated it.
+      await containers.upsert(
+        container('0'.repeat(64), {
+          name: 'web',
+          state: 'missing',
+          last_seen_at: Date.UTC(2027, 0),
+        }),
+      );
+      const idOf = async (ref: string) => {
+        const res = await server.inject(`/api/containers/${encodeURIComponent(ref)}`);
+        return res.statusCode === 200 ? (res.json().id as string) : res.statusCode;
+      };
+      expect(await idOf(a)).toBe(a);
+      expect(await idOf('web')).toBe(a);
+      expect(await idOf('/web')).toBe(a);
+      expect(await idOf('abcd01')).toBe(a);
+      expect(await idOf('abcd02')).toBe(b);
+      // A name wins over an id prefix, as in Docker.
+      expect(await idOf('beef')).toBe(b);
+      // Fewer than 4 digits is never a prefix.
+      expect(await idOf('abc')).toBe(404);
+      expect(await idOf('abcd03')).toBe(404);
+
+      const ambiguous = await server.inject('/api/containers/abcd');
+      expect(ambiguous.statusCode).toBe(400);
+      expect(ambiguous.json().error).toMatchObject({
+        code: 'CONTAINER_AMBIGUOUS',
+        message: 'container id prefix abcd matches 2 containers: give more of the id, or the name',
+      });
+      const missing = await server.inject('/api/containers/nginx');
+      expect(missing.json().error.message).toBe(
+        'container nginx not found: no container has that id, id prefix or name',
+      );
+    });
+
     it('rejects an unknown state filter naming the parameter', async () => {
       const { server } = await app();
       const res = await server.inject('/api/containers?state=zombie');

@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../errors.js';
 import type { ContainerFilter, ContainerRecord, Workload } from '../../inventory/index.js';
 import { InventoryApi, type Container, type Workload as WorkloadJson } from '../wire/inventory.js';
+import { containerByRef } from './container-ref.js';
 import { isoTime, isoTimeOrNull } from './wire-time.js';
 import { journalObject } from '../../audit/index.js';
 import { journaled, noteChange } from '../journal-hook.js';
@@ -56,11 +56,9 @@ export function inventoryRoutes(deps: InventoryApiDeps) {
       return { items: items.map(containerJson), next: null };
     });
 
-    app.get('/api/containers/:id', { schema: InventoryApi.container }, async (request) => {
-      const container = await deps.containers.find(request.params.id);
-      if (!container) throw AppError.notFound('container', request.params.id);
-      return containerJson(container);
-    });
+    app.get('/api/containers/:id', { schema: InventoryApi.container }, async (request) =>
+      containerJson(await containerByRef(deps.containers, request.params.id)),
+    );
 
     app.get('/api/workloads', { schema: InventoryApi.workloads }, async () => ({
       items: (await deps.workloads.list()).map(workloadJson),

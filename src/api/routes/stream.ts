@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../../errors.js';
 import type { StoredEvent } from '../../events/index.js';
-import type { ContainerRecord } from '../../inventory/index.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   Slots,
@@ -14,6 +13,7 @@ import {
   type SseFrame,
 } from '../../stream/index.js';
 import { StreamApi } from '../wire/stream.js';
+import { containerByRef, containerIdFilter, type ContainerFinder } from './container-ref.js';
 import { eventJson, parseSources } from './events.js';
 import { containerJson } from './inventory.js';
 
@@ -21,7 +21,7 @@ import { containerJson } from './inventory.js';
 export interface StreamApiDeps {
   events: { stream(writer: SseWriter, request: EventStreamRequest): Promise<void> };
   logs: { open(target: LogTarget): LogSession };
-  containers: { find(idOrName: string): Promise<ContainerRecord | null> };
+  containers: ContainerFinder;
   inventory: {
     /** The containers index, live (InventoryFeed). */
     stream(writer: SseWriter, frames: InventoryFrames): Promise<void>;
@@ -190,7 +190,7 @@ export function streamRoutes(deps: StreamApiDeps) {
           sources: parseSources(q.source),
           min_severity: q.severity,
           workload_id: q.workload,
-          container_id: q.container,
+          container_id: await containerIdFilter(deps.containers, q.container),
           rule_id: q.rule,
           text: q.q,
         };
@@ -216,12 +216,11 @@ export function streamRoutes(deps: StreamApiDeps) {
     app.get(
       '/api/stream/logs/:container',
       {
-        config: { stream: true, access: 'admin' },
+        config: { stream: true, access: 'logs' },
         schema: StreamApi.logs,
       },
       async (request, reply) => {
-        const container = await deps.containers.find(request.params.container);
-        if (!container) throw AppError.notFound('container', request.params.container);
+        const container = await containerByRef(deps.containers, request.params.container);
         if (!container.logs_available)
           throw new AppError(
             ErrorCode.DockerLogsUnavailable,

@@ -140,6 +140,7 @@ async function server(): Promise<FastifyInstance> {
   const routes = [
     eventsRoutes({
       events: { get: async () => event, list: async () => ({ items: [event], next: null }) },
+      containers: { find: async () => null },
     }),
     rulesRoutes({
       rules: {

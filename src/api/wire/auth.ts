@@ -16,6 +16,10 @@ export const Principal = Type.Object({
   via: Enum(['session', 'token'] as const, {
     description: 'How the request proved who it is: a session cookie or an API token.',
   }),
+  can_read_logs: Type.Boolean({
+    description:
+      'Whether it may read container logs: admins always, viewers when auth.viewers_read_logs is on.',
+  }),
 });
 export type Principal = Static<typeof Principal>;
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_SOURCES, MAX_PAGE, SEVERITIES } from '../../events/model.js';
 import { errors } from './errors.js';
-import { CursorPage, Enum, FreeForm, IsoTime, Nullable } from './shapes.js';
+import { ContainerRef, CursorPage, Enum, FreeForm, IsoTime, Nullable } from './shapes.js';
 
 export const Severity = Enum(SEVERITIES, { description: 'info < warn < error < critical' });
 export type Severity = Static<typeof Severity>;
@@ -38,7 +38,9 @@ export const EventFilterQuery = {
   ),
   severity: Type.Optional(Enum(SEVERITIES, { description: 'This severity or worse.' })),
   workload: Type.Optional(Type.String({ minLength: 1 })),
-  container: Type.Optional(Type.String({ minLength: 1 })),
+  container: Type.Optional(
+    ContainerRef({ description: 'Events of this container (unknown: 404)' }),
+  ),
   rule: Type.Optional(EventId),
   q: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'A substring of the message.' }),
@@ -74,7 +76,7 @@ export const EventsApi = {
     description:
       'Filters AND together. `before` pages back from the previous `next`; `after` pages forward (oldest first).',
     querystring: EventQuery,
-    response: { 200: EventPage, ...errors(400) },
+    response: { 200: EventPage, ...errors(400, 404) },
   },
   get: {
     tags,

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CONTAINER_STATES, WORKLOAD_KINDS } from '../../inventory/model.js';
 import { errors } from './errors.js';
-import { Enum, FreeForm, IsoTime, NoContent, Nullable, Page } from './shapes.js';
+import { ContainerRef, Enum, FreeForm, IsoTime, NoContent, Nullable, Page } from './shapes.js';
 
 export const ContainerState = Enum(CONTAINER_STATES);
 export type ContainerState = Static<typeof ContainerState>;
@@ -45,6 +45,7 @@ export const ContainerQuery = Type.Object(
 );
 
 export const NameParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+export const ContainerParam = Type.Object({ id: ContainerRef() });
 
 export const WorkloadCreate = Type.Object(
   { id: Type.Optional(Type.String()), name: Type.String() },
@@ -66,8 +67,8 @@ export const InventoryApi = {
   container: {
     tags: containers,
     summary: 'One container, by id, id prefix or name',
-    params: NameParam,
-    response: { 200: Container, ...errors(404) },
+    params: ContainerParam,
+    response: { 200: Container, ...errors(400, 404) },
   },
   workloads: { tags: workloads, summary: 'Workloads', response: { 200: Page(Workload) } },
   workload: {

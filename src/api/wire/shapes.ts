@@ -4,6 +4,7 @@
  * the OpenAPI document and the web UI read the one contract.
  */
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { MIN_ID_PREFIX } from '../../inventory/model.js';
 
 /**
  * One of a fixed list of strings, as JSON Schema `enum`: its validation error names the
@@ -63,3 +64,11 @@ export const NoContent = Type.Unsafe<void>({ type: 'null', description: 'No body
 
 /** A database row id in a path. */
 export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** How a container is named wherever one is accepted (inventory's `containers.find`). */
+export const ContainerRef = (extra: { description?: string } = {}) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: `${extra.description ?? 'A container'}: its full id, a unique id prefix of at least ${MIN_ID_PREFIX} hex digits (as docker ps prints it), or its name (a leading / is ignored). An ambiguous prefix is 400 CONTAINER_AMBIGUOUS.`,
+  });

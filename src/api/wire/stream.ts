@@ -3,7 +3,7 @@ import { errors } from './errors.js';
 import { EventFilterQuery, EventId, LogEvent } from './events.js';
 import { Container } from './inventory.js';
 import { LOG_LEVELS, type LogLevel } from '../../logs/model.js';
-import { Enum, Nullable } from './shapes.js';
+import { ContainerRef, Enum, Nullable } from './shapes.js';
 
 export const MAX_LOG_TAIL = 10_000;
 /** The largest history ring stream.history_size allows. */
@@ -131,7 +131,7 @@ export const StreamApi = {
         { ...Dropped, title: 'event: dropped' },
         { ...AccessRevoked, title: 'event: end' },
       ]),
-      ...errors(400, 429),
+      ...errors(400, 404, 429),
     },
   },
   inventory: {
@@ -152,8 +152,8 @@ export const StreamApi = {
   },
   logs: {
     tags,
-    summary: "One container's live log (server-sent events; admins)",
-    params: Type.Object({ container: Type.String({ minLength: 1, maxLength: 200 }) }),
+    summary: "One container's live log (server-sent events; who may read logs)",
+    params: Type.Object({ container: ContainerRef() }),
     querystring: LogStreamQuery,
     response: {
       200: sse('The last `tail` lines, then each new one.', [
@@ -161,7 +161,7 @@ export const StreamApi = {
         { ...Dropped, title: 'event: dropped' },
         { ...LogStreamEnd, title: 'event: end' },
       ]),
-      ...errors(404, 409, 429),
+      ...errors(400, 404, 409, 429),
     },
   },
 };

@@ -12,9 +12,9 @@ import type { ApiToken, CreatedToken, User, UserRecord } from './types';
 export const authApi = {
   setupNeeded: () => http.get<{ needed: boolean }>('/api/setup'),
   setup: (input: SetupBody) =>
-    http.post<{ user: User }>('/api/setup', input, { expectUnauthorized: true }),
+    http.post<{ user: UserRecord }>('/api/setup', input, { expectUnauthorized: true }),
   login: (input: Credentials) =>
-    http.post<{ user: User }>('/api/login', input, { expectUnauthorized: true }),
+    http.post<{ user: UserRecord }>('/api/login', input, { expectUnauthorized: true }),
   logout: () => http.post<void>('/api/logout'),
   me: () => http.get<{ user: User }>('/api/me', { expectUnauthorized: true }),
   changePassword: (input: PasswordChange) => http.post<void>('/api/me/password', input),

@@ -2,7 +2,7 @@
  * The API's JSON shapes, as the server's wire contract (src/api/wire) declares them, and
  * the enums as the domain models hold them: the UI restates neither.
  */
-import type { Principal, UserRecord } from '../../../src/api/wire/auth.js';
+import type { Principal } from '../../../src/api/wire/auth.js';
 
 export { SEVERITIES, EVENT_SOURCES } from '../../../src/events/model.js';
 export { CONTAINER_STATES } from '../../../src/inventory/model.js';
@@ -26,5 +26,5 @@ export type {
 export type { JournalEntry } from '../../../src/api/wire/audit.js';
 export type { ErrorBody } from '../../../src/api/wire/errors.js';
 
-/** Who is signed in: what sign-in and setup answer (a user), or what /api/me says (a principal). */
-export type User = Principal | UserRecord;
+/** Who is signed in, as /api/me says: with what the role and the install let them do. */
+export type User = Principal;

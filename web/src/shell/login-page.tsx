@@ -24,8 +24,9 @@ export function LoginPage({
     setBusy(true);
     setError(undefined);
     try {
-      const { user } = await authApi.login({ username, password });
-      session.signedIn(user);
+      await authApi.login({ username, password });
+      // What the session may do (read logs…) is the principal's, not the user record's.
+      session.signedIn((await authApi.me()).user);
     } catch (err) {
       setError(err);
       setBusy(false);

@@ -21,8 +21,10 @@ export type SessionState =
 interface SessionApi {
   state: SessionState;
   user: User | null;
-  /** Admins change things, and follow the live streams; viewers read. */
+  /** Admins change things, and follow the live event stream; viewers read. */
   canEdit: boolean;
+  /** Admins, and viewers where the server allows it (auth.viewers_read_logs). */
+  canReadLogs: boolean;
   signedIn(user: User): void;
   setUp(username: string): void;
   signOut(): Promise<void>;
@@ -92,6 +94,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       state,
       user,
       canEdit: user?.role === 'admin',
+      canReadLogs: user?.can_read_logs === true,
       signedIn,
       setUp,
       signOut,

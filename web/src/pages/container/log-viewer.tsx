@@ -18,9 +18,10 @@ interface Props {
 }
 
 export function LogViewer({ containerId, available, run }: Props) {
-  // The log stream is for admins (a log can hold anything the application printed).
-  const { canEdit } = useSession();
-  const enabled = available && canEdit;
+  // Reading logs is a permission of its own (a log can hold anything the application
+  // printed): admins, and viewers where the server allows it.
+  const { canReadLogs } = useSession();
+  const enabled = available && canReadLogs;
   const hits = useRecordedHits(containerId, enabled);
   const { buffer, status, pause, end, dropped } = useLogStream(containerId, {
     enabled,
@@ -59,8 +60,13 @@ export function LogViewer({ containerId, available, run }: Props) {
         Docker cannot read this container&apos;s log (its log driver keeps none).
       </p>
     );
-  if (!canEdit)
-    return <p className="empty">The live log is for admins: ask one for the admin role.</p>;
+  if (!canReadLogs)
+    return (
+      <p className="empty" data-testid="log-not-allowed">
+        Reading logs is not allowed for your role here: ask an admin (the setting is
+        auth.viewers_read_logs).
+      </p>
+    );
 
   return (
     <div className="log-viewer">
@@ -124,7 +130,7 @@ export function LogViewer({ containerId, available, run }: Props) {
             {end.reason === 'error'
               ? `The log stream ended: ${end.message ?? end.code ?? 'an error'}.`
               : end.reason === 'access revoked'
-                ? 'The log stream ended: you were signed out, or are no longer an admin.'
+                ? 'The log stream ended: you were signed out, or may no longer read logs.'
                 : 'The container stopped: its log ends here, until it runs again.'}
           </div>
         )}
