@@ -17,8 +17,8 @@ const STICK_PX = 40;
  * container, each one shown or hidden by its chip.
  */
 export function WorkloadLogs({ containers }: { containers: readonly Container[] }) {
-  // The log streams are for admins (a log can hold anything the application printed).
-  const { canEdit } = useSession();
+  // Reading logs is a permission of its own (auth.viewers_read_logs).
+  const { canReadLogs } = useSession();
   const { state, push } = useMergedLogs();
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [following, setFollowing] = useState(true);
@@ -45,8 +45,13 @@ export function WorkloadLogs({ containers }: { containers: readonly Container[] 
     if (el && following) el.scrollTop = el.scrollHeight;
   }, [shown, following]);
 
-  if (!canEdit)
-    return <p className="empty">The live log is for admins: ask one for the admin role.</p>;
+  if (!canReadLogs)
+    return (
+      <p className="empty" data-testid="log-not-allowed">
+        Reading logs is not allowed for your role here: ask an admin (the setting is
+        auth.viewers_read_logs).
+      </p>
+    );
 
   const toggle = (id: string) =>
     setHidden((h) => {
