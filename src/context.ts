@@ -12,6 +12,7 @@ import { Metrics } from './metrics/index.js';
 import { createRules, type Rules } from './rules/index.js';
 import { createScanner, type Scanner } from './scanner/index.js';
 import { migrateToLatest, openStore, type Store } from './store/index.js';
+import { createLogs, type Logs } from './logs/logs-module.js';
 import { createStream, type Stream } from './stream/index.js';
 import { createTriggers, type Triggers } from './triggers/index.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export interface Parts {
   scanner: Scanner;
   auth: Auth;
   stream: Stream;
+  logs: Logs;
   metrics: Metrics;
   triggers: Triggers;
 }
@@ -116,6 +118,7 @@ export class AppContext {
       },
       config,
     );
+    const logs = createLogs({ docker });
     const triggers = await createTriggers(
       {
         db,
@@ -171,6 +174,7 @@ export class AppContext {
       scanner,
       auth,
       stream,
+      logs,
       metrics,
       triggers,
     };

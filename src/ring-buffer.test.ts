@@ -15,6 +15,16 @@ describe('RingBuffer', () => {
     expect(ring.toArray()).toEqual([9]);
   });
 
+  it('shifts out the oldest item, also after wrapping', () => {
+    const ring = new RingBuffer<number>(3);
+    for (const n of [1, 2, 3, 4]) ring.push(n);
+    expect(ring.shift()).toBe(2);
+    ring.push(5);
+    expect(ring.toArray()).toEqual([3, 4, 5]);
+    expect([ring.shift(), ring.shift(), ring.shift(), ring.shift()]).toEqual([3, 4, 5, undefined]);
+    expect(ring.size).toBe(0);
+  });
+
   it('holds nothing with capacity 0 and rejects a bad capacity', () => {
     const ring = new RingBuffer<number>(0);
     ring.push(1);

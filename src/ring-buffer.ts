@@ -24,6 +24,16 @@ export class RingBuffer<T> {
     if (this.length < this.capacity) this.length++;
   }
 
+  /** Takes the oldest item out; undefined when empty. */
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const index = (this.head - this.length + this.capacity) % this.capacity;
+    const item = this.items[index];
+    this.items[index] = undefined;
+    this.length--;
+    return item;
+  }
+
   clear(): void {
     this.items.fill(undefined);
     this.head = 0;

@@ -6,6 +6,7 @@ import { shownSettings, type Config } from '../config/index.js';
 import type { EngineStatus } from '../docker/index.js';
 import type { Events } from '../events/index.js';
 import type { Inventory } from '../inventory/index.js';
+import type { Logs } from '../logs/logs-module.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Rules } from '../rules/index.js';
 import type { Scanner } from '../scanner/index.js';
@@ -20,6 +21,7 @@ import { authRoutes } from './routes/auth.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
+import { logsRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { rulesRoutes } from './routes/rules.js';
 import { scannerRoutes } from './routes/scanner.js';
@@ -44,6 +46,7 @@ export interface ApiParts {
   metrics: Metrics;
   triggers: Triggers;
   stream: Stream;
+  logs: Logs;
 }
 
 export interface ApiOptions {
@@ -98,6 +101,11 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         },
         revalidate: streamRevalidator(authenticator, policy),
         maxPerUser: config.streamMaxPerUser,
+      }),
+      logsRoutes({
+        search: parts.logs.search,
+        containers: parts.inventory.containers,
+        workloads: parts.inventory.workloads,
       }),
       auditRoutes({ journal }),
       metricsRoutes({ metrics: parts.metrics }),

@@ -25,6 +25,18 @@ describe('LifecycleTracker', () => {
     expect(out[0]!.metadata.exit_code).toBe(1);
   });
 
+  it("keeps when a crash happened (the die event's time): the UI reads the log up to it", () => {
+    const out = tracker().observe({
+      action: 'die',
+      container: container({ state: 'stopped', exit_code: 2 }),
+      previous: container(),
+      exitCode: 2,
+      exitAt: Date.UTC(2026, 11, 1, 10, 0, 0, 123),
+      now: 10,
+    });
+    expect(out[0]!.metadata.finished_at).toBe('2026-12-01T10:00:00.123Z');
+  });
+
   it('does not report exit 0, nor a die right after a kill (stop, compose recreate)', () => {
     const t = tracker();
     const stopped = container({ state: 'stopped', exit_code: 143 });

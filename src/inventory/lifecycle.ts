@@ -154,14 +154,19 @@ export class LifecycleTracker {
     }
   }
 
-  private recordOom(container: ContainerRecord, mem: ContainerMemory, out: LifecycleOutcome[]) {
+  private recordOom(
+    container: ContainerRecord,
+    mem: ContainerMemory,
+    out: LifecycleOutcome[],
+    exited: { finished_at?: string } = {},
+  ) {
     if (mem.oomRun !== undefined && mem.oomRun === container.started_at) return;
     mem.oomRun = container.started_at;
     out.push({
       kind: 'oom',
       severity: 'critical',
       message: `container ${label(container)} was killed: out of memory`,
-      metadata: { name: container.name, image: container.image },
+      metadata: { name: container.name, image: container.image, ...exited },
     });
   }
 
@@ -171,7 +176,9 @@ export class LifecycleTracker {
       mem.lastExitAt = o.exitAt;
     }
     const exitCode = o.exitCode ?? o.container.exit_code ?? 0;
-    if (o.oomKilled) this.recordOom(o.container, mem, out);
+    // When it exited, for "the last lines before the exit" (the UI reads the log up to it).
+    const exited = o.exitAt === undefined ? {} : { finished_at: new Date(o.exitAt).toISOString() };
+    if (o.oomKilled) this.recordOom(o.container, mem, out, exited);
     const oomThisRun = mem.oomRun !== undefined && mem.oomRun === o.container.started_at;
     const intended = mem.killAt !== null && o.now - mem.killAt <= this.killGraceMs;
     mem.killAt = null;
@@ -180,7 +187,12 @@ export class LifecycleTracker {
       kind: 'crash',
       severity: 'error',
       message: `container ${label(o.container)} exited with code ${exitCode}`,
-      metadata: { name: o.container.name, image: o.container.image, exit_code: exitCode },
+      metadata: {
+        name: o.container.name,
+        image: o.container.image,
+        exit_code: exitCode,
+        ...exited,
+      },
     });
   }
 

@@ -17,6 +17,8 @@ const TABLE_MASK = (1 << TABLE_BITS) - 1;
  */
 const hash = (a: number, b: number) => (((a | 0x20) << 5) ^ (b | 0x20)) & TABLE_MASK;
 
+import type { RequiredLiteral } from './required-literals.js';
+
 export interface Needle {
   bytes: Buffer;
   /** ASCII letters match in either case. */
@@ -62,6 +64,13 @@ export class LiteralScanner {
       candidates.set(last, list);
     }
     this.candidates = Array.from({ length: TABLE_MASK + 1 }, (_, slot) => candidates.get(slot));
+  }
+
+  /** A scanner for the literals required-literals.ts found in a pattern. */
+  static of(literals: readonly RequiredLiteral[]): LiteralScanner {
+    return new LiteralScanner(
+      literals.map((l) => ({ bytes: Buffer.from(l.text, 'utf8'), caseless: l.caseless })),
+    );
   }
 
   /** True when the line contains at least one needle. Allocates nothing. */

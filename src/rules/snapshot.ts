@@ -309,11 +309,7 @@ export function buildSnapshot(
   const scannerOf = (literals: RequiredLiteral[]): LiteralScanner => {
     const key = JSON.stringify(literals);
     const scanner =
-      cache.scanners.get(key) ??
-      previous?.scanners.get(key) ??
-      new LiteralScanner(
-        literals.map((l) => ({ bytes: Buffer.from(l.text, 'utf8'), caseless: l.caseless })),
-      );
+      cache.scanners.get(key) ?? previous?.scanners.get(key) ?? LiteralScanner.of(literals);
     cache.scanners.set(key, scanner);
     return scanner;
   };

@@ -142,7 +142,7 @@ describe('web UI scenario (real Chromium, real serve, real dockerd)', () => {
     expect(await row.innerText()).toContain(RULE_NAME);
     await shot('events');
 
-    await row.getByRole('link').click();
+    await row.locator('a.event-link').click();
     await page.getByTestId('event-message').getByText(LINE).waitFor();
     await page.locator('.captures').getByText(LINE.slice('panic: '.length)).waitFor();
     await shot('event-detail');

@@ -17,6 +17,7 @@ const UI_SOURCES_IN_SRC = [
   'src/triggers',
   'src/auth',
   'src/audit',
+  'src/logs',
 ];
 // Kept out of dist/: nothing of the tests' bookkeeping ships in the package.
 const stampFile = join(root, 'test-output', '.web-build-stamp');

@@ -75,7 +75,7 @@ function resumeAfter(request: FastifyRequest, after: number | undefined): number
 }
 
 /** Tokens count against the user who owns them; a principal without a user by name. */
-const userKey = (request: FastifyRequest) => {
+export const userKey = (request: FastifyRequest) => {
   const who = request.principal;
   return who?.user_id != null ? `user:${who.user_id}` : `name:${who?.name ?? ''}`;
 };
@@ -85,7 +85,7 @@ const userKey = (request: FastifyRequest) => {
  * 'close' has fired already. Not `request.raw.destroyed`: that is also true once a
  * request body has been read, with the client still there.
  */
-const clientGone = (request: FastifyRequest, reply: FastifyReply) =>
+export const clientGone = (request: FastifyRequest, reply: FastifyReply) =>
   reply.raw.destroyed || request.raw.socket.destroyed;
 
 export function streamRoutes(deps: StreamApiDeps) {

@@ -10,3 +10,4 @@ export * from './audit.js';
 export * from './system.js';
 export * from './stream.js';
 export * from './web-ui.js';
+export * from './logs.js';

@@ -57,21 +57,37 @@ export async function request<T>(
     throw new ApiError(0, 'NETWORK', 'Logwarden could not be reached: check the connection.');
   }
   const text = await res.text();
-  let parsed: unknown;
+  if (res.ok) return parseJson(text) as T;
+  throw failed(method, path, res.status, text, options);
+}
+
+function parseJson(text: string): unknown {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (res.ok) return parsed as T;
-  const error = (parsed as Partial<ErrorBody> | undefined)?.error;
-  if (res.status === 401 && !options.expectUnauthorized) {
+}
+
+/**
+ * The ApiError for a failed answer (its body as text); a 401 ends the session. For calls
+ * that read the body themselves (a stream).
+ */
+export function failed(
+  method: string,
+  path: string,
+  status: number,
+  text: string,
+  options: RequestOptions = {},
+): ApiError {
+  const error = (parseJson(text) as Partial<ErrorBody> | undefined)?.error;
+  if (status === 401 && !options.expectUnauthorized) {
     for (const listener of sessionEndListeners) listener();
   }
-  throw new ApiError(
-    res.status,
-    error?.code ?? `HTTP_${res.status}`,
-    error?.message ?? `${method} ${path} failed with HTTP ${res.status}`,
+  return new ApiError(
+    status,
+    error?.code ?? `HTTP_${status}`,
+    error?.message ?? `${method} ${path} failed with HTTP ${status}`,
     error?.field,
   );
 }

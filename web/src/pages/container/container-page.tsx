@@ -6,14 +6,20 @@ import { Loading, PageHeader, Section } from '../../components/page';
 import { Time } from '../../components/time';
 import { useInterval } from '../../hooks/use-interval';
 import { useResource } from '../../hooks/use-resource';
-import { Link } from '../../router/router';
+import { Link, useSearchParams } from '../../router/router';
 import { EffectiveRulesTable } from '../workloads/effective-rules-table';
 import { EventRow } from '../events/event-row';
+import { ContextViewer } from './context-viewer';
 import { LogViewer } from './log-viewer';
 import { useContainerRules } from './use-container-rules';
 
 /** One container: its live log with rule hits marked, its events and the rules that apply. */
 export function ContainerPage({ id }: { id: string }) {
+  // "See in context" (docs/ui.md): `?at=<line timestamp>&stream=…` or `?until=<exit>`.
+  const [params] = useSearchParams();
+  const at = params.get('at');
+  const until = params.get('until');
+  const stream = params.get('stream');
   const container = useResource(() => inventoryApi.container(id), [id]);
   useInterval(container.reload, 10_000);
   const c = container.data;
@@ -71,11 +77,20 @@ export function ContainerPage({ id }: { id: string }) {
         </div>
       </dl>
       <Section title="Log">
-        <LogViewer
-          containerId={c.id}
-          available={c.logs_available}
-          run={c.state === 'running' ? c.started_at : null}
-        />
+        {at || until ? (
+          <ContextViewer
+            key={`${at} ${until} ${stream}`}
+            containerId={c.id}
+            available={c.logs_available}
+            target={{ at, until, stream }}
+          />
+        ) : (
+          <LogViewer
+            containerId={c.id}
+            available={c.logs_available}
+            run={c.state === 'running' ? c.started_at : null}
+          />
+        )}
       </Section>
       <Section title="Events" actions={<Link to={`/events?container=${c.id}`}>all events →</Link>}>
         <ErrorMessage error={events.error} />

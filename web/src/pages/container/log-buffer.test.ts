@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../api/types';
-import {
-  append,
-  emptyBuffer,
-  lineKey,
-  MAX_LINES,
-  searchLines,
-  setPaused,
-  withRecordedHits,
-} from './log-buffer';
+import { append, emptyBuffer, lineKey, MAX_LINES, setPaused, withRecordedHits } from './log-buffer';
 
 const line = (
   text: string,
@@ -44,18 +36,25 @@ describe('log viewer buffer', () => {
     expect(b.held).toEqual([]);
   });
 
-  it('searches the loaded lines case-insensitively, optionally only the hits', () => {
+  it("keeps the server's level for each line, and guesses it where the server sent none", () => {
+    const unlevelled = (text: string) => {
+      const { level: _, ...rest } = line(text);
+      return rest;
+    };
     const b = append(emptyBuffer, [
-      line('GET /ok'),
-      line('ERROR disk', ['errors']),
-      line('error again'),
+      { ...line('ERROR but the server knows better'), level: 'debug' },
+      line('ERROR the server saw no level'),
+      unlevelled('\x1b[31mERROR\x1b[0m disk full'),
+      unlevelled('{"level":"warn","msg":"slow"}'),
+      unlevelled('nothing to say'),
     ]);
-    expect(searchLines(b.lines, 'error', false).map((l) => l.text)).toEqual([
-      'ERROR disk',
-      'error again',
-    ]);
-    expect(searchLines(b.lines, '', true).map((l) => l.text)).toEqual(['ERROR disk']);
-    expect(searchLines(b.lines, '  ', false)).toBe(b.lines);
+    expect(b.lines.map((l) => l.level)).toEqual(['debug', null, 'error', 'warn', null]);
+  });
+
+  it('files recorded hits by the instant, however many fraction digits Docker wrote', () => {
+    expect(lineKey('stdout', '2026-01-01T00:00:01.5Z')).toBe(
+      lineKey('stdout', '2026-01-01T00:00:01.500000000Z'),
+    );
   });
 
   it('marks lines read from Docker with the hits the event log recorded for them', () => {

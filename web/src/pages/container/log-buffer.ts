@@ -1,4 +1,6 @@
+import { detectLevel, type LogLevel } from '../../../../src/logs/log-level.js';
 import type { LogLine } from '../../api/types';
+import { canonicalTs } from './timestamps';
 
 /** Lines kept in the viewer; the oldest go first. */
 export const MAX_LINES = 5000;
@@ -27,10 +29,23 @@ function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
   return [lines.slice(lines.length - MAX_LINES), discarded + lines.length - MAX_LINES];
 }
 
-export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
+/** A line without the server's level (a Logwarden before levels): guessed here the same way. */
+export type IncomingLine = Omit<LogLine, 'level'> & { level?: LogLevel | null };
+
+/** A line as the viewer keeps it: numbered from `seq`, its rules and level filled in. */
+export function toViewLine(line: IncomingLine, seq: number): ViewLine {
+  return {
+    ...line,
+    rules: line.rules ?? [],
+    level: line.level === undefined ? detectLevel(line.text) : line.level,
+    seq,
+  };
+}
+
+export function append(buffer: LogBuffer, incoming: readonly IncomingLine[]): LogBuffer {
   if (incoming.length === 0) return buffer;
   let seq = buffer.seq;
-  const numbered = incoming.map((line) => ({ ...line, rules: line.rules ?? [], seq: ++seq }));
+  const numbered = incoming.map((line) => toViewLine(line, ++seq));
   if (buffer.paused) {
     const [held, discarded] = keepLast([...buffer.held, ...numbered], buffer.discarded);
     return { ...buffer, held, discarded, seq };
@@ -47,7 +62,7 @@ export function setPaused(buffer: LogBuffer, paused: boolean): LogBuffer {
 }
 
 /** Where a line's recorded hits are filed: its stream and Docker's timestamp. */
-export const lineKey = (stream: string, timestamp: string) => `${stream} ${timestamp}`;
+export const lineKey = (stream: string, timestamp: string) => `${stream} ${canonicalTs(timestamp)}`;
 
 /**
  * Lines read from Docker rather than the scanner's tail (the tail sent first, or a
@@ -63,17 +78,4 @@ export function withRecordedHits(
     const rules = recorded.get(lineKey(line.stream, line.timestamp));
     return rules ? { ...line, rules: [...rules] } : line;
   });
-}
-
-/** The lines containing `search` (case-insensitive), or all of them. */
-export function searchLines(
-  lines: readonly ViewLine[],
-  search: string,
-  onlyHits: boolean,
-): readonly ViewLine[] {
-  const needle = search.trim().toLowerCase();
-  if (!needle && !onlyHits) return lines;
-  return lines.filter(
-    (l) => (!onlyHits || l.rules.length > 0) && (!needle || l.text.toLowerCase().includes(needle)),
-  );
 }

@@ -1,8 +1,10 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { ConnectionBanner, LiveIndicator } from '../../components/connection-banner';
 import { useSession } from '../../shell/session';
-import { searchLines, withRecordedHits } from './log-buffer';
-import { LogLineView } from './log-line';
+import { withRecordedHits } from './log-buffer';
+import { LogToolbar, useLogView } from './log-controls';
+import { LogRecordView } from './log-record';
+import type { LogRecord } from './log-records';
 import { useLogStream } from './use-log-stream';
 import { useRecordedHits } from './use-recorded-hits';
 
@@ -17,43 +19,11 @@ interface Props {
   run: string | null;
 }
 
-export function LogViewer({ containerId, available, run }: Props) {
+/** Why there is no log to show, or null. */
+export function useLogAccess(available: boolean): ReactNode {
   // Reading logs is a permission of its own (a log can hold anything the application
   // printed): admins, and viewers where the server allows it.
   const { canReadLogs } = useSession();
-  const enabled = available && canReadLogs;
-  const hits = useRecordedHits(containerId, enabled);
-  const { buffer, status, pause, end, dropped } = useLogStream(containerId, {
-    enabled,
-    run,
-    onReopen: hits.reload,
-  });
-  const [search, setSearch] = useState('');
-  const [onlyHits, setOnlyHits] = useState(false);
-  const [following, setFollowing] = useState(true);
-  const scroller = useRef<HTMLDivElement>(null);
-  const lines = useMemo(
-    () => withRecordedHits(buffer.lines, hits.byLine),
-    [buffer.lines, hits.byLine],
-  );
-  const shown = useMemo(() => searchLines(lines, search, onlyHits), [lines, search, onlyHits]);
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && following) el.scrollTop = el.scrollHeight;
-  }, [shown, following]);
-
-  const onScroll = () => {
-    const el = scroller.current;
-    if (!el) return;
-    setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
-  };
-  const jumpToBottom = () => {
-    setFollowing(true);
-    const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  };
-
   if (!available)
     return (
       <p className="empty">
@@ -67,11 +37,92 @@ export function LogViewer({ containerId, available, run }: Props) {
         auth.viewers_read_logs).
       </p>
     );
+  return null;
+}
+
+/** The scrolling list of records, wrapped or scrolled sideways as chosen. */
+export function LogRecords({
+  records,
+  view,
+  scroller,
+  onScroll,
+  isAnchor,
+  before,
+  children,
+}: {
+  records: readonly LogRecord[];
+  view: ReturnType<typeof useLogView>;
+  scroller: RefObject<HTMLDivElement | null>;
+  onScroll?: () => void;
+  isAnchor?: (record: LogRecord) => boolean;
+  /** Shown before the records ("load earlier"). */
+  before?: ReactNode;
+  /** Shown after the records (the end of the log, an empty log). */
+  children?: ReactNode;
+}) {
+  return (
+    <div
+      className={`log-scroll${view.controls.wrap === 'scroll' ? ' log-nowrap' : ''}`}
+      ref={scroller}
+      onScroll={onScroll}
+      role="log"
+      aria-live="off"
+      tabIndex={0}
+    >
+      {before}
+      {records.map((record) => (
+        <LogRecordView
+          key={record.key}
+          record={record}
+          anchor={isAnchor?.(record) ?? false}
+          {...view.display}
+        />
+      ))}
+      {children}
+    </div>
+  );
+}
+
+/** A container's log, live: the last lines, then each new one. */
+export function LogViewer({ containerId, available, run }: Props) {
+  const refused = useLogAccess(available);
+  const enabled = refused === null;
+  const hits = useRecordedHits(containerId, enabled);
+  const { buffer, status, pause, end, dropped } = useLogStream(containerId, {
+    enabled,
+    run,
+    onReopen: hits.reload,
+  });
+  const lines = useMemo(
+    () => withRecordedHits(buffer.lines, hits.byLine),
+    [buffer.lines, hits.byLine],
+  );
+  const view = useLogView(lines);
+  const [following, setFollowing] = useState(true);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && following) el.scrollTop = el.scrollHeight;
+  }, [view.shown, following]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
+  };
+  const jumpToBottom = () => {
+    setFollowing(true);
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  if (refused) return refused;
 
   return (
     <div className="log-viewer">
       <ConnectionBanner status={status} what="log stream" />
-      <div className="log-toolbar">
+      <LogToolbar controls={view.controls}>
         <LiveIndicator status={status} paused={buffer.paused} />
         <button
           type="button"
@@ -83,43 +134,18 @@ export function LogViewer({ containerId, available, run }: Props) {
             ? `Resume${buffer.held.length ? ` (${buffer.held.length} new)` : ''}`
             : 'Pause'}
         </button>
-        <input
-          type="search"
-          className="log-search"
-          placeholder="Search loaded lines"
-          aria-label="Search loaded lines"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-        />
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={onlyHits}
-            onChange={(e) => setOnlyHits(e.target.checked)}
-          />
-          only hits
-        </label>
         <span className="muted small" data-testid="log-count">
-          {search || onlyHits ? `${shown.length} of ${lines.length}` : lines.length} lines
-          {buffer.discarded > 0 && ` (${buffer.discarded} older let go)`}
+          {view.filtered ? `${view.shown.length} of ${view.records.length}` : view.records.length}{' '}
+          records
+          {buffer.discarded > 0 && ` (${buffer.discarded} older lines let go)`}
         </span>
-      </div>
+      </LogToolbar>
       {dropped > 0 && (
         <div className="banner banner-warn" role="status">
           {dropped} lines were left out because this page could not keep up.
         </div>
       )}
-      <div
-        className="log-scroll"
-        ref={scroller}
-        onScroll={onScroll}
-        role="log"
-        aria-live="off"
-        tabIndex={0}
-      >
-        {shown.map((line) => (
-          <LogLineView key={line.seq} line={line} search={search} />
-        ))}
+      <LogRecords records={view.shown} view={view} scroller={scroller} onScroll={onScroll}>
         {lines.length === 0 && !end && (
           <div className="muted log-empty">
             {status === 'open' ? 'No lines yet.' : 'Connecting…'}
@@ -134,7 +160,7 @@ export function LogViewer({ containerId, available, run }: Props) {
                 : 'The container stopped: its log ends here, until it runs again.'}
           </div>
         )}
-      </div>
+      </LogRecords>
       {!following && (
         <button type="button" className="jump-bottom" onClick={jumpToBottom}>
           Jump to bottom ↓

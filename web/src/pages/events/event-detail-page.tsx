@@ -6,6 +6,7 @@ import { Loading, PageHeader, Section } from '../../components/page';
 import { ExactTime } from '../../components/time';
 import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
+import { contextPath } from './context-link';
 import { EventDeliveries } from './event-deliveries';
 
 const SHOWN_ELSEWHERE = new Set(['captures', 'last_lines', 'rule_name', 'container_name']);
@@ -19,9 +20,19 @@ export function EventDetailPage({ id }: { id: number }) {
   const meta = e.metadata;
   const lines = Array.isArray(meta.last_lines) ? (meta.last_lines as unknown[]).map(String) : [];
   const other = Object.entries(meta).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
+  const context = contextPath(e);
   return (
     <>
-      <PageHeader title={`Event ${e.id}`}>
+      <PageHeader
+        title={`Event ${e.id}`}
+        actions={
+          context && (
+            <Link to={context} className="button small" data-testid="see-in-context">
+              {e.source === 'logscan' ? 'See in context' : 'See the log before it'}
+            </Link>
+          )
+        }
+      >
         <SeverityBadge severity={e.severity} />
         <span className="badge subtle">{e.source}</span>
       </PageHeader>

@@ -2,6 +2,7 @@ import type { LogEvent } from '../../api/types';
 import { SeverityBadge } from '../../components/badges';
 import { Time } from '../../components/time';
 import { Link } from '../../router/router';
+import { contextPath } from './context-link';
 
 /** What an event is about: its container (by name when known) and rule. */
 export function eventSubject(event: LogEvent, names: ReadonlyMap<string, string>) {
@@ -25,6 +26,7 @@ export function EventRow({
   now: number;
 }) {
   const { container, rule, kind } = eventSubject(event, names);
+  const context = contextPath(event);
   return (
     <li className={`event-row sev-row-${event.severity}`} data-event-id={event.id}>
       <Link to={`/events/${event.id}`} className="event-link">
@@ -40,6 +42,11 @@ export function EventRow({
         </span>
         <span className="event-message">{event.message}</span>
       </Link>
+      {context && (
+        <Link to={context} className="event-context" data-testid="see-in-context">
+          {event.source === 'logscan' ? 'in context' : 'log before'}
+        </Link>
+      )}
     </li>
   );
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../api/types';
+import { toRecords } from '../container/log-records';
 import {
   emptyMerge,
   hold,
   MAX_MERGED_LINES,
   nextRelease,
+  recordSource,
   release,
   REORDER_MS,
   timeKey,
@@ -85,5 +87,17 @@ describe('merging the lines of several containers', () => {
     expect(s.lines[0]!.text).toBe('l10');
     expect(s.discarded).toBe(10);
     expect(s.seen.size).toBe(MAX_MERGED_LINES);
+  });
+});
+
+describe('records of the merged view', () => {
+  it("groups a stack trace within its own container, not another's line between", () => {
+    let s = hold(emptyMerge, 'a', [line(at(1), 'panic: boom'), line(at(3), '  goroutine 1')], 0);
+    s = release(hold(s, 'b', [line(at(2), '  indented, but of b')], 0), REORDER_MS);
+    const records = toRecords(s.lines, recordSource);
+    expect(records.map((r) => r.lines.map((l) => l.text))).toEqual([
+      ['panic: boom', '  goroutine 1'],
+      ['  indented, but of b'],
+    ]);
   });
 });

@@ -1,5 +1,4 @@
-import type { LogLine } from '../../api/types';
-import type { ViewLine } from '../container/log-buffer';
+import { toViewLine, type IncomingLine, type ViewLine } from '../container/log-buffer';
 
 /** Lines kept in the merged view; the oldest go first. */
 export const MAX_MERGED_LINES = 5000;
@@ -69,7 +68,7 @@ const before = (a: MergedLine, b: MergedLine) =>
 export function hold(
   state: MergeState,
   containerId: string,
-  incoming: readonly LogLine[],
+  incoming: readonly IncomingLine[],
   arrivedAt: number,
 ): MergeState {
   if (incoming.length === 0) return state;
@@ -77,9 +76,7 @@ export function hold(
   const held = [...state.held];
   for (const line of incoming) {
     const merged: MergedLine = {
-      ...line,
-      rules: line.rules ?? [],
-      seq: ++seq,
+      ...toViewLine(line, ++seq),
       container_id: containerId,
       key: timeKey(line.timestamp, arrivedAt),
     };
@@ -130,6 +127,9 @@ function mergeSorted(a: readonly MergedLine[], b: readonly MergedLine[]): Merged
   while (j < b.length) out.push(b[j++]!);
   return out;
 }
+
+/** A stack trace is grouped within one container's stream, never across containers. */
+export const recordSource = (line: MergedLine) => `${line.container_id} ${line.stream}`;
 
 /** When the next held line is due, or null when none is held. */
 export function nextRelease(state: MergeState): number | null {

@@ -2,8 +2,10 @@ import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Container } from '../../api/types';
 import { runningFirst } from '../../inventory/live-index';
 import { useSession } from '../../shell/session';
-import { LogLineView } from '../container/log-line';
+import { LogToolbar, useLogView } from '../container/log-controls';
+import { LogRecordView } from '../container/log-record';
 import { ContainerLogSource } from './container-log-source';
+import { recordSource, type MergedLine } from './merge-lines';
 import { useMergedLogs } from './use-merged-logs';
 
 /** Containers followed at once: each holds one of the user's live streams (stream.max_per_user). */
@@ -34,11 +36,14 @@ export function WorkloadLogs({ containers }: { containers: readonly Container[] 
   }, [containers]);
   const withLines = useMemo(() => new Set(state.lines.map((l) => l.container_id)), [state.lines]);
   const chips = containers.filter((c) => withLines.has(c.id) || followed.includes(c));
-  const shown = useMemo(
+  const lines = useMemo(
     () =>
       hidden.size === 0 ? state.lines : state.lines.filter((l) => !hidden.has(l.container_id)),
     [state.lines, hidden],
   );
+  // Search, levels, hits, clock and wrapping as in a container's log.
+  const view = useLogView(lines, recordSource);
+  const shown = view.shown;
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -80,36 +85,41 @@ export function WorkloadLogs({ containers }: { containers: readonly Container[] 
             {c.name}
           </label>
         ))}
-        <span className="muted small" data-testid="merged-count">
-          {hidden.size > 0 ? `${shown.length} of ${state.lines.length}` : state.lines.length} lines
-          {state.discarded > 0 && ` (${state.discarded} older let go)`}
-        </span>
       </div>
+      <LogToolbar controls={view.controls}>
+        <span className="muted small" data-testid="merged-count">
+          {shown.length} records, {state.lines.length} lines
+          {state.discarded > 0 && ` (${state.discarded} older lines let go)`}
+        </span>
+      </LogToolbar>
       {running.length > followed.length && (
         <p className="muted small">
           Following {followed.length} of {running.length} running containers.
         </p>
       )}
       <div
-        className="log-scroll"
+        className={`log-scroll${view.controls.wrap === 'scroll' ? ' log-nowrap' : ''}`}
         ref={scroller}
         onScroll={onScroll}
         role="log"
         aria-live="off"
         tabIndex={0}
       >
-        {shown.map((line) => (
-          <div
-            key={line.seq}
-            className={`merged-line wl-c${colour.get(line.container_id) ?? 0}`}
-            data-container={nameOf(line.container_id)}
-          >
-            <span className="merged-source" title={nameOf(line.container_id)}>
-              {labelOf(line.container_id)}
-            </span>
-            <LogLineView line={line} search="" />
-          </div>
-        ))}
+        {shown.map((record) => {
+          const id = (record.lines[0] as MergedLine).container_id;
+          return (
+            <div
+              key={record.key}
+              className={`merged-line wl-c${colour.get(id) ?? 0}`}
+              data-container={nameOf(id)}
+            >
+              <span className="merged-source" title={nameOf(id)}>
+                {labelOf(id)}
+              </span>
+              <LogRecordView record={record} anchor={false} {...view.display} />
+            </div>
+          );
+        })}
         {state.lines.length === 0 && (
           <div className="muted log-empty">
             {followed.length === 0 ? 'No running container in this workload.' : 'No lines yet.'}

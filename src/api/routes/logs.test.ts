@@ -1,0 +1,237 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
+import { actingAs } from '../../../test/support/test-principals.js';
+import { logLine, type LogLine, type LogsOptions } from '../../docker/index.js';
+import { AppError } from '../../errors.js';
+import type { ContainerRecord } from '../../inventory/index.js';
+import { LogSearch, type LogBatchReader } from '../../logs/search.js';
+import { buildServer } from '../server.js';
+import { logsRoutes } from './logs.js';
+
+const container = (id: string, extra: Partial<ContainerRecord> = {}): ContainerRecord => ({
+  id,
+  name: `/${id}`,
+  image: 'busybox',
+  workload_id: 'shop',
+  compose_service: null,
+  labels: {},
+  state: 'running',
+  exit_code: null,
+  health: null,
+  restart_count: 0,
+  started_at: null,
+  finished_at: null,
+  last_seen_at: 0,
+  logs_available: true,
+  tty: false,
+  ...extra,
+});
+
+const line = (ns: number, text: string): LogLine =>
+  logLine({
+    stream: 'stdout',
+    timestamp: `2026-12-01T00:00:00.00000000${ns}Z`,
+    timeNanos: BigInt(ns),
+    text,
+  });
+
+const LOGS: Record<string, LogLine[]> = {
+  api: [line(1, 'ERROR needle-1'), line(3, 'hay'), line(5, 'needle-5')],
+  web: [line(2, 'needle-2 from web'), line(4, 'WARN needle-4')],
+};
+
+/** Docker logs from LOGS; `hold` keeps a read open until its signal aborts. */
+function reader(hold = false) {
+  const state = { open: 0, requests: [] as LogsOptions[] };
+  const docker: LogBatchReader = {
+    logBatches: async (id, options) => {
+      state.requests.push(options);
+      state.open++;
+      return (async function* () {
+        try {
+          yield LOGS[id] ?? [];
+          if (hold)
+            await new Promise((_, reject) =>
+              options.signal!.addEventListener('abort', () => reject(new Error('aborted'))),
+            );
+        } finally {
+          state.open--;
+        }
+      })();
+    },
+  };
+  return { state, docker };
+}
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function app(docker: LogBatchReader, maxPerUser?: number): Promise<FastifyInstance> {
+  const server = await buildServer({
+    logger: pino({ level: 'silent' }),
+    authenticator: actingAs(),
+    routes: [
+      logsRoutes({
+        search: new LogSearch({ docker }),
+        containers: {
+          find: async (id) => (id === 'gone' ? null : container(id)),
+          list: async () => [
+            container('api'),
+            container('web'),
+            container('old', { state: 'missing' }),
+          ],
+        },
+        workloads: {
+          get: async (id) => {
+            if (id !== 'shop') throw AppError.notFound('workload', id);
+            return { id, name: 'Shop', source: 'compose', created_at: 0 } as never;
+          },
+        },
+        ...(maxPerUser ? { maxPerUser } : {}),
+      }),
+    ],
+  });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+const ndjson = (body: string) =>
+  body
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('GET /api/containers/:id/logs', () => {
+  it('streams matching lines as NDJSON, then progress and end', async () => {
+    const server = await app(reader().docker);
+    const res = await server.inject(
+      '/api/containers/api/logs?q=needle-%5Cd%2B&regex=true&since=1764547200&until=2026-12-01T01:00:00Z',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    expect(res.headers['content-disposition']).toBeUndefined();
+    const frames = ndjson(res.body);
+    expect(frames.map((f) => f.type)).toEqual(['line', 'line', 'progress', 'end']);
+    expect(frames[0]).toMatchObject({
+      container_id: 'api',
+      text: 'ERROR needle-1',
+      level: 'error',
+    });
+    expect(frames.at(-1)).toEqual({
+      type: 'end',
+      reason: 'complete',
+      lines_scanned: 3,
+      matched: 2,
+    });
+  });
+
+  it('passes since, until and stream on to Docker', async () => {
+    const r = reader();
+    const server = await app(r.docker);
+    await server.inject(
+      '/api/containers/api/logs?since=1764547200.5&until=1764547201&stream=stderr',
+    );
+    expect(r.state.requests[0]).toMatchObject({
+      sinceNanos: 1764547200_500000000n,
+      untilNanos: 1764547201_000000000n,
+      stdout: false,
+      stderr: true,
+      follow: false,
+    });
+  });
+
+  it.each([
+    ['q=(%3F%3Dx)&regex=true', 'q', /^q: .+/],
+    ['since=yesterday', 'since', /^since: must be an RFC3339 time/],
+    ['since=1764547300&until=1764547200', 'until', /before since/],
+    ['level=error,loud', 'level', /not loud/],
+    ['limit=0', 'limit', /limit/],
+    ['format=xml', 'format', /format/],
+  ])('refuses %s naming the parameter', async (query, field, message) => {
+    const server = await app(reader().docker);
+    const res = await server.inject(`/api/containers/api/logs?${query}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ field });
+    expect(res.json().error.message).toMatch(message);
+  });
+
+  it('says which container was not found', async () => {
+    const res = await (await app(reader().docker)).inject('/api/containers/gone/logs');
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toMatch(/container gone not found/);
+  });
+
+  it('downloads as text or JSONL, with a file name', async () => {
+    const server = await app(reader().docker);
+    const text = await server.inject(
+      '/api/containers/api/logs?format=text&download=true&level=error',
+    );
+    expect(text.headers['content-disposition']).toBe('attachment; filename="api.log"');
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+    expect(text.body).toBe('2026-12-01T00:00:00.000000001Z ERROR needle-1\n');
+    const jsonl = await server.inject('/api/containers/api/logs?format=jsonl&limit=1');
+    expect(jsonl.headers['content-disposition']).toBeUndefined();
+    expect(ndjson(jsonl.body)).toEqual([
+      {
+        container_id: 'api',
+        container_name: '/api',
+        stream: 'stdout',
+        timestamp: '2026-12-01T00:00:00.000000001Z',
+        text: 'ERROR needle-1',
+        level: 'error',
+      },
+      { type: 'end', reason: 'limit', lines_scanned: 1, matched: 1 },
+    ]);
+  });
+
+  it('caps searches per user with 429, and frees the slot and the Docker read when the client leaves', async () => {
+    const r = reader(true);
+    const server = await app(r.docker, 1);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(server.addresses()[0] as AddressInfo).port}/api/containers/api/logs`;
+    const client = new AbortController();
+    const first = await fetch(url, { signal: client.signal });
+    expect(first.status).toBe(200);
+    const body = first.body!.getReader();
+    const chunk = new TextDecoder().decode((await body.read()).value);
+    expect(chunk).toContain('needle-1');
+    const second = await fetch(url);
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe(
+      'STREAM_LIMIT_REACHED',
+    );
+    client.abort();
+    await eventually(() => r.state.open === 0, 5000, 'the Docker read closed');
+    await eventually(async () => (await fetch(`${url}?limit=1`)).status === 200, 5000, 'slot back');
+  });
+});
+
+describe('GET /api/workloads/:id/logs', () => {
+  it("merges the workload's containers by timestamp, leaving out removed ones", async () => {
+    const r = reader();
+    const server = await app(r.docker);
+    const res = await server.inject('/api/workloads/shop/logs?q=needle');
+    const lines = ndjson(res.body).filter((f) => f.type === 'line');
+    expect(lines.map((f) => [f.container_name, f.text])).toEqual([
+      ['/api', 'ERROR needle-1'],
+      ['/web', 'needle-2 from web'],
+      ['/web', 'WARN needle-4'],
+      ['/api', 'needle-5'],
+    ]);
+    expect(r.state.requests).toHaveLength(2);
+    const text = await server.inject('/api/workloads/shop/logs?q=needle&format=text&limit=2');
+    expect(text.body).toBe(
+      '2026-12-01T00:00:00.000000001Z api ERROR needle-1\n2026-12-01T00:00:00.000000002Z web needle-2 from web\n# logwarden: stopped early (limit) after 2 lines scanned\n',
+    );
+  });
+
+  it('answers 404 for an unknown workload', async () => {
+    const res = await (await app(reader().docker)).inject('/api/workloads/nope/logs');
+    expect(res.statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,29 @@
+import { compileOrThrow, type CompiledPattern } from './compile.js';
+import { LiteralScanner } from './literal-scanner.js';
+import { requiredLiterals } from './required-literals.js';
+
+/** Tells whether a line (its bytes) matches. */
+export type LineFilter = (line: Buffer) => boolean;
+
+/**
+ * One pattern as a test of lines, the way the rules match: a scan for the literals every
+ * match must contain first, so most lines never reach RE2; RE2 decides the rest.
+ */
+export function lineFilter(pattern: CompiledPattern): LineFilter {
+  const literals = requiredLiterals(pattern.re.internalSource);
+  const re = pattern.re;
+  if (literals === null) return (line) => re.test(line);
+  const scanner = LiteralScanner.of(literals);
+  return (line) => scanner.test(line) && re.test(line);
+}
+
+/** RE2's metacharacters, escaped to search for text as it is written. */
+const META = /[\\^$.|?*+()[\]{}]/g;
+
+/**
+ * A search as a line filter: `text` as an RE2 pattern when `regex`, else as literal text
+ * in any case. A pattern RE2 refuses is RULE_INVALID_PATTERN naming `field`.
+ */
+export function searchFilter(text: string, regex: boolean, field = 'q'): LineFilter {
+  return lineFilter(compileOrThrow(regex ? text : `(?i)${text.replace(META, '\\$&')}`, field));
+}

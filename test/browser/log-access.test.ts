@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionClient } from '../support/api-client.js';
+import { DESKTOP, launchChromium, screenshots, watchConsole } from '../support/browser.js';
+import { removeContainers, runContainer, uniqueName } from '../support/docker-cli.js';
+import {
+  serveForTest,
+  stopServed,
+  TEST_ADMIN,
+  type LogwardenProcess,
+} from '../support/logwarden-process.js';
+import { go, signIn, type Credentials } from '../support/ui-session.js';
+import { ensureWebBuild } from '../support/web-build.js';
+
+/**
+ * With auth.viewers_read_logs off, a viewer's container page shows no log viewer (and
+ * asks the server for no log), while an admin's shows the log; both reach the container
+ * by its name in the URL.
+ */
+
+let dataDir: string;
+let proc: LogwardenProcess | undefined;
+let url: string;
+let browser: Browser;
+let containerId: string;
+const name = uniqueName('lw-logs');
+const VIEWER: Credentials = { username: 'vince', password: 'viewer-password-1' };
+
+async function signedIn(who: Credentials) {
+  const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+  page.setDefaultTimeout(20_000);
+  const console_ = watchConsole(page);
+  const logRequests: string[] = [];
+  page.on('request', (r) => {
+    // The live log, and the history routes (/api/containers/:id/logs…).
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/stream/logs/') || path.endsWith('/logs')) logRequests.push(path);
+  });
+  await page.goto(`${url}/`);
+  await signIn(page, who);
+  return { page, console: console_, logRequests };
+}
+
+async function openContainer(page: Page) {
+  await go(page, `/containers/${name}`);
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'lw-log-access-'));
+  await ensureWebBuild();
+  ({ proc, url } = await serveForTest(dataDir, { LOGWARDEN_AUTH_VIEWERS_READ_LOGS: 'false' }));
+  containerId = await runContainer('echo "db password is hunter2"; sleep 600', { name });
+  const admin = await sessionClient(url, TEST_ADMIN);
+  await admin.post('/api/users', { ...VIEWER, role: 'viewer' });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (proc) await stopServed(proc);
+  await removeContainers([containerId].filter(Boolean));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('who may read logs (real Chromium, real serve)', () => {
+  it('hides the log from a viewer when auth.viewers_read_logs is off, and asks for none', async () => {
+    const viewer = await signedIn(VIEWER);
+    await openContainer(viewer.page);
+    await viewer.page.getByTestId('log-not-allowed').waitFor();
+    expect(await viewer.page.getByRole('log').count()).toBe(0);
+    await screenshots(viewer.page, 'viewer-logs-not-allowed');
+    expect(viewer.logRequests).toEqual([]);
+    expect(viewer.console.take()).toEqual([]);
+  }, 60_000);
+
+  it('shows it to an admin', async () => {
+    const admin = await signedIn(TEST_ADMIN);
+    await openContainer(admin.page);
+    await admin.page.getByRole('log').getByText('db password is hunter2').waitFor();
+    expect(await admin.page.getByTestId('log-not-allowed').count()).toBe(0);
+    expect(admin.console.take()).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,71 @@
+import type { LogLevel } from '../../../src/logs/log-level.js';
+import { ApiError, failed, query } from './client';
+import type { LogLine } from './types';
+
+/** A line of `GET /api/containers/:id/logs` (NDJSON, one message a line; docs/logs.md). */
+export interface HistoryLine extends Pick<LogLine, 'stream' | 'timestamp' | 'text' | 'truncated'> {
+  type: 'line';
+  container_id: string;
+  container_name: string;
+  level: LogLevel | null;
+}
+export interface HistoryEnd {
+  type: 'end';
+  reason: 'complete' | 'limit' | 'scan_limit' | 'time_limit' | 'cancelled';
+  lines_scanned: number;
+  matched: number;
+}
+export type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
+
+export interface HistoryQuery {
+  since?: string;
+  until?: string;
+  /** With `until`: the last this many lines up to it. */
+  tail?: number;
+  limit?: number;
+}
+
+/** The lines of a container's log the query asks for, as they arrive. */
+export async function* readHistory(
+  containerId: string,
+  q: HistoryQuery,
+  signal?: AbortSignal,
+): AsyncGenerator<HistoryMessage> {
+  const path = `/api/containers/${encodeURIComponent(containerId)}/logs${query({ ...q })}`;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      credentials: 'same-origin',
+      headers: { accept: 'application/x-ndjson' },
+      signal,
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK', 'Logwarden could not be reached: check the connection.');
+  }
+  if (!res.ok || !res.body) throw failed('GET', path, res.status, await res.text());
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    rest += value;
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) if (line.trim()) yield JSON.parse(line) as HistoryMessage;
+  }
+  if (rest.trim()) yield JSON.parse(rest) as HistoryMessage;
+}
+
+/** Every line of a history query (for the bounded reads of "see in context"). */
+export async function historyLines(
+  containerId: string,
+  q: HistoryQuery,
+  signal?: AbortSignal,
+): Promise<HistoryLine[]> {
+  const lines: HistoryLine[] = [];
+  for await (const message of readHistory(containerId, q, signal)) {
+    if (message.type === 'line') lines.push(message);
+  }
+  return lines;
+}
