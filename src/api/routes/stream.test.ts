@@ -18,7 +18,12 @@ import { AuthService, FirstRun } from '../../auth/index.js';
 import type { Principal } from '../../auth/principal.js';
 import type { LogLine, LogsOptions } from '../../docker/index.js';
 import type { StoredEvent } from '../../events/index.js';
-import type { ContainerChange, ContainerRecord } from '../../inventory/index.js';
+import {
+  ContainerRepository,
+  type ContainerChange,
+  type ContainerRecord,
+} from '../../inventory/index.js';
+import { containerRecord } from '../../../test/support/fixtures.js';
 import { Broadcaster, ContainerLogFeed, EventStreamer, InventoryFeed } from '../../stream/index.js';
 import type { Authenticator } from '../access-guard.js';
 import { credentialAuthenticator } from '../credentials.js';
@@ -574,5 +579,47 @@ describe('GET /api/stream/inventory', () => {
     const again = await sse(`${url}/api/stream/inventory`);
     const snapshot = JSON.parse((await again.next()).data) as { items: { name: string }[] };
     expect(snapshot.items.map((c) => c.name)).toEqual(['shop-api-1', 'later']);
+  });
+});
+
+describe('the live events filtered by container', () => {
+  it('takes a name or an id prefix, as GET /api/events does, and says what it did not find', async () => {
+    const store = await openTestStore('sqlite');
+    try {
+      const containers = new ContainerRepository(store.db);
+      const web = '5eb0'.padEnd(64, '1');
+      await containers.upsert(containerRecord(web, { name: 'web' }));
+      const asked: (string | undefined)[] = [];
+      const app = await buildServer({
+        logger: pino({ level: 'silent' }),
+        authenticator: { authenticate: async () => ADMIN },
+        routes: [
+          streamRoutes({
+            // Records the filter the route built, and ends the stream at once.
+            events: {
+              stream: async (writer, request) => {
+                asked.push(request.filter.container_id);
+                writer.close();
+              },
+            },
+            logs: { open: noLogs },
+            inventory: noInventory,
+            containers,
+            revalidate: async () => true,
+          }),
+        ],
+      });
+      for (const ref of ['web', '/web', web.slice(0, 12), web]) {
+        const res = await app.inject(`/api/stream/events?container=${encodeURIComponent(ref)}`);
+        expect(res.statusCode, ref).toBe(200);
+      }
+      expect(asked).toEqual([web, web, web, web]);
+      const unknown = await app.inject('/api/stream/events?container=db');
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.message).toContain('container db not found');
+      await app.close();
+    } finally {
+      await store.cleanup();
+    }
   });
 });
