@@ -1,20 +1,6 @@
-import type { LogLevel } from '../../../src/logs/log-level.js';
 import { ApiError, failed, query } from './client';
-import type { LogLine } from './types';
+import type { HistoryEnd, HistoryLine } from './types';
 
-/** A line of `GET /api/containers/:id/logs` (NDJSON, one message a line; docs/logs.md). */
-export interface HistoryLine extends Pick<LogLine, 'stream' | 'timestamp' | 'text' | 'truncated'> {
-  type: 'line';
-  container_id: string;
-  container_name: string;
-  level: LogLevel | null;
-}
-export interface HistoryEnd {
-  type: 'end';
-  reason: 'complete' | 'limit' | 'scan_limit' | 'time_limit' | 'cancelled';
-  lines_scanned: number;
-  matched: number;
-}
 export type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
 
 export interface HistoryQuery {
@@ -66,6 +52,13 @@ export async function historyLines(
   const lines: HistoryLine[] = [];
   for await (const message of readHistory(containerId, q, signal)) {
     if (message.type === 'line') lines.push(message);
+    else if (message.type === 'end' && message.reason === 'error') {
+      throw new ApiError(
+        200,
+        message.code ?? 'LOG_READ_FAILED',
+        message.message ?? 'reading the log failed',
+      );
+    }
   }
   return lines;
 }

@@ -41,8 +41,10 @@ export function ContextViewer({ containerId, available, target }: Props) {
     if (placed.current || !el || ctx.loading === 'first' || lines.length === 0) return;
     placed.current = true;
     const hit = el.querySelector<HTMLElement>('[data-anchor]');
-    if (hit) el.scrollTop = hit.offsetTop - el.clientHeight / 2 + hit.offsetHeight / 2;
-    else el.scrollTop = el.scrollHeight;
+    if (hit) {
+      const top = hit.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+      el.scrollTop = top - el.clientHeight / 2 + hit.offsetHeight / 2;
+    } else el.scrollTop = el.scrollHeight;
   }, [ctx.loading, lines.length]);
 
   if (refused) return refused;
