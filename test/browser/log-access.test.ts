@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionClient } from '../support/api-client.js';
+import { apiClient, sessionClient } from '../support/api-client.js';
 import { DESKTOP, launchChromium, screenshots, watchConsole } from '../support/browser.js';
 import { removeContainers, runContainer, uniqueName } from '../support/docker-cli.js';
+import { eventually } from '../support/eventually.js';
 import {
   serveForTest,
   stopServed,
@@ -26,6 +27,7 @@ let proc: LogwardenProcess | undefined;
 let url: string;
 let browser: Browser;
 let containerId: string;
+let eventId: number;
 const name = uniqueName('lw-logs');
 const VIEWER: Credentials = { username: 'vince', password: 'viewer-password-1' };
 
@@ -52,8 +54,18 @@ async function openContainer(page: Page) {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lw-log-access-'));
   await ensureWebBuild();
-  ({ proc, url } = await serveForTest(dataDir, { LOGWARDEN_AUTH_VIEWERS_READ_LOGS: 'false' }));
-  containerId = await runContainer('echo "db password is hunter2"; sleep 600', { name });
+  let token: string;
+  ({ proc, url, token } = await serveForTest(dataDir, {
+    LOGWARDEN_AUTH_VIEWERS_READ_LOGS: 'false',
+  }));
+  const api = apiClient(url, token);
+  await api.post('/api/rules', { name: 'password', pattern: 'password is', severity: 'error' });
+  containerId = await runContainer('sleep 2; echo "db password is hunter2"; sleep 600', { name });
+  // Its event, looked up by the container's name.
+  eventId = await eventually(async () => {
+    const page = await api.get<{ items: { id: number }[] }>(`/api/events?container=${name}`);
+    return page.items[0]?.id;
+  }, 30_000);
   const admin = await sessionClient(url, TEST_ADMIN);
   await admin.post('/api/users', { ...VIEWER, role: 'viewer' });
   browser = await launchChromium();
@@ -73,6 +85,12 @@ describe('who may read logs (real Chromium, real serve)', () => {
     await viewer.page.getByTestId('log-not-allowed').waitFor();
     expect(await viewer.page.getByRole('log').count()).toBe(0);
     await screenshots(viewer.page, 'viewer-logs-not-allowed');
+    // Nor a way into the log from the container's event.
+    await viewer.page.locator('.event-row').first().waitFor();
+    expect(await viewer.page.getByTestId('see-in-context').count()).toBe(0);
+    await go(viewer.page, `/events/${eventId}`);
+    await viewer.page.getByRole('heading', { level: 1, name: `Event ${eventId}` }).waitFor();
+    expect(await viewer.page.getByTestId('see-in-context').count()).toBe(0);
     expect(viewer.logRequests).toEqual([]);
     expect(viewer.console.take()).toEqual([]);
   }, 60_000);
@@ -82,6 +100,8 @@ describe('who may read logs (real Chromium, real serve)', () => {
     await openContainer(admin.page);
     await admin.page.getByRole('log').getByText('db password is hunter2').waitFor();
     expect(await admin.page.getByTestId('log-not-allowed').count()).toBe(0);
+    await go(admin.page, `/events/${eventId}`);
+    await admin.page.getByTestId('see-in-context').waitFor();
     expect(admin.console.take()).toEqual([]);
   }, 60_000);
 });

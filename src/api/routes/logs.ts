@@ -15,14 +15,14 @@ import {
 } from '../../logs/search.js';
 import { Slots } from '../../stream/index.js';
 import { LogsApi, type LogSearchQuery } from '../wire/logs.js';
+import { containerByRef, type ContainerFinder } from './container-ref.js';
 import { clientGone, userKey } from './stream.js';
 
 export interface LogsApiDeps {
   search: {
     open(sources: LogSource[], query: SearchQuery, signal: AbortSignal): Promise<OpenSearch>;
   };
-  containers: {
-    find(idOrName: string): Promise<ContainerRecord | null>;
+  containers: ContainerFinder & {
     list(filter: ContainerFilter): Promise<ContainerRecord[]>;
   };
   workloads: { get(id: string): Promise<Workload> };
@@ -151,8 +151,7 @@ export function logsRoutes(deps: LogsApiDeps) {
       '/api/containers/:id/logs',
       { config: { stream: true, access: 'logs' }, schema: LogsApi.container },
       async (request, reply) => {
-        const container = await deps.containers.find(request.params.id);
-        if (!container) throw AppError.notFound('container', request.params.id);
+        const container = await containerByRef(deps.containers, request.params.id);
         if (!container.logs_available)
           throw new AppError(
             ErrorCode.DockerLogsUnavailable,

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { MAX_SEARCH_LIMIT, MAX_SEARCH_TAIL, SEARCH_END_REASONS } from '../../logs/model.js';
 import { MAX_PATTERN_BYTES } from '../../rules/model.js';
 import { errors } from './errors.js';
-import { NameParam } from './inventory.js';
+import { ContainerParam, NameParam } from './inventory.js';
 import { Enum, Nullable } from './shapes.js';
 import { LogLevelOrNull } from './stream.js';
 
@@ -100,10 +100,10 @@ export const LogsApi = {
   container: {
     tags,
     summary: "Search or read a container's log history (who may read logs)",
-    description: 'See docs/logs.md. `:id` is an id, an id prefix or a name.',
-    params: NameParam,
+    description: 'See docs/logs.md.',
+    params: ContainerParam,
     querystring: LogSearchQuery,
-    response: { 200: results, ...errors(404, 409, 429, 502, 503) },
+    response: { 200: results, ...errors(400, 404, 409, 429, 502, 503) },
   },
   workload: {
     tags,

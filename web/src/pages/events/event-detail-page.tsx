@@ -6,6 +6,7 @@ import { Loading, PageHeader, Section } from '../../components/page';
 import { ExactTime } from '../../components/time';
 import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
+import { useSession } from '../../shell/session';
 import { contextPath } from './context-link';
 import { EventDeliveries } from './event-deliveries';
 
@@ -14,13 +15,15 @@ const SHOWN_ELSEWHERE = new Set(['captures', 'last_lines', 'rule_name', 'contain
 /** One event: what matched, the captures, the lines around it, where it was sent. */
 export function EventDetailPage({ id }: { id: number }) {
   const event = useResource(() => eventsApi.get(id), [id]);
+  const { canReadLogs } = useSession();
   const e = event.data;
   if (event.error) return <ErrorMessage error={event.error} />;
   if (!e) return <Loading />;
   const meta = e.metadata;
   const lines = Array.isArray(meta.last_lines) ? (meta.last_lines as unknown[]).map(String) : [];
   const other = Object.entries(meta).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
-  const context = contextPath(e);
+  // No way into a log for those who may not read logs.
+  const context = canReadLogs ? contextPath(e) : null;
   return (
     <>
       <PageHeader

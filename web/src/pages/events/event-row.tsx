@@ -2,6 +2,7 @@ import type { LogEvent } from '../../api/types';
 import { SeverityBadge } from '../../components/badges';
 import { Time } from '../../components/time';
 import { Link } from '../../router/router';
+import { useSession } from '../../shell/session';
 import { contextPath } from './context-link';
 
 /** What an event is about: its container (by name when known) and rule. */
@@ -26,7 +27,8 @@ export function EventRow({
   now: number;
 }) {
   const { container, rule, kind } = eventSubject(event, names);
-  const context = contextPath(event);
+  // No way into a log for those who may not read logs.
+  const context = useSession().canReadLogs ? contextPath(event) : null;
   return (
     <li className={`event-row sev-row-${event.severity}`} data-event-id={event.id}>
       <Link to={`/events/${event.id}`} className="event-link">
