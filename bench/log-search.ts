@@ -15,8 +15,8 @@ const run = promisify(execFile);
 const LINES = 1_000_000;
 const NEEDLES = [1_000, 250_000, 500_000, 999_000];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const host = process.env.DOCKER_HOST;
-if (!host) throw new Error('set DOCKER_HOST (eval "$(bash scripts/test-docker.sh start)")');
+const host = process.env.DOCKER_HOST ?? '';
+if (host === '') throw new Error('set DOCKER_HOST (eval "$(bash scripts/test-docker.sh start)")');
 const docker = (...args: string[]) => run('docker', args, { maxBuffer: 1 << 20 });
 
 const script = `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) { if (i == ${NEEDLES.join(' || i == ')}) print "needle-4711 at " i; else print "line " i " of filler text for the search" } }'`;
