@@ -2,8 +2,8 @@ import { query } from './client';
 import type { EventFilter } from './events';
 
 /**
- * Server-sent event streams; both need an admin (docs/stream.md). EventSource resends
- * Last-Event-ID when it reconnects.
+ * Server-sent event streams (docs/stream.md): events and logs need an admin, the
+ * inventory any signed-in user. EventSource resends Last-Event-ID when it reconnects.
  */
 export const streamUrls = {
   /** The live events matching the filter (no time range: live is now), after `history` recent ones. */
@@ -17,6 +17,8 @@ export const streamUrls = {
       q: filter.q,
       history,
     })}`,
+  /** The containers index: a snapshot on every connection, then each change. */
+  inventory: '/api/stream/inventory',
   /** One container's log: the last `tail` lines, then each new one. */
   logs: (containerId: string, tail: number) =>
     `/api/stream/logs/${encodeURIComponent(containerId)}${query({ tail })}`,

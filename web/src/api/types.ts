@@ -19,7 +19,12 @@ export type {
 } from '../../../src/api/wire/rules.js';
 export type { Readiness, TailStats, ScannerStats, Setting } from '../../../src/api/wire/system.js';
 export type { UserRecord, ApiToken, CreatedToken } from '../../../src/api/wire/auth.js';
-export type { LogLine, LogStreamEnd } from '../../../src/api/wire/stream.js';
+export type {
+  LogLine,
+  LogStreamEnd,
+  InventoryChange,
+  InventorySnapshot,
+} from '../../../src/api/wire/stream.js';
 export type { JournalEntry } from '../../../src/api/wire/audit.js';
 export type { ErrorBody } from '../../../src/api/wire/errors.js';
 

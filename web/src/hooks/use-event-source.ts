@@ -15,6 +15,11 @@ export interface StreamHandlers {
   /** Named messages after which nothing more comes: the stream is closed, not retried. */
   endOn?: readonly string[];
   /**
+   * Named messages after which the stream is opened again at once, as a fresh connection
+   * (a stream whose every connection starts with a snapshot, after it dropped messages).
+   */
+  restartOn?: readonly string[];
+  /**
    * A connection opened again after one was lost. `browser`: the browser reconnected by
    * itself and sent Last-Event-ID; `fresh`: a new connection replaced one the browser had
    * given up on, so it carries no Last-Event-ID and the caller catches up itself.
@@ -56,10 +61,16 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): St
       const named = new Set([
         ...Object.keys(latest.current.events ?? {}),
         ...(latest.current.endOn ?? []),
+        ...(latest.current.restartOn ?? []),
       ]);
       for (const name of named) {
         es.addEventListener(name, (m) => {
           latest.current.events?.[name]?.((m as MessageEvent<string>).data);
+          if (latest.current.restartOn?.includes(name)) {
+            es.close();
+            connect();
+            return;
+          }
           if (!latest.current.endOn?.includes(name)) return;
           stopped = true;
           es.close();

@@ -17,7 +17,11 @@ const RELATIVE_TICK_MS = 5000;
  * What the viewer shows of its lines: records, filtered by text, hits and level, with
  * the clock and wrapping chosen (those two kept in this browser).
  */
-export function useLogView(lines: readonly ViewLine[]) {
+export function useLogView<L extends ViewLine>(
+  lines: readonly L[],
+  /** What keeps lines apart when grouping records (toRecords); by stream by default. */
+  source?: (line: L) => string,
+) {
   const [search, setSearch] = useState('');
   const [onlyHits, setOnlyHits] = useState(false);
   const [levels, setLevels] = useState<ReadonlySet<LogLevel>>(new Set());
@@ -26,7 +30,7 @@ export function useLogView(lines: readonly ViewLine[]) {
   const [now, setNow] = useState(() => Date.now());
   useInterval(() => setNow(Date.now()), clock === 'relative' ? RELATIVE_TICK_MS : null);
 
-  const records = useMemo(() => toRecords(lines), [lines]);
+  const records = useMemo(() => toRecords(lines, source), [lines, source]);
   const counts = useMemo(() => countLevels(records), [records]);
   const shown = useMemo(
     () => filterRecords(records, { search, onlyHits, levels }),

@@ -30,14 +30,19 @@ const TRACE_START = /^(?:Traceback \(most recent call last\):|Exception in threa
  * stays whole while stdout goes on between its lines); a record sits where its first
  * line is.
  */
-export function toRecords(lines: readonly ViewLine[]): LogRecord[] {
+export function toRecords<L extends ViewLine>(
+  lines: readonly L[],
+  /** Lines grouped apart: by stream; the merged workload log also by container. */
+  source: (line: L) => string = (line) => line.stream,
+): LogRecord[] {
   const records: LogRecord[] = [];
   const open = new Map<string, { grouper: MultilineGrouper; record: LogRecord | null }>();
   for (const line of lines) {
-    let state = open.get(line.stream);
+    const key = source(line);
+    let state = open.get(key);
     if (!state) {
       state = { grouper: new MultilineGrouper(), record: null };
-      open.set(line.stream, state);
+      open.set(key, state);
     }
     if (state.grouper.continues(line.text) && state.record) {
       const record = state.record;

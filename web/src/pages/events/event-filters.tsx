@@ -3,6 +3,7 @@ import type { EventFilter } from '../../api/events';
 import type { Container, Rule, Workload } from '../../api/types';
 import { EVENT_SOURCES, SEVERITIES } from '../../api/types';
 import { useDebounced } from '../../hooks/use-debounced';
+import { runningFirst } from '../../inventory/live-index';
 import { fromLocalInput, toLocalInput } from './filters';
 
 interface Props {
@@ -95,9 +96,11 @@ export function EventFilters({ filter, onChange, workloads, containers, rules }:
           {filter.container && !containers.some((c) => c.id === filter.container) && (
             <option value={filter.container}>{filter.container.slice(0, 12)}</option>
           )}
-          {containers.map((c) => (
+          {runningFirst(containers).map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name}
+              {c.state === 'running'
+                ? c.name
+                : `${c.name} (${c.state === 'missing' ? 'gone' : c.state})`}
             </option>
           ))}
         </select>

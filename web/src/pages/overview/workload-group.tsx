@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { StateBadge } from '../../components/badges';
 import { Sparkline } from '../../components/sparkline';
+import { isFolded } from '../../inventory/live-index';
 import { Link } from '../../router/router';
 import type { HitBuckets } from '../../stats/hit-buckets';
 import type { ContainerGroup } from './group-containers';
@@ -8,16 +9,24 @@ import type { ContainerGroup } from './group-containers';
 export function WorkloadGroup({
   group,
   hits,
+  now,
+  goneHideAfterMs,
 }: {
   group: ContainerGroup;
   hits: HitBuckets | undefined;
+  /** When the fold of gone containers is judged. */
+  now: number;
+  goneHideAfterMs: number;
 }) {
-  // Docker forgot these; their rows stay for their events' sake, folded away by default.
+  // Docker forgot these; their rows stay for their events' sake. A container just gone
+  // stays listed (ui.gone_containers_hide_after_seconds), then folds away.
   const [showMissing, setShowMissing] = useState(false);
-  const missing = group.containers.filter((c) => c.state === 'missing').length;
+  const live = group.containers.filter((c) => c.state !== 'missing').length;
+  const folded = group.containers.filter((c) => isFolded(c, now, goneHideAfterMs));
+  const missing = folded.length;
   const shown = showMissing
     ? group.containers
-    : group.containers.filter((c) => c.state !== 'missing');
+    : group.containers.filter((c) => !isFolded(c, now, goneHideAfterMs));
   return (
     <section className="section" data-testid="workload-group">
       <div className="section-header">
@@ -32,7 +41,7 @@ export function WorkloadGroup({
           {group.workload && <span className="badge subtle">{group.workload.kind}</span>}
         </h2>
         <span className="muted small">
-          {group.containers.length - missing} containers
+          {live} containers
           {missing > 0 && (
             <>
               {' · '}
@@ -63,7 +72,7 @@ export function WorkloadGroup({
             {shown.map((c) => {
               const hours = hits?.byContainer.get(c.id);
               return (
-                <tr key={c.id}>
+                <tr key={c.id} data-container={c.name} data-state={c.state}>
                   <td>
                     <Link to={`/containers/${c.id}`} className="strong">
                       {c.name}

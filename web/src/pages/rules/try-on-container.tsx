@@ -3,6 +3,7 @@ import { inventoryApi } from '../../api/inventory';
 import { ErrorMessage } from '../../components/errors';
 import { Captures } from '../../components/captures';
 import { useResource } from '../../hooks/use-resource';
+import { runningFirst } from '../../inventory/live-index';
 import { tryPatternOnLines, type TriedLine } from './try-pattern';
 import { readLastLines } from './read-last-lines';
 
@@ -45,8 +46,9 @@ export function TryOnContainer({ pattern }: { pattern: string }) {
             name="try-container"
           >
             <option value="">choose…</option>
-            {items
-              .filter((c) => c.logs_available)
+            {/* Running first; a gone container's log went with it. */}
+            {runningFirst(items)
+              .filter((c) => c.logs_available && c.state !== 'missing')
               .map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name} ({c.state})
