@@ -43,22 +43,26 @@ export async function* readHistory(
   if (rest.trim()) yield JSON.parse(rest) as HistoryMessage;
 }
 
-/** Every line of a history query (for the bounded reads of "see in context"). */
+/** Every line of a history query (for the bounded reads of "see in context"), and why it ended. */
 export async function historyLines(
   containerId: string,
   q: HistoryQuery,
   signal?: AbortSignal,
-): Promise<HistoryLine[]> {
+): Promise<{ lines: HistoryLine[]; end: HistoryEnd | null }> {
   const lines: HistoryLine[] = [];
+  let end: HistoryEnd | null = null;
   for await (const message of readHistory(containerId, q, signal)) {
     if (message.type === 'line') lines.push(message);
-    else if (message.type === 'end' && message.reason === 'error') {
-      throw new ApiError(
-        200,
-        message.code ?? 'LOG_READ_FAILED',
-        message.message ?? 'reading the log failed',
-      );
+    else if (message.type === 'end') {
+      if (message.reason === 'error') {
+        throw new ApiError(
+          200,
+          message.code ?? 'LOG_READ_FAILED',
+          message.message ?? 'reading the log failed',
+        );
+      }
+      end = message;
     }
   }
-  return lines;
+  return { lines, end };
 }

@@ -82,6 +82,12 @@ export function ContextViewer({ containerId, available, target }: Props) {
         </span>
       </LogToolbar>
       <ErrorMessage error={ctx.error} />
+      {ctx.cut && (
+        <div className="banner banner-warn" role="status" data-testid="log-context-cut">
+          Logwarden stopped reading this log at its limit (lines scanned or time): some lines
+          between those shown may be missing.
+        </div>
+      )}
       <LogRecords
         records={view.shown}
         view={view}

@@ -6,6 +6,18 @@ import { endOfMillisecond } from './timestamps';
 /** Lines read on each side of the moment at first, and on each "load more". */
 export const CONTEXT_LINES = 50;
 export const MORE_LINES = 200;
+/**
+ * How far back the first read for a hit looks: "the last N lines up to a moment" is read
+ * from the start of what Docker holds, so a long log would be scanned whole (and could
+ * stop at the server's scan limit) for 50 lines. "Load earlier lines" has no bound.
+ */
+export const CONTEXT_WINDOW_MS = 5 * 60_000;
+
+/** The moment `ms` before an RFC3339 time (null when it does not parse). */
+function before(ts: string, ms: number): string | undefined {
+  const at = Date.parse(ts);
+  return Number.isFinite(at) ? new Date(at - ms).toISOString() : undefined;
+}
 
 /** Where "see in context" opens a container's log (from the page's URL). */
 export interface ContextTarget {
@@ -26,6 +38,8 @@ export function useLogContext(containerId: string, target: ContextTarget) {
   const [context, setContext] = useState<ContextLines>(emptyContext);
   const [loading, setLoading] = useState<Side | 'first' | null>('first');
   const [error, setError] = useState<unknown>(null);
+  /** A read stopped at the server's limit (lines scanned, time): what it holds may be partial. */
+  const [cut, setCut] = useState(false);
   /** Asked for more and got nothing new: the start of the log, or nothing newer yet. */
   const [exhausted, setExhausted] = useState<Record<Side, boolean>>({
     earlier: false,
@@ -45,7 +59,12 @@ export function useLogContext(containerId: string, target: ContextTarget) {
         const read = await Promise.all(
           pieces.map((q) => historyLines(containerId, q, abort.signal)),
         );
-        const lines = read.flat().map((l) => ({ ...l, origin: 'history' as const }));
+        if (read.some((r) => r.end?.reason === 'scan_limit' || r.end?.reason === 'time_limit')) {
+          setCut(true);
+        }
+        const lines = read
+          .flatMap((r) => r.lines)
+          .map((l) => ({ ...l, origin: 'history' as const }));
         const { context: next, added } = mergeContext(current.current, lines);
         current.current = next;
         setContext(next);
@@ -64,7 +83,7 @@ export function useLogContext(containerId: string, target: ContextTarget) {
   useEffect(() => {
     const pieces: HistoryQuery[] = at
       ? [
-          { until: at, tail: CONTEXT_LINES },
+          { since: before(at, CONTEXT_WINDOW_MS), until: at, tail: CONTEXT_LINES },
           { since: at, limit: CONTEXT_LINES },
         ]
       : until
@@ -96,5 +115,5 @@ export function useLogContext(containerId: string, target: ContextTarget) {
     [read, at, until],
   );
 
-  return { lines: context.lines, loading, error, exhausted, more };
+  return { lines: context.lines, loading, error, exhausted, cut, more };
 }
