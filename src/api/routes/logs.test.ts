@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { frame, startFakeEngine } from '../../../test/fakes/fake-engine.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { actingAs } from '../../../test/support/test-principals.js';
-import { logLine, type LogLine, type LogsOptions } from '../../docker/index.js';
+import { DockerClient, logLine, type LogLine, type LogsOptions } from '../../docker/index.js';
 import { AppError } from '../../errors.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import { LogSearch, type LogBatchReader } from '../../logs/search.js';
@@ -208,6 +209,36 @@ describe('GET /api/containers/:id/logs', () => {
     client.abort();
     await eventually(() => r.state.open === 0, 5000, 'the Docker read closed');
     await eventually(async () => (await fetch(`${url}?limit=1`)).status === 200, 5000, 'slot back');
+  });
+});
+
+describe('a client leaving, as the engine sees it', () => {
+  it('closes the logs response on the engine side', async () => {
+    const engine = await startFakeEngine({
+      logs: {
+        steps: [{ write: frame(1, '2026-12-01T00:00:00.000000001Z needle-1\n') }, { hang: true }],
+      },
+    });
+    const docker = new DockerClient({ host: engine.host });
+    cleanups.push(
+      () => engine.close(),
+      () => docker.close(),
+    );
+    const server = await app(docker);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.addresses()[0] as AddressInfo).port;
+    const client = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/api/containers/api/logs?q=needle`, {
+      signal: client.signal,
+    });
+    const first = new TextDecoder().decode((await res.body!.getReader().read()).value);
+    expect(first).toContain('"text":"needle-1"');
+    expect(engine.openResponses()).toBe(1);
+    client.abort();
+    await eventually(() => engine.openResponses() === 0, 5000, 'the engine saw the request end');
+    expect(engine.requests.filter((r) => r.path.endsWith('/logs'))[0]!.query.get('follow')).toBe(
+      '0',
+    );
   });
 });
 
