@@ -154,6 +154,7 @@ describe('GET /api/containers/:id/logs', () => {
   it.each([
     ['q=(%3F%3Dx)&regex=true', 'q', /^q: .+/],
     ['since=yesterday', 'since', /^since: must be an RFC3339 time/],
+    ['until=1969-12-31T23:59:59Z', 'until', /^until: must not be before 1970/],
     ['since=1764547300&until=1764547200', 'until', /before since/],
     ['level=error,loud', 'level', /not loud/],
     ['limit=0', 'limit', /limit/],
