@@ -88,6 +88,15 @@ describe('detectLevel', () => {
     expect(detectLevel(`${'x'.repeat(LEVEL_HEAD_CHARS - 10)} ERROR early`)).toBe('error');
   });
 
+  it.each([
+    '{"level":"__proto__","msg":"x"}',
+    '{"level":"constructor","msg":"x"}',
+    '[constructor] starting',
+    'level=hasOwnProperty started',
+  ])('finds no level in a word an object inherits: %s', (line) => {
+    expect(detectLevel(line)).toBeNull();
+  });
+
   it('gives the same answer when called repeatedly (shared regex state)', () => {
     for (let i = 0; i < 3; i++) {
       expect(detectLevel('[main] WARN a')).toBe('warn');

@@ -51,7 +51,11 @@ const WORDS: Record<string, LogLevel> = {
   finest: 'trace',
 };
 
-const word = (value: string): LogLevel | null => WORDS[value.toLowerCase()] ?? null;
+/** Own keys only: a line saying `"level":"__proto__"` must not find Object.prototype. */
+const word = (value: string): LogLevel | null => {
+  const key = value.toLowerCase();
+  return Object.hasOwn(WORDS, key) ? (WORDS[key] ?? null) : null;
+};
 
 /** pino and bunyan: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
 function numeric(value: number): LogLevel | null {

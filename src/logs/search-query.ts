@@ -31,6 +31,8 @@ export function parseInstant(field: string, text: string): bigint {
       field,
       'must be an RFC3339 time (2026-12-01T10:00:00Z) or unix seconds',
     );
+  // Docker reads its since/until as unsigned seconds: an earlier time came back as a 502.
+  if (nanos < 0n) throw AppError.validation(field, 'must not be before 1970-01-01T00:00:00Z');
   return nanos;
 }
 

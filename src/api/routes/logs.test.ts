@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,7 +72,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function app(docker: LogBatchReader, maxPerUser?: number): Promise<FastifyInstance> {
+async function app(
+  docker: LogBatchReader,
+  maxPerUser?: number,
+  deadlineMs?: number,
+): Promise<FastifyInstance> {
   const server = await buildServer({
     logger: pino({ level: 'silent' }),
     authenticator: actingAs(),
@@ -94,6 +98,7 @@ async function app(docker: LogBatchReader, maxPerUser?: number): Promise<Fastify
           },
         },
         ...(maxPerUser ? { maxPerUser } : {}),
+        ...(deadlineMs ? { deadlineMs } : {}),
       }),
     ],
   });
@@ -149,6 +154,7 @@ describe('GET /api/containers/:id/logs', () => {
   it.each([
     ['q=(%3F%3Dx)&regex=true', 'q', /^q: .+/],
     ['since=yesterday', 'since', /^since: must be an RFC3339 time/],
+    ['until=1969-12-31T23:59:59Z', 'until', /^until: must not be before 1970/],
     ['since=1764547300&until=1764547200', 'until', /before since/],
     ['level=error,loud', 'level', /not loud/],
     ['limit=0', 'limit', /limit/],
@@ -239,6 +245,58 @@ describe('a client leaving, as the engine sees it', () => {
     expect(engine.requests.filter((r) => r.path.endsWith('/logs'))[0]!.query.get('follow')).toBe(
       '0',
     );
+  });
+});
+
+/** Docker logs that never end, in 64 KiB lines, until the read is aborted. */
+function flood() {
+  const state = { open: 0 };
+  const text = 'x'.repeat(64 * 1024);
+  const docker: LogBatchReader = {
+    logBatches: async (_id, options) => {
+      state.open++;
+      return (async function* () {
+        try {
+          for (let ns = 1; !options.signal?.aborted; ns++) yield [line(ns, text)];
+        } finally {
+          state.open--;
+        }
+      })();
+    },
+  };
+  return { state, docker };
+}
+
+/** A client that asks for a search and never reads the answer: the server's writes stop draining. */
+function stalledClient(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  socket.pause();
+  socket.write(`GET /api/containers/api/logs?limit=100000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  cleanups.push(() => socket.destroy());
+}
+
+describe('a client that stops reading', () => {
+  it('is cut at the deadline: the Docker read ends and the slot comes back', async () => {
+    const r = flood();
+    const server = await app(r.docker, 1, 300);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.addresses()[0] as AddressInfo).port;
+    stalledClient(port);
+    await eventually(() => r.state.open === 1, 5000, 'the search started');
+    await eventually(() => r.state.open === 0, 5000, 'the deadline ended the Docker read');
+    const next = await fetch(`http://127.0.0.1:${port}/api/containers/api/logs?limit=1`);
+    expect(next.status).toBe(200);
+    await next.body?.cancel();
+  });
+
+  it('does not hold the server open at shutdown', async () => {
+    const r = flood();
+    const server = await app(r.docker);
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    stalledClient((server.addresses()[0] as AddressInfo).port);
+    await eventually(() => r.state.open === 1, 5000, 'the search started');
+    await server.close();
+    await eventually(() => r.state.open === 0, 5000, 'the Docker read ended');
   });
 });
 

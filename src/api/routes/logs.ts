@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { AppError, ErrorCode } from '../../errors.js';
 import type { ContainerRecord, ContainerFilter, Workload } from '../../inventory/index.js';
-import { MAX_SEARCHES_PER_USER } from '../../logs/model.js';
+import { MAX_SEARCH_MS, MAX_SEARCHES_PER_USER } from '../../logs/model.js';
 import { searchQuery } from '../../logs/search-query.js';
 import {
   searchLimitReached,
@@ -27,7 +27,23 @@ export interface LogsApiDeps {
   };
   workloads: { get(id: string): Promise<Workload> };
   maxPerUser?: number;
+  /** A response still open this long after it started is cut: default MAX_SEARCH_MS + 10 s. */
+  deadlineMs?: number;
 }
+
+/**
+ * The search checks its own time limit between chunks; a client that stops reading
+ * parks it on a write that never drains, where no chunk comes. Cutting the response
+ * wakes that write (the sink listens to 'close'), and the search, its Docker requests
+ * and its slot end with it.
+ */
+const DEADLINE_GRACE_MS = 10_000;
+/** After an abort (shutdown, deadline), how long a search may take to write its end. */
+const ABORT_GRACE_MS = 1_000;
+
+const cut = (res: ServerResponse) => {
+  if (!res.writableEnded && !res.destroyed) res.destroy();
+};
 
 type Format = NonNullable<LogSearchQuery['format']>;
 
@@ -91,6 +107,7 @@ const fileName = (name: string, format: Format) =>
 
 export function logsRoutes(deps: LogsApiDeps) {
   const maxPerUser = deps.maxPerUser ?? MAX_SEARCHES_PER_USER;
+  const deadlineMs = deps.deadlineMs ?? MAX_SEARCH_MS + DEADLINE_GRACE_MS;
 
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -128,6 +145,11 @@ export function logsRoutes(deps: LogsApiDeps) {
       // The client leaving (or the response ending) ends the search and its Docker requests.
       res.on('close', () => controller.abort());
       if (clientGone(request, reply)) controller.abort();
+      // Shutting down aborts: the search may still write its end frame, for a moment.
+      controller.signal.addEventListener('abort', () =>
+        setTimeout(cut, ABORT_GRACE_MS, res).unref(),
+      );
+      const deadline = setTimeout(cut, deadlineMs, res).unref();
       const headers: Record<string, string> = {
         'content-type': CONTENT_TYPE[format],
         'cache-control': 'no-store',
@@ -142,6 +164,7 @@ export function logsRoutes(deps: LogsApiDeps) {
       } catch (err) {
         request.log.error({ err }, 'log search failed');
       } finally {
+        clearTimeout(deadline);
         done();
         res.end();
       }

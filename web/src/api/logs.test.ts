@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from './client';
-import { historyLines } from './logs';
+import { historyLines, linesBefore } from './logs';
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -55,5 +55,27 @@ describe('history reads', () => {
     const failed = historyLines('x', {});
     await expect(failed).rejects.toBeInstanceOf(ApiError);
     await expect(historyLines('x', {})).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+  });
+
+  it('reads the lines before a moment from a 5-minute window when it holds enough', async () => {
+    const seen: string[] = [];
+    answer(200, [`${line('a')}\n${line('b')}\n`], seen);
+    const { lines } = await linesBefore('c', { until: '2026-01-01T01:00:00.000Z', tail: 2 });
+    expect(lines.map((l) => l.text)).toEqual(['a', 'b']);
+    expect(seen).toEqual([
+      '/api/containers/c/logs?until=2026-01-01T01%3A00%3A00.000Z&tail=2&since=2026-01-01T00%3A55%3A00.000Z',
+    ]);
+  });
+
+  it('widens the window to an hour, a day, then the whole log while too few lines come', async () => {
+    const seen: string[] = [];
+    answer(200, [`${line('a')}\n`], seen);
+    await linesBefore('c', { until: '2026-01-01T01:00:00.000Z', tail: 2 });
+    expect(seen.map((url) => new URL(url, 'http://x').searchParams.get('since'))).toEqual([
+      '2026-01-01T00:55:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2025-12-31T01:00:00.000Z',
+      null,
+    ]);
   });
 });

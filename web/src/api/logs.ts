@@ -66,3 +66,28 @@ export async function historyLines(
   }
   return { lines, end };
 }
+
+/**
+ * Windows a "last N lines up to a moment" read tries in turn, then the whole log. Docker's
+ * own `tail` ignores `until`, so the server reads from `since` (or the log's start) up to
+ * the moment: without a window a long log is scanned whole for 50 lines, and one longer
+ * than the server's scan limit would answer with lines from its oldest part.
+ */
+export const BEFORE_WINDOWS_MS = [5 * 60_000, 60 * 60_000, 24 * 60 * 60_000] as const;
+
+/** The last `tail` lines up to `until`, from the narrowest window that holds that many. */
+export async function linesBefore(
+  containerId: string,
+  q: { until: string; tail: number },
+  signal?: AbortSignal,
+): Promise<{ lines: HistoryLine[]; end: HistoryEnd | null }> {
+  const at = Date.parse(q.until);
+  if (Number.isFinite(at)) {
+    for (const windowMs of BEFORE_WINDOWS_MS) {
+      const since = new Date(at - windowMs).toISOString();
+      const read = await historyLines(containerId, { ...q, since }, signal);
+      if (read.lines.length >= q.tail) return read;
+    }
+  }
+  return historyLines(containerId, q, signal);
+}

@@ -2,8 +2,8 @@ import { query } from './client';
 import type { EventFilter } from './events';
 
 /**
- * Server-sent event streams (docs/stream.md): events and logs need an admin, the
- * inventory any signed-in user. EventSource resends Last-Event-ID when it reconnects.
+ * Server-sent event streams (docs/stream.md): events need an admin, logs the log
+ * permission (auth.viewers_read_logs), the inventory any signed-in user. EventSource resends Last-Event-ID when it reconnects.
  */
 export const streamUrls = {
   /** The live events matching the filter (no time range: live is now), after `history` recent ones. */

@@ -1,23 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { historyLines, type HistoryQuery } from '../../api/logs';
+import { historyLines, linesBefore, type HistoryQuery } from '../../api/logs';
 import { emptyContext, mergeContext, type ContextLines } from './context-lines';
 import { endOfMillisecond } from './timestamps';
 
 /** Lines read on each side of the moment at first, and on each "load more". */
 export const CONTEXT_LINES = 50;
 export const MORE_LINES = 200;
-/**
- * How far back the first read for a hit looks: "the last N lines up to a moment" is read
- * from the start of what Docker holds, so a long log would be scanned whole (and could
- * stop at the server's scan limit) for 50 lines. "Load earlier lines" has no bound.
- */
-export const CONTEXT_WINDOW_MS = 5 * 60_000;
-
-/** The moment `ms` before an RFC3339 time (null when it does not parse). */
-function before(ts: string, ms: number): string | undefined {
-  const at = Date.parse(ts);
-  return Number.isFinite(at) ? new Date(at - ms).toISOString() : undefined;
-}
 
 /** Where "see in context" opens a container's log (from the page's URL). */
 export interface ContextTarget {
@@ -57,7 +45,11 @@ export function useLogContext(containerId: string, target: ContextTarget) {
       setError(null);
       try {
         const read = await Promise.all(
-          pieces.map((q) => historyLines(containerId, q, abort.signal)),
+          pieces.map((q) =>
+            q.until !== undefined && q.tail !== undefined
+              ? linesBefore(containerId, { until: q.until, tail: q.tail }, abort.signal)
+              : historyLines(containerId, q, abort.signal),
+          ),
         );
         if (read.some((r) => r.end?.reason === 'scan_limit' || r.end?.reason === 'time_limit')) {
           setCut(true);
@@ -83,7 +75,7 @@ export function useLogContext(containerId: string, target: ContextTarget) {
   useEffect(() => {
     const pieces: HistoryQuery[] = at
       ? [
-          { since: before(at, CONTEXT_WINDOW_MS), until: at, tail: CONTEXT_LINES },
+          { until: at, tail: CONTEXT_LINES },
           { since: at, limit: CONTEXT_LINES },
         ]
       : until

@@ -8,8 +8,12 @@ import { ContainerLogSource } from './container-log-source';
 import { recordSource, type MergedLine } from './merge-lines';
 import { useMergedLogs } from './use-merged-logs';
 
-/** Containers followed at once: each holds one of the user's live streams (stream.max_per_user). */
-export const MAX_MERGED_CONTAINERS = 12;
+/**
+ * Containers followed at once. Each holds a live stream, and with it one of the six
+ * connections a browser keeps per host over HTTP/1.1 (shared by the page's other
+ * requests, its inventory stream and the user's other tabs): more would stall them.
+ */
+export const MAX_MERGED_CONTAINERS = 4;
 /** Colours per container (pages.css .wl-c0 …). */
 const COLOURS = 8;
 const STICK_PX = 40;
