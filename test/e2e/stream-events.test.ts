@@ -129,14 +129,17 @@ describe('GET /api/stream/events over HTTP', () => {
   });
 
   it('filters history and live alike, and caps the history', async () => {
+    // Full ids: a filter takes them as given, with no lookup in the (here empty) inventory.
+    const C1 = 'c1'.repeat(32);
+    const C2 = 'c2'.repeat(32);
     const h = await harness();
     await h.record(5, { severity: 'info' });
-    const errors = await h.record(4, { severity: 'error', container_id: 'c1' });
-    await h.record(3, { severity: 'error', container_id: 'c2' });
-    const conn = await open(h, '/api/stream/events?severity=error&container=c1&history=3');
+    const errors = await h.record(4, { severity: 'error', container_id: C1 });
+    await h.record(3, { severity: 'error', container_id: C2 });
+    const conn = await open(h, `/api/stream/events?severity=error&container=${C1}&history=3`);
     expect(ids(await conn.collect(3))).toEqual(errors.slice(1).map((e) => e.id));
-    await h.record(2, { severity: 'critical', container_id: 'c2' });
-    const wanted = await h.record(1, { severity: 'critical', container_id: 'c1' });
+    await h.record(2, { severity: 'critical', container_id: C2 });
+    const wanted = await h.record(1, { severity: 'critical', container_id: C1 });
     expect(ids(await conn.collect(1))).toEqual(wanted.map((e) => e.id));
   });
 
