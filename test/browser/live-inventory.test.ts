@@ -1,25 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, screenshots, watchConsole } from '../support/browser.js';
-import {
-  docker,
-  printInContainer,
-  removeContainers,
-  runContainer,
-  uniqueName,
-} from '../support/docker-cli.js';
+import { describe, expect, it } from 'vitest';
+import { screenshots } from '../support/browser.js';
+import { docker, printInContainer, runContainer, uniqueName } from '../support/docker-cli.js';
 import { eventually } from '../support/eventually.js';
-import {
-  serveForTest,
-  stopServed,
-  TEST_ADMIN,
-  type LogwardenProcess,
-} from '../support/logwarden-process.js';
-import { go, signIn } from '../support/ui-session.js';
-import { ensureWebBuild } from '../support/web-build.js';
+import { signedInUi } from '../support/signed-in-ui.js';
+import { go } from '../support/ui-session.js';
 
 /**
  * The UI updates from the live inventory stream, in real Chromium against a real
@@ -33,82 +17,53 @@ import { ensureWebBuild } from '../support/web-build.js';
 const HIDE_AFTER_SECONDS = 8;
 const WAIT = 30_000;
 
-let dataDir: string;
-let proc: LogwardenProcess;
-let url: string;
-let browser: Browser;
-let page: Page;
-let console_: ReturnType<typeof watchConsole>;
 /** Requests the page made to the containers list (GET /api/containers). */
 const listReads: string[] = [];
-const containers = new Set<string>();
 const run = Date.now().toString(36);
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'lw-live-'));
-  await ensureWebBuild();
-  ({ proc, url } = await serveForTest(dataDir, {
-    LOGWARDEN_UI_GONE_CONTAINERS_HIDE_AFTER_SECONDS: String(HIDE_AFTER_SECONDS),
-  }));
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: DESKTOP });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  console_ = watchConsole(page);
-  page.on('request', (request) => {
-    const path = new URL(request.url()).pathname;
-    if (path === '/api/containers') listReads.push(request.url());
-  });
-  await page.goto(`${url}/`);
-  await signIn(page, TEST_ADMIN);
-});
-
-afterEach(() => {
-  expect(console_.take(), 'browser console errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (proc) await stopServed(proc);
-  await removeContainers(containers);
-  rmSync(dataDir, { recursive: true, force: true });
+const ui = signedInUi('live', {
+  env: { LOGWARDEN_UI_GONE_CONTAINERS_HIDE_AFTER_SECONDS: String(HIDE_AFTER_SECONDS) },
+  onPage: (page) =>
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/containers') listReads.push(request.url());
+    }),
 });
 
 /** The Overview's row of a container, as data attributes say it: its state, or null. */
 const rowState = (name: string) =>
-  page.evaluate(
+  ui.page.evaluate(
     `document.querySelector('tr[data-container=${JSON.stringify(name)}]')?.dataset.state ?? null`,
   ) as Promise<string | null>;
 
 describe('the Overview, live', () => {
   it('shows a container start, stop and go without a reload or a poll', async () => {
-    await go(page, '/');
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    await page.getByTestId('docker-status').getByText('reachable').waitFor();
+    await go(ui.page, '/');
+    await ui.page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await ui.page.getByTestId('docker-status').getByText('reachable').waitFor();
     // A reload would lose this; the page must stay the one that was opened.
-    await page.evaluate('window.__sameOverview = true');
+    await ui.page.evaluate('window.__sameOverview = true');
     listReads.length = 0;
 
     const name = uniqueName('live');
     const id = await runContainer('sleep 600', { name });
-    containers.add(id);
+    ui.containers.add(id);
     await eventually(async () => (await rowState(name)) === 'running', WAIT, `${name} running`);
 
     await docker('stop', '-t', '0', id);
     await eventually(async () => (await rowState(name)) === 'stopped', WAIT, `${name} stopped`);
 
     await docker('rm', id);
-    containers.delete(id);
+    ui.containers.delete(id);
     // Just gone: still listed, marked so…
     await eventually(async () => (await rowState(name)) === 'missing', WAIT, `${name} gone`);
-    await screenshots(page, 'overview-live-gone');
+    await screenshots(ui.page, 'overview-live-gone');
     // …then folded away behind "show N gone" once the setting has passed.
     await eventually(async () => (await rowState(name)) === null, WAIT, `${name} folded`);
-    const group = page.getByTestId('workload-group').filter({ hasText: /show \d+ gone/ });
+    const group = ui.page.getByTestId('workload-group').filter({ hasText: /show \d+ gone/ });
     await group.getByRole('button', { name: /show \d+ gone/ }).click();
     await eventually(async () => (await rowState(name)) === 'missing', WAIT, `${name} shown`);
 
-    expect(await page.evaluate('window.__sameOverview === true')).toBe(true);
+    expect(await ui.page.evaluate('window.__sameOverview === true')).toBe(true);
     expect(listReads, 'the Overview read GET /api/containers: it polls').toEqual([]);
   });
 });
@@ -129,7 +84,8 @@ interface ShownLine {
 
 /** The merged view's lines as shown, top to bottom. */
 const mergedLines = () =>
-  page.evaluate(`[...document.querySelectorAll('[data-testid=workload-logs] .merged-line')].map((el) => ({
+  ui.page
+    .evaluate(`[...document.querySelectorAll('[data-testid=workload-logs] .merged-line')].map((el) => ({
     container: el.dataset.container,
     timestamp: el.querySelector('.log-ts')?.getAttribute('title') ?? '',
     text: el.querySelector('.log-text')?.textContent ?? '',
@@ -152,12 +108,12 @@ describe('a workload at once', () => {
           'com.docker.compose.service': service,
         },
       });
-      containers.add(id);
+      ui.containers.add(id);
       ids.push(id);
     }
-    await go(page, `/workloads/${project}`);
-    await page.getByRole('heading', { name: project }).waitFor();
-    const view = page.getByTestId('workload-logs');
+    await go(ui.page, `/workloads/${project}`);
+    await ui.page.getByRole('heading', { name: project }).waitFor();
+    const view = ui.page.getByTestId('workload-logs');
     await eventually(
       async () => (await mergedLines()).filter((l) => l.text.startsWith('start ')).length === 12,
       WAIT,
@@ -185,7 +141,7 @@ describe('a workload at once', () => {
     // A colour per container.
     const colours = new Map(shown.map((l) => [l.container, l.colour]));
     expect(new Set(colours.values()).size).toBe(3);
-    await screenshots(page, 'workload-merged-logs');
+    await screenshots(ui.page, 'workload-merged-logs');
 
     // Filtered by container: the db's lines leave, the others stay.
     await view.getByRole('checkbox', { name: names[1] }).uncheck();

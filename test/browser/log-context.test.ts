@@ -1,20 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient } from '../support/api-client.js';
-import { DESKTOP, launchChromium, SCREENSHOT_DIR, watchConsole } from '../support/browser.js';
-import { removeContainers, runContainer, waitExit } from '../support/docker-cli.js';
+import { describe, expect, it } from 'vitest';
+import { elementShot } from '../support/browser.js';
+import { runContainer, waitExit } from '../support/docker-cli.js';
 import { eventually } from '../support/eventually.js';
-import {
-  serveForTest,
-  stopServed,
-  TEST_ADMIN,
-  type LogwardenProcess,
-} from '../support/logwarden-process.js';
-import { go, signIn } from '../support/ui-session.js';
-import { ensureWebBuild } from '../support/web-build.js';
+import { signedInUi } from '../support/signed-in-ui.js';
+import { go } from '../support/ui-session.js';
 
 /**
  * "See in context" in real Chromium against a real `logwarden serve` and dockerd: from
@@ -23,127 +12,86 @@ import { ensureWebBuild } from '../support/web-build.js';
  * and a crash's last lines before the exit.
  */
 
-let dataDir: string;
-let proc: LogwardenProcess;
-let url: string;
-let browser: Browser;
-let page: Page;
-let console_: ReturnType<typeof watchConsole>;
-let api: ReturnType<typeof apiClient>;
-const containers = new Set<string>();
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'lw-logctx-'));
-  await ensureWebBuild();
-  let token: string;
-  ({ proc, url, token } = await serveForTest(dataDir));
-  api = apiClient(url, token);
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: DESKTOP });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  console_ = watchConsole(page);
-  await page.goto(`${url}/`);
-  await signIn(page, TEST_ADMIN);
-});
-
-afterEach(() => {
-  expect(console_.take(), 'browser console errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (proc) await stopServed(proc);
-  await removeContainers(containers);
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const ui = signedInUi('logctx');
 
 /** The record (one `.log-line`) holding the text. */
-const record = (text: string) => page.locator('.log-line', { hasText: text });
-
-/** A picture of the log viewer for docs/ (copied there by hand from test-output/). */
-async function viewerShot(name: string) {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page
-    .locator('.log-viewer')
-    .screenshot({ path: join(SCREENSHOT_DIR, `log-viewer-${name}.png`) });
-}
+const record = (text: string) => ui.page.locator('.log-line', { hasText: text });
 
 describe('see in context (real Chromium, real serve, real dockerd)', () => {
   const NEEDLE = `needle-ctx-${Date.now().toString(36)}`;
   let hitId: string;
 
   it('from an event, opens the container log at the hit: lines around it, the hit highlighted', async () => {
-    await api.post('/api/rules', { name: 'context needle', pattern: NEEDLE, severity: 'error' });
+    await ui.api.post('/api/rules', { name: 'context needle', pattern: NEEDLE, severity: 'error' });
     hitId = await runContainer(
       `i=1; while [ $i -le 80 ]; do echo "before $i"; i=$((i+1)); done; echo "${NEEDLE} here"; ` +
         `i=1; while [ $i -le 80 ]; do echo "after $i"; i=$((i+1)); done; sleep 600`,
     );
-    containers.add(hitId);
+    ui.containers.add(hitId);
     const event = await eventually(async () => {
-      const list = await api.get<{ items: { id: number }[] }>(
+      const list = await ui.api.get<{ items: { id: number }[] }>(
         `/api/events?container=${hitId}&source=logscan`,
       );
       return list.items[0];
     }, 30_000);
 
-    await go(page, `/events?container=${hitId}`);
-    const row = page.locator(`.event-row[data-event-id="${event.id}"]`);
+    await go(ui.page, `/events?container=${hitId}`);
+    const row = ui.page.locator(`.event-row[data-event-id="${event.id}"]`);
     await row.getByTestId('see-in-context').click();
-    await page.waitForURL(/\/containers\/[0-9a-f]+\?at=/);
+    await ui.page.waitForURL(/\/containers\/[0-9a-f]+\?at=/);
 
-    const hit = page.locator('.log-line.log-anchor');
+    const hit = ui.page.locator('.log-line.log-anchor');
     await hit.waitFor({ timeout: 30_000 });
     expect(await hit.innerText()).toContain(`${NEEDLE} here`);
     expect(await hit.getByTestId('hit-rule').innerText()).toBe('context needle');
-    expect(await page.locator('.log-line.log-anchor').count()).toBe(1);
+    expect(await ui.page.locator('.log-line.log-anchor').count()).toBe(1);
     // About 50 lines either side of it, read from the history; not the whole log.
     await record('before 40').first().waitFor();
     await record('after 40').first().waitFor();
-    expect(await page.locator('.log-line', { hasText: /before 1$/ }).count()).toBe(0);
-    expect(await page.locator('.log-line', { hasText: /after 80$/ }).count()).toBe(0);
+    expect(await ui.page.locator('.log-line', { hasText: /before 1$/ }).count()).toBe(0);
+    expect(await ui.page.locator('.log-line', { hasText: /after 80$/ }).count()).toBe(0);
     // The hit is scrolled into view.
     expect(await hit.isVisible()).toBe(true);
-    await viewerShot('context');
+    await elementShot(ui.page.locator('.log-viewer'), 'log-viewer-context');
 
-    await page.getByRole('button', { name: 'Load earlier lines' }).click();
-    await page.locator('.log-line', { hasText: /before 1$/ }).waitFor();
-    await page.getByRole('button', { name: 'Load later lines' }).click();
-    await page.locator('.log-line', { hasText: /after 80$/ }).waitFor();
-    await page.getByRole('button', { name: 'Load earlier lines' }).click();
-    await page.getByText('The log starts here.').waitFor();
+    await ui.page.getByRole('button', { name: 'Load earlier lines' }).click();
+    await ui.page.locator('.log-line', { hasText: /before 1$/ }).waitFor();
+    await ui.page.getByRole('button', { name: 'Load later lines' }).click();
+    await ui.page.locator('.log-line', { hasText: /after 80$/ }).waitFor();
+    await ui.page.getByRole('button', { name: 'Load earlier lines' }).click();
+    await ui.page.getByText('The log starts here.').waitFor();
   }, 90_000);
 
   it("from the event's page too, and back to the live log", async () => {
-    const list = await api.get<{ items: { id: number }[] }>(
+    const list = await ui.api.get<{ items: { id: number }[] }>(
       `/api/events?container=${hitId}&source=logscan`,
     );
-    await go(page, `/events/${list.items[0]!.id}`);
-    await page.getByTestId('see-in-context').click();
-    await page.locator('.log-line.log-anchor', { hasText: NEEDLE }).waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'Back to the live log' }).click();
-    await page.getByTestId('live-status').waitFor();
-    expect(await page.locator('.log-line.log-anchor').count()).toBe(0);
+    await go(ui.page, `/events/${list.items[0]!.id}`);
+    await ui.page.getByTestId('see-in-context').click();
+    await ui.page.locator('.log-line.log-anchor', { hasText: NEEDLE }).waitFor({ timeout: 30_000 });
+    await ui.page.getByRole('link', { name: 'Back to the live log' }).click();
+    await ui.page.getByTestId('live-status').waitFor();
+    expect(await ui.page.locator('.log-line.log-anchor').count()).toBe(0);
   }, 60_000);
 
   it('a crash opens the last lines before the exit', async () => {
     const crashed = await runContainer(
       'i=1; while [ $i -le 5 ]; do echo "working $i"; i=$((i+1)); done; echo "fatal: giving up"; exit 3',
     );
-    containers.add(crashed);
+    ui.containers.add(crashed);
     expect(await waitExit(crashed)).toBe(3);
     const crash = await eventually(async () => {
-      const list = await api.get<{ items: { id: number; metadata: { kind?: string } }[] }>(
+      const list = await ui.api.get<{ items: { id: number; metadata: { kind?: string } }[] }>(
         `/api/events?container=${crashed}&source=docker`,
       );
       return list.items.find((e) => e.metadata.kind === 'crash');
     }, 30_000);
-    await go(page, `/events/${crash.id}`);
-    await page.getByTestId('see-in-context').click();
-    await page.waitForURL(/\/containers\/[0-9a-f]+\?until=/);
-    await page.getByTestId('log-context').getByText('before the container exited').waitFor();
+    await go(ui.page, `/events/${crash.id}`);
+    await ui.page.getByTestId('see-in-context').click();
+    await ui.page.waitForURL(/\/containers\/[0-9a-f]+\?until=/);
+    await ui.page.getByTestId('log-context').getByText('before the container exited').waitFor();
     await record('fatal: giving up').waitFor({ timeout: 30_000 });
-    const texts = await page.locator('.log-line .log-text').allInnerTexts();
+    const texts = await ui.page.locator('.log-line .log-text').allInnerTexts();
     expect(texts).toEqual([
       'working 1',
       'working 2',

@@ -1,38 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DESKTOP,
-  launchChromium,
-  SCREENSHOT_DIR,
-  screenshots,
-  watchConsole,
-} from '../support/browser.js';
-import { removeContainers, runContainer } from '../support/docker-cli.js';
-import {
-  serveForTest,
-  stopServed,
-  TEST_ADMIN,
-  type LogwardenProcess,
-} from '../support/logwarden-process.js';
-import { go, signIn } from '../support/ui-session.js';
-import { ensureWebBuild } from '../support/web-build.js';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { elementShot, screenshots } from '../support/browser.js';
+import { runContainer } from '../support/docker-cli.js';
+import { signedInUi } from '../support/signed-in-ui.js';
+import { go } from '../support/ui-session.js';
 
 /**
  * The log viewer in real Chromium against a real `logwarden serve` and dockerd: how a
  * log is rendered (JSON fields, levels, a grouped traceback, ANSI colours, markup kept
  * as text, the display choices kept). "See in context" is log-context.test.ts.
  */
-
-let dataDir: string;
-let proc: LogwardenProcess;
-let url: string;
-let browser: Browser;
-let page: Page;
-let console_: ReturnType<typeof watchConsole>;
-const containers = new Set<string>();
 
 /** Markup that would run if the viewer ever handed log text to the HTML parser. */
 const JSON_SCRIPT = '<script>window.__lwXss=1</script>';
@@ -51,32 +28,10 @@ const RENDER_SCRIPT = [
   'sleep 600',
 ].join('\n');
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'lw-logview-'));
-  await ensureWebBuild();
-  ({ proc, url } = await serveForTest(dataDir));
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: DESKTOP });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  console_ = watchConsole(page);
-  await page.goto(`${url}/`);
-  await signIn(page, TEST_ADMIN);
-});
-
-afterEach(() => {
-  expect(console_.take(), 'browser console errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (proc) await stopServed(proc);
-  await removeContainers(containers);
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const ui = signedInUi('logview');
 
 /** The record (one `.log-line`) holding the text. */
-const record = (text: string) => page.locator('.log-line', { hasText: text });
+const record = (text: string) => ui.page.locator('.log-line', { hasText: text });
 
 /** The browser's getComputedStyle (the tests are compiled without the DOM library). */
 type StyleOf = { getComputedStyle(node: unknown): { getPropertyValue(p: string): string } };
@@ -88,21 +43,13 @@ const css = (el: Locator, property: string) =>
     property,
   );
 
-/** A picture of the log viewer for docs/ (copied there by hand from test-output/). */
-async function viewerShot(name: string) {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page
-    .locator('.log-viewer')
-    .screenshot({ path: join(SCREENSHOT_DIR, `log-viewer-${name}.png`) });
-}
-
 describe('log viewer rendering (real Chromium, real serve, real dockerd)', () => {
   let id: string;
 
   it('shows a JSON line as fields: message, level, the rest; the raw line one click away', async () => {
     id = await runContainer(RENDER_SCRIPT, { name: `lw-render-${Date.now().toString(36)}` });
-    containers.add(id);
-    await go(page, `/containers/${id}`);
+    ui.containers.add(id);
+    await go(ui.page, `/containers/${id}`);
     await record('dimmed').waitFor({ timeout: 30_000 });
 
     const json = record('payment failed');
@@ -127,7 +74,7 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
       'order',
       'user',
     ]);
-    await viewerShot('json');
+    await elementShot(ui.page.locator('.log-viewer'), 'log-viewer-json');
     await json.getByRole('button', { name: 'Fold the fields' }).click();
 
     await json.getByRole('button', { name: 'raw' }).click();
@@ -144,16 +91,16 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
     expect(await levelOf('connection refused')).toBe('error');
     expect(await record('colours:').getAttribute('data-level')).toBeNull();
 
-    const levels = page.getByRole('group', { name: 'Levels' });
+    const levels = ui.page.getByRole('group', { name: 'Levels' });
     await levels.getByRole('button', { name: /^warn/ }).click();
-    await expect.poll(() => page.locator('.log-line').count()).toBe(1);
-    expect(await page.locator('.log-line').innerText()).toContain('slow query');
+    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(1);
+    expect(await ui.page.locator('.log-line').innerText()).toContain('slow query');
     await levels.getByRole('button', { name: /^error/ }).click();
     // The ERROR line, the JSON line and the traceback (its exception names no level).
-    await expect.poll(() => page.locator('.log-line').count()).toBe(4);
+    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(4);
     await levels.getByRole('button', { name: /^warn/ }).click();
     await levels.getByRole('button', { name: /^error/ }).click();
-    await expect.poll(() => page.locator('.log-line').count()).toBe(8);
+    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(8);
   });
 
   it('groups a Python traceback into one record', async () => {
@@ -167,7 +114,9 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
     ]);
     expect(await trace.getAttribute('data-level')).toBe('error');
     // The continuation lines are no records of their own.
-    expect(await page.locator('.log-line', { hasText: 'ValueError: bad input' }).count()).toBe(1);
+    expect(await ui.page.locator('.log-line', { hasText: 'ValueError: bad input' }).count()).toBe(
+      1,
+    );
   });
 
   it('renders ANSI colours and attributes as styled spans, other escapes removed', async () => {
@@ -187,8 +136,8 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
     expect(await css(span('dimmed'), 'opacity')).toBe('0.65');
     expect(await line.innerText()).not.toContain('\u001b');
     expect(await line.innerText()).not.toContain('[0m');
-    await viewerShot('rendering');
-    await screenshots(page, 'log-viewer');
+    await elementShot(ui.page.locator('.log-viewer'), 'log-viewer-rendering');
+    await screenshots(ui.page, 'log-viewer');
   });
 
   it('shows <script> inside JSON and inside ANSI text as text: no script element is made', async () => {
@@ -196,29 +145,31 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
     expect(await ansi.innerText()).toContain(`${ANSI_SCRIPT} after-erase`);
     expect(await ansi.locator('span.ansi-fg-5').innerText()).toBe(ANSI_SCRIPT);
     expect(await record('payment failed').innerText()).toContain(JSON_SCRIPT);
-    expect(await page.locator('.log-viewer script').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as { __lwXss?: number }).__lwXss)).toBeUndefined();
+    expect(await ui.page.locator('.log-viewer script').count()).toBe(0);
+    expect(
+      await ui.page.evaluate(() => (globalThis as { __lwXss?: number }).__lwXss),
+    ).toBeUndefined();
   });
 
   it('toggles timestamps (local, UTC, relative) and wrapping, and remembers both', async () => {
-    const ts = page.locator('.log-line .log-ts').first();
-    const clock = page.getByLabel('Timestamps');
+    const ts = ui.page.locator('.log-line .log-ts').first();
+    const clock = ui.page.getByLabel('Timestamps');
     await clock.selectOption('utc');
     expect(await ts.innerText()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}Z$/);
     await clock.selectOption('relative');
     expect(await ts.innerText()).toMatch(/^(now|\d+[smhd] ago)$/);
-    await page.getByLabel('wrap lines').uncheck();
-    expect(await page.locator('.log-scroll').getAttribute('class')).toContain('log-nowrap');
+    await ui.page.getByLabel('wrap lines').uncheck();
+    expect(await ui.page.locator('.log-scroll').getAttribute('class')).toContain('log-nowrap');
 
-    await page.reload();
+    await ui.page.reload();
     await record('dimmed').waitFor({ timeout: 30_000 });
-    expect(await page.getByLabel('Timestamps').inputValue()).toBe('relative');
-    expect(await page.getByLabel('wrap lines').isChecked()).toBe(false);
-    expect(await page.locator('.log-scroll').getAttribute('class')).toContain('log-nowrap');
-    await page.getByLabel('Timestamps').selectOption('local');
-    expect(await page.locator('.log-line .log-ts').first().innerText()).toMatch(
+    expect(await ui.page.getByLabel('Timestamps').inputValue()).toBe('relative');
+    expect(await ui.page.getByLabel('wrap lines').isChecked()).toBe(false);
+    expect(await ui.page.locator('.log-scroll').getAttribute('class')).toContain('log-nowrap');
+    await ui.page.getByLabel('Timestamps').selectOption('local');
+    expect(await ui.page.locator('.log-line .log-ts').first().innerText()).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3}$/,
     );
-    await page.getByLabel('wrap lines').check();
+    await ui.page.getByLabel('wrap lines').check();
   }, 60_000);
 });

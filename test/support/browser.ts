@@ -6,6 +6,7 @@ import {
   type Browser,
   type BrowserContext,
   type ConsoleMessage,
+  type Locator,
   type Page,
 } from 'playwright-core';
 
@@ -75,6 +76,12 @@ export function watchConsole(page: Page) {
 }
 
 /** Screenshots of the page as it is, at desktop width and at 360 px. */
+/** A picture of one element under test-output/screenshots/ (docs/img copies some by hand). */
+export async function elementShot(element: Locator, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await element.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
 export async function screenshots(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const before = page.viewportSize();
