@@ -77,7 +77,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         containers: parts.inventory.containers,
         workloads: parts.inventory.workloads,
       }),
-      eventsRoutes({ events: parts.events.log, containers: parts.inventory.containers }),
+      eventsRoutes({ events: parts.events.log, containers: parts.inventory.containers, policy }),
       rulesRoutes({ rules: parts.rules.service }),
       scannerRoutes({ scanner: parts.scanner.tails, rules: parts.rules.snapshots }),
       authRoutes({

@@ -4,7 +4,8 @@ import { DIALECTS, useTestStore } from '../../../test/support/databases.js';
 import { EventBus, EventLog, EventRepository } from '../../events/index.js';
 import { ContainerRepository } from '../../inventory/index.js';
 import { containerRecord } from '../../../test/support/fixtures.js';
-import { actingAs } from '../../../test/support/test-principals.js';
+import { actingAs, VIEWER } from '../../../test/support/test-principals.js';
+import type { Principal } from '../../auth/principal.js';
 import { buildServer } from '../server.js';
 import { eventsRoutes } from './events.js';
 
@@ -12,16 +13,36 @@ for (const dialect of DIALECTS) {
   describe(`event routes (${dialect})`, () => {
     const store = useTestStore(dialect);
 
-    async function app() {
+    async function app(who?: Principal, viewersReadLogs = false) {
       const events = new EventLog(store().db, new EventRepository(store().db), new EventBus());
       const containers = new ContainerRepository(store().db);
+      const policy = { viewersReadLogs: () => viewersReadLogs };
       const server = await buildServer({
-        authenticator: actingAs(),
+        authenticator: actingAs(who),
         logger: pino({ level: 'silent' }),
-        routes: [eventsRoutes({ events, containers })],
+        routes: [eventsRoutes({ events, containers, policy })],
       });
       return { server, events, containers };
     }
+
+    it("gives a crash's last lines only to those who may read logs", async () => {
+      const crash = {
+        source: 'docker' as const,
+        severity: 'critical' as const,
+        message: 'container api exited with code 1',
+        metadata: { exit_code: 1, last_lines: ['Traceback', 'KeyError: secret'] },
+      };
+      const seen = async (who: Principal | undefined, viewersReadLogs: boolean) => {
+        const { server, events } = await app(who, viewersReadLogs);
+        const { id } = await events.record(crash);
+        const list = (await server.inject('/api/events')).json().items;
+        const one = (await server.inject(`/api/events/${id}`)).json();
+        return [list.find((e: { id: number }) => e.id === id).metadata, one.metadata];
+      };
+      expect(await seen(VIEWER, false)).toEqual([{ exit_code: 1 }, { exit_code: 1 }]);
+      expect(await seen(VIEWER, true)).toEqual([crash.metadata, crash.metadata]);
+      expect(await seen(undefined, false)).toEqual([crash.metadata, crash.metadata]);
+    });
 
     it('lists with filters and keyset pages, and gets one by id', async () => {
       const { server, events } = await app();

@@ -9,6 +9,8 @@ import {
   type EventSource,
   type StoredEvent,
 } from '../../events/index.js';
+import type { Principal } from '../../auth/principal.js';
+import { mayReadLogs, type AccessPolicy } from '../access-guard.js';
 import { EventsApi, type LogEvent } from '../wire/events.js';
 import { containerIdFilter, type ContainerFinder } from './container-ref.js';
 import { isoTime } from './wire-time.js';
@@ -20,6 +22,8 @@ export interface EventsApiDeps {
   };
   /** Turns `?container=` (a prefix or a name) into the id the events carry. */
   containers: ContainerFinder;
+  /** Whether viewers may read logs: a crash event's last lines are log lines. */
+  policy: AccessPolicy;
 }
 
 export function eventJson(e: StoredEvent): LogEvent {
@@ -33,6 +37,17 @@ export function eventJson(e: StoredEvent): LogEvent {
     workload_id: e.workload_id,
     container_id: e.container_id,
     rule_id: e.rule_id,
+  };
+}
+
+/** An event as `who` may see it: without the log lines it carries when they may not read logs. */
+function eventFor(who: Principal | null, policy: AccessPolicy) {
+  const mayRead = who !== null && mayReadLogs(who, policy);
+  return (e: StoredEvent): LogEvent => {
+    const json = eventJson(e);
+    if (mayRead || json.metadata?.last_lines === undefined) return json;
+    const { last_lines: _withheld, ...metadata } = json.metadata;
+    return { ...json, metadata };
   };
 }
 
@@ -84,11 +99,11 @@ export function eventsRoutes(deps: EventsApiDeps) {
         after: q.after,
         limit: q.limit,
       });
-      return { items: page.items.map(eventJson), next: page.next };
+      return { items: page.items.map(eventFor(request.principal, deps.policy)), next: page.next };
     });
 
     app.get('/api/events/:id', { schema: EventsApi.get }, async (request) =>
-      eventJson(await deps.events.get(request.params.id)),
+      eventFor(request.principal, deps.policy)(await deps.events.get(request.params.id)),
     );
   };
 }
