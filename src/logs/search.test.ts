@@ -239,7 +239,7 @@ describe('LogSearch', () => {
     });
   });
 
-  it('ends as cancelled, writing nothing more, when the client leaves', async () => {
+  it('ends as cancelled, writing only the end frame, when the client leaves', async () => {
     const reader = new FakeReader({ a: [[line(1n, 'x1')], [line(2n, 'x2')], [line(3n, 'x3')]] });
     const client = new AbortController();
     const frames: SearchFrame[] = [];
@@ -255,8 +255,23 @@ describe('LogSearch', () => {
       },
     });
     expect(end).toMatchObject({ reason: 'cancelled', lines_scanned: 1 });
-    expect(frames.map((f) => f.type)).toEqual(['line']);
+    expect(frames.map((f) => f.type)).toEqual(['line', 'end']);
+    expect(frames.at(-1)).toEqual(end);
     expect(reader.closed).toEqual(['a']);
+  });
+
+  it('reads nothing for a client gone before the search opened', async () => {
+    const reader = new FakeReader({ a: [[line(1n, 'x1')], [line(2n, 'x2')]] });
+    const frames: SearchFrame[] = [];
+    const open = await new LogSearch({ docker: reader }).open(
+      [source('a')],
+      query(),
+      AbortSignal.abort(),
+    );
+    expect(reader.requests[0]!.options.signal!.aborted).toBe(true);
+    const end = await open.run({ write: (f) => void frames.push(f) });
+    expect(end).toMatchObject({ reason: 'cancelled', lines_scanned: 0, matched: 0 });
+    expect(frames).toEqual([end]);
   });
 
   it('ends with an error frame when Docker fails mid-read', async () => {

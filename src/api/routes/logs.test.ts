@@ -289,14 +289,27 @@ describe('a client that stops reading', () => {
     await next.body?.cancel();
   });
 
-  it('does not hold the server open at shutdown', async () => {
+  it('does not hold the server open at shutdown, and tells a reading client it was cancelled', async () => {
     const r = flood();
     const server = await app(r.docker);
     await server.listen({ host: '127.0.0.1', port: 0 });
-    stalledClient((server.addresses()[0] as AddressInfo).port);
-    await eventually(() => r.state.open === 1, 5000, 'the search started');
+    const port = (server.addresses()[0] as AddressInfo).port;
+    stalledClient(port);
+    // A client that reads everything, keeping only the tail, where the end frame lands.
+    const reading = connect(port, '127.0.0.1');
+    cleanups.push(() => reading.destroy());
+    reading.write(
+      `GET /api/containers/api/logs?limit=100000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    let tail = '';
+    reading.setEncoding('latin1');
+    reading.on('data', (chunk: string) => (tail = (tail + chunk).slice(-1024)));
+    const closed = new Promise((resolve) => reading.on('close', resolve));
+    await eventually(() => r.state.open === 2, 5000, 'both searches started');
     await server.close();
-    await eventually(() => r.state.open === 0, 5000, 'the Docker read ended');
+    await eventually(() => r.state.open === 0, 5000, 'the Docker reads ended');
+    await closed;
+    expect(tail).toMatch(/\{"type":"end","reason":"cancelled",[^\n]*\}\n\r\n0\r\n\r\n$/);
   });
 });
 
