@@ -196,6 +196,22 @@ describe('LogSearch', () => {
     expect(end).toMatchObject({ reason: 'complete', matched: 4 });
   });
 
+  it('gives the lines a tail keeps their level, with and without a level filter', async () => {
+    const reader = new FakeReader({
+      a: [[line(1n, 'WARN a'), line(2n, 'ERROR b'), line(3n, 'plain c'), line(4n, 'WARN d')]],
+    });
+    const levels = (frames: SearchFrame[]) =>
+      frames.flatMap((f) => (f.type === 'line' ? [[f.text, f.level]] : []));
+    const all = await search(reader, ['a'], query({ tail: 3 }));
+    expect(levels(all.frames)).toEqual([
+      ['ERROR b', 'error'],
+      ['plain c', null],
+      ['WARN d', 'warn'],
+    ]);
+    const warnings = await search(reader, ['a'], query({ tail: 1, levels: new Set(['warn']) }));
+    expect(levels(warnings.frames)).toEqual([['WARN d', 'warn']]);
+  });
+
   it('lets older tail lines give way to the byte bound', async () => {
     const reader = new FakeReader({ a: [[line(1n, 'aaaa'), line(2n, 'bbbb'), line(3n, 'cccc')]] });
     const { lines } = await search(reader, ['a'], query({ tail: 3 }), {

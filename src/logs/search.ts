@@ -284,16 +284,16 @@ export class LogSearch {
             if (level === null || !levels.has(level)) continue;
           }
           matched++;
-          const frame = lineFrame(
-            source,
-            line,
-            level === undefined ? detectLevel(line.text) : level,
-          );
           if (held === null) {
-            await send(frame);
+            await send(
+              lineFrame(source, line, level === undefined ? detectLevel(line.text) : level),
+            );
             if (matched >= query.limit) throw new Stop('limit');
             continue;
           }
+          // Most matches fall out of the ring again: without a level filter, the level is
+          // guessed only for the lines kept, as the ring is flushed.
+          const frame = lineFrame(source, line, level ?? null);
           if (held.size === held.capacity) heldBytes -= held.shift()!.text.length;
           held.push(frame);
           heldBytes += frame.text.length;
@@ -329,7 +329,11 @@ export class LogSearch {
       await send(last);
       return last;
     }
-    if (held !== null) for (const frame of held.oldestFirst()) await send(frame);
+    if (held !== null)
+      for (const frame of held.oldestFirst()) {
+        if (levels === null) frame.level = detectLevel(frame.text);
+        await send(frame);
+      }
     await send({ type: 'progress', lines_scanned: scanned, bytes_scanned: bytes, reached });
     const last = end(reason);
     await send(last);
