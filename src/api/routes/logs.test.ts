@@ -10,6 +10,7 @@ import { AppError } from '../../errors.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import { LogSearch, type LogBatchReader } from '../../logs/search.js';
 import { buildServer } from '../server.js';
+import { LogsApi } from '../wire/logs.js';
 import { logsRoutes } from './logs.js';
 
 const container = (id: string, extra: Partial<ContainerRecord> = {}): ContainerRecord => ({
@@ -330,6 +331,13 @@ describe('GET /api/workloads/:id/logs', () => {
     expect(text.body).toBe(
       '2026-12-01T00:00:00.000000001Z api ERROR needle-1\n2026-12-01T00:00:00.000000002Z web needle-2 from web\n# logwarden: stopped early (limit) after 2 lines scanned\n',
     );
+  });
+
+  it('answers 400 naming the parameter, as its schema says', async () => {
+    const res = await (await app(reader().docker)).inject('/api/workloads/shop/logs?level=loud');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { field: 'level' } });
+    expect(Object.keys(LogsApi.workload.response)).toContain('400');
   });
 
   it('answers 404 for an unknown workload', async () => {
