@@ -1,11 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  CLOSED_POLICY,
-  refusalOf,
-  routeAccess,
-  type AccessPolicy,
-  type Authenticator,
-} from './access-guard.js';
+import { refusalOf, routeAccess, type AccessPolicy, type Authenticator } from './access-guard.js';
 
 /**
  * Whether a long-lived stream may go on: its request's credentials are authenticated
@@ -16,7 +10,7 @@ import {
  */
 export function streamRevalidator(
   authenticator: Authenticator,
-  policy: AccessPolicy = CLOSED_POLICY,
+  policy: AccessPolicy,
 ): (request: FastifyRequest) => Promise<boolean> {
   return async (request) => {
     const opened = request.principal;
