@@ -14,7 +14,7 @@ import { useMergedLogs } from './use-merged-logs';
  * connections a browser keeps per host over HTTP/1.1 (shared by the page's other
  * requests, its inventory stream and the user's other tabs): more would stall them.
  */
-export const MAX_MERGED_CONTAINERS = 4;
+const MAX_MERGED_CONTAINERS = 4;
 /** Colours per container (pages.css .wl-c0 …). */
 const COLOURS = 8;
 
