@@ -91,7 +91,7 @@ export function routeAccess(request: FastifyRequest): Access {
 export function refusalOf(
   principal: Principal,
   access: Access,
-  policy: AccessPolicy = CLOSED_POLICY,
+  policy: AccessPolicy,
 ): string | null {
   if (principal.scope === 'metrics' && access !== 'metrics')
     return 'this token may only read /metrics';
@@ -104,7 +104,7 @@ const LOGS_REFUSAL =
   'reading logs needs the admin role, or auth.viewers_read_logs turned on for viewers';
 
 /** Whether the principal may read log lines (the `logs` access; also what /api/me says). */
-export function mayReadLogs(principal: Principal, policy: AccessPolicy = CLOSED_POLICY): boolean {
+export function mayReadLogs(principal: Principal, policy: AccessPolicy): boolean {
   if (principal.scope !== 'full') return false;
   return principal.role === 'admin' || policy.viewersReadLogs();
 }

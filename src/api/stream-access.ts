@@ -1,11 +1,5 @@
-import type { FastifyRequest } from 'fastify';
-import {
-  CLOSED_POLICY,
-  refusalOf,
-  routeAccess,
-  type AccessPolicy,
-  type Authenticator,
-} from './access-guard.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { refusalOf, routeAccess, type AccessPolicy, type Authenticator } from './access-guard.js';
 
 /**
  * Whether a long-lived stream may go on: its request's credentials are authenticated
@@ -16,7 +10,7 @@ import {
  */
 export function streamRevalidator(
   authenticator: Authenticator,
-  policy: AccessPolicy = CLOSED_POLICY,
+  policy: AccessPolicy,
 ): (request: FastifyRequest) => Promise<boolean> {
   return async (request) => {
     const opened = request.principal;
@@ -26,3 +20,17 @@ export function streamRevalidator(
     return refusalOf(now, routeAccess(request), policy) === null;
   };
 }
+
+/** Tokens count against the user who owns them; a principal without a user by name. */
+export const userKey = (request: FastifyRequest) => {
+  const who = request.principal;
+  return who?.user_id != null ? `user:${who.user_id}` : `name:${who?.name ?? ''}`;
+};
+
+/**
+ * The client left while the request was authenticated or looked up: its response's
+ * 'close' has fired already. Not `request.raw.destroyed`: that is also true once a
+ * request body has been read, with the client still there.
+ */
+export const clientGone = (request: FastifyRequest, reply: FastifyReply) =>
+  reply.raw.destroyed || request.raw.socket.destroyed;

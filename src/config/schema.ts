@@ -311,7 +311,7 @@ export const KEYS = {
     env: 'LOGWARDEN_STREAM_MAX_PER_USER',
     default: 32,
     parse: parse.integer(1, 10_000),
-    doc: 'Live streams (events and container logs together) one user may hold open at once, their API tokens included; one more is refused with 429 STREAM_LIMIT_REACHED.',
+    doc: 'Live streams (events, container logs and the inventory together) one user may hold open at once, their API tokens included; one more is refused with 429 STREAM_LIMIT_REACHED.',
   },
   streamMaxLogFollows: {
     key: 'stream.max_log_follows',

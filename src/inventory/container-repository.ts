@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { AppError, ErrorCode } from '../errors.js';
 import { containsInsensitive } from '../store/like.js';
 import type { ContainersTable, Database } from '../store/index.js';
@@ -75,17 +75,21 @@ export class ContainerRepository {
       .executeTakeFirst();
     if (byName) return toRecord(byName);
     if (!ID_PREFIX.test(ref)) return null;
+    // Ids are 64 lowercase hex digits: the ids a prefix starts are a range of the primary
+    // key (LIKE would scan: SQLite's is case-insensitive, PostgreSQL's needs a C collation).
+    const withPrefix = (eb: ExpressionBuilder<Database, 'containers'>) =>
+      eb.and([eb('id', '>=', ref), eb('id', '<=', ref.padEnd(64, 'f'))]);
     const rows = await this.db
       .selectFrom('containers')
       .selectAll()
-      .where('id', 'like', `${ref}%`)
+      .where(withPrefix)
       .limit(2)
       .execute();
     if (rows.length < 2) return rows[0] ? toRecord(rows[0]) : null;
     const { n } = await this.db
       .selectFrom('containers')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('id', 'like', `${ref}%`)
+      .where(withPrefix)
       .executeTakeFirstOrThrow();
     const candidates = Number(n);
     throw new AppError(

@@ -280,6 +280,11 @@ const MIGRATIONS: Record<string, DialectMigration> = {
     await sql`insert into install_defaults (key, value)
       values ('auth.viewers_read_logs', ${existing ? 'false' : 'true'})`.execute(db);
   },
+  // Containers are addressed by name everywhere an id is accepted (issue 17), and rows
+  // are kept after removal: the lookup must not scan them all.
+  '0019_containers_name_index': async (db) => {
+    await db.schema.createIndex('containers_name').on('containers').column('name').execute();
+  },
 };
 
 /**

@@ -10,6 +10,7 @@ import { JournalFiles, OperationJournal, type NewJournalEntry } from '../../audi
 import { credentialAuthenticator } from '../credentials.js';
 import { journalHook } from '../journal-hook.js';
 import { buildServer } from '../server.js';
+import { CLOSED_POLICY } from '../access-guard.js';
 import { authRoutes } from './auth.js';
 import { TEST_AUTH_OPTIONS } from '../../../test/support/test-principals.js';
 
@@ -60,7 +61,13 @@ for (const dialect of DIALECTS) {
         trustedProxies,
         routes: [
           journalHook(recording),
-          authRoutes({ auth, firstRun, cookie: { alwaysSecure: false }, publicUrl: null }),
+          authRoutes({
+            auth,
+            firstRun,
+            cookie: { alwaysSecure: false },
+            publicUrl: null,
+            policy: CLOSED_POLICY,
+          }),
           async (a: FastifyInstance) => {
             a.get('/api/things', async () => ({ items: [] }));
             a.post('/api/things', async () => ({ ok: true }));

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiToken, AuthService, FirstRun, Principal, User } from '../../auth/index.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import { CLOSED_POLICY, mayReadLogs, sameOrigin, type AccessPolicy } from '../access-guard.js';
+import { mayReadLogs, sameOrigin, type AccessPolicy } from '../access-guard.js';
 import { journaled, noteChange } from '../journal-hook.js';
 import { journalObject } from '../../audit/index.js';
 import { readCookie, SESSION_COOKIE, setSessionCookie, type CookiePolicy } from '../credentials.js';
@@ -30,8 +30,8 @@ export interface AuthApiDeps {
   firstRun: Pick<FirstRun, 'needed' | 'claim'>;
   cookie: CookiePolicy;
   publicUrl: string | null;
-  /** The access guard's policy: /api/me says what it allows (defaults to CLOSED_POLICY). */
-  policy?: AccessPolicy;
+  /** The access guard's policy: /api/me says what it allows. */
+  policy: AccessPolicy;
 }
 
 export const userJson = (u: User): UserRecord => ({
@@ -84,7 +84,7 @@ function interactive(request: FastifyRequest): Principal {
 }
 
 export function authRoutes(deps: AuthApiDeps) {
-  const policy = deps.policy ?? CLOSED_POLICY;
+  const { policy } = deps;
   const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : null;
   // A browser always sends Origin on a cross-site POST: refuse login CSRF too.
   const refuseCrossSite = (request: FastifyRequest) => {

@@ -22,6 +22,20 @@ export async function containerByRef(
   );
 }
 
+/** The container a log route names, or DOCKER_LOGS_UNAVAILABLE when its log driver cannot be read. */
+export async function readableContainer(
+  containers: ContainerFinder,
+  ref: string,
+): Promise<ContainerRecord> {
+  const container = await containerByRef(containers, ref);
+  if (container.logs_available) return container;
+  throw new AppError(
+    ErrorCode.DockerLogsUnavailable,
+    `the log driver of container ${container.name} cannot be read`,
+    { details: { container: container.id } },
+  );
+}
+
 /**
  * A filter's container id. A full id is taken as given: events outlive the index's rows
  * (and a fleet server's events name containers of other hosts), so filtering by it needs

@@ -1,7 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { AppError, ErrorCode } from '../../errors.js';
 import type { ContainerRecord, ContainerFilter, Workload } from '../../inventory/index.js';
 import { MAX_SEARCH_MS, MAX_SEARCHES_PER_USER } from '../../logs/model.js';
 import { searchQuery } from '../../logs/search-query.js';
@@ -15,8 +14,8 @@ import {
 } from '../../logs/search.js';
 import { Slots } from '../../stream/index.js';
 import { LogsApi, type LogSearchQuery } from '../wire/logs.js';
-import { containerByRef, type ContainerFinder } from './container-ref.js';
-import { clientGone, userKey } from './stream.js';
+import { clientGone, userKey } from '../stream-access.js';
+import { readableContainer, type ContainerFinder } from './container-ref.js';
 
 export interface LogsApiDeps {
   search: {
@@ -174,13 +173,7 @@ export function logsRoutes(deps: LogsApiDeps) {
       '/api/containers/:id/logs',
       { config: { stream: true, access: 'logs' }, schema: LogsApi.container },
       async (request, reply) => {
-        const container = await containerByRef(deps.containers, request.params.id);
-        if (!container.logs_available)
-          throw new AppError(
-            ErrorCode.DockerLogsUnavailable,
-            `the log driver of container ${container.name} cannot be read`,
-            { details: { container: container.id } },
-          );
+        const container = await readableContainer(deps.containers, request.params.id);
         const sources = [{ id: container.id, name: container.name, tty: container.tty }];
         await serve(request, reply, request.query, { name: container.name, sources, named: false });
       },

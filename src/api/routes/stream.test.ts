@@ -25,7 +25,7 @@ import {
 } from '../../inventory/index.js';
 import { containerRecord } from '../../../test/support/fixtures.js';
 import { Broadcaster, ContainerLogFeed, EventStreamer, InventoryFeed } from '../../stream/index.js';
-import type { Authenticator } from '../access-guard.js';
+import { CLOSED_POLICY, type Authenticator } from '../access-guard.js';
 import { credentialAuthenticator } from '../credentials.js';
 import { buildServer } from '../server.js';
 import { streamRevalidator } from '../stream-access.js';
@@ -274,14 +274,20 @@ describe('an open stream whose credentials stop being valid', () => {
     const firstRun = new FirstRun(auth, dataDir, silent, journal);
     await firstRun.prepare();
     const authenticator = credentialAuthenticator(auth);
-    const revalidate = streamRevalidator(authenticator);
+    const revalidate = streamRevalidator(authenticator, CLOSED_POLICY);
     const broadcaster = new Broadcaster<StoredEvent>({ historySize: 0 });
     const checks = { count: 0 };
     const server = await buildServer({
       logger: silent,
       authenticator,
       routes: [
-        authRoutes({ auth, firstRun, cookie: { alwaysSecure: false }, publicUrl: null }),
+        authRoutes({
+          auth,
+          firstRun,
+          cookie: { alwaysSecure: false },
+          publicUrl: null,
+          policy: CLOSED_POLICY,
+        }),
         streamRoutes({
           events: new EventStreamer({ broadcaster, history: noHistory, toFrame: eventFrame }),
           logs: { open: noLogs },

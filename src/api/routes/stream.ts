@@ -13,7 +13,8 @@ import {
   type SseFrame,
 } from '../../stream/index.js';
 import { StreamApi } from '../wire/stream.js';
-import { containerByRef, containerIdFilter, type ContainerFinder } from './container-ref.js';
+import { containerIdFilter, readableContainer, type ContainerFinder } from './container-ref.js';
+import { clientGone, userKey } from '../stream-access.js';
 import { eventJson, parseSources } from './events.js';
 import { containerJson } from './inventory.js';
 
@@ -73,20 +74,6 @@ function resumeAfter(request: FastifyRequest, after: number | undefined): number
   }
   return after ?? null;
 }
-
-/** Tokens count against the user who owns them; a principal without a user by name. */
-export const userKey = (request: FastifyRequest) => {
-  const who = request.principal;
-  return who?.user_id != null ? `user:${who.user_id}` : `name:${who?.name ?? ''}`;
-};
-
-/**
- * The client left while the request was authenticated or looked up: its response's
- * 'close' has fired already. Not `request.raw.destroyed`: that is also true once a
- * request body has been read, with the client still there.
- */
-export const clientGone = (request: FastifyRequest, reply: FastifyReply) =>
-  reply.raw.destroyed || request.raw.socket.destroyed;
 
 export function streamRoutes(deps: StreamApiDeps) {
   const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -220,13 +207,7 @@ export function streamRoutes(deps: StreamApiDeps) {
         schema: StreamApi.logs,
       },
       async (request, reply) => {
-        const container = await containerByRef(deps.containers, request.params.container);
-        if (!container.logs_available)
-          throw new AppError(
-            ErrorCode.DockerLogsUnavailable,
-            `the log driver of container ${container.name} cannot be read`,
-            { details: { container: container.id } },
-          );
+        const container = await readableContainer(deps.containers, request.params.container);
         const slot = takeSlot(request);
         let session: LogSession;
         try {

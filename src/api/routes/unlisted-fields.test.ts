@@ -202,6 +202,7 @@ async function server(): Promise<FastifyInstance> {
       firstRun: { needed: async () => false, claim: async () => user },
       cookie: { alwaysSecure: false },
       publicUrl: null,
+      policy: { viewersReadLogs: () => true },
     }),
     auditRoutes({
       journal: {
