@@ -114,7 +114,8 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         deliveries: parts.triggers.deliveries,
       }),
       settingsRoutes({
-        settings: () => shownSettings(config, { authViewersReadLogs: policy.viewersReadLogs() }),
+        // An unset auth.viewers_read_logs shows the install's default in effect.
+        settings: () => shownSettings({ ...config, authViewersReadLogs: policy.viewersReadLogs() }),
       }),
       ...(options.extraRoutes ?? []),
       // Its catch-all answers only the GET paths no API route claims.

@@ -19,17 +19,11 @@ export interface ShownSetting {
   doc: string;
 }
 
-type ShownName = (typeof SHOWN_SETTINGS)[number];
-
-/** `effective`: values decided past the configuration (an unset key's install default). */
-export function shownSettings(
-  config: Config,
-  effective: Partial<Record<ShownName, unknown>> = {},
-): ShownSetting[] {
+export function shownSettings(config: Config): ShownSetting[] {
   return SHOWN_SETTINGS.map((name) => ({
     key: KEYS[name].key,
     env: KEYS[name].env,
-    value: name in effective ? effective[name] : config[name],
+    value: config[name],
     doc: KEYS[name].doc,
   }));
 }

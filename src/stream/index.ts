@@ -36,7 +36,7 @@ export {
 } from './log-feed.js';
 export {
   InventoryFeed,
-  type InventoryChange,
+  type InventoryFeedItem,
   type InventoryFrames,
   type InventorySource,
 } from './inventory-feed.js';

@@ -3,7 +3,7 @@ import { Broadcaster } from './broadcaster.js';
 import type { SseFrame, SseWriter } from './sse-writer.js';
 
 /** What a live inventory client is told about one container. */
-export interface InventoryChange {
+export interface InventoryFeedItem {
   /** added: a container the index did not know; gone: Docker no longer has it. */
   type: 'added' | 'updated' | 'gone';
   container: ContainerRecord;
@@ -18,7 +18,7 @@ export interface InventorySource {
 export interface InventoryFrames {
   /** The whole index, sent first on every connection (and so again on every reconnect). */
   snapshot(containers: ContainerRecord[]): SseFrame;
-  change(change: InventoryChange): SseFrame;
+  change(change: InventoryFeedItem): SseFrame;
 }
 
 /** A record as far as a client can see a difference: the periodic pass only bumps last_seen_at. */
@@ -35,7 +35,7 @@ function fingerprint(c: ContainerRecord): string {
  * stays wrong for long, but a missed "gone" would.
  */
 export class InventoryFeed {
-  private readonly broadcaster: Broadcaster<InventoryChange>;
+  private readonly broadcaster: Broadcaster<InventoryFeedItem>;
   /** What was last published per container (rows are never deleted: bounded by the index). */
   private readonly published = new Map<string, string>();
 
