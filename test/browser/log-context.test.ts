@@ -50,8 +50,19 @@ describe('see in context (real Chromium, real serve, real dockerd)', () => {
     await record('after 40').first().waitFor();
     expect(await ui.page.locator('.log-line', { hasText: /before 1$/ }).count()).toBe(0);
     expect(await ui.page.locator('.log-line', { hasText: /after 80$/ }).count()).toBe(0);
-    // The hit is scrolled into view.
-    expect(await hit.isVisible()).toBe(true);
+    // The hit is scrolled into view: within the scrolling box, not merely rendered.
+    const scrollBox = ui.page.locator('.log-scroll');
+    await expect
+      .poll(
+        async () => {
+          const [h, box] = [await hit.boundingBox(), await scrollBox.boundingBox()];
+          return (
+            !!h && !!box && h.y >= box.y && h.y + h.height <= box.y + box.height && h.height > 0
+          );
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     await elementShot(ui.page.locator('.log-viewer'), 'log-viewer-context');
 
     await ui.page.getByRole('button', { name: 'Load earlier lines' }).click();
@@ -76,7 +87,7 @@ describe('see in context (real Chromium, real serve, real dockerd)', () => {
 
   it('a crash opens the last lines before the exit', async () => {
     const crashed = await runContainer(
-      'i=1; while [ $i -le 5 ]; do echo "working $i"; i=$((i+1)); done; echo "fatal: giving up"; exit 3',
+      'i=1; while [ $i -le 59 ]; do echo "working $i"; i=$((i+1)); done; echo "fatal: giving up"; exit 3',
     );
     ui.containers.add(crashed);
     expect(await waitExit(crashed)).toBe(3);
@@ -92,12 +103,9 @@ describe('see in context (real Chromium, real serve, real dockerd)', () => {
     await ui.page.getByTestId('log-context').getByText('before the container exited').waitFor();
     await record('fatal: giving up').waitFor({ timeout: 30_000 });
     const texts = await ui.page.locator('.log-line .log-text').allInnerTexts();
+    // 60 lines printed; the last 50 before the exit shown, not the whole log.
     expect(texts).toEqual([
-      'working 1',
-      'working 2',
-      'working 3',
-      'working 4',
-      'working 5',
+      ...Array.from({ length: 49 }, (_, i) => `working ${i + 11}`),
       'fatal: giving up',
     ]);
   }, 60_000);

@@ -93,14 +93,14 @@ describe('log viewer rendering (real Chromium, real serve, real dockerd)', () =>
 
     const levels = ui.page.getByRole('group', { name: 'Levels' });
     await levels.getByRole('button', { name: /^warn/ }).click();
-    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(1);
+    await expect.poll(() => ui.page.locator('.log-line').count(), { timeout: 10_000 }).toBe(1);
     expect(await ui.page.locator('.log-line').innerText()).toContain('slow query');
     await levels.getByRole('button', { name: /^error/ }).click();
     // The ERROR line, the JSON line and the traceback (its exception names no level).
-    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(4);
+    await expect.poll(() => ui.page.locator('.log-line').count(), { timeout: 10_000 }).toBe(4);
     await levels.getByRole('button', { name: /^warn/ }).click();
     await levels.getByRole('button', { name: /^error/ }).click();
-    await expect.poll(() => ui.page.locator('.log-line').count()).toBe(8);
+    await expect.poll(() => ui.page.locator('.log-line').count(), { timeout: 10_000 }).toBe(8);
   });
 
   it('groups a Python traceback into one record', async () => {

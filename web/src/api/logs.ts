@@ -1,7 +1,7 @@
 import { ApiError, failed, query } from './client';
 import type { HistoryEnd, HistoryLine } from './types';
 
-export type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
+type HistoryMessage = HistoryLine | HistoryEnd | { type: 'progress' };
 
 export interface HistoryQuery {
   since?: string;
@@ -12,7 +12,7 @@ export interface HistoryQuery {
 }
 
 /** The lines of a container's log the query asks for, as they arrive. */
-export async function* readHistory(
+async function* readHistory(
   containerId: string,
   q: HistoryQuery,
   signal?: AbortSignal,
@@ -73,7 +73,7 @@ export async function historyLines(
  * the moment: without a window a long log is scanned whole for 50 lines, and one longer
  * than the server's scan limit would answer with lines from its oldest part.
  */
-export const BEFORE_WINDOWS_MS = [5 * 60_000, 60 * 60_000, 24 * 60 * 60_000] as const;
+const BEFORE_WINDOWS_MS = [5 * 60_000, 60 * 60_000, 24 * 60 * 60_000] as const;
 
 /** The last `tail` lines up to `until`, from the narrowest window that holds that many. */
 export async function linesBefore(

@@ -15,8 +15,9 @@ export interface StreamHandlers {
   /** Named messages after which nothing more comes: the stream is closed, not retried. */
   endOn?: readonly string[];
   /**
-   * Named messages after which the stream is opened again at once, as a fresh connection
-   * (a stream whose every connection starts with a snapshot, after it dropped messages).
+   * Named messages after which the stream is opened again after RESTART_DELAY_MS, as a
+   * fresh connection (a stream whose every connection starts with a snapshot, after it
+   * dropped messages). The snapshot brings the caller up to date, so no onReopen.
    */
   restartOn?: readonly string[];
   /**
@@ -28,6 +29,11 @@ export interface StreamHandlers {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * A client that keeps falling behind would otherwise loop snapshot, dropped, snapshot
+ * as fast as the server can send them.
+ */
+const RESTART_DELAY_MS = 1000;
 
 /**
  * Follows a server-sent event stream. A dropped connection is retried by the browser
@@ -47,15 +53,18 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): St
     let opened = false;
     let stopped = false;
 
-    const connect = () => {
+    const connect = (restarted = false) => {
       const es = new EventSource(url);
       source = es;
+      // Only this connection's first open is ours; later ones are the browser's reconnects.
+      let quiet = restarted;
       es.onopen = () => {
         const fresh = failures > 0;
         failures = 0;
         setStatus('open');
-        if (opened) latest.current.onReopen?.(fresh ? 'fresh' : 'browser');
+        if (opened && !quiet) latest.current.onReopen?.(fresh ? 'fresh' : 'browser');
         opened = true;
+        quiet = false;
       };
       es.onmessage = (m: MessageEvent<string>) => latest.current.onMessage?.(m.data, m.lastEventId);
       const named = new Set([
@@ -68,7 +77,7 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): St
           latest.current.events?.[name]?.((m as MessageEvent<string>).data);
           if (latest.current.restartOn?.includes(name)) {
             es.close();
-            connect();
+            retry = setTimeout(() => connect(true), RESTART_DELAY_MS);
             return;
           }
           if (!latest.current.endOn?.includes(name)) return;
@@ -86,7 +95,7 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): St
         // A 401 on the stream says nothing itself; asking /api/me ends the session then.
         http.get('/api/me').catch(() => undefined);
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 5));
-        retry = setTimeout(connect, delay);
+        retry = setTimeout(() => connect(), delay);
       };
     };
 

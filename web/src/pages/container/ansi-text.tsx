@@ -1,4 +1,4 @@
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, useMemo, type ReactNode } from 'react';
 import { hasAnsi, parseAnsi, styleToCss } from './ansi';
 
 /** The text with each occurrence of `search` (case-insensitive) marked. */
@@ -21,10 +21,12 @@ export function marked(text: string, search: string): ReactNode {
  * writes text nodes, never markup, so `<script>` in a log stays text.
  */
 export function AnsiText({ text, search }: { text: string; search: string }) {
-  if (!hasAnsi(text)) return <>{marked(text, search)}</>;
+  // Parsed once per text, not on each render (typing a search re-renders every line).
+  const segments = useMemo(() => (hasAnsi(text) ? parseAnsi(text) : null), [text]);
+  if (!segments) return <>{marked(text, search)}</>;
   return (
     <>
-      {parseAnsi(text).map((segment, i) => {
+      {segments.map((segment, i) => {
         if (!segment.style) return <Fragment key={i}>{marked(segment.text, search)}</Fragment>;
         const { className, color, backgroundColor } = styleToCss(segment.style);
         return (

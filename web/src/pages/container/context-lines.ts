@@ -1,5 +1,5 @@
 import type { LogLine } from '../../api/types';
-import { toViewLine, type IncomingLine, type ViewLine } from './log-buffer';
+import { toViewLine, type ViewLine } from './log-buffer';
 import { canonicalTs } from './timestamps';
 
 /**
@@ -22,7 +22,7 @@ const order = (l: ViewLine) => (l.timestamp === null ? '' : canonicalTs(l.timest
 /** The lines with `incoming` merged in; `added` counts the ones not held before. */
 export function mergeContext(
   context: ContextLines,
-  incoming: readonly IncomingLine[],
+  incoming: readonly LogLine[],
 ): { context: ContextLines; added: number } {
   const known = new Set(context.lines.map(identity));
   let seq = context.seq;

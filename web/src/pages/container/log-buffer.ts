@@ -1,4 +1,3 @@
-import { detectLevel, type LogLevel } from '../../../../src/logs/log-level.js';
 import type { LogLine } from '../../api/types';
 import { canonicalTs } from './timestamps';
 
@@ -29,20 +28,12 @@ function keepLast(lines: ViewLine[], discarded: number): [ViewLine[], number] {
   return [lines.slice(lines.length - MAX_LINES), discarded + lines.length - MAX_LINES];
 }
 
-/** A line without the server's level (a Logwarden before levels): guessed here the same way. */
-export type IncomingLine = Omit<LogLine, 'level'> & { level?: LogLevel | null };
-
-/** A line as the viewer keeps it: numbered from `seq`, its rules and level filled in. */
-export function toViewLine(line: IncomingLine, seq: number): ViewLine {
-  return {
-    ...line,
-    rules: line.rules ?? [],
-    level: line.level === undefined ? detectLevel(line.text) : line.level,
-    seq,
-  };
+/** A line as the viewer keeps it: numbered from `seq`, its rules filled in. */
+export function toViewLine(line: LogLine, seq: number): ViewLine {
+  return { ...line, rules: line.rules ?? [], seq };
 }
 
-export function append(buffer: LogBuffer, incoming: readonly IncomingLine[]): LogBuffer {
+export function append(buffer: LogBuffer, incoming: readonly LogLine[]): LogBuffer {
   if (incoming.length === 0) return buffer;
   let seq = buffer.seq;
   const numbered = incoming.map((line) => toViewLine(line, ++seq));

@@ -13,17 +13,13 @@ export interface RecordDisplay {
   now: number;
 }
 
-export function LevelBadge({ level }: { level: LogLevel | null }) {
+function LevelBadge({ level }: { level: LogLevel | null }) {
   if (!level) return <span className="level-badge level-none" aria-hidden="true" />;
   return (
     <span className={`level-badge level-${level}`} data-testid="log-level">
       {level}
     </span>
   );
-}
-
-function FieldValue({ field, search }: { field: JsonField; search: string }) {
-  return <AnsiText text={field.value} search={search} />;
 }
 
 /**
@@ -46,14 +42,14 @@ function JsonFields({ json, search }: { json: JsonLine; search: string }) {
       </button>
       {json.message && (
         <span className="log-json-message" data-testid="log-json-message">
-          <FieldValue field={json.message} search={search} />
+          <AnsiText text={json.message.value} search={search} />
         </span>
       )}
       {!open &&
         fields.map((f) => (
           <span key={f.key} className="log-json-field">
             <span className="log-json-key">{f.key}=</span>
-            <FieldValue field={f} search={search} />
+            <AnsiText text={f.value} search={search} />
           </span>
         ))}
       {open && (
@@ -64,7 +60,7 @@ function JsonFields({ json, search }: { json: JsonLine; search: string }) {
               <div key={f.key}>
                 <dt>{f.key}</dt>
                 <dd>
-                  <FieldValue field={f} search={search} />
+                  <AnsiText text={f.value} search={search} />
                 </dd>
               </div>
             ))}

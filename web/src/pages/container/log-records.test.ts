@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { detectLevel } from '../../../../src/logs/log-level.js';
 import type { LogLine } from '../../api/types';
 import { toViewLine } from './log-buffer';
 import { countLevels, filterRecords, toRecords } from './log-records';
 
 let seq = 0;
+// Each line with the level the server sends for it.
 const line = (text: string, stream: LogLine['stream'] = 'stdout', rules?: string[]) =>
-  toViewLine({ stream, timestamp: '2026-01-01T00:00:00Z', text, origin: 'history', rules }, ++seq);
+  toViewLine(
+    {
+      stream,
+      timestamp: '2026-01-01T00:00:00Z',
+      text,
+      level: detectLevel(text),
+      origin: 'history',
+      rules,
+    },
+    ++seq,
+  );
 
 const texts = (records: ReturnType<typeof toRecords>) =>
   records.map((r) => r.lines.map((l) => l.text));

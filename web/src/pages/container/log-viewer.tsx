@@ -1,5 +1,6 @@
-import { useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useMemo, type ReactNode, type RefObject } from 'react';
 import { ConnectionBanner, LiveIndicator } from '../../components/connection-banner';
+import { useFollowBottom } from '../../hooks/use-follow-bottom';
 import { useSession } from '../../shell/session';
 import { withRecordedHits } from './log-buffer';
 import { LogToolbar, useLogView } from './log-controls';
@@ -7,9 +8,6 @@ import { LogRecordView } from './log-record';
 import type { LogRecord } from './log-records';
 import { useLogStream } from './use-log-stream';
 import { useRecordedHits } from './use-recorded-hits';
-
-/** Near enough to the bottom to keep following new lines. */
-const STICK_PX = 40;
 
 interface Props {
   containerId: string;
@@ -98,24 +96,7 @@ export function LogViewer({ containerId, available, run }: Props) {
     [buffer.lines, hits.byLine],
   );
   const view = useLogView(lines);
-  const [following, setFollowing] = useState(true);
-  const scroller = useRef<HTMLDivElement>(null);
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && following) el.scrollTop = el.scrollHeight;
-  }, [view.shown, following]);
-
-  const onScroll = () => {
-    const el = scroller.current;
-    if (!el) return;
-    setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
-  };
-  const jumpToBottom = () => {
-    setFollowing(true);
-    const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  };
+  const { scroller, following, onScroll, jumpToBottom } = useFollowBottom(view.shown);
 
   if (refused) return refused;
 

@@ -4,8 +4,8 @@ import { emptyContext, mergeContext, type ContextLines } from './context-lines';
 import { endOfMillisecond } from './timestamps';
 
 /** Lines read on each side of the moment at first, and on each "load more". */
-export const CONTEXT_LINES = 50;
-export const MORE_LINES = 200;
+const CONTEXT_LINES = 50;
+const MORE_LINES = 200;
 
 /** Where "see in context" opens a container's log (from the page's URL). */
 export interface ContextTarget {

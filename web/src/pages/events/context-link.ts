@@ -5,8 +5,9 @@ const BEFORE_KINDS = new Set(['crash', 'oom', 'restart_loop', 'unhealthy']);
 
 /**
  * Where "see in context" opens an event's container log: a rule hit at its line
- * (`metadata.line_ts`, the line's own timestamp), a crash or OOM kill at the last lines
- * before the exit (`metadata.finished_at`, else when it was recorded). Null when the
+ * (`metadata.line_ts`, the line's own timestamp), a crash, OOM kill, restart loop or
+ * failing health check at the last lines before it (`metadata.finished_at`, else when it
+ * was recorded). Null when the
  * event points at no log.
  */
 export function contextPath(event: LogEvent): string | null {

@@ -3,7 +3,7 @@ import type { LogLine } from '../../api/types';
 import { useEventSource } from '../../hooks/use-event-source';
 
 /** Lines of history each container's stream starts with in the merged view. */
-export const MERGED_TAIL_LINES = 100;
+const MERGED_TAIL_LINES = 100;
 
 /**
  * One container's live log, feeding the merged view; renders nothing. Its stream ends

@@ -1,4 +1,5 @@
-import { toViewLine, type IncomingLine, type ViewLine } from '../container/log-buffer';
+import type { LogLine } from '../../api/types';
+import { toViewLine, type ViewLine } from '../container/log-buffer';
 
 /** Lines kept in the merged view; the oldest go first. */
 export const MAX_MERGED_LINES = 5000;
@@ -68,7 +69,7 @@ const before = (a: MergedLine, b: MergedLine) =>
 export function hold(
   state: MergeState,
   containerId: string,
-  incoming: readonly IncomingLine[],
+  incoming: readonly LogLine[],
   arrivedAt: number,
 ): MergeState {
   if (incoming.length === 0) return state;

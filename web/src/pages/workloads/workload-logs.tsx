@@ -1,9 +1,10 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Container } from '../../api/types';
 import { runningFirst } from '../../inventory/live-index';
-import { useSession } from '../../shell/session';
+import { useFollowBottom } from '../../hooks/use-follow-bottom';
 import { LogToolbar, useLogView } from '../container/log-controls';
 import { LogRecordView } from '../container/log-record';
+import { useLogAccess } from '../container/log-viewer';
 import { ContainerLogSource } from './container-log-source';
 import { recordSource, type MergedLine } from './merge-lines';
 import { useMergedLogs } from './use-merged-logs';
@@ -13,22 +14,20 @@ import { useMergedLogs } from './use-merged-logs';
  * connections a browser keeps per host over HTTP/1.1 (shared by the page's other
  * requests, its inventory stream and the user's other tabs): more would stall them.
  */
-export const MAX_MERGED_CONTAINERS = 4;
+const MAX_MERGED_CONTAINERS = 4;
 /** Colours per container (pages.css .wl-c0 …). */
 const COLOURS = 8;
-const STICK_PX = 40;
 
 /**
  * The workload's running containers in one live, time-ordered log, a colour per
  * container, each one shown or hidden by its chip.
  */
 export function WorkloadLogs({ containers }: { containers: readonly Container[] }) {
-  // Reading logs is a permission of its own (auth.viewers_read_logs).
-  const { canReadLogs } = useSession();
+  // Only running containers are followed, and those Docker cannot read are left out
+  // below: what is left to refuse is the permission.
+  const refused = useLogAccess(true);
   const { state, push } = useMergedLogs();
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const [following, setFollowing] = useState(true);
-  const scroller = useRef<HTMLDivElement>(null);
 
   const running = runningFirst(containers).filter((c) => c.state === 'running' && c.logs_available);
   const followed = running.slice(0, MAX_MERGED_CONTAINERS);
@@ -49,18 +48,9 @@ export function WorkloadLogs({ containers }: { containers: readonly Container[] 
   const view = useLogView(lines, recordSource);
   const shown = view.shown;
 
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && following) el.scrollTop = el.scrollHeight;
-  }, [shown, following]);
+  const { scroller, onScroll } = useFollowBottom(shown);
 
-  if (!canReadLogs)
-    return (
-      <p className="empty" data-testid="log-not-allowed">
-        Reading logs is not allowed for your role here: ask an admin (the setting is
-        auth.viewers_read_logs).
-      </p>
-    );
+  if (refused) return refused;
 
   const toggle = (id: string) =>
     setHidden((h) => {
@@ -68,10 +58,6 @@ export function WorkloadLogs({ containers }: { containers: readonly Container[] 
       if (!next.delete(id)) next.add(id);
       return next;
     });
-  const onScroll = () => {
-    const el = scroller.current;
-    if (el) setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX);
-  };
   const nameOf = (id: string) => byId.get(id)?.name ?? id.slice(0, 12);
   // Within a compose project the service says it in fewer letters.
   const labelOf = (id: string) => byId.get(id)?.compose_service ?? nameOf(id);
