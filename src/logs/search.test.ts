@@ -196,6 +196,22 @@ describe('LogSearch', () => {
     expect(end).toMatchObject({ reason: 'complete', matched: 4 });
   });
 
+  it('gives the lines a tail keeps their level, with and without a level filter', async () => {
+    const reader = new FakeReader({
+      a: [[line(1n, 'WARN a'), line(2n, 'ERROR b'), line(3n, 'plain c'), line(4n, 'WARN d')]],
+    });
+    const levels = (frames: SearchFrame[]) =>
+      frames.flatMap((f) => (f.type === 'line' ? [[f.text, f.level]] : []));
+    const all = await search(reader, ['a'], query({ tail: 3 }));
+    expect(levels(all.frames)).toEqual([
+      ['ERROR b', 'error'],
+      ['plain c', null],
+      ['WARN d', 'warn'],
+    ]);
+    const warnings = await search(reader, ['a'], query({ tail: 1, levels: new Set(['warn']) }));
+    expect(levels(warnings.frames)).toEqual([['WARN d', 'warn']]);
+  });
+
   it('lets older tail lines give way to the byte bound', async () => {
     const reader = new FakeReader({ a: [[line(1n, 'aaaa'), line(2n, 'bbbb'), line(3n, 'cccc')]] });
     const { lines } = await search(reader, ['a'], query({ tail: 3 }), {
@@ -239,7 +255,7 @@ describe('LogSearch', () => {
     });
   });
 
-  it('ends as cancelled, writing nothing more, when the client leaves', async () => {
+  it('ends as cancelled, writing only the end frame, when the client leaves', async () => {
     const reader = new FakeReader({ a: [[line(1n, 'x1')], [line(2n, 'x2')], [line(3n, 'x3')]] });
     const client = new AbortController();
     const frames: SearchFrame[] = [];
@@ -255,8 +271,23 @@ describe('LogSearch', () => {
       },
     });
     expect(end).toMatchObject({ reason: 'cancelled', lines_scanned: 1 });
-    expect(frames.map((f) => f.type)).toEqual(['line']);
+    expect(frames.map((f) => f.type)).toEqual(['line', 'end']);
+    expect(frames.at(-1)).toEqual(end);
     expect(reader.closed).toEqual(['a']);
+  });
+
+  it('reads nothing for a client gone before the search opened', async () => {
+    const reader = new FakeReader({ a: [[line(1n, 'x1')], [line(2n, 'x2')]] });
+    const frames: SearchFrame[] = [];
+    const open = await new LogSearch({ docker: reader }).open(
+      [source('a')],
+      query(),
+      AbortSignal.abort(),
+    );
+    expect(reader.requests[0]!.options.signal!.aborted).toBe(true);
+    const end = await open.run({ write: (f) => void frames.push(f) });
+    expect(end).toMatchObject({ reason: 'cancelled', lines_scanned: 0, matched: 0 });
+    expect(frames).toEqual([end]);
   });
 
   it('ends with an error frame when Docker fails mid-read', async () => {

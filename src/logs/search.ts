@@ -199,14 +199,11 @@ export class LogSearch {
    * index saw it is left out.
    */
   async open(sources: LogSource[], query: SearchQuery, signal: AbortSignal): Promise<OpenSearch> {
-    // Our own controller: the Docker requests also end when the search stops early.
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    signal.addEventListener('abort', abort, { once: true });
-    const close = () => {
-      signal.removeEventListener('abort', abort);
-      controller.abort();
-    };
+    // The Docker requests end when the client leaves (or the server shuts down), and
+    // when the search stops early. AbortSignal.any also sees a signal aborted already.
+    const stop = new AbortController();
+    const aborted = AbortSignal.any([signal, stop.signal]);
+    const close = () => stop.abort();
     const options: LogsOptions = {
       follow: false,
       timestamps: true,
@@ -214,7 +211,7 @@ export class LogSearch {
       stderr: query.stream !== 'stdout',
       sinceNanos: query.sinceNanos,
       untilNanos: query.untilNanos,
-      signal: controller.signal,
+      signal: aborted,
     };
     const cursors: Cursor[] = [];
     try {
@@ -235,7 +232,7 @@ export class LogSearch {
     return {
       run: async (sink) => {
         try {
-          return await this.scan(cursors, query, sink, controller.signal, () => signal.aborted);
+          return await this.scan(cursors, query, sink, aborted);
         } finally {
           close();
         }
@@ -247,8 +244,8 @@ export class LogSearch {
     cursors: Cursor[],
     query: SearchQuery,
     sink: FrameSink,
+    /** Aborted while the search runs: the client left or the server is shutting down. */
     signal: AbortSignal,
-    clientLeft: () => boolean,
   ): Promise<EndFrame> {
     const { filter, levels, tail } = query;
     const limits = this.limits;
@@ -287,16 +284,16 @@ export class LogSearch {
             if (level === null || !levels.has(level)) continue;
           }
           matched++;
-          const frame = lineFrame(
-            source,
-            line,
-            level === undefined ? detectLevel(line.text) : level,
-          );
           if (held === null) {
-            await send(frame);
+            await send(
+              lineFrame(source, line, level === undefined ? detectLevel(line.text) : level),
+            );
             if (matched >= query.limit) throw new Stop('limit');
             continue;
           }
+          // Most matches fall out of the ring again: without a level filter, the level is
+          // guessed only for the lines kept, as the ring is flushed.
+          const frame = lineFrame(source, line, level ?? null);
           if (held.size === held.capacity) heldBytes -= held.shift()!.text.length;
           held.push(frame);
           heldBytes += frame.text.length;
@@ -314,7 +311,7 @@ export class LogSearch {
       }
     } catch (err) {
       if (err instanceof Stop) reason = err.reason;
-      else if (clientLeft() || signal.aborted) return end('cancelled');
+      else if (signal.aborted) reason = 'cancelled';
       else {
         const code = isAppError(err) ? err.code : ErrorCode.Internal;
         const frame = end('error', { code, message: (err as Error).message });
@@ -322,12 +319,21 @@ export class LogSearch {
         return frame;
       }
     } finally {
-      // Ends the Docker requests of a search that stopped early.
-      await runs.return(undefined).catch(() => undefined);
+      // Ends the Docker requests of a search that stopped early (for-await has already
+      // closed `runs`, which holds no resources of its own).
       for (const cursor of cursors) await cursor.batches.return?.().catch(() => undefined);
     }
-    if (clientLeft()) return end('cancelled');
-    if (held !== null) for (const frame of held.oldestFirst()) await send(frame);
+    // A response gone takes nothing; at shutdown the client still reads why it ended.
+    if (signal.aborted) {
+      const last = end('cancelled');
+      await send(last);
+      return last;
+    }
+    if (held !== null)
+      for (const frame of held.oldestFirst()) {
+        if (levels === null) frame.level = detectLevel(frame.text);
+        await send(frame);
+      }
     await send({ type: 'progress', lines_scanned: scanned, bytes_scanned: bytes, reached });
     const last = end(reason);
     await send(last);

@@ -27,4 +27,4 @@ export {
   type RuleSnapshot,
 } from './snapshot.js';
 export { createRules, type Rules, type RulesDeps } from './rules-module.js';
-export { lineFilter, searchFilter, type LineFilter } from './line-filter.js';
+export { searchFilter, type LineFilter } from './line-filter.js';

@@ -35,6 +35,20 @@ describe('searchFilter', () => {
     expect(caught).toMatchObject({ code: 'RULE_INVALID_PATTERN', field: 'q' });
     expect((caught as Error).message).toMatch(/^q: .*invalid/i);
   });
+
+  it('holds plain text to 4096 bytes as written, though escaping makes it longer', () => {
+    const dots = '.'.repeat(4096);
+    expect(searchFilter(dots, false)(b(`x${dots}y`))).toBe(true);
+    expect(searchFilter(dots, false)(b('.'.repeat(4095)))).toBe(false);
+    let caught: unknown;
+    try {
+      searchFilter(`${dots}é`, false);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'RULE_INVALID_PATTERN', field: 'q' });
+    expect((caught as Error).message).toBe('q: is 4098 bytes long; the limit is 4096');
+  });
 });
 
 describe('lineFilter', () => {

@@ -1,5 +1,8 @@
-import { compileOrThrow, type CompiledPattern } from './compile.js';
+import { RE2 } from 're2';
+import { AppError, ErrorCode } from '../errors.js';
+import { compileOrThrow, type CompiledPattern, type Re2 } from './compile.js';
 import { LiteralScanner } from './literal-scanner.js';
+import { MAX_PATTERN_BYTES } from './model.js';
 import { requiredLiterals } from './required-literals.js';
 
 /** Tells whether a line (its bytes) matches. */
@@ -10,8 +13,11 @@ export type LineFilter = (line: Buffer) => boolean;
  * match must contain first, so most lines never reach RE2; RE2 decides the rest.
  */
 export function lineFilter(pattern: CompiledPattern): LineFilter {
-  const literals = requiredLiterals(pattern.re.internalSource);
-  const re = pattern.re;
+  return reFilter(pattern.re);
+}
+
+function reFilter(re: Re2): LineFilter {
+  const literals = requiredLiterals(re.internalSource);
   if (literals === null) return (line) => re.test(line);
   const scanner = LiteralScanner.of(literals);
   return (line) => scanner.test(line) && re.test(line);
@@ -25,5 +31,16 @@ const META = /[\\^$.|?*+()[\]{}]/g;
  * in any case. A pattern RE2 refuses is RULE_INVALID_PATTERN naming `field`.
  */
 export function searchFilter(text: string, regex: boolean, field = 'q'): LineFilter {
-  return lineFilter(compileOrThrow(regex ? text : `(?i)${text.replace(META, '\\$&')}`, field));
+  if (regex) return lineFilter(compileOrThrow(text, field));
+  // The limit is on the text as written: escaped, it may grow to twice as long. Escaped
+  // text always compiles, so RE2 gets it directly.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_PATTERN_BYTES) {
+    const error = `is ${bytes} bytes long; the limit is ${MAX_PATTERN_BYTES}`;
+    throw new AppError(ErrorCode.RuleInvalidPattern, `${field}: ${error}`, {
+      field,
+      details: { compile_error: error },
+    });
+  }
+  return reFilter(new RE2(`(?i)${text.replace(META, '\\$&')}`));
 }

@@ -1,3 +1,5 @@
+import type { RequiredLiteral } from './required-literals.js';
+
 /**
  * Tells whether a line contains any of a set of byte strings, in plain JavaScript: a call
  * into RE2 costs more than scanning a log line here. Wu–Manber: a window as long as the
@@ -16,8 +18,6 @@ const TABLE_MASK = (1 << TABLE_BITS) - 1;
  * too; that only costs jumps, never a match.
  */
 const hash = (a: number, b: number) => (((a | 0x20) << 5) ^ (b | 0x20)) & TABLE_MASK;
-
-import type { RequiredLiteral } from './required-literals.js';
 
 export interface Needle {
   bytes: Buffer;

@@ -45,12 +45,13 @@ interface Queued {
   nanos: bigint | null;
 }
 
+/** A line for the client, its level not yet guessed: lineFrame() does that as it is sent. */
 function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly string[]) {
   const out: LiveLogLine = {
     stream: line.stream,
     timestamp: line.timestamp,
     text: line.text,
-    level: detectLevel(line.text),
+    level: null,
     origin,
   };
   if (line.truncated) out.truncated = true;
@@ -58,7 +59,14 @@ function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly str
   return out;
 }
 
-const lineFrame = (line: LiveLogLine): SseFrame => ({ data: line });
+/**
+ * The level is guessed as the line is written, not as the scanner's tap queues it: the
+ * tap runs for every viewer on the scanner's hot path, and a full queue drops lines.
+ */
+const lineFrame = (line: LiveLogLine): SseFrame => {
+  line.level = detectLevel(line.text);
+  return { data: line };
+};
 
 /** Dedicated follows of Docker logs open at once, across all clients, by default. */
 export const DEFAULT_MAX_FOLLOWS = 64;

@@ -137,10 +137,14 @@ describe('searching a workload', () => {
     const api = apiClient(url, token);
     const workload = uniqueName('shop');
     await api.post('/api/workloads', { id: workload, name: workload });
+    // The three write at once on purpose: each waits for a common start, far enough off
+    // for all three `docker run`s, then writes for 4 s, so the merge has lines to interleave.
+    const start = Math.ceil(Date.now() / 1000) + 5;
     const ids = await Promise.all(
       ['a', 'b', 'c'].map((name) =>
         runContainer(
-          `i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "${name} $i"; usleep 20000; done`,
+          `while [ "$(date +%s)" -lt ${start} ]; do usleep 20000; done; ` +
+            `i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "${name} $i"; usleep 100000; done`,
           {
             labels: { 'logwarden.workload': workload },
           },

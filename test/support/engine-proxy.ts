@@ -15,7 +15,7 @@ export interface ProxiedConnection {
 /**
  * A TCP proxy in front of the real engine's unix socket, for tests that must see what
  * happens on the engine's side of a connection: that the engine closed a logs request
- * once Logwarden let go of it. Bytes pass through untouched.
+ * once Logwarden let go of it, and how much it sent. Bytes pass through untouched.
  */
 export async function startEngineProxy(dockerHost: string) {
   const path = dockerHost.replace(/^unix:\/\//, '');
@@ -35,17 +35,23 @@ export async function startEngineProxy(dockerHost: string) {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
+    // Piped, so a side that stops reading stops the other (backpressure), as on a direct
+    // connection; the 'data' listeners only watch.
+    client.pipe(engine);
+    engine.pipe(client);
     client.on('data', (d: Buffer) => {
       if (record.sent.length < 65_536) record.sent += d.toString('latin1');
-      engine.write(d);
     });
     engine.on('data', (d: Buffer) => {
       record.received += d.length;
-      client.write(d);
     });
     client.on('close', () => {
       record.clientClosed = true;
       engine.end();
+      // As the kernel would for a closed socket: take (and drop) what the engine still
+      // writes, so a write it is blocked in returns and it sees the connection end.
+      engine.unpipe(client);
+      engine.resume();
     });
     engine.on('end', () => (record.engineClosed = true));
     engine.on('close', () => {

@@ -10,6 +10,7 @@ import { AppError } from '../../errors.js';
 import type { ContainerRecord } from '../../inventory/index.js';
 import { LogSearch, type LogBatchReader } from '../../logs/search.js';
 import { buildServer } from '../server.js';
+import { LogsApi } from '../wire/logs.js';
 import { logsRoutes } from './logs.js';
 
 const container = (id: string, extra: Partial<ContainerRecord> = {}): ContainerRecord => ({
@@ -289,14 +290,27 @@ describe('a client that stops reading', () => {
     await next.body?.cancel();
   });
 
-  it('does not hold the server open at shutdown', async () => {
+  it('does not hold the server open at shutdown, and tells a reading client it was cancelled', async () => {
     const r = flood();
     const server = await app(r.docker);
     await server.listen({ host: '127.0.0.1', port: 0 });
-    stalledClient((server.addresses()[0] as AddressInfo).port);
-    await eventually(() => r.state.open === 1, 5000, 'the search started');
+    const port = (server.addresses()[0] as AddressInfo).port;
+    stalledClient(port);
+    // A client that reads everything, keeping only the tail, where the end frame lands.
+    const reading = connect(port, '127.0.0.1');
+    cleanups.push(() => reading.destroy());
+    reading.write(
+      `GET /api/containers/api/logs?limit=100000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    let tail = '';
+    reading.setEncoding('latin1');
+    reading.on('data', (chunk: string) => (tail = (tail + chunk).slice(-1024)));
+    const closed = new Promise((resolve) => reading.on('close', resolve));
+    await eventually(() => r.state.open === 2, 5000, 'both searches started');
     await server.close();
-    await eventually(() => r.state.open === 0, 5000, 'the Docker read ended');
+    await eventually(() => r.state.open === 0, 5000, 'the Docker reads ended');
+    await closed;
+    expect(tail).toMatch(/\{"type":"end","reason":"cancelled",[^\n]*\}\n\r\n0\r\n\r\n$/);
   });
 });
 
@@ -317,6 +331,13 @@ describe('GET /api/workloads/:id/logs', () => {
     expect(text.body).toBe(
       '2026-12-01T00:00:00.000000001Z api ERROR needle-1\n2026-12-01T00:00:00.000000002Z web needle-2 from web\n# logwarden: stopped early (limit) after 2 lines scanned\n',
     );
+  });
+
+  it('answers 400 naming the parameter, as its schema says', async () => {
+    const res = await (await app(reader().docker)).inject('/api/workloads/shop/logs?level=loud');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { field: 'level' } });
+    expect(Object.keys(LogsApi.workload.response)).toContain('400');
   });
 
   it('answers 404 for an unknown workload', async () => {

@@ -144,7 +144,8 @@ export function logsRoutes(deps: LogsApiDeps) {
       // The client leaving (or the response ending) ends the search and its Docker requests.
       res.on('close', () => controller.abort());
       if (clientGone(request, reply)) controller.abort();
-      // Shutting down aborts: the search may still write its end frame, for a moment.
+      // Shutting down aborts: the search writes its end frame (cancelled); a client that does
+      // not read it is cut after ABORT_GRACE_MS.
       controller.signal.addEventListener('abort', () =>
         setTimeout(cut, ABORT_GRACE_MS, res).unref(),
       );

@@ -1,5 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MAX_SEARCH_LIMIT, MAX_SEARCH_TAIL, SEARCH_END_REASONS } from '../../logs/model.js';
+import {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  MAX_SEARCH_TAIL,
+  SEARCH_END_REASONS,
+} from '../../logs/model.js';
 import { MAX_PATTERN_BYTES } from '../../rules/model.js';
 import { errors } from './errors.js';
 import { ContainerParam, NameParam } from './inventory.js';
@@ -36,7 +41,7 @@ export const LogSearchQuery = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: MAX_SEARCH_LIMIT,
-        description: `Results at most (default 500; ${MAX_SEARCH_LIMIT} for text and JSONL).`,
+        description: `Results at most (default ${DEFAULT_SEARCH_LIMIT}; ${MAX_SEARCH_LIMIT} for text and JSONL).`,
       }),
     ),
     tail: Type.Optional(
@@ -111,6 +116,6 @@ export const LogsApi = {
       "Search or read the logs of a workload's containers, merged by time (who may read logs)",
     params: NameParam,
     querystring: LogSearchQuery,
-    response: { 200: results, ...errors(404, 429, 502, 503) },
+    response: { 200: results, ...errors(400, 404, 429, 502, 503) },
   },
 };
