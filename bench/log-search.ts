@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { DockerClient } from '../src/docker/index.js';
 import { LogSearch } from '../src/logs/search.js';
 import { searchFilter } from '../src/rules/index.js';
+import { removeContainers, runContainer, waitExit } from '../test/support/docker-cli.js';
 import { cpuSeconds, pidsWhere, totalCpuSeconds } from './e2e/proc-stat.js';
 
 const run = promisify(execFile);
@@ -17,22 +18,10 @@ const NEEDLES = [1_000, 250_000, 500_000, 999_000];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const host = process.env.DOCKER_HOST ?? '';
 if (host === '') throw new Error('set DOCKER_HOST (eval "$(bash scripts/test-docker.sh start)")');
-const docker = (...args: string[]) => run('docker', args, { maxBuffer: 1 << 20 });
 
 const script = `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) { if (i == ${NEEDLES.join(' || i == ')}) print "needle-4711 at " i; else print "line " i " of filler text for the search" } }'`;
-const id = (
-  await docker(
-    'run',
-    '-d',
-    '--network',
-    'none',
-    'logwarden-test/busybox:latest',
-    'sh',
-    '-c',
-    script,
-  )
-).stdout.trim();
-await docker('wait', id);
+const id = await runContainer(script);
+await waitExit(id);
 // The engine's own dockerd: its command line names the socket DOCKER_HOST points at.
 const dockerd = pidsWhere('dockerd', host.replace(/^unix:\/\//, ''));
 
@@ -131,5 +120,5 @@ try {
     }),
   );
 } finally {
-  await docker('rm', '-f', id);
+  await removeContainers([id]);
 }
