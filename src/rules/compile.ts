@@ -34,9 +34,8 @@ export type CompileResult = { ok: true; pattern: CompiledPattern } | { ok: false
 export function compilePattern(source: string): CompileResult {
   if (typeof source !== 'string') return { ok: false, error: 'must be a string' };
   if (source.length === 0) return { ok: false, error: 'must not be empty' };
-  const bytes = Buffer.byteLength(source, 'utf8');
-  if (bytes > MAX_PATTERN_BYTES)
-    return { ok: false, error: `is ${bytes} bytes long; the limit is ${MAX_PATTERN_BYTES}` };
+  const tooLong = lengthError(source);
+  if (tooLong) return { ok: false, error: tooLong };
   let re: Re2;
   try {
     // No flags: case-sensitive, `^`/`$` at the ends of the line; `(?i)` and friends work.
@@ -48,14 +47,26 @@ export function compilePattern(source: string): CompileResult {
   return { ok: true, pattern: { source, re, groupNames, groups: groupNames.length - 1 } };
 }
 
+/** Why a pattern is longer than MAX_PATTERN_BYTES allows, or null. */
+export function lengthError(source: string): string | null {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  return bytes > MAX_PATTERN_BYTES
+    ? `is ${bytes} bytes long; the limit is ${MAX_PATTERN_BYTES}`
+    : null;
+}
+
+/** RULE_INVALID_PATTERN naming `field`, with why. */
+export function invalidPattern(field: string, error: string): AppError {
+  return new AppError(ErrorCode.RuleInvalidPattern, `${field}: ${error}`, {
+    field,
+    details: { compile_error: error },
+  });
+}
+
 /** Compiles or throws RULE_INVALID_PATTERN naming `field`, with RE2's message. */
 export function compileOrThrow(source: string, field = 'pattern'): CompiledPattern {
   const result = compilePattern(source);
-  if (!result.ok)
-    throw new AppError(ErrorCode.RuleInvalidPattern, `${field}: ${result.error}`, {
-      field,
-      details: { compile_error: result.error },
-    });
+  if (!result.ok) throw invalidPattern(field, result.error);
   return result.pattern;
 }
 

@@ -1,8 +1,12 @@
 import { RE2 } from 're2';
-import { AppError, ErrorCode } from '../errors.js';
-import { compileOrThrow, type CompiledPattern, type Re2 } from './compile.js';
+import {
+  compileOrThrow,
+  invalidPattern,
+  lengthError,
+  type CompiledPattern,
+  type Re2,
+} from './compile.js';
 import { LiteralScanner } from './literal-scanner.js';
-import { MAX_PATTERN_BYTES } from './model.js';
 import { requiredLiterals } from './required-literals.js';
 
 /** Tells whether a line (its bytes) matches. */
@@ -34,13 +38,7 @@ export function searchFilter(text: string, regex: boolean, field = 'q'): LineFil
   if (regex) return lineFilter(compileOrThrow(text, field));
   // The limit is on the text as written: escaped, it may grow to twice as long. Escaped
   // text always compiles, so RE2 gets it directly.
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_PATTERN_BYTES) {
-    const error = `is ${bytes} bytes long; the limit is ${MAX_PATTERN_BYTES}`;
-    throw new AppError(ErrorCode.RuleInvalidPattern, `${field}: ${error}`, {
-      field,
-      details: { compile_error: error },
-    });
-  }
+  const tooLong = lengthError(text);
+  if (tooLong) throw invalidPattern(field, tooLong);
   return reFilter(new RE2(`(?i)${text.replace(META, '\\$&')}`));
 }
