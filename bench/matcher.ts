@@ -77,6 +77,7 @@ export function benchRules(patterns: readonly string[]): Rule[] {
     scope: 'global',
     workload_id: null,
     overrides_rule_id: null,
+    resolve_after_seconds: null,
     created_at: 0,
     updated_at: 0,
   }));

@@ -6,6 +6,7 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
+import { createIncidents, type Incidents } from './incidents/index.js';
 import { createInventory, type Inventory } from './inventory/index.js';
 import { createLogger, subsystemLogger, type Subsystem } from './logger.js';
 import { Metrics } from './metrics/index.js';
@@ -39,6 +40,7 @@ export interface Parts {
   logs: Logs;
   metrics: Metrics;
   triggers: Triggers;
+  incidents: Incidents;
 }
 
 /**
@@ -102,6 +104,16 @@ export class AppContext {
           setLogsAvailable: (id, available) => inventory.containers.setLogsAvailable(id, available),
         },
         log: log('scanner'),
+      },
+      config,
+    );
+    const incidents = createIncidents(
+      {
+        db,
+        log: log('incidents'),
+        links: { link: (id, ids, tx) => events.repo.linkIncident(id, ids, tx) },
+        events: events.log,
+        ruleResolveAfter: (ruleId, tx) => rules.repository.resolveAfterSeconds(ruleId, tx),
       },
       config,
     );
@@ -177,6 +189,7 @@ export class AppContext {
       logs,
       metrics,
       triggers,
+      incidents,
     };
     const server = await buildApp(
       { ...parts, database: store, engine: engineMonitor },
@@ -187,7 +200,7 @@ export class AppContext {
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
   async start(): Promise<void> {
-    const { audit, auth, rules, triggers, events, inventory, scanner } = this.parts;
+    const { audit, auth, rules, triggers, incidents, events, inventory, scanner } = this.parts;
     const replay = await audit.start();
     this.logger.debug({ journal: replay }, 'journal replayed');
     const applied = await migrateToLatest(this.store);
@@ -200,8 +213,12 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
-    // Before any producer starts, so no event is recorded without the triggers listening.
-    await triggers.start(events.log);
+    // Before any producer starts, so no event is recorded without its incident and the
+    // triggers listening. The order in each append's transaction is explicit: the
+    // incident tracker joins the event log, the dispatcher joins THROUGH the tracker, so
+    // it stages each event knowing what it did to its incident (opened, joined, resolved).
+    incidents.start(events.log);
+    await triggers.start(incidents.tracker, incidents.sweep);
     await this.engineMonitor.start();
     await inventory.start();
     await scanner.start();
@@ -235,7 +252,7 @@ export class AppContext {
    * the database last. A failing step is logged and never skips the steps after it.
    */
   async destroy(): Promise<void> {
-    const { audit, scanner, inventory, events, triggers } = this.parts;
+    const { audit, scanner, inventory, events, incidents, triggers } = this.parts;
     if (this.started)
       audit.journal.record({
         actor: 'system',
@@ -249,6 +266,7 @@ export class AppContext {
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['events', () => events.stop()],
+      ['incidents', () => incidents.stop()],
       ['triggers', () => triggers.stop()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],

@@ -50,4 +50,6 @@ export interface StoredEvent {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The incident the event opened, joined or resolved (src/incidents); null: none. */
+  incident_id: number | null;
 }

@@ -44,6 +44,7 @@ function toRow(event: NewEvent, now: number): EventRow {
     workload_id: event.workload_id ?? null,
     container_id: event.container_id ?? null,
     rule_id: event.rule_id ?? null,
+    incident_id: null,
   };
 }
 

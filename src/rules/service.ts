@@ -4,6 +4,7 @@ import { isSeverity } from '../events/model.js';
 import { compileOrThrow } from './compile.js';
 import {
   MAX_COOLDOWN_SECONDS,
+  MAX_RESOLVE_AFTER_SECONDS,
   MAX_ENABLED_RULES,
   MAX_NAME_LENGTH,
   RULE_DEFAULTS,
@@ -83,6 +84,18 @@ function parseFields(input: RuleInput): Partial<RuleFields> {
         `must be a whole number from 0 to ${MAX_COOLDOWN_SECONDS}`,
       );
     out.cooldown_seconds = v;
+  }
+  if (input.resolve_after_seconds !== undefined) {
+    const v = input.resolve_after_seconds;
+    if (
+      v !== null &&
+      (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_RESOLVE_AFTER_SECONDS)
+    )
+      throw AppError.validation(
+        'resolve_after_seconds',
+        `must be a whole number from 1 to ${MAX_RESOLVE_AFTER_SECONDS}, or null for the default`,
+      );
+    out.resolve_after_seconds = v;
   }
   if (input.enabled !== undefined) {
     if (typeof input.enabled !== 'boolean')
@@ -180,6 +193,7 @@ export class RulesService {
             severity: global.severity,
             stream: global.stream,
             cooldown_seconds: global.cooldown_seconds,
+            resolve_after_seconds: global.resolve_after_seconds,
             ...fields,
           };
         }
@@ -195,6 +209,7 @@ export class RulesService {
           scope,
           workload_id: fields.workload_id ?? null,
           overrides_rule_id: fields.overrides_rule_id ?? null,
+          resolve_after_seconds: fields.resolve_after_seconds ?? null,
         };
         await this.checkPlacement(repo, complete, null);
         if (complete.enabled && (await repo.countEnabled()) >= MAX_ENABLED_RULES)

@@ -18,6 +18,7 @@ function rule(over: Partial<Rule> = {}): Rule {
     scope: 'global',
     workload_id: null,
     overrides_rule_id: null,
+    resolve_after_seconds: null,
     created_at: 0,
     updated_at: 0,
     ...over,

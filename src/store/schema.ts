@@ -22,6 +22,7 @@ export interface Database {
   store_probe: StoreProbeTable;
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
+  incidents: IncidentsTable;
 }
 
 export interface WorkloadsTable {
@@ -65,6 +66,8 @@ export interface EventLogTable {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The incident the event belongs to (migration 0021); null: none. */
+  incident_id: Generated<number | null>;
 }
 
 export interface ScanCursorsTable {
@@ -94,6 +97,8 @@ export interface LogScanRulesTable {
   scope: string;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  /** Null: the configured default (incidents.resolve_after_seconds). */
+  resolve_after_seconds: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -146,6 +151,9 @@ export interface EventTriggersTable {
   channel: string;
   secret: string;
   disabled_reason: string | null;
+  /** JSON text: the transitions notified ('event' | 'opened' | 'reminder' | 'resolved'). */
+  notify_on: Generated<string>;
+  repeat_interval_seconds: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -167,6 +175,11 @@ export interface TriggerDeliveriesTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** event | opened | reminder | resolved. */
+  transition: Generated<string>;
+  incident_id: Generated<number | null>;
+  /** The reminder's number; 0 for other transitions. */
+  sequence: Generated<number>;
 }
 
 /** One row the write probe rewrites to learn whether writes work (store/writability.ts). */
@@ -186,4 +199,27 @@ export interface ContainerLifecycleTable {
 export interface InstallDefaultsTable {
   key: string;
   value: string;
+}
+
+/** Events that belong together (src/incidents), open → resolved. */
+export interface IncidentsTable {
+  id: Generated<number>;
+  key: string;
+  state: string;
+  source: string;
+  severity: string;
+  rule_id: number | null;
+  container_id: string | null;
+  workload_id: string | null;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+  first_event_id: number;
+  last_event_id: number;
+  last_message: string;
+  resolve_after_seconds: number;
+  quiet_at: number;
+  resolved_at: number | null;
+  resolve_reason: string | null;
+  resolved_by_event_id: number | null;
 }

@@ -37,11 +37,12 @@ export function eventJson(e: StoredEvent): LogEvent {
     workload_id: e.workload_id,
     container_id: e.container_id,
     rule_id: e.rule_id,
+    incident_id: e.incident_id,
   };
 }
 
 /** An event as `who` may see it: without the log lines it carries when they may not read logs. */
-function eventFor(who: Principal | null, policy: AccessPolicy) {
+export function eventFor(who: Principal | null, policy: AccessPolicy) {
   const mayRead = who !== null && mayReadLogs(who, policy);
   return (e: StoredEvent): LogEvent => {
     const json = eventJson(e);
@@ -90,6 +91,7 @@ export function eventsRoutes(deps: EventsApiDeps) {
         workload_id: q.workload,
         container_id: await containerIdFilter(deps.containers, q.container),
         rule_id: q.rule,
+        incident_id: q.incident,
         since: parseTime('since', q.since),
         until: parseTime('until', q.until),
         text: q.q,

@@ -39,6 +39,7 @@ const event: StoredEvent = grown({
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 3,
+  incident_id: null,
 });
 const rule: Rule = grown({
   id: 3,
@@ -51,6 +52,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  resolve_after_seconds: null,
   created_at: T0,
   updated_at: T0,
 });
@@ -85,6 +87,8 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  notify_on: ['opened', 'resolved'],
+  repeat_interval_seconds: 0,
   created_at: T0,
   updated_at: T0,
 });
@@ -104,6 +108,8 @@ const delivery: Delivery = grown({
   created_at: T0,
   updated_at: T0,
   sent_at: null,
+  transition: 'event',
+  incident_id: null,
 });
 const user: User = grown({
   id: 1,

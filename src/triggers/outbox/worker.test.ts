@@ -119,6 +119,8 @@ describe('delivery worker', () => {
           },
           secret,
           disabled_reason: null,
+          notify_on: ['event'],
+          repeat_interval_seconds: 0,
         },
         1,
       );

@@ -13,6 +13,7 @@ const global: Rule = {
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  resolve_after_seconds: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
