@@ -66,6 +66,8 @@ export function createScanner(deps: ScannerDeps, config: Config): Scanner {
   const check = new PeriodicTask(
     async () => {
       const snapshot = deps.rules.current();
+      // Before the first load the snapshot is empty: that is no reason to forget state.
+      if (snapshot.version === 0) return;
       const now = Date.now();
       const conditionRules = snapshot.conditionRules ?? new Map();
       conditions.sweep(conditionRules, now);

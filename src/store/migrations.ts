@@ -294,9 +294,10 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .execute();
     await db.schema
       .createTable('rule_condition_state')
-      .addColumn('rule_id', 'bigint', (c) =>
-        c.notNull().references('log_scan_rules.id').onDelete('cascade'),
-      )
+      // No foreign key: a rule deleted while a tail holds state for it must not fail
+      // that tail's commit (its cursors). The scanner forgets the rows of rules that
+      // are gone within a second (ConditionTracker.sweep).
+      .addColumn('rule_id', 'bigint', notNull)
       .addColumn('group_key', 'text', notNull)
       .addColumn('state', 'text', notNull)
       .addColumn('updated_at', 'bigint', notNull)
