@@ -17,10 +17,13 @@ export interface EventBatchWriter {
  * Commits what the condition tracker holds (fires and changed state) together with a
  * write of the caller's (a tail's events and cursors). Such commits run one at a time:
  * a state taken later is stored later, and a fire is stored with the state that shows
- * it. A commit when the tracker holds nothing does not wait for them.
+ * it. A commit when the tracker holds nothing and none of those is under way does not
+ * wait; one that comes while one is under way waits its turn: its cursors may cover
+ * lines whose count the one under way stores, and must not be stored before it.
  */
 export class ConditionCommitter {
   private chain: Promise<unknown> = Promise.resolve();
+  private underWay = 0;
 
   constructor(
     private readonly events: EventBatchWriter,
@@ -32,8 +35,9 @@ export class ConditionCommitter {
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void> = async () => undefined,
   ): Promise<void> {
-    if (!this.tracker.hasPending)
+    if (!this.tracker.hasPending && this.underWay === 0)
       return this.events.recordBatch(events, alongside).then(() => undefined);
+    this.underWay++;
     const run = this.chain.then(async () => {
       const taken = this.tracker.take();
       try {
@@ -46,7 +50,7 @@ export class ConditionCommitter {
         throw err;
       }
     });
-    this.chain = run.catch(() => undefined);
+    this.chain = run.catch(() => undefined).finally(() => this.underWay--);
     return run;
   }
 }
