@@ -179,6 +179,7 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
         workload_id: null,
         overrides_rule_id: null,
         resolve_after_seconds: 5,
+        condition: { type: 'line' },
       },
       T0,
     );
