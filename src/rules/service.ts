@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
 import { isSeverity } from '../events/model.js';
 import { compileOrThrow } from './compile.js';
+import { checkConditionPattern, parseCondition } from './condition.js';
 import {
   MAX_COOLDOWN_SECONDS,
   MAX_ENABLED_RULES,
@@ -89,6 +90,7 @@ function parseFields(input: RuleInput): Partial<RuleFields> {
       throw AppError.validation('enabled', 'must be a boolean');
     out.enabled = input.enabled;
   }
+  if (input.condition !== undefined) out.condition = parseCondition(input.condition);
   if (input.scope !== undefined) {
     if (!isOneOf<RuleScope>(RULE_SCOPES, input.scope))
       throw AppError.validation('scope', 'must be global or workload');
@@ -180,6 +182,7 @@ export class RulesService {
             severity: global.severity,
             stream: global.stream,
             cooldown_seconds: global.cooldown_seconds,
+            condition: global.condition,
             ...fields,
           };
         }
@@ -192,10 +195,12 @@ export class RulesService {
           stream: fields.stream ?? RULE_DEFAULTS.stream,
           cooldown_seconds: fields.cooldown_seconds ?? RULE_DEFAULTS.cooldown_seconds,
           enabled: fields.enabled ?? RULE_DEFAULTS.enabled,
+          condition: fields.condition ?? RULE_DEFAULTS.condition,
           scope,
           workload_id: fields.workload_id ?? null,
           overrides_rule_id: fields.overrides_rule_id ?? null,
         };
+        checkConditionPattern(complete.condition, compileOrThrow(complete.pattern));
         await this.checkPlacement(repo, complete, null);
         if (complete.enabled && (await repo.countEnabled()) >= MAX_ENABLED_RULES)
           throw limitReached();
@@ -215,6 +220,8 @@ export class RulesService {
         const existing = await repo.get(id);
         if (!existing) throw AppError.notFound('rule', id);
         const merged: RuleFields = { ...existing, ...sent };
+        if (sent.condition !== undefined || sent.pattern !== undefined)
+          checkConditionPattern(merged.condition, compileOrThrow(merged.pattern));
         if (existing.scope === 'global' && merged.scope !== 'global') {
           const overrides = await repo.countOverridesOf(id);
           if (overrides > 0)

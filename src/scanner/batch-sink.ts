@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { NewEvent } from '../events/model.js';
 import type { Database } from '../store/index.js';
+import { writeConditionState, type ConditionTracker } from './conditions.js';
 import type { CursorRepository } from './cursor-repository.js';
 import type { BatchSink } from './tail.js';
 
@@ -12,18 +13,61 @@ export interface EventBatchWriter {
   ): Promise<unknown>;
 }
 
-/** Stores a tail's hits and its cursors in one transaction. */
+/**
+ * Commits what the condition tracker holds (fires and changed state) together with a
+ * write of the caller's (a tail's events and cursors). Such commits run one at a time:
+ * a state taken later is stored later, and a fire is stored with the state that shows
+ * it. A commit when the tracker holds nothing and none of those is under way does not
+ * wait; one that comes while one is under way waits its turn: its cursors may cover
+ * lines whose count the one under way stores, and must not be stored before it.
+ */
+export class ConditionCommitter {
+  private chain: Promise<unknown> = Promise.resolve();
+  private underWay = 0;
+
+  constructor(
+    private readonly events: EventBatchWriter,
+    private readonly tracker: ConditionTracker,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  commit(
+    events: NewEvent[],
+    alongside: (tx: Transaction<Database>) => Promise<void> = async () => undefined,
+  ): Promise<void> {
+    if (!this.tracker.hasPending && this.underWay === 0)
+      return this.events.recordBatch(events, alongside).then(() => undefined);
+    this.underWay++;
+    const run = this.chain.then(async () => {
+      const taken = this.tracker.take();
+      try {
+        await this.events.recordBatch(events.concat(taken.events), async (tx) => {
+          await alongside(tx);
+          await writeConditionState(tx, taken, this.now());
+        });
+      } catch (err) {
+        this.tracker.giveBack(taken);
+        throw err;
+      }
+    });
+    this.chain = run.catch(() => undefined).finally(() => this.underWay--);
+    return run;
+  }
+}
+
+/** Stores a tail's hits and its cursors in one transaction (with the condition state). */
 export function eventBatchSink(
   events: EventBatchWriter,
   cursors: CursorRepository,
   now: () => number = Date.now,
+  conditions?: ConditionCommitter,
 ): BatchSink {
   return {
-    commit: (batch) =>
-      events
-        .recordBatch(batch.events, (tx) =>
-          cursors.save(tx, batch.containerId, batch.cursors, now()),
-        )
-        .then(() => undefined),
+    commit: (batch) => {
+      const alongside = (tx: Transaction<Database>) =>
+        cursors.save(tx, batch.containerId, batch.cursors, now());
+      if (conditions) return conditions.commit(batch.events, alongside);
+      return events.recordBatch(batch.events, alongside).then(() => undefined);
+    },
   };
 }
