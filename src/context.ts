@@ -6,7 +6,12 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
-import { createIncidents, type Incidents } from './incidents/index.js';
+import {
+  createIncidents,
+  createSilences,
+  type Incidents,
+  type Silences,
+} from './incidents/index.js';
 import { createInventory, type Inventory } from './inventory/index.js';
 import { createLogger, subsystemLogger, type Subsystem } from './logger.js';
 import { Metrics } from './metrics/index.js';
@@ -41,6 +46,7 @@ export interface Parts {
   metrics: Metrics;
   triggers: Triggers;
   incidents: Incidents;
+  silences: Silences;
 }
 
 /**
@@ -147,6 +153,17 @@ export class AppContext {
       config,
     );
     journal.addKnownSecrets(() => triggers.credentials.values());
+    const silences = createSilences(
+      {
+        db,
+        workloads: {
+          workloadName: async (id) => (await inventory.workloadRepository.get(id))?.name ?? null,
+        },
+        journal,
+        log: log('silences'),
+      },
+      config,
+    );
 
     events.bus.subscribe((event) => metrics.eventRecorded(event.source, event.severity));
     metrics.observeStream(stream.broadcaster);
@@ -190,6 +207,7 @@ export class AppContext {
       metrics,
       triggers,
       incidents,
+      silences,
     };
     const server = await buildApp(
       { ...parts, database: store, engine: engineMonitor },
@@ -200,7 +218,8 @@ export class AppContext {
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
   async start(): Promise<void> {
-    const { audit, auth, rules, triggers, incidents, events, inventory, scanner } = this.parts;
+    const { audit, auth, rules, triggers, incidents, events, inventory, scanner, silences } =
+      this.parts;
     const replay = await audit.start();
     this.logger.debug({ journal: replay }, 'journal replayed');
     const applied = await migrateToLatest(this.store);
@@ -213,10 +232,12 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
-    // Before any producer starts, so no event is recorded without its incident and the
-    // triggers listening. The order in each append's transaction is explicit: the
-    // incident tracker joins the event log, the dispatcher joins THROUGH the tracker, so
-    // it stages each event knowing what it did to its incident (opened, joined, resolved).
+    // Before any producer starts, so no event is recorded unmarked, without its incident
+    // or without the triggers listening. The order in each append is explicit: the
+    // silences mark the rows before they are written; the incident tracker joins the
+    // event log's transaction, and the dispatcher joins THROUGH the tracker, so it stages
+    // each event knowing what it did to its incident (opened, joined, resolved).
+    await silences.start(events.log);
     incidents.start(events.log);
     await triggers.start(incidents.tracker, incidents.sweep);
     await this.engineMonitor.start();
@@ -252,7 +273,7 @@ export class AppContext {
    * the database last. A failing step is logged and never skips the steps after it.
    */
   async destroy(): Promise<void> {
-    const { audit, scanner, inventory, events, incidents, triggers } = this.parts;
+    const { audit, scanner, inventory, events, incidents, triggers, silences } = this.parts;
     if (this.started)
       audit.journal.record({
         actor: 'system',
@@ -268,6 +289,7 @@ export class AppContext {
       ['events', () => events.stop()],
       ['incidents', () => incidents.stop()],
       ['triggers', () => triggers.stop()],
+      ['silences', () => silences.stop()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
       ['journal', () => audit.stop()],

@@ -52,4 +52,6 @@ export interface StoredEvent {
   rule_id: number | null;
   /** The incident the event opened, joined or resolved (src/incidents); null: none. */
   incident_id: number | null;
+  /** The silence that matched it when recorded: it notified nobody. Null when not silenced. */
+  silenced_by: number | null;
 }

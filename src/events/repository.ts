@@ -55,6 +55,7 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
     container_id: row.container_id,
     rule_id: row.rule_id,
     incident_id: row.incident_id === null ? null : Number(row.incident_id),
+    silenced_by: row.silenced_by === null ? null : Number(row.silenced_by),
   };
 }
 

@@ -170,6 +170,7 @@ describe('ConditionTracker: absence', () => {
     expect(t.checkAbsence([watched('a')], 10_999)).toBe(false);
     expect(t.checkAbsence([watched('a')], 11_000)).toBe(true);
     expect(t.checkAbsence([watched('a')], 12_000)).toBe(false);
+    expect(t.checkAbsence([watched('a')], 12_000)).toBe(false);
     const [fired] = t.take().events;
     expect(fired).toMatchObject({
       severity: 'warn',
@@ -185,6 +186,15 @@ describe('ConditionTracker: absence', () => {
       metadata: { group_key: 'container:a', resolves: true },
     });
     expect(deletes).toEqual([{ rule_id: 7, group_key: 'container:a' }]);
+  });
+
+  it('forgets the fired absence of a container that was removed', () => {
+    const t = new ConditionTracker(counters(), () => 0);
+    t.checkAbsence([watched('a'), watched('b')], 20_000);
+    t.take();
+    t.pruneAbsences((id) => id === 'a');
+    expect(t.take().deletes).toEqual([{ rule_id: 7, group_key: 'container:b' }]);
+    expect(t.keys).toBe(1);
   });
 
   it('measures from when watching began and from the container start', () => {

@@ -191,17 +191,17 @@ export class ConditionTracker {
   }
 
   /**
-   * The matches of one line whose rule has a count or absence condition. Returns true
-   * when an event is now waiting: the tail should commit soon.
+   * The matches of one line whose rule has a count or absence condition. Returns how
+   * many events it made (fires and resolutions): the tail should then commit soon.
    */
-  observe(line: ConditionLine, matches: readonly RuleMatch[]): boolean {
+  observe(line: ConditionLine, matches: readonly RuleMatch[]): number {
     const before = this.pending.length;
     for (const match of matches) {
       const condition = match.rule.condition;
       if (condition?.type === 'count') this.count(line, match, condition);
       else if (condition?.type === 'absence') this.seen(line, match);
     }
-    return this.pending.length > before;
+    return this.pending.length - before;
   }
 
   private count(
@@ -396,6 +396,20 @@ export class ConditionTracker {
       }
       if (states.size === 0) this.states.delete(ruleId);
     }
+  }
+
+  /**
+   * Forgets fired absences of containers that no longer exist (removed: their line can
+   * never come back to resolve them). `exists` answers for every container the index holds.
+   */
+  pruneAbsences(exists: (containerId: string) => boolean): void {
+    for (const [ruleId, states] of this.states)
+      for (const [key, state] of states) {
+        if (state.kind !== 'absence' || !key.startsWith('container:')) continue;
+        if (exists(key.slice('container:'.length))) continue;
+        states.delete(key);
+        this.markDirty(ruleId, key);
+      }
   }
 
   /** A container's tail ended: its absence clocks go (a new tail starts them again). */

@@ -32,6 +32,8 @@ export interface Scanner {
 
 /** How often absences are checked and stale condition state is forgotten. */
 const CONDITION_CHECK_MS = 1_000;
+/** Fired absences of removed containers are looked for once a minute. */
+const PRUNE_EVERY_TICKS = 60;
 
 /** One tail per running container, matching every line against the rule snapshot. */
 export function createScanner(deps: ScannerDeps, config: Config): Scanner {
@@ -63,6 +65,7 @@ export function createScanner(deps: ScannerDeps, config: Config): Scanner {
    * changed rules is forgotten. What that produces is committed here when no tail's
    * commit took it first (an absence is exactly when the tails are quiet).
    */
+  let ticks = 0;
   const check = new PeriodicTask(
     async () => {
       const snapshot = deps.rules.current();
@@ -72,6 +75,10 @@ export function createScanner(deps: ScannerDeps, config: Config): Scanner {
       const conditionRules = snapshot.conditionRules ?? new Map();
       conditions.sweep(conditionRules, now);
       if ([...conditionRules.values()].some((r) => r.condition?.type === 'absence')) {
+        if (++ticks % PRUNE_EVERY_TICKS === 0) {
+          const known = new Set((await deps.inventory.list({})).map((c) => c.id));
+          conditions.pruneAbsences((id) => known.has(id));
+        }
         const running = await deps.inventory.list({ state: 'running' });
         const watched = tails.watched(
           new Set(running.map((c) => c.id)),

@@ -419,7 +419,10 @@ export class Tail {
         },
         matches.filter(isConditional),
       );
-      if (fired) this.commitSoon();
+      if (fired > 0) {
+        this.state.hits += fired;
+        this.commitSoon();
+      }
     }
     const hits = this.deps.engine.scan(
       this.target.id,

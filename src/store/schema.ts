@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The database's shape as Kysely sees it. Times are milliseconds since the epoch
@@ -23,6 +23,7 @@ export interface Database {
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
   incidents: IncidentsTable;
+  silences: SilencesTable;
   rule_condition_state: RuleConditionStateTable;
 }
 
@@ -80,6 +81,8 @@ export interface EventLogTable {
   rule_id: number | null;
   /** The incident the event belongs to (migration 0021); null: none. */
   incident_id: Generated<number | null>;
+  /** The silence that silenced the event (no notification went out), or null. */
+  silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ScanCursorsTable {
@@ -236,4 +239,20 @@ export interface IncidentsTable {
   resolved_at: number | null;
   resolve_reason: string | null;
   resolved_by_event_id: number | null;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  /** JSON text. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  author: string;
+  /** JSON text or null. */
+  schedule: string | null;
+  ended_by: string | null;
+  released_at: number | null;
+  created_at: number;
+  updated_at: number;
 }

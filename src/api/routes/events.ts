@@ -38,6 +38,7 @@ export function eventJson(e: StoredEvent): LogEvent {
     container_id: e.container_id,
     rule_id: e.rule_id,
     incident_id: e.incident_id,
+    silenced_by: e.silenced_by,
   };
 }
 

@@ -40,6 +40,7 @@ const event: StoredEvent = grown({
   container_id: 'c1',
   rule_id: 3,
   incident_id: null,
+  silenced_by: null,
 });
 const rule: Rule = grown({
   id: 3,

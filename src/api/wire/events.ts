@@ -27,6 +27,12 @@ export const LogEvent = Type.Object({
   incident_id: Nullable(
     Type.Integer({ description: 'The incident the event opened, joined or resolved.' }),
   ),
+  silenced_by: Nullable(
+    Type.Integer({
+      description:
+        'The silence that matched the event when it was recorded: it notified nobody. Null when not silenced.',
+    }),
+  ),
 });
 export type LogEvent = Static<typeof LogEvent>;
 

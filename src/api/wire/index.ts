@@ -12,3 +12,4 @@ export * from './stream.js';
 export * from './web-ui.js';
 export * from './logs.js';
 export * from './incidents.js';
+export * from './silences.js';

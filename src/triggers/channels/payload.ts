@@ -151,6 +151,7 @@ export function testEvent(trigger: Pick<Trigger, 'name'>, now: number): StoredEv
     container_id: null,
     rule_id: null,
     incident_id: null,
+    silenced_by: null,
   };
 }
 

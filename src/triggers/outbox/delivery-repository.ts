@@ -120,6 +120,7 @@ const EVENT_COLUMNS = [
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
   'e.incident_id as e_incident_id',
+  'e.silenced_by as e_silenced_by',
 ] as const;
 
 type JoinedEvent = {
@@ -141,10 +142,13 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
       incident_id: row.e_incident_id === null ? null : Number(row.e_incident_id),
+      silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
     };
   const kept = JSON.parse(row.event) as StoredEvent | null;
-  // Copies kept before incidents existed have no incident_id.
-  return kept && { ...kept, incident_id: kept.incident_id ?? null };
+  // A copy kept before 0021/0022 has no incident_id or silenced_by: none, not silenced.
+  return kept === null
+    ? null
+    : { ...kept, incident_id: kept.incident_id ?? null, silenced_by: kept.silenced_by ?? null };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */

@@ -102,6 +102,7 @@ function incidentEvent(incident: SweptIncident): StoredEvent {
     container_id: incident.container_id,
     rule_id: incident.rule_id,
     incident_id: incident.id,
+    silenced_by: null,
   };
 }
 
@@ -111,7 +112,8 @@ function incidentEvent(incident: SweptIncident): StoredEvent {
  * the transaction that records the event: an event is never stored without its
  * deliveries, even across a crash. Resolutions by quiet and reminders come from the
  * incident sweep, in its transaction. The worker sends from there. It never records
- * events, so no trigger can feed itself.
+ * events, so no trigger can feed itself. An event a silence matched (`silenced_by`)
+ * gets no delivery (it still opens or joins its incident).
  */
 export class TriggerDispatcher {
   private matcher = TriggerMatcher.empty();
@@ -182,6 +184,8 @@ export class TriggerDispatcher {
   ): Promise<(() => void) | void> {
     const rows: NewDelivery[] = [];
     for (const event of events) {
+      // Silenced when recorded (the silences marked it): kept, notifies nobody.
+      if (event.silenced_by !== null && event.silenced_by !== undefined) continue;
       const step = steps?.get(event.id);
       for (const trigger of this.matcher.match(event)) {
         const transition = transitionFor(trigger.notify_on, step);

@@ -15,6 +15,7 @@ function hit(ageMs: number, container: string | null, rule: number | null): LogE
     container_id: container,
     rule_id: rule,
     incident_id: null,
+    silenced_by: null,
   };
 }
 

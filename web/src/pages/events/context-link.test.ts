@@ -13,6 +13,7 @@ const event = (over: Partial<LogEvent>): LogEvent => ({
   container_id: 'c0ffee',
   rule_id: 3,
   incident_id: null,
+  silenced_by: null,
   ...over,
 });
 

@@ -14,6 +14,7 @@ function ev(id: number): LogEvent {
     container_id: null,
     rule_id: null,
     incident_id: null,
+    silenced_by: null,
   };
 }
 const range = (from: number, to: number) =>
