@@ -120,6 +120,12 @@ export class AppContext {
         links: { link: (id, ids, tx) => events.repo.linkIncident(id, ids, tx) },
         events: events.log,
         ruleResolveAfter: (ruleId, tx) => rules.repository.resolveAfterSeconds(ruleId, tx),
+        // A restart loop records one event, not one per restart: its crash incident
+        // stays open while the container keeps exiting, until it has been quiet.
+        lastFault: async (incident) =>
+          incident.key.startsWith('crash:') && incident.container_id
+            ? ((await inventory.containers.get(incident.container_id))?.finished_at ?? null)
+            : null,
       },
       config,
     );

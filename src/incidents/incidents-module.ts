@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { IncidentRepository } from './repository.js';
 import { IncidentsService, type IncidentEventReader } from './service.js';
-import { IncidentSweep } from './sweep.js';
+import { IncidentSweep, type LastFault } from './sweep.js';
 import {
   IncidentTracker,
   type EventAppendSource,
@@ -21,6 +21,8 @@ export interface IncidentsDeps {
   events: IncidentEventReader;
   /** A rule's own resolve_after_seconds, read in the append's transaction. */
   ruleResolveAfter: QuietPeriods['forRule'];
+  /** When a fault was last seen outside the event log (a container's last exit). */
+  lastFault?: LastFault;
   now?: () => number;
 }
 
@@ -50,6 +52,7 @@ export function createIncidents(deps: IncidentsDeps, config: Config): Incidents 
     repo,
     log: deps.log,
     intervalMs: config.incidentsSweepSeconds * 1000,
+    lastFault: deps.lastFault,
     now: deps.now,
   });
   const service = new IncidentsService({ repo, events: deps.events });

@@ -12,7 +12,7 @@ export {
   type QuietPeriods,
   type TrackedAppendHook,
 } from './tracker.js';
-export { IncidentSweep, type SweepHook, type SweepReport } from './sweep.js';
+export { IncidentSweep, type LastFault, type SweepHook, type SweepReport } from './sweep.js';
 export {
   IncidentsService,
   INCIDENT_RECENT_EVENTS,

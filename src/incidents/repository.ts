@@ -98,6 +98,17 @@ export class IncidentRepository {
     await db.updateTable('incidents').set(growth).where('id', '=', id).execute();
   }
 
+  /** Moves an open incident's quiet time later (its fault was seen outside the event log). */
+  async postpone(id: number, quietAt: number): Promise<void> {
+    await this.db
+      .updateTable('incidents')
+      .set({ quiet_at: quietAt })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .where('quiet_at', '<', quietAt)
+      .execute();
+  }
+
   /**
    * Resolves an open incident; with `quietBy`, only if it is still quiet then (an event
    * that joined meanwhile keeps it open). Null when it was not resolved.

@@ -15,6 +15,13 @@ export type SweepHook = (
   now: number,
 ) => Promise<(() => void) | void>;
 
+/**
+ * When the fault of an incident was last seen outside the event log, or null: a
+ * container in a restart loop records no event per restart (the loop is one event),
+ * but its last exit says it is still failing. The inventory answers for `crash:` keys.
+ */
+export type LastFault = (incident: Incident) => Promise<number | null>;
+
 const BATCH = 500;
 /** Reminders look at this many open incidents per sweep, oldest first. */
 const OPEN_LIMIT = 1000;
@@ -39,6 +46,8 @@ export class IncidentSweep {
       repo: IncidentRepository;
       log: Logger;
       intervalMs: number;
+      /** Postpones the resolution of a fault still seen (a restart loop still going). */
+      lastFault?: LastFault;
       now?: () => number;
     },
   ) {
@@ -75,7 +84,7 @@ export class IncidentSweep {
     let first = true;
     for (;;) {
       if (signal.aborted) break;
-      const due = await this.deps.repo.quietBy(now, BATCH);
+      const due = await this.stillQuiet(await this.deps.repo.quietBy(now, BATCH), now);
       if (due.length === 0 && !first) break;
       first = false;
       const after: (() => void)[] = [];
@@ -98,8 +107,34 @@ export class IncidentSweep {
       });
       for (const then of after) then();
       if (due.length < BATCH) break;
+      // Postponed ones are no longer due: the next query does not see them again.
     }
     if (resolved > 0) this.deps.log.debug({ resolved }, 'quiet incidents resolved');
     return { resolved };
+  }
+
+  /**
+   * Those whose fault was not seen elsewhere within their quiet period; the others are
+   * postponed to resolve_after past that sighting.
+   */
+  private async stillQuiet(due: Incident[], now: number): Promise<Incident[]> {
+    const lastFault = this.deps.lastFault;
+    if (!lastFault) return due;
+    const out: Incident[] = [];
+    for (const incident of due) {
+      let seen: number | null = null;
+      try {
+        seen = await lastFault(incident);
+      } catch (err) {
+        this.deps.log.warn(
+          { err, incident_id: incident.id },
+          'could not tell whether a fault goes on',
+        );
+      }
+      const quietAt = seen === null ? null : seen + incident.resolve_after_seconds * 1000;
+      if (quietAt !== null && quietAt > now) await this.deps.repo.postpone(incident.id, quietAt);
+      else out.push(incident);
+    }
+    return out;
   }
 }

@@ -11,14 +11,14 @@ import { TriggerDispatcher } from '../triggers/outbox/dispatcher.js';
 import { EMPTY_FILTER, type NotifyOn, type TriggerFields } from '../triggers/model.js';
 import { TriggerRepository } from '../triggers/repository.js';
 import { IncidentRepository } from './repository.js';
-import { IncidentSweep } from './sweep.js';
+import { IncidentSweep, type LastFault } from './sweep.js';
 import { IncidentTracker } from './tracker.js';
 
 const log = pino({ level: 'silent' });
 const T0 = 1_700_000_000_000;
 const DEFAULT_QUIET = 60;
 
-function harness(store: TestStore) {
+function harness(store: TestStore, lastFault?: LastFault) {
   const db = store.db;
   let now = T0;
   const events = new EventRepository(db);
@@ -34,7 +34,14 @@ function harness(store: TestStore) {
     },
   });
   tracker.attach(eventLog);
-  const sweep = new IncidentSweep({ db, repo, log, intervalMs: 60_000, now: () => now });
+  const sweep = new IncidentSweep({
+    db,
+    repo,
+    log,
+    intervalMs: 60_000,
+    lastFault,
+    now: () => now,
+  });
   const triggers = new TriggerRepository(db);
   const outbox = new DeliveryRepository(db);
   const dispatcher = new TriggerDispatcher({
@@ -217,6 +224,27 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     const next = await h.eventLog.record(h.hit());
     expect(next.incident_id).not.toBe(e.incident_id);
     expect((await h.repo.list({ state: 'open' })).items).toHaveLength(1);
+  });
+
+  it('keeps a crash incident open while the container keeps exiting (a restart loop records no event per restart)', async () => {
+    let lastExit = T0;
+    const h = harness(store(), async (incident) =>
+      incident.key.startsWith('crash:') ? lastExit : null,
+    );
+    const crash = await h.eventLog.record({
+      source: 'docker',
+      severity: 'error',
+      message: 'exited with code 1',
+      container_id: 'c1',
+      metadata: { kind: 'crash' },
+    });
+    lastExit = T0 + 50_000;
+    h.setNow(T0 + DEFAULT_QUIET * 1000);
+    expect((await h.sweep.run()).resolved).toBe(0);
+    expect((await h.repo.get(crash.incident_id!))?.quiet_at).toBe(lastExit + DEFAULT_QUIET * 1000);
+    h.setNow(lastExit + DEFAULT_QUIET * 1000);
+    expect((await h.sweep.run()).resolved).toBe(1);
+    expect((await h.repo.get(crash.incident_id!))?.state).toBe('resolved');
   });
 
   it('notifies each trigger the transitions it asked for: opened once, every event, resolved once', async () => {
