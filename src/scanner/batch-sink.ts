@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { NewEvent } from '../events/model.js';
+import type { ContextUpdate, NewEvent } from '../events/index.js';
 import type { Database } from '../store/index.js';
 import type { CursorRepository } from './cursor-repository.js';
 import type { BatchSink } from './tail.js';
@@ -9,21 +9,27 @@ export interface EventBatchWriter {
   recordBatch(
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void>,
-  ): Promise<unknown>;
+    contexts?: readonly ContextUpdate[],
+  ): Promise<readonly { id: number }[]>;
 }
 
-/** Stores a tail's hits and its cursors in one transaction. */
+/**
+ * Stores a tail's hits, the lines after hits stored before, and its cursors in one
+ * transaction; answers the ids the hits got.
+ */
 export function eventBatchSink(
   events: EventBatchWriter,
   cursors: CursorRepository,
   now: () => number = Date.now,
 ): BatchSink {
   return {
-    commit: (batch) =>
-      events
-        .recordBatch(batch.events, (tx) =>
-          cursors.save(tx, batch.containerId, batch.cursors, now()),
-        )
-        .then(() => undefined),
+    commit: async (batch) => {
+      const stored = await events.recordBatch(
+        batch.events,
+        (tx) => cursors.save(tx, batch.containerId, batch.cursors, now()),
+        batch.contexts,
+      );
+      return stored.map((e) => e.id);
+    },
   };
 }

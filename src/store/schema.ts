@@ -65,6 +65,8 @@ export interface EventLogTable {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** JSON text {before: string[], after: string[]}: the lines around a rule hit; else null. */
+  context: string | null;
 }
 
 export interface ScanCursorsTable {
@@ -94,6 +96,9 @@ export interface LogScanRulesTable {
   scope: string;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  context_before: Generated<number>;
+  context_after: Generated<number>;
+  context_multiline: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -146,6 +151,8 @@ export interface EventTriggersTable {
   channel: string;
   secret: string;
   disabled_reason: string | null;
+  /** How long a delivery of a hit waits for its lines after (0023). */
+  context_wait_seconds: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -51,6 +51,7 @@ const event = (): StoredEvent => ({
   workload_id: null,
   container_id: null,
   rule_id: null,
+  context: null,
 });
 
 const noHistory = { list: async () => ({ items: [], next: null }) };

@@ -39,6 +39,7 @@ const event: StoredEvent = grown({
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 3,
+  context: null,
 });
 const rule: Rule = grown({
   id: 3,
@@ -51,6 +52,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
 });
@@ -85,6 +87,7 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
 });

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { parseContext } from '../../events/context.js';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
 import { insertBatches } from '../../store/index.js';
@@ -75,6 +76,7 @@ const EVENT_COLUMNS = [
   'e.workload_id as e_workload_id',
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
+  'e.context as e_context',
 ] as const;
 
 type JoinedEvent = {
@@ -95,8 +97,11 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       workload_id: row.e_workload_id,
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
+      context: parseContext(row.e_context),
     };
-  return JSON.parse(row.event) as StoredEvent | null;
+  const copy = JSON.parse(row.event) as StoredEvent | null;
+  // Copies made before events had a context have none.
+  return copy === null ? null : { ...copy, context: copy.context ?? null };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */
@@ -116,7 +121,7 @@ export class DeliveryRepository {
       channel: r.channel,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: r.due_at ?? now,
       message_id: r.message_id,
       // The event row holds it: one copy however many triggers match.
       event: EVENT_IN_LOG,
@@ -135,6 +140,27 @@ export class DeliveryRepository {
       count += inserted.length;
     }
     return count;
+  }
+
+  /**
+   * The lines after these events are stored: their deliveries that wait for them (never
+   * tried yet, due later) are due now. Returns how many.
+   */
+  async release(
+    eventIds: readonly number[],
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const result = await db
+      .updateTable('trigger_deliveries')
+      .set({ next_attempt_at: now })
+      .where('event_id', 'in', [...eventIds])
+      .where('status', '=', 'pending')
+      .where('attempts', '=', 0)
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /**

@@ -19,6 +19,7 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   channel: { type: 'slack', url: 'https://hooks.example.net/x', text_template: null },
   secret: 'whsec_x',
   disabled_reason: null,
+  context_wait_seconds: 3,
   ...over,
 });
 
@@ -41,6 +42,7 @@ describe('trigger dispatcher', () => {
           return outbox.enqueue(rows, now, tx);
         },
         keepEvents: (ids, tx) => outbox.keepEvents(ids, tx),
+        release: (ids, now, tx) => outbox.release(ids, now, tx),
       },
       worker: { wake: () => undefined },
       log,
