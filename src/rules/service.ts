@@ -254,7 +254,7 @@ export class RulesService {
   /** Changes only the fields sent. */
   async update(id: number, input: RuleInput): Promise<Rule> {
     const sent = parseFields(input);
-    if (Object.keys(sent).length === 0) return this.get(id);
+    if (Object.keys(sent).length === 0 && input.context === undefined) return this.get(id);
     const rule = await this.write(() =>
       this.deps.repo.transaction(async (repo) => {
         const existing = await repo.get(id);
