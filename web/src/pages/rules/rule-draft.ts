@@ -13,6 +13,10 @@ export interface RuleDraft {
   workload_id: string;
   /** '' when the rule overrides nothing. */
   overrides_rule_id: string;
+  /** Lines kept before and after a hit, and whether its multi-line record stays whole. */
+  context_before: string;
+  context_after: string;
+  context_multiline: boolean;
 }
 
 export const EMPTY_DRAFT: RuleDraft = {
@@ -25,6 +29,9 @@ export const EMPTY_DRAFT: RuleDraft = {
   scope: 'global',
   workload_id: '',
   overrides_rule_id: '',
+  context_before: '5',
+  context_after: '10',
+  context_multiline: true,
 };
 
 export function draftOf(rule: Rule): RuleDraft {
@@ -38,7 +45,16 @@ export function draftOf(rule: Rule): RuleDraft {
     scope: rule.scope,
     workload_id: rule.workload_id ?? '',
     overrides_rule_id: rule.overrides_rule_id === null ? '' : String(rule.overrides_rule_id),
+    context_before: String(rule.context.before),
+    context_after: String(rule.context.after),
+    context_multiline: rule.context.multiline,
   };
+}
+
+/** A whole number as typed, or the text itself: the server then names the field. */
+function count(text: string): number {
+  const n = Number(text);
+  return Number.isInteger(n) && text.trim() !== '' ? n : (text as unknown as number);
 }
 
 /** A new override starts as a copy of the global rule it replaces in one workload. */
@@ -69,5 +85,10 @@ export function inputOf(draft: RuleDraft): RuleInput {
     scope: draft.scope,
     workload_id: workload ? draft.workload_id || null : null,
     overrides_rule_id: workload && draft.overrides_rule_id ? Number(draft.overrides_rule_id) : null,
+    context: {
+      before: count(draft.context_before),
+      after: count(draft.context_after),
+      multiline: draft.context_multiline,
+    },
   };
 }
