@@ -73,6 +73,7 @@ export function benchRules(patterns: readonly string[]): Rule[] {
     severity: 'warn',
     stream: 'both',
     cooldown_seconds: 0,
+    condition: { type: 'line' },
     enabled: true,
     scope: 'global',
     workload_id: null,

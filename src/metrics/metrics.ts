@@ -16,6 +16,7 @@ export interface ScannerReadings {
     unreadable_containers: number;
     stalls: number;
     lines_recovered: number;
+    condition_keys_dropped?: number;
   };
   activeTails(): number;
 }
@@ -145,6 +146,7 @@ export class Metrics {
         this.reset();
         this.inc({ reason: 'cooldown' }, c?.cooldown_drops ?? 0);
         this.inc({ reason: 'rate_limit' }, c?.rate_drops ?? 0);
+        this.inc({ reason: 'condition_keys' }, c?.condition_keys_dropped ?? 0);
       },
     });
     this.readGauge('logwarden_scanner_active_tails', 'Containers whose log is followed.', () =>

@@ -27,6 +27,49 @@ export const MAX_ENABLED_RULES = 1000;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_COOLDOWN_SECONDS = 86_400;
 
+/** What a rule fires on: every line (default), a count in a window, or an absence. */
+export const CONDITION_TYPES = ['line', 'count', 'absence'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+/**
+ * Count and absence windows are whole seconds from 1: Docker timestamps are finer, but
+ * the absence watcher checks once a second, so a shorter window would promise more
+ * than it keeps.
+ */
+export const MIN_CONDITION_WINDOW_SECONDS = 1;
+/**
+ * A count window of at most a day: the state is a ring of the last `threshold` match
+ * times per group key, kept in memory and stored with every commit; longer windows are
+ * trend reports, not alerts.
+ */
+export const MAX_COUNT_WINDOW_SECONDS = 86_400;
+/**
+ * An absence window of at most a week: "the weekly backup did not run" is the longest
+ * heartbeat worth watching, and costs one timestamp per container either way.
+ */
+export const MAX_ABSENCE_WINDOW_SECONDS = 7 * 86_400;
+/**
+ * At most this many matches in one window: the ring keeps one time per match, so memory
+ * per group key is 8 bytes × threshold (8 KiB at the cap), and the state row stored with
+ * each commit stays small (about 14 KiB of JSON at the cap).
+ */
+export const MAX_COUNT_THRESHOLD = 1000;
+/**
+ * Group keys counted at once per count rule; a match for a new key beyond it is dropped
+ * and counted (scanner counter `condition_keys_dropped`). With `group_by: capture:<name>`
+ * the keys come from log lines (client IPs, job ids): the cap is what keeps a flood of
+ * distinct values from growing memory and the state table without bound. Keys whose
+ * window has passed are forgotten, so the cap counts only keys active within a window.
+ */
+export const MAX_COUNT_KEYS_PER_RULE = 10_000;
+
+export type CountGroupBy = 'container' | 'workload' | `capture:${string}`;
+
+export type RuleCondition =
+  | { type: 'line' }
+  | { type: 'count'; threshold: number; window_seconds: number; group_by: CountGroupBy }
+  | { type: 'absence'; window_seconds: number };
+
+export const LINE_CONDITION: RuleCondition = Object.freeze({ type: 'line' });
 /**
  * The lines a hit keeps around it: `before` and `after` its line (same container, both
  * streams, in the order read), and with `multiline` the rest of its multi-line record
@@ -54,6 +97,7 @@ export const RULE_DEFAULTS = {
   stream: 'both',
   cooldown_seconds: 60,
   enabled: true,
+  condition: LINE_CONDITION,
 } as const satisfies Partial<Rule>;
 
 /** One row of `log_scan_rules`. Times are milliseconds since the epoch. */
@@ -65,6 +109,8 @@ export interface Rule {
   stream: RuleStream;
   cooldown_seconds: number;
   enabled: boolean;
+  /** What fires the rule (see docs/alerts.md, "Conditions"). */
+  condition: RuleCondition;
   scope: RuleScope;
   /** Set exactly when scope is `workload`. */
   workload_id: string | null;
@@ -83,6 +129,7 @@ export interface RuleFields {
   stream: RuleStream;
   cooldown_seconds: number;
   enabled: boolean;
+  condition: RuleCondition;
   scope: RuleScope;
   workload_id: string | null;
   overrides_rule_id: number | null;

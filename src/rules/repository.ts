@@ -1,6 +1,14 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, LogScanRulesTable } from '../store/index.js';
-import type { Rule, RuleFields, RuleScope, RuleStream } from './model.js';
+import {
+  LINE_CONDITION,
+  type Rule,
+  type RuleCondition,
+  type RuleFields,
+  type RuleScope,
+  type RuleStream,
+} from './model.js';
+import { conditionFromText, conditionToText } from './condition.js';
 import type { Severity } from '../events/model.js';
 
 export interface RuleFilter {
@@ -18,6 +26,7 @@ function toRule(row: Selectable<LogScanRulesTable>): Rule {
     stream: row.stream as RuleStream,
     cooldown_seconds: Number(row.cooldown_seconds),
     enabled: Number(row.enabled) === 1,
+    condition: readCondition(row.condition),
     scope: row.scope as RuleScope,
     workload_id: row.workload_id,
     overrides_rule_id: row.overrides_rule_id === null ? null : Number(row.overrides_rule_id),
@@ -31,10 +40,23 @@ function toRule(row: Selectable<LogScanRulesTable>): Rule {
   };
 }
 
+/**
+ * Only the service writes conditions, after validating them; a row that still does not
+ * read (edited by hand) counts as the default, every line, rather than failing the list.
+ */
+function readCondition(text: string): RuleCondition {
+  try {
+    return conditionFromText(text);
+  } catch {
+    return LINE_CONDITION;
+  }
+}
+
 function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTable>> {
-  const { enabled, context, ...rest } = fields;
-  const row: Partial<Insertable<LogScanRulesTable>> = rest;
+  const { enabled, condition, context, ...rest } = fields;
+  const row: Partial<Insertable<LogScanRulesTable>> = { ...rest };
   if (enabled !== undefined) row.enabled = enabled ? 1 : 0;
+  if (condition !== undefined) row.condition = conditionToText(condition);
   if (context !== undefined) {
     row.context_before = context.before;
     row.context_after = context.after;

@@ -45,6 +45,82 @@ for (const dialect of DIALECTS) {
       return err as Error;
     }
 
+    it('stores a rule condition and checks its fields by name', async () => {
+      const { service, holder, repo } = await setup();
+      const plain = await service.create({ name: 'plain', pattern: 'x' });
+      expect(plain.condition).toEqual({ type: 'line' });
+      const count = await service.create({
+        name: 'flood',
+        pattern: 'from (?P<ip>[0-9.]+)',
+        condition: { type: 'count', threshold: 5, window_seconds: 10, group_by: 'capture:ip' },
+      });
+      expect((await repo.get(count.id))?.condition).toEqual({
+        type: 'count',
+        threshold: 5,
+        window_seconds: 10,
+        group_by: 'capture:ip',
+      });
+      expect(holder.current().conditionRules?.get(count.id)?.condition).toMatchObject({
+        type: 'count',
+      });
+      const defaulted = await service.create({
+        name: 'per container',
+        pattern: 'y',
+        condition: { type: 'count', threshold: 3, window_seconds: 60 },
+      });
+      expect(defaulted.condition).toMatchObject({ group_by: 'container' });
+      const absent = await service.update(plain.id, {
+        condition: { type: 'absence', window_seconds: 300 },
+      });
+      expect(absent.condition).toEqual({ type: 'absence', window_seconds: 300 });
+      const V = 'VALIDATION_FAILED';
+      const bad = (condition: unknown, field: string, pattern = 'x') =>
+        rejects(service.create({ name: 'bad', pattern, condition }), V, field);
+      await bad({ type: 'count', threshold: 0, window_seconds: 10 }, 'condition.threshold');
+      await bad({ type: 'count', threshold: 1001, window_seconds: 10 }, 'condition.threshold');
+      await bad({ type: 'count', threshold: 2.5, window_seconds: 10 }, 'condition.threshold');
+      await bad({ type: 'count', threshold: 5, window_seconds: 0 }, 'condition.window_seconds');
+      await bad(
+        { type: 'count', threshold: 5, window_seconds: 86_401 },
+        'condition.window_seconds',
+      );
+      await bad(
+        { type: 'count', threshold: 5, window_seconds: 10, group_by: 'host' },
+        'condition.group_by',
+      );
+      await bad(
+        { type: 'count', threshold: 5, window_seconds: 10, group_by: 'capture:ip' },
+        'condition.group_by',
+      );
+      await bad({ type: 'absence', window_seconds: 604_801 }, 'condition.window_seconds');
+      await bad(
+        { type: 'absence', window_seconds: 60, group_by: 'container' },
+        'condition.group_by',
+      );
+      await bad({ type: 'sometimes' }, 'condition.type');
+      await bad('count', 'condition');
+      // A pattern change that drops the grouped capture is refused.
+      await rejects(service.update(count.id, { pattern: 'from [0-9.]+' }), V, 'condition.group_by');
+      await rejects(
+        service.update(plain.id, {
+          condition: { type: 'count', threshold: 2, window_seconds: 5, group_by: 'capture:nope' },
+        }),
+        V,
+        'condition.group_by',
+      );
+    });
+
+    it('an override starts with the condition of its global', async () => {
+      const { service } = await setup();
+      const global = await service.create({
+        name: 'g',
+        pattern: 'x',
+        condition: { type: 'absence', window_seconds: 60 },
+      });
+      const override = await service.create({ workload_id: 'shop', overrides_rule_id: global.id });
+      expect(override.condition).toEqual({ type: 'absence', window_seconds: 60 });
+    });
+
     it('creates a rule with defaults and reloads the snapshot once', async () => {
       const { service, holder, reloads } = await setup();
       const rule = await service.create({ name: ' Errors ', pattern: 'ERROR (?P<code>\\d+)' });

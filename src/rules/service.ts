@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
 import { isSeverity } from '../events/model.js';
 import { compileOrThrow } from './compile.js';
+import { checkConditionPattern, parseCondition } from './condition.js';
 import {
   CONTEXT_DEFAULTS,
   MAX_CONTEXT_AFTER,
@@ -127,6 +128,7 @@ function parseFields(input: RuleInput): Partial<RuleFields> {
       throw AppError.validation('enabled', 'must be a boolean');
     out.enabled = input.enabled;
   }
+  if (input.condition !== undefined) out.condition = parseCondition(input.condition);
   if (input.scope !== undefined) {
     if (!isOneOf<RuleScope>(RULE_SCOPES, input.scope))
       throw AppError.validation('scope', 'must be global or workload');
@@ -220,6 +222,7 @@ export class RulesService {
             severity: global.severity,
             stream: global.stream,
             cooldown_seconds: global.cooldown_seconds,
+            condition: global.condition,
             context: global.context,
             ...fields,
           };
@@ -233,6 +236,7 @@ export class RulesService {
           stream: fields.stream ?? RULE_DEFAULTS.stream,
           cooldown_seconds: fields.cooldown_seconds ?? RULE_DEFAULTS.cooldown_seconds,
           enabled: fields.enabled ?? RULE_DEFAULTS.enabled,
+          condition: fields.condition ?? RULE_DEFAULTS.condition,
           scope,
           workload_id: fields.workload_id ?? null,
           overrides_rule_id: fields.overrides_rule_id ?? null,
@@ -241,6 +245,7 @@ export class RulesService {
               ? (fields.context ?? { ...CONTEXT_DEFAULTS })
               : parseContext(input.context, fields.context ?? CONTEXT_DEFAULTS),
         };
+        checkConditionPattern(complete.condition, compileOrThrow(complete.pattern));
         await this.checkPlacement(repo, complete, null);
         if (complete.enabled && (await repo.countEnabled()) >= MAX_ENABLED_RULES)
           throw limitReached();
@@ -262,6 +267,8 @@ export class RulesService {
         if (input.context !== undefined)
           sent.context = parseContext(input.context, existing.context);
         const merged: RuleFields = { ...existing, ...sent };
+        if (sent.condition !== undefined || sent.pattern !== undefined)
+          checkConditionPattern(merged.condition, compileOrThrow(merged.pattern));
         if (existing.scope === 'global' && merged.scope !== 'global') {
           const overrides = await repo.countOverridesOf(id);
           if (overrides > 0)

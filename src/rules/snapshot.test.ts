@@ -15,6 +15,7 @@ function rule(over: Partial<Rule> = {}): Rule {
     stream: 'both',
     cooldown_seconds: 60,
     enabled: true,
+    condition: { type: 'line' },
     scope: 'global',
     workload_id: null,
     overrides_rule_id: null,

@@ -18,8 +18,10 @@ import {
   sourceOf,
   type EffectiveSource,
   type Rule,
+  type RuleCondition,
   type RuleContext,
 } from './model.js';
+import { groupCapture } from './condition.js';
 import { requiredLiterals, type RequiredLiteral } from './required-literals.js';
 
 export type { RuleStream } from './model.js';
@@ -37,6 +39,8 @@ export interface CompiledRule {
   pattern?: string;
   source?: EffectiveSource;
   overrides_rule_id?: number | null;
+  /** Absent means `line`: every match is a hit (fakes need not set it). */
+  condition?: RuleCondition;
   /** The lines its hits keep around them; none when absent (fakes). */
   context?: RuleContext;
 }
@@ -65,6 +69,8 @@ export interface RuleMatcher {
    * empty result is one shared frozen array: callers read the result, never modify it.
    */
   match(line: Buffer, stream: 'stdout' | 'stderr'): RuleMatch[];
+  /** The effective rules with an absence condition (watched per container). */
+  readonly absenceRules?: readonly CompiledRule[];
 }
 
 export interface CompileError {
@@ -88,6 +94,8 @@ export interface RuleSnapshot {
   readonly setFallbacks?: number;
   /** Milliseconds since the epoch. */
   readonly builtAt?: number;
+  /** The rules in this snapshot with a count or absence condition, by id. */
+  readonly conditionRules?: ReadonlyMap<number, CompiledRule>;
 }
 
 /** Where the holder reads rule rows from (the repository). */
@@ -195,6 +203,7 @@ class EffectiveMatcher implements RuleMatcher {
     readonly size: number,
     private readonly stdout: StreamMatcher,
     private readonly stderr: StreamMatcher,
+    readonly absenceRules: readonly CompiledRule[] = [],
     readonly context: ContextNeeds | null = null,
   ) {}
 
@@ -231,6 +240,14 @@ function rowProblem(row: Rule): string | null {
   return null;
 }
 
+/** A condition the compiled pattern cannot serve (a stored row the service did not write). */
+function conditionProblem(condition: RuleCondition, pattern: CompiledPattern): string | null {
+  const name = groupCapture(condition);
+  if (name !== null && !pattern.groupNames.includes(name))
+    return `condition.group_by: the pattern has no named group "${name}"`;
+  return null;
+}
+
 class Snapshot implements RuleSnapshot {
   constructor(
     readonly version: number,
@@ -241,6 +258,7 @@ class Snapshot implements RuleSnapshot {
     readonly matcherCount: number,
     private readonly counters: Counters,
     readonly builtAt: number,
+    readonly conditionRules: ReadonlyMap<number, CompiledRule>,
   ) {}
 
   matcherFor(workloadId: string | null): RuleMatcher {
@@ -275,6 +293,7 @@ export function buildSnapshot(
   const counters: Counters = { setFallbacks: 0 };
   const compileErrors: CompileError[] = [];
   const entries = new Map<number, Entry>();
+  const conditionRules = new Map<number, CompiledRule>();
   const sorted = [...rows].sort((a, b) => a.id - b.id);
 
   let enabled = 0;
@@ -301,6 +320,12 @@ export function buildSnapshot(
       pattern = result.pattern;
     }
     cache.patterns.set(row.pattern, pattern);
+    const condition = row.condition ?? { type: 'line' };
+    const conditionError = conditionProblem(condition, pattern);
+    if (conditionError) {
+      fail(conditionError);
+      continue;
+    }
     const rule: CompiledRule = Object.freeze({
       id: row.id,
       name: row.name,
@@ -311,8 +336,10 @@ export function buildSnapshot(
       pattern: row.pattern,
       source: sourceOf(row),
       overrides_rule_id: row.overrides_rule_id,
+      condition,
       ...(row.context ? { context: Object.freeze({ ...row.context }) } : {}),
     });
+    if (condition.type !== 'line') conditionRules.set(row.id, rule);
     const literals = requiredLiterals(pattern.re.internalSource);
     entries.set(row.id, { rule, pattern, literals });
   }
@@ -361,6 +388,7 @@ export function buildSnapshot(
         effective.length,
         streamMatcher(effective.filter((e) => e.rule.stream !== 'stderr')),
         streamMatcher(effective.filter((e) => e.rule.stream !== 'stdout')),
+        effective.filter((e) => e.rule.condition?.type === 'absence').map((e) => e.rule),
         contextNeeds(effective.map((e) => e.rule)),
       );
       matchers.set(key, matcher);
@@ -384,6 +412,7 @@ export function buildSnapshot(
     matchers.size,
     counters,
     now,
+    conditionRules,
   );
   return { snapshot, cache };
 }

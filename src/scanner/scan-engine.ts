@@ -25,6 +25,8 @@ export interface ScanCounters {
   stalls: number;
   /** Lines Docker's follower skipped (rotated files) that were read again. */
   lines_recovered: number;
+  /** Matches of count rules (and absences) dropped: their rule had too many group keys. */
+  condition_keys_dropped: number;
 }
 
 /** A match that passed cooldown and rate limit, with what was held back before it. */
@@ -60,6 +62,7 @@ export class ScanEngine {
     unreadable_containers: 0,
     stalls: 0,
     lines_recovered: 0,
+    condition_keys_dropped: 0,
   };
   private readonly containers = new Map<string, ContainerState>();
 

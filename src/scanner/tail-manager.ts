@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ContainerChange, ContainerFilter, ContainerRecord } from '../inventory/index.js';
 import type { StreamCursors } from './resume-cursor.js';
+import type { ConditionTracker, WatchedContainer } from './conditions.js';
 import type { ScanEngine, ScanCounters } from './scan-engine.js';
 import { startWithoutCursor, type StartReason, type TailStart } from './start-policy.js';
 import type { WatchHistory } from './watermark-repository.js';
@@ -71,6 +72,8 @@ export class TailManager {
   /** Containers whose tail should start again once the finishing one is done. */
   private readonly restartAfter = new Set<string>();
   private readonly starting = new Set<string>();
+  /** When each tailed container started, as the index said when its tail began. */
+  private readonly startedAt_ = new Map<string, number | null>();
   /** Line listeners by container; they follow the container to its next tail. */
   private readonly lineTaps = new Map<string, Set<LineTap>>();
   /** Per container: the silence after which its tail is next checked for a stall. */
@@ -93,6 +96,7 @@ export class TailManager {
       sink: BatchSink;
       rules: RulesView;
       engine: ScanEngine;
+      conditions?: ConditionTracker;
       inventory: TailInventory;
       cursors: CursorSource;
       watermark: WatchRecord;
@@ -174,6 +178,32 @@ export class TailManager {
       active_tails: tails.filter((t) => t.status !== 'stopped').length,
       tails,
     };
+  }
+
+  /**
+   * The containers an absence can be measured on: among `running` (the index's running
+   * containers), those whose tail follows now. A tail that is connecting, backing off or
+   * finishing (its container stopped) says nothing about silence.
+   */
+  watched(
+    running: ReadonlySet<string>,
+    absenceRulesFor: (workloadId: string | null) => WatchedContainer['absenceRules'],
+  ): WatchedContainer[] {
+    const out: WatchedContainer[] = [];
+    for (const [id, tail] of this.tails) {
+      if (!running.has(id) || tail.finishing || tail.state.status !== 'following') continue;
+      const absenceRules = absenceRulesFor(tail.target.workload_id);
+      if (absenceRules.length === 0) continue;
+      out.push({
+        id,
+        name: tail.target.name,
+        workload_id: tail.target.workload_id,
+        started_at: this.startedAt_.get(id) ?? null,
+        watchingSince: tail.createdAt,
+        absenceRules,
+      });
+    }
+    return out;
   }
 
   tailOf(containerId: string): Tail | undefined {
@@ -265,6 +295,7 @@ export class TailManager {
         sink: this.deps.sink,
         rules: this.deps.rules,
         engine: this.deps.engine,
+        conditions: this.deps.conditions,
         log: this.deps.log,
         now: this.deps.now,
       },
@@ -291,11 +322,14 @@ export class TailManager {
       },
     );
     this.tails.set(container.id, tail);
+    this.startedAt_.set(container.id, container.started_at);
     for (const tap of this.lineTaps.get(container.id) ?? []) tap.detach = tail.onLine(tap.listener);
     tail.start();
     void tail.done.then(() => {
       if (this.tails.get(container.id) === tail) this.tails.delete(container.id);
       this.deps.engine.forget(container.id);
+      this.deps.conditions?.forgetContainer(container.id);
+      this.startedAt_.delete(container.id);
       if (this.restartAfter.delete(container.id)) this.ensure(container);
     });
   }

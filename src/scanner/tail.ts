@@ -11,6 +11,7 @@ import {
   type ResumeGap,
   type StreamCursors,
 } from './resume-cursor.js';
+import type { ConditionTracker } from './conditions.js';
 import { HitContext, keptText } from './hit-context.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
 import type { TailStart } from './start-policy.js';
@@ -103,6 +104,8 @@ export interface TailDeps {
   sink: BatchSink;
   rules: RulesView;
   engine: ScanEngine;
+  /** Count and absence conditions; without it every match is a line hit. */
+  conditions?: ConditionTracker;
   log: Logger;
   now?: () => number;
   /** What stores cursor-only progress lazily (default: a real interval). */
@@ -110,6 +113,10 @@ export interface TailDeps {
 }
 
 const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
+
+/** A match whose rule fires on a count or an absence, not on the line itself. */
+const isConditional = (m: RuleMatch): boolean =>
+  m.rule.condition !== undefined && m.rule.condition.type !== 'line';
 const GAP_LOG_INTERVAL_MS = 60_000;
 /** A jump in time between consecutive lines of a stream worth checking for a skip… */
 const SKIP_JUMP_NANOS = 250_000_000;
@@ -166,6 +173,8 @@ export class Tail {
   private gapsUnlogged = 0;
   private linesUnlogged = 0;
   readonly state: TailState;
+  /** When this tail was made: an absence is measured from no earlier than this. */
+  readonly createdAt: number;
 
   constructor(
     private readonly deps: TailDeps,
@@ -194,6 +203,7 @@ export class Tail {
       last_error: null,
     };
     this.refreshCursorState();
+    this.createdAt = this.now();
   }
 
   /** Resolves when the tail has stopped and flushed. */
@@ -419,11 +429,37 @@ export class Tail {
         if (context.hasReady) this.commitSoon();
       }
     }
+    let lineMatches = matches;
+    const conditions = this.deps.conditions;
+    if (matches.length > 0 && conditions && matches.some(isConditional)) {
+      // Counted (or noted present) before any cooldown: the cooldown applies to fires.
+      lineMatches = matches.filter((m) => !isConditional(m));
+      const mark = position.current;
+      const seconds = line.seconds;
+      const fired = conditions.observe(
+        {
+          containerId: this.target.id,
+          containerName: this.target.name,
+          workloadId: this.target.workload_id,
+          stream: line.stream,
+          text: line.text,
+          timestamp: line.timestamp,
+          truncated: line.truncated,
+          timeMs: seconds === null ? now : seconds * 1000 + Math.floor(line.nanos / 1e6),
+          mark: seconds === null || !mark ? null : { tsNanos: mark.tsNanos, seen: mark.seenAtTs },
+        },
+        matches.filter(isConditional),
+      );
+      if (fired > 0) {
+        this.state.hits += fired;
+        this.commitSoon();
+      }
+    }
     const hits = this.deps.engine.scan(
       this.target.id,
       line.bytes.length,
       line.truncated,
-      matches,
+      lineMatches,
       now,
     );
     if (this.lineListeners !== null) this.emitLine(line, matches);

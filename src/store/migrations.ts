@@ -285,6 +285,25 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0019_containers_name_index': async (db) => {
     await db.schema.createIndex('containers_name').on('containers').column('name').execute();
   },
+  // Conditions on a rule (issue 15): count in a window, absence for a time. The state of
+  // each (rule, group key) is stored with the resume cursors of the lines it counted.
+  '0020_rule_conditions': async (db) => {
+    await db.schema
+      .alterTable('log_scan_rules')
+      .addColumn('condition', 'text', (c) => c.notNull().defaultTo('{"type":"line"}'))
+      .execute();
+    await db.schema
+      .createTable('rule_condition_state')
+      // No foreign key: a rule deleted while a tail holds state for it must not fail
+      // that tail's commit (its cursors). The scanner forgets the rows of rules that
+      // are gone within a second (ConditionTracker.sweep).
+      .addColumn('rule_id', 'bigint', notNull)
+      .addColumn('group_key', 'text', notNull)
+      .addColumn('state', 'text', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .addPrimaryKeyConstraint('rule_condition_state_pk', ['rule_id', 'group_key'])
+      .execute();
+  },
   // The lines around a hit (issue 15): what each rule keeps (existing rules get the
   // defaults, 5 before, 10 after, multi-line records whole), the lines an event kept
   // (JSON {before, after}, null for events without), and how long a trigger's

@@ -22,6 +22,18 @@ export interface Database {
   store_probe: StoreProbeTable;
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
+  rule_condition_state: RuleConditionStateTable;
+}
+
+/**
+ * What a count or absence condition remembers about one group key of one rule (JSON),
+ * stored in the transaction that stores the cursors of the lines it counted.
+ */
+export interface RuleConditionStateTable {
+  rule_id: number;
+  group_key: string;
+  state: string;
+  updated_at: number;
 }
 
 export interface WorkloadsTable {
@@ -93,6 +105,8 @@ export interface LogScanRulesTable {
   stream: string;
   cooldown_seconds: number;
   enabled: number;
+  /** JSON: the rule's condition ({"type":"line"} unless set). */
+  condition: Generated<string>;
   scope: string;
   workload_id: string | null;
   overrides_rule_id: number | null;

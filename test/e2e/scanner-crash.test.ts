@@ -47,10 +47,13 @@ describe('exactly once across crashes', () => {
       cooldown_seconds: 0,
     });
     // The counter lives in the container's filesystem, so a docker restart continues it.
-    // Bursts of ten with one sleep each: a process per line would make the pace depend
-    // on how busy the machine is.
+    // It is appended, never rewritten: `echo $n > /tmp/n` truncates first, and a restart's
+    // SIGKILL landing between the truncation and the write left an empty file, an empty
+    // $n, a loop that ended at once and a test waiting for a SEQ 900 that never came.
+    // Bursts of ten with one sleep each, all shell builtins: a process per line would
+    // make the pace depend on how busy the machine is.
     const id = await runContainer(
-      'n=$(cat /tmp/n 2>/dev/null || echo 0); while [ $n -lt 900 ]; do n=$((n+1)); echo $n > /tmp/n; echo "SEQ $n"; [ $((n % 3)) -eq 0 ] && echo "SEQ $n" >&2 && echo "SEQ $n" >&2; [ $((n % 10)) -eq 0 ] && sleep 0.3; done; sleep 3600',
+      'n=0; [ -f /tmp/n ] && while read -r x; do n=$x; done < /tmp/n; while [ $n -lt 900 ]; do n=$((n+1)); echo $n >> /tmp/n; echo "SEQ $n"; [ $((n % 3)) -eq 0 ] && echo "SEQ $n" >&2 && echo "SEQ $n" >&2; [ $((n % 10)) -eq 0 ] && sleep 0.3; done; sleep 3600',
     );
     created.add(id);
     const count = async () => (await api.allEvents(`rule=${rule.id}`)).length;

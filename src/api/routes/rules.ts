@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type {
   EffectiveRule,
   Rule,
+  RuleCondition,
   RuleFilter,
   RuleInput,
   RuleTestInput,
@@ -30,6 +31,23 @@ export interface RulesApiDeps {
   };
 }
 
+/** A fresh object of the condition's own fields only. */
+function conditionJson(condition: RuleCondition): RuleJson['condition'] {
+  switch (condition.type) {
+    case 'count':
+      return {
+        type: 'count',
+        threshold: condition.threshold,
+        window_seconds: condition.window_seconds,
+        group_by: condition.group_by,
+      };
+    case 'absence':
+      return { type: 'absence', window_seconds: condition.window_seconds };
+    default:
+      return { type: 'line' };
+  }
+}
+
 export function ruleJson(rule: Rule): RuleJson {
   return {
     id: rule.id,
@@ -39,6 +57,7 @@ export function ruleJson(rule: Rule): RuleJson {
     stream: rule.stream,
     cooldown_seconds: rule.cooldown_seconds,
     enabled: rule.enabled,
+    condition: conditionJson(rule.condition),
     scope: rule.scope,
     workload_id: rule.workload_id,
     overrides_rule_id: rule.overrides_rule_id,

@@ -49,6 +49,7 @@ const rule: Rule = grown({
   stream: 'both',
   cooldown_seconds: 60,
   enabled: true,
+  condition: grown({ type: 'line' as const }),
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
@@ -239,6 +240,7 @@ async function server(): Promise<FastifyInstance> {
             unreadable_containers: 0,
             stalls: 0,
             lines_recovered: 0,
+            condition_keys_dropped: 0,
           }),
           active_tails: 1,
           tails: [

@@ -1,5 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  CONDITION_TYPES,
+  MAX_ABSENCE_WINDOW_SECONDS,
+  MAX_COUNT_THRESHOLD,
+  MAX_COUNT_WINDOW_SECONDS,
   MAX_CONTEXT_AFTER,
   MAX_CONTEXT_BEFORE,
   RULE_SCOPES,
@@ -14,6 +18,34 @@ export const RuleStream = Enum(RULE_STREAMS);
 export type RuleStream = Static<typeof RuleStream>;
 export const RuleScope = Enum(RULE_SCOPES);
 
+const conditionFields = {
+  threshold: Type.Optional(
+    Type.Integer({
+      description: `count: at least this many matching lines (1 to ${MAX_COUNT_THRESHOLD})…`,
+    }),
+  ),
+  window_seconds: Type.Optional(
+    Type.Integer({
+      description: `count: …within this many seconds (1 to ${MAX_COUNT_WINDOW_SECONDS}); absence: no matching line for this long (1 to ${MAX_ABSENCE_WINDOW_SECONDS}).`,
+    }),
+  ),
+  group_by: Type.Optional(
+    Type.String({
+      description:
+        'count: counted per `container` (default), `workload`, or `capture:<name>` (a named group of the pattern).',
+    }),
+  ),
+};
+
+export const RuleCondition = Type.Object(
+  { type: Enum(CONDITION_TYPES), ...conditionFields },
+  {
+    description:
+      'What fires the rule: every matching line (`line`, the default), at least `threshold` matches within `window_seconds` per group key (`count`), or no match for `window_seconds` (`absence`). See docs/alerts.md.',
+  },
+);
+export type RuleCondition = Static<typeof RuleCondition>;
+
 export const Rule = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -22,6 +54,7 @@ export const Rule = Type.Object({
   stream: RuleStream,
   cooldown_seconds: Type.Integer(),
   enabled: Type.Boolean(),
+  condition: RuleCondition,
   scope: RuleScope,
   workload_id: Nullable(Type.String({ description: 'Set exactly when scope is workload.' })),
   overrides_rule_id: Nullable(
@@ -76,6 +109,12 @@ export const RuleBody = Type.Object(
     stream: Type.Optional(Type.String()),
     cooldown_seconds: Type.Optional(Type.Integer()),
     enabled: Type.Optional(Type.Boolean()),
+    condition: Type.Optional(
+      Type.Object(
+        { type: Type.Optional(Type.String()), ...conditionFields },
+        { additionalProperties: false },
+      ),
+    ),
     scope: Type.Optional(Type.String()),
     workload_id: Type.Optional(StringOrNull),
     overrides_rule_id: Type.Optional(IdOrNull),

@@ -60,6 +60,11 @@ export const ScannerStats = Type.Object({
     minimum: 0,
     description: "Lines Docker's follower skipped (rotated files) that were read again.",
   }),
+  condition_keys_dropped: Type.Integer({
+    minimum: 0,
+    description:
+      'Matches of count rules (and absences) dropped because their rule already had the most group keys it may count at once (see docs/alerts.md, "Conditions").',
+  }),
   active_tails: Count,
   tails: Type.Array(TailStats),
   rules: Type.Object({ version: Type.Integer(), compiled: Type.Integer() }),

@@ -11,6 +11,7 @@ export type RuleInput = Partial<
     | 'stream'
     | 'cooldown_seconds'
     | 'enabled'
+    | 'condition'
     | 'scope'
     | 'workload_id'
     | 'overrides_rule_id'

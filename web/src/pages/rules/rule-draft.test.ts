@@ -10,6 +10,7 @@ const global: Rule = {
   stream: 'both',
   cooldown_seconds: 30,
   enabled: true,
+  condition: { type: 'line' },
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
@@ -61,5 +62,25 @@ describe('rule drafts', () => {
 
   it('passes a cooldown that is not a number through, for the server to name the field', () => {
     expect(inputOf({ ...EMPTY_DRAFT, cooldown_seconds: 'soon' }).cooldown_seconds).toBe('soon');
+  });
+
+  it('sends only the fields of the chosen condition', () => {
+    const base = { ...EMPTY_DRAFT, name: 'x', pattern: 'from (?P<ip>\\S+)' };
+    expect(inputOf(base).condition).toEqual({ type: 'line' });
+    expect(
+      inputOf({
+        ...base,
+        condition_type: 'count',
+        threshold: '5',
+        window_seconds: '10',
+        group_by: 'capture:ip',
+      }).condition,
+    ).toEqual({ type: 'count', threshold: 5, window_seconds: 10, group_by: 'capture:ip' });
+    expect(
+      inputOf({ ...base, condition_type: 'absence', window_seconds: '300' }).condition,
+    ).toEqual({ type: 'absence', window_seconds: 300 });
+    // Not a number: sent as it is, for the server to name condition.threshold.
+    const odd = inputOf({ ...base, condition_type: 'count', threshold: 'many' }).condition;
+    expect(odd).toMatchObject({ threshold: 'many' });
   });
 });

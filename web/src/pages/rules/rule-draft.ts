@@ -13,6 +13,12 @@ export interface RuleDraft {
   workload_id: string;
   /** '' when the rule overrides nothing. */
   overrides_rule_id: string;
+  /** The condition: its type, and its fields as the inputs hold them. */
+  condition_type: 'line' | 'count' | 'absence';
+  threshold: string;
+  window_seconds: string;
+  /** container | workload | capture:<name> */
+  group_by: string;
   /** Lines kept before and after a hit, and whether its multi-line record stays whole. */
   context_before: string;
   context_after: string;
@@ -29,6 +35,10 @@ export const EMPTY_DRAFT: RuleDraft = {
   scope: 'global',
   workload_id: '',
   overrides_rule_id: '',
+  condition_type: 'line',
+  threshold: '5',
+  window_seconds: '60',
+  group_by: 'container',
   context_before: '5',
   context_after: '10',
   context_multiline: true,
@@ -45,16 +55,37 @@ export function draftOf(rule: Rule): RuleDraft {
     scope: rule.scope,
     workload_id: rule.workload_id ?? '',
     overrides_rule_id: rule.overrides_rule_id === null ? '' : String(rule.overrides_rule_id),
+    condition_type: rule.condition.type,
+    threshold: String(rule.condition.threshold ?? EMPTY_DRAFT.threshold),
+    window_seconds: String(rule.condition.window_seconds ?? EMPTY_DRAFT.window_seconds),
+    group_by: rule.condition.group_by ?? EMPTY_DRAFT.group_by,
     context_before: String(rule.context.before),
     context_after: String(rule.context.after),
     context_multiline: rule.context.multiline,
   };
 }
 
-/** A whole number as typed, or the text itself: the server then names the field. */
-function count(text: string): number {
+/** A whole number as a number; anything else as it is, for the server to name the field. */
+function wholeOr(text: string): number {
   const n = Number(text);
   return Number.isInteger(n) && text.trim() !== '' ? n : (text as unknown as number);
+}
+
+/** The condition the draft describes, with only the fields of its type. */
+export function conditionOf(draft: RuleDraft): Rule['condition'] {
+  switch (draft.condition_type) {
+    case 'count':
+      return {
+        type: 'count',
+        threshold: wholeOr(draft.threshold),
+        window_seconds: wholeOr(draft.window_seconds),
+        group_by: draft.group_by,
+      };
+    case 'absence':
+      return { type: 'absence', window_seconds: wholeOr(draft.window_seconds) };
+    default:
+      return { type: 'line' };
+  }
 }
 
 /** A new override starts as a copy of the global rule it replaces in one workload. */
@@ -82,12 +113,13 @@ export function inputOf(draft: RuleDraft): RuleInput {
         ? cooldown
         : (draft.cooldown_seconds as unknown as number),
     enabled: draft.enabled,
+    condition: conditionOf(draft),
     scope: draft.scope,
     workload_id: workload ? draft.workload_id || null : null,
     overrides_rule_id: workload && draft.overrides_rule_id ? Number(draft.overrides_rule_id) : null,
     context: {
-      before: count(draft.context_before),
-      after: count(draft.context_after),
+      before: wholeOr(draft.context_before),
+      after: wholeOr(draft.context_after),
       multiline: draft.context_multiline,
     },
   };

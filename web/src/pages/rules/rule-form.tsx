@@ -15,6 +15,22 @@ interface Props {
   readOnly: boolean;
 }
 
+/** The named groups of a pattern, as the group-by choices (a plain scan, no RE2). */
+function namedGroups(pattern: string): string[] {
+  return [...pattern.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]!);
+}
+
+function conditionHint(draft: RuleDraft): string {
+  switch (draft.condition_type) {
+    case 'count':
+      return 'Fires when this many lines match within the window, per group; the window then starts over. The cooldown applies to fires.';
+    case 'absence':
+      return 'Fires when a running container (for a workload rule: every one of the workload) writes no matching line for the window; resolves on the next one. The cooldown is not used.';
+    default:
+      return 'Each matching line is a hit (then the cooldown).';
+  }
+}
+
 /** The rule's fields; a 400 naming one shows under it. */
 export function RuleForm({ draft, onChange, error, check, workloads, globals, readOnly }: Props) {
   const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) =>
@@ -98,6 +114,73 @@ export function RuleForm({ draft, onChange, error, check, workloads, globals, re
           />
         )}
       </Field>
+      <Field label="Fires on" name="condition.type" error={error} hint={conditionHint(draft)}>
+        {(p) => (
+          <select
+            {...p}
+            name="condition_type"
+            value={draft.condition_type}
+            onChange={(e) => set('condition_type', e.target.value as RuleDraft['condition_type'])}
+          >
+            <option value="line">every matching line</option>
+            <option value="count">a count of matching lines in a window</option>
+            <option value="absence">no matching line for a while</option>
+          </select>
+        )}
+      </Field>
+      {draft.condition_type === 'count' && (
+        <Field label="At least (lines)" name="condition.threshold" error={error}>
+          {(p) => (
+            <input
+              {...p}
+              name="threshold"
+              inputMode="numeric"
+              value={draft.threshold}
+              onChange={(e) => set('threshold', e.target.value)}
+            />
+          )}
+        </Field>
+      )}
+      {draft.condition_type !== 'line' && (
+        <Field label="Window (seconds)" name="condition.window_seconds" error={error}>
+          {(p) => (
+            <input
+              {...p}
+              name="window_seconds"
+              inputMode="numeric"
+              value={draft.window_seconds}
+              onChange={(e) => set('window_seconds', e.target.value)}
+            />
+          )}
+        </Field>
+      )}
+      {draft.condition_type === 'count' && (
+        <Field
+          label="Counted per"
+          name="condition.group_by"
+          error={error}
+          hint="container, workload, or capture:<name> of a named group of the pattern"
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="group_by"
+              list="group-by-choices"
+              spellCheck={false}
+              autoCapitalize="off"
+              value={draft.group_by}
+              onChange={(e) => set('group_by', e.target.value)}
+            />
+          )}
+        </Field>
+      )}
+      <datalist id="group-by-choices">
+        <option value="container" />
+        <option value="workload" />
+        {namedGroups(draft.pattern).map((name) => (
+          <option key={name} value={`capture:${name}`} />
+        ))}
+      </datalist>
       <Field
         label="Lines before a hit"
         name="context.before"
