@@ -76,6 +76,7 @@ const EVENT_COLUMNS = [
   'e.workload_id as e_workload_id',
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
+  'e.silenced_by as e_silenced_by',
   'e.context as e_context',
 ] as const;
 
@@ -97,11 +98,14 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       workload_id: row.e_workload_id,
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
+      silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
       context: parseContext(row.e_context),
     };
-  const copy = JSON.parse(row.event) as StoredEvent | null;
-  // Copies made before events had a context have none.
-  return copy === null ? null : { ...copy, context: copy.context ?? null };
+  const kept = JSON.parse(row.event) as StoredEvent | null;
+  // A copy kept before 0022 (0023) has no silenced_by (context): not silenced (none kept).
+  return kept === null
+    ? null
+    : { ...kept, silenced_by: kept.silenced_by ?? null, context: kept.context ?? null };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */

@@ -42,7 +42,8 @@ export interface DeliveryWaker {
  * Writes one outbox row per enabled trigger whose filter accepts an event, in the
  * transaction that records the event: an event is never stored without its
  * deliveries, even across a crash. The worker sends from there. It never records
- * events, so no trigger can feed itself.
+ * events, so no trigger can feed itself. An event a silence matched (`silenced_by`)
+ * gets no delivery.
  */
 export class TriggerDispatcher {
   private matcher = TriggerMatcher.empty();
@@ -114,6 +115,8 @@ export class TriggerDispatcher {
     const rows: NewDelivery[] = [];
     const now = this.now();
     for (const event of events) {
+      // Silenced when recorded (the silences marked it): kept, notifies nobody.
+      if (event.silenced_by !== null && event.silenced_by !== undefined) continue;
       for (const trigger of this.matcher.match(event)) {
         // The due time is the state: a restart sends it then, with the lines it has.
         const wait = event.context_pending ? trigger.context_wait_seconds * 1000 : 0;
