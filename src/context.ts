@@ -7,6 +7,7 @@ import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
 import { createInventory, type Inventory } from './inventory/index.js';
+import { createSilences, type Silences } from './incidents/index.js';
 import { createLogger, subsystemLogger, type Subsystem } from './logger.js';
 import { Metrics } from './metrics/index.js';
 import { createRules, type Rules } from './rules/index.js';
@@ -39,6 +40,7 @@ export interface Parts {
   logs: Logs;
   metrics: Metrics;
   triggers: Triggers;
+  silences: Silences;
 }
 
 /**
@@ -135,6 +137,17 @@ export class AppContext {
       config,
     );
     journal.addKnownSecrets(() => triggers.credentials.values());
+    const silences = createSilences(
+      {
+        db,
+        workloads: {
+          workloadName: async (id) => (await inventory.workloadRepository.get(id))?.name ?? null,
+        },
+        journal,
+        log: log('silences'),
+      },
+      config,
+    );
 
     events.bus.subscribe((event) => metrics.eventRecorded(event.source, event.severity));
     metrics.observeStream(stream.broadcaster);
@@ -177,6 +190,7 @@ export class AppContext {
       logs,
       metrics,
       triggers,
+      silences,
     };
     const server = await buildApp(
       { ...parts, database: store, engine: engineMonitor },
@@ -187,7 +201,7 @@ export class AppContext {
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
   async start(): Promise<void> {
-    const { audit, auth, rules, triggers, events, inventory, scanner } = this.parts;
+    const { audit, auth, rules, triggers, events, inventory, scanner, silences } = this.parts;
     const replay = await audit.start();
     this.logger.debug({ journal: replay }, 'journal replayed');
     const applied = await migrateToLatest(this.store);
@@ -200,7 +214,8 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
-    // Before any producer starts, so no event is recorded without the triggers listening.
+    // Before any producer starts, so no event is recorded unmarked or without the triggers.
+    await silences.start(events.log);
     await triggers.start(events.log);
     await this.engineMonitor.start();
     await inventory.start();
@@ -235,7 +250,7 @@ export class AppContext {
    * the database last. A failing step is logged and never skips the steps after it.
    */
   async destroy(): Promise<void> {
-    const { audit, scanner, inventory, events, triggers } = this.parts;
+    const { audit, scanner, inventory, events, triggers, silences } = this.parts;
     if (this.started)
       audit.journal.record({
         actor: 'system',
@@ -250,6 +265,7 @@ export class AppContext {
       ['inventory', () => inventory.stop()],
       ['events', () => events.stop()],
       ['triggers', () => triggers.stop()],
+      ['silences', () => silences.stop()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
       ['journal', () => audit.stop()],

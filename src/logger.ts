@@ -47,7 +47,8 @@ export type Subsystem =
   | 'scanner'
   | 'store'
   | 'stream'
-  | 'triggers';
+  | 'triggers'
+  | 'silences';
 
 export function subsystemLogger(root: Logger, subsystem: Subsystem): Logger {
   return root.child({ subsystem });

@@ -12,6 +12,7 @@ import type { Rules } from '../rules/index.js';
 import type { Scanner } from '../scanner/index.js';
 import { EventStreamer, type Stream } from '../stream/index.js';
 import type { Triggers } from '../triggers/index.js';
+import type { Silences } from '../incidents/index.js';
 import { VERSION } from '../version.js';
 import { credentialAuthenticator } from './credentials.js';
 import { httpMetricsHook } from './http-metrics.js';
@@ -26,6 +27,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { rulesRoutes } from './routes/rules.js';
 import { scannerRoutes } from './routes/scanner.js';
 import { settingsRoutes } from './routes/settings.js';
+import { silencesRoutes } from './routes/silences.js';
 import { eventFrame, streamRoutes } from './routes/stream.js';
 import { triggersRoutes } from './routes/triggers.js';
 import { webUiRoutes } from './routes/web-ui.js';
@@ -45,6 +47,7 @@ export interface ApiParts {
   audit: Audit;
   metrics: Metrics;
   triggers: Triggers;
+  silences: Silences;
   stream: Stream;
   logs: Logs;
 }
@@ -113,6 +116,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         triggers: parts.triggers.service,
         deliveries: parts.triggers.deliveries,
       }),
+      silencesRoutes({ silences: parts.silences.service }),
       settingsRoutes({
         // An unset auth.viewers_read_logs shows the install's default in effect.
         settings: () => shownSettings({ ...config, authViewersReadLogs: policy.viewersReadLogs() }),

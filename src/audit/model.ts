@@ -1,5 +1,5 @@
 /** Which part of Logwarden an operation went through. */
-export type JournalSource = 'api' | 'auth' | 'rules' | 'triggers' | 'system';
+export type JournalSource = 'api' | 'auth' | 'rules' | 'triggers' | 'silences' | 'system';
 
 /** One operation, as a caller reports it. */
 export interface NewJournalEntry {

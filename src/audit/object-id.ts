@@ -10,5 +10,6 @@ export const journalObject = {
   workload: (id: string) => `workload:${id}`,
   trigger: (id: number) => `trigger:${id}`,
   delivery: (id: number) => `delivery:${id}`,
+  silence: (id: number) => `silence:${id}`,
   ruleSnapshot: (version: number) => `snapshot:${version}`,
 } as const;

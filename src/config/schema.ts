@@ -327,6 +327,13 @@ export const KEYS = {
     parse: parse.integer(0, 2_592_000),
     doc: 'A container Docker no longer has stays listed (marked gone) in the UI this long, then folds away behind "show N gone"; 0 folds it at once. Its row and events are kept either way.',
   },
+  silencesRetentionDays: {
+    key: 'silences.retention_days',
+    env: 'LOGWARDEN_SILENCES_RETENTION_DAYS',
+    default: 5,
+    parse: parse.integer(1, 36_500),
+    doc: 'Expired silences are kept this long after they end, for the record (GET /api/silences?state=expired), then pruned. The events they silenced keep their silenced_by.',
+  },
   auditRetentionDays: {
     key: 'audit.retention_days',
     env: 'LOGWARDEN_AUDIT_RETENTION_DAYS',

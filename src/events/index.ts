@@ -6,8 +6,9 @@ export {
   type EventFilter,
   type EventList,
   type EventPage,
+  type EventRow,
   type PruneHook,
 } from './repository.js';
-export { EventLog, type EventSink } from './service.js';
+export { EventLog, type EventSink, type MarkHook } from './service.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
 export { createEvents, type Events, type EventsDeps } from './events-module.js';

@@ -50,4 +50,6 @@ export interface StoredEvent {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The silence that matched it when recorded: it notified nobody. Null when not silenced. */
+  silenced_by: number | null;
 }

@@ -53,6 +53,7 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
     workload_id: row.workload_id,
     container_id: row.container_id,
     rule_id: row.rule_id,
+    silenced_by: row.silenced_by === null ? null : Number(row.silenced_by),
   };
 }
 

@@ -44,8 +44,15 @@ function toRow(event: NewEvent, now: number): EventRow {
     workload_id: event.workload_id ?? null,
     container_id: event.container_id ?? null,
     rule_id: event.rule_id ?? null,
+    silenced_by: null,
   };
 }
+
+/**
+ * Marks events before they are appended (the silences set `silenced_by`): it sees the
+ * rows as they will be stored and may only fill in their marks.
+ */
+export type MarkHook = (rows: EventRow[]) => Promise<void> | void;
 
 /**
  * The event log: `record` appends, then publishes on the bus, so a subscriber never
@@ -55,6 +62,7 @@ function toRow(event: NewEvent, now: number): EventRow {
 export class EventLog implements EventSink {
   private readonly hooks = new Set<AppendHook>();
   private readonly pruneHooks = new Set<PruneHook>();
+  private readonly markHooks = new Set<MarkHook>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -73,6 +81,14 @@ export class EventLog implements EventSink {
     this.hooks.add(hook);
     return () => {
       this.hooks.delete(hook);
+    };
+  }
+
+  /** Adds a mark to every event before it is appended; returns the function that removes it. */
+  markBeforeAppend(hook: MarkHook): () => void {
+    this.markHooks.add(hook);
+    return () => {
+      this.markHooks.delete(hook);
     };
   }
 
@@ -100,6 +116,7 @@ export class EventLog implements EventSink {
   ): Promise<StoredEvent[]> {
     const now = this.now();
     const rows = events.map((e) => toRow(e, now));
+    for (const mark of this.markHooks) await mark(rows);
     const afterCommit: (() => void)[] = [];
     const stored = await this.db.transaction().execute(async (tx) => {
       const out = await this.repo.append(rows, tx);

@@ -304,6 +304,28 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addPrimaryKeyConstraint('rule_condition_state_pk', ['rule_id', 'group_key'])
       .execute();
   },
+  // Silences (issue 15): operators mute notifications by matchers for a time; the events
+  // they silence are still recorded, marked with the silence's id.
+  '0022_silences': async (db, dialect) => {
+    await autoIncrementId(db.schema.createTable('silences'), dialect)
+      // JSON: {rules, containers, workloads, hosts, severities, message_regex}.
+      .addColumn('matchers', 'text', notNull)
+      .addColumn('starts_at', 'bigint', notNull)
+      .addColumn('ends_at', 'bigint', notNull)
+      .addColumn('comment', 'text', notNull)
+      .addColumn('author', 'text', notNull)
+      // JSON: a recurring window {days, start, duration_minutes, timezone}; null for none.
+      .addColumn('schedule', 'text')
+      .addColumn('ended_by', 'text')
+      // When the end of the silence was handled (journaled, held notifications sent).
+      .addColumn('released_at', 'bigint')
+      .addColumn('created_at', 'bigint', notNull)
+      .addColumn('updated_at', 'bigint', notNull)
+      .execute();
+    await db.schema.createIndex('silences_ends_at').on('silences').columns(['ends_at']).execute();
+    // No foreign key: a silence is pruned after its retention, its events may stay longer.
+    await db.schema.alterTable('event_log').addColumn('silenced_by', 'bigint').execute();
+  },
 };
 
 /**

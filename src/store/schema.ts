@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The database's shape as Kysely sees it. Times are milliseconds since the epoch
@@ -22,6 +22,7 @@ export interface Database {
   store_probe: StoreProbeTable;
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
+  silences: SilencesTable;
   rule_condition_state: RuleConditionStateTable;
 }
 
@@ -77,6 +78,8 @@ export interface EventLogTable {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The silence that silenced the event (no notification went out), or null. */
+  silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ScanCursorsTable {
@@ -200,4 +203,20 @@ export interface ContainerLifecycleTable {
 export interface InstallDefaultsTable {
   key: string;
   value: string;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  /** JSON text. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  author: string;
+  /** JSON text or null. */
+  schedule: string | null;
+  ended_by: string | null;
+  released_at: number | null;
+  created_at: number;
+  updated_at: number;
 }

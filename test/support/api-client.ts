@@ -80,4 +80,5 @@ export interface ApiEvent {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  silenced_by: number | null;
 }

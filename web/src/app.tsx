@@ -9,6 +9,7 @@ import { OverviewPage } from './pages/overview';
 import { RuleEditorPage, RulesPage } from './pages/rules';
 import { ScannerPage } from './pages/scanner';
 import { SettingsPage } from './pages/settings';
+import { SilencesPage } from './pages/silences';
 import { TriggerEditorPage, TriggersPage } from './pages/triggers';
 import { WorkloadPage } from './pages/workloads';
 import { Link, matchPath, useLocation } from './router/router';
@@ -36,6 +37,7 @@ const ROUTES: [string, (p: Params) => ReactNode][] = [
   // Likewise: a created trigger's one-time secret stays on screen.
   ['/triggers/new', () => <TriggerEditorPage key="trigger" id={null} />],
   ['/triggers/:id', (p) => <TriggerEditorPage key="trigger" id={idOf(p)} />],
+  ['/silences', () => <SilencesPage />],
   ['/journal', () => <JournalPage />],
   ['/scanner', () => <ScannerPage />],
   ['/settings', () => <SettingsPage />],

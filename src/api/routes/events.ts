@@ -37,6 +37,7 @@ export function eventJson(e: StoredEvent): LogEvent {
     workload_id: e.workload_id,
     container_id: e.container_id,
     rule_id: e.rule_id,
+    silenced_by: e.silenced_by,
   };
 }
 

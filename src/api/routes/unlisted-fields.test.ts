@@ -39,6 +39,7 @@ const event: StoredEvent = grown({
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 3,
+  silenced_by: null,
 });
 const rule: Rule = grown({
   id: 3,

@@ -24,6 +24,12 @@ export const LogEvent = Type.Object({
   workload_id: Nullable(Type.String()),
   container_id: Nullable(Type.String()),
   rule_id: Nullable(Type.Integer()),
+  silenced_by: Nullable(
+    Type.Integer({
+      description:
+        'The silence that matched the event when it was recorded: it notified nobody. Null when not silenced.',
+    }),
+  ),
 });
 export type LogEvent = Static<typeof LogEvent>;
 

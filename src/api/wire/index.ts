@@ -11,3 +11,4 @@ export * from './system.js';
 export * from './stream.js';
 export * from './web-ui.js';
 export * from './logs.js';
+export * from './silences.js';

@@ -92,6 +92,7 @@ export function testEvent(trigger: Pick<Trigger, 'name'>, now: number): StoredEv
     workload_id: null,
     container_id: null,
     rule_id: null,
+    silenced_by: null,
   };
 }
 

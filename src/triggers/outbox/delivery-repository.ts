@@ -75,6 +75,7 @@ const EVENT_COLUMNS = [
   'e.workload_id as e_workload_id',
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
+  'e.silenced_by as e_silenced_by',
 ] as const;
 
 type JoinedEvent = {
@@ -95,8 +96,11 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       workload_id: row.e_workload_id,
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
+      silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
     };
-  return JSON.parse(row.event) as StoredEvent | null;
+  const kept = JSON.parse(row.event) as StoredEvent | null;
+  // A copy kept before 0022 has no silenced_by: it was not silenced.
+  return kept === null ? null : { ...kept, silenced_by: kept.silenced_by ?? null };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */

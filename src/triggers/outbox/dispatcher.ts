@@ -36,7 +36,8 @@ export interface DeliveryWaker {
  * Writes one outbox row per enabled trigger whose filter accepts an event, in the
  * transaction that records the event: an event is never stored without its
  * deliveries, even across a crash. The worker sends from there. It never records
- * events, so no trigger can feed itself.
+ * events, so no trigger can feed itself. An event a silence matched (`silenced_by`)
+ * gets no delivery.
  */
 export class TriggerDispatcher {
   private matcher = TriggerMatcher.empty();
@@ -95,6 +96,8 @@ export class TriggerDispatcher {
   async stage(tx: Kysely<Database>, events: readonly StoredEvent[]): Promise<(() => void) | void> {
     const rows: NewDelivery[] = [];
     for (const event of events) {
+      // Silenced when recorded (the silences marked it): kept, notifies nobody.
+      if (event.silenced_by !== null && event.silenced_by !== undefined) continue;
       for (const trigger of this.matcher.match(event)) {
         rows.push({
           trigger_id: trigger.id,

@@ -4,6 +4,7 @@ export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/events', label: 'Events' },
   { to: '/rules', label: 'Rules' },
   { to: '/triggers', label: 'Triggers' },
+  { to: '/silences', label: 'Silences' },
   { to: '/journal', label: 'Journal', admin: true },
   { to: '/scanner', label: 'Scanner' },
   { to: '/settings', label: 'Settings' },

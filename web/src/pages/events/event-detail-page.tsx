@@ -8,6 +8,7 @@ import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
 import { useSession } from '../../shell/session';
 import { contextPath } from './context-link';
+import { silenceThisPath } from '../silences/silence-draft';
 import { EventDeliveries } from './event-deliveries';
 
 const SHOWN_ELSEWHERE = new Set(['captures', 'last_lines', 'rule_name', 'container_name']);
@@ -15,7 +16,7 @@ const SHOWN_ELSEWHERE = new Set(['captures', 'last_lines', 'rule_name', 'contain
 /** One event: what matched, the captures, the lines around it, where it was sent. */
 export function EventDetailPage({ id }: { id: number }) {
   const event = useResource(() => eventsApi.get(id), [id]);
-  const { canReadLogs } = useSession();
+  const { canReadLogs, canEdit } = useSession();
   const e = event.data;
   if (event.error) return <ErrorMessage error={event.error} />;
   if (!e) return <Loading />;
@@ -24,20 +25,33 @@ export function EventDetailPage({ id }: { id: number }) {
   const other = Object.entries(meta).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
   // No way into a log for those who may not read logs.
   const context = canReadLogs ? contextPath(e) : null;
+  const silenceThis = canEdit ? silenceThisPath(e) : null;
   return (
     <>
       <PageHeader
         title={`Event ${e.id}`}
         actions={
-          context && (
-            <Link to={context} className="button small" data-testid="see-in-context">
-              {e.source === 'logscan' ? 'See in context' : 'See the log before it'}
-            </Link>
-          )
+          <>
+            {context && (
+              <Link to={context} className="button small" data-testid="see-in-context">
+                {e.source === 'logscan' ? 'See in context' : 'See the log before it'}
+              </Link>
+            )}
+            {silenceThis && (
+              <Link to={silenceThis} className="button small" data-testid="silence-this">
+                Silence this
+              </Link>
+            )}
+          </>
         }
       >
         <SeverityBadge severity={e.severity} />
         <span className="badge subtle">{e.source}</span>
+        {e.silenced_by !== null && (
+          <Link to="/silences" className="badge subtle" data-testid="silenced">
+            silenced by #{e.silenced_by}
+          </Link>
+        )}
       </PageHeader>
       <pre className="event-message-full" data-testid="event-message">
         {e.message}

@@ -40,6 +40,11 @@ export function EventRow({
           <span className="badge subtle">{event.source}</span>
           {rule && <span className="badge rule">{rule}</span>}
           {kind && <span className="badge subtle">{kind}</span>}
+          {event.silenced_by !== null && (
+            <span className="badge subtle" title={`silenced by silence #${event.silenced_by}`}>
+              silenced
+            </span>
+          )}
           {container && <span className="event-container">{container}</span>}
         </span>
         <span className="event-message">{event.message}</span>

@@ -1,0 +1,1 @@
+export { SilencesPage } from './silences-page';
