@@ -139,6 +139,7 @@ for (const dialect of DIALECTS) {
           channel: { type: 'slack', url: 'https://hooks.example.net/x', text_template: null },
           secret: 'whsec_x',
           disabled_reason: null,
+          context_wait_seconds: 3,
         },
         1,
       );

@@ -10,6 +10,7 @@ const trigger = (id: number, secret: string, channel: ChannelConfig): Trigger =>
   channel,
   secret,
   disabled_reason: null,
+  context_wait_seconds: 3,
   created_at: 0,
   updated_at: 0,
 });

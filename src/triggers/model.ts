@@ -17,6 +17,13 @@ export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const MAX_NAME_LENGTH = 200;
 export const MAX_TRIGGERS = 200;
 export const MAX_FILTER_ITEMS = 100;
+/**
+ * How long a delivery of a rule hit waits for the lines after it, by default and at
+ * most. The scanner ends collecting within 10 s (and then releases the delivery at
+ * once); the longer bound covers a scanner that restarted meanwhile.
+ */
+export const DEFAULT_CONTEXT_WAIT_SECONDS = 3;
+export const MAX_CONTEXT_WAIT_SECONDS = 30;
 
 /** Each part narrows; an empty part matches anything. Parts AND together. */
 export interface TriggerFilter {
@@ -125,6 +132,11 @@ export interface Trigger {
   secret: string;
   /** Why the trigger turned itself off (the receiver answered 410), else null. */
   disabled_reason: string | null;
+  /**
+   * A delivery of a rule hit whose lines after are still being collected is due at most
+   * this long after the hit; it goes as soon as they are stored (0: at once, without them).
+   */
+  context_wait_seconds: number;
   created_at: number;
   updated_at: number;
 }
@@ -138,6 +150,7 @@ export interface TriggerInput {
   filter?: unknown;
   channel?: unknown;
   secret?: unknown;
+  context_wait_seconds?: unknown;
 }
 
 /**
@@ -186,4 +199,6 @@ export interface NewDelivery {
   event: StoredEvent;
   channel: ChannelType;
   message_id: string;
+  /** When it is due (milliseconds since the epoch); default when it is written. */
+  due_at?: number;
 }

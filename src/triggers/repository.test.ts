@@ -20,6 +20,7 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   },
   secret: 'whsec_AAAA',
   disabled_reason: null,
+  context_wait_seconds: 3,
   ...over,
 });
 

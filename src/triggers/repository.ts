@@ -17,6 +17,7 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     channel: JSON.parse(row.channel) as ChannelConfig,
     secret: row.secret,
     disabled_reason: row.disabled_reason,
+    context_wait_seconds: Number(row.context_wait_seconds),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -33,6 +34,8 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   }
   if (fields.secret !== undefined) row.secret = fields.secret;
   if (fields.disabled_reason !== undefined) row.disabled_reason = fields.disabled_reason;
+  if (fields.context_wait_seconds !== undefined)
+    row.context_wait_seconds = fields.context_wait_seconds;
   return row;
 }
 

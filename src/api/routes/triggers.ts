@@ -63,6 +63,7 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     channel: shown.channel as Channel,
     secret: shown.secret,
     disabled_reason: shown.disabled_reason,
+    context_wait_seconds: shown.context_wait_seconds,
     created_at: isoTime(shown.created_at),
     updated_at: isoTime(shown.updated_at),
   };

@@ -40,6 +40,7 @@ const event: StoredEvent = grown({
   container_id: 'c1',
   rule_id: 3,
   silenced_by: null,
+  context: null,
 });
 const rule: Rule = grown({
   id: 3,
@@ -53,6 +54,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
 });
@@ -87,6 +89,7 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
 });

@@ -2,6 +2,7 @@ import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import {
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
+  MAX_CONTEXT_WAIT_SECONDS,
   MAX_DELIVERY_PAGE,
   PLACEHOLDER,
   SMTP_SECURITY,
@@ -103,6 +104,12 @@ export const Trigger = Type.Object({
   disabled_reason: Nullable(
     Type.String({ description: 'Why the trigger turned itself off (a 410 Gone), else null.' }),
   ),
+  context_wait_seconds: Type.Integer({
+    minimum: 0,
+    maximum: MAX_CONTEXT_WAIT_SECONDS,
+    description:
+      "How long a rule hit's delivery waits, at most, for the lines after the hit; it goes as soon as they are stored. 0 sends at once.",
+  }),
   created_at: IsoTime(),
   updated_at: IsoTime(),
 });
@@ -164,6 +171,9 @@ export const TriggerBody = Type.Object(
       ),
     ),
     secret: Type.Optional(Nullable(Type.String())),
+    context_wait_seconds: Type.Optional(
+      Type.Integer({ description: `0 to ${MAX_CONTEXT_WAIT_SECONDS}; default 3.` }),
+    ),
   },
   { additionalProperties: false },
 );
