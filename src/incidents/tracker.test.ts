@@ -71,6 +71,7 @@ function harness(store: TestStore, lastFault?: LastFault) {
         disabled_reason: null,
         notify_on,
         repeat_interval_seconds: 0,
+        context_wait_seconds: 0,
         ...over,
       },
       T0,
@@ -187,6 +188,7 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
         overrides_rule_id: null,
         resolve_after_seconds: 5,
         condition: { type: 'line' },
+        context: { before: 0, after: 0, multiline: false },
       },
       T0,
     );

@@ -17,6 +17,9 @@ export interface EventAppendSource {
     hook: (tx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<(() => void) | void>,
   ): () => void;
   withinPrune(hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<void>): () => void;
+  withinContext(
+    hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<(() => void) | void>,
+  ): () => void;
 }
 
 /** Writes each event's incident onto its row, in the append's transaction. */
@@ -82,8 +85,19 @@ export class IncidentTracker {
 
   /** Pruning is the event log's: passed through. */
   withinPrune(hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<void>): () => void {
+    return this.attached().withinPrune(hook);
+  }
+
+  /** Storing the lines after hits is the event log's: passed through. */
+  withinContext(
+    hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<(() => void) | void>,
+  ): () => void {
+    return this.attached().withinContext(hook);
+  }
+
+  private attached(): EventAppendSource {
     if (!this.events) throw new Error('the incident tracker is not attached to the event log');
-    return this.events.withinPrune(hook);
+    return this.events;
   }
 
   /** What each event did, by event id; sets `incident_id` on the events. */

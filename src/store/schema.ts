@@ -83,6 +83,8 @@ export interface EventLogTable {
   incident_id: Generated<number | null>;
   /** The silence that silenced the event (no notification went out), or null. */
   silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON text {before: string[], after: string[]}: the lines around a rule hit; else null. */
+  context: string | null;
 }
 
 export interface ScanCursorsTable {
@@ -116,6 +118,9 @@ export interface LogScanRulesTable {
   overrides_rule_id: number | null;
   /** Null: the configured default (incidents.resolve_after_seconds). */
   resolve_after_seconds: Generated<number | null>;
+  context_before: Generated<number>;
+  context_after: Generated<number>;
+  context_multiline: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -171,6 +176,8 @@ export interface EventTriggersTable {
   /** JSON text: the transitions notified ('event' | 'opened' | 'reminder' | 'resolved'). */
   notify_on: Generated<string>;
   repeat_interval_seconds: Generated<number>;
+  /** How long a delivery of a hit waits for its lines after (0023). */
+  context_wait_seconds: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -17,6 +17,13 @@ export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const MAX_NAME_LENGTH = 200;
 export const MAX_TRIGGERS = 200;
 export const MAX_FILTER_ITEMS = 100;
+/**
+ * How long a delivery of a rule hit waits for the lines after it, by default and at
+ * most. The scanner ends collecting within 10 s (and then releases the delivery at
+ * once); the longer bound covers a scanner that restarted meanwhile.
+ */
+export const DEFAULT_CONTEXT_WAIT_SECONDS = 3;
+export const MAX_CONTEXT_WAIT_SECONDS = 30;
 
 /** Each part narrows; an empty part matches anything. Parts AND together. */
 export interface TriggerFilter {
@@ -144,6 +151,11 @@ export interface Trigger {
   notify_on: NotifyOn[];
   /** Reminders while an incident stays open, with `reminder` in notify_on; 0: none. */
   repeat_interval_seconds: number;
+  /**
+   * A delivery of a rule hit whose lines after are still being collected is due at most
+   * this long after the hit; it goes as soon as they are stored (0: at once, without them).
+   */
+  context_wait_seconds: number;
   created_at: number;
   updated_at: number;
 }
@@ -159,6 +171,7 @@ export interface TriggerInput {
   secret?: unknown;
   notify_on?: unknown;
   repeat_interval_seconds?: unknown;
+  context_wait_seconds?: unknown;
 }
 
 /**
@@ -231,4 +244,6 @@ export interface NewDelivery {
   incident_id?: number | null;
   /** A reminder's number (0 otherwise). */
   sequence?: number;
+  /** When it is due (milliseconds since the epoch); default when it is written. */
+  due_at?: number;
 }

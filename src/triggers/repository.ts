@@ -20,6 +20,7 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     disabled_reason: row.disabled_reason,
     notify_on: JSON.parse(row.notify_on) as NotifyOn[],
     repeat_interval_seconds: Number(row.repeat_interval_seconds),
+    context_wait_seconds: Number(row.context_wait_seconds),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -39,6 +40,8 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   if (fields.notify_on !== undefined) row.notify_on = JSON.stringify(fields.notify_on);
   if (fields.repeat_interval_seconds !== undefined)
     row.repeat_interval_seconds = fields.repeat_interval_seconds;
+  if (fields.context_wait_seconds !== undefined)
+    row.context_wait_seconds = fields.context_wait_seconds;
   return row;
 }
 

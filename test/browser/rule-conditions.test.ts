@@ -38,5 +38,8 @@ describe('rule conditions in the rule form (real Chromium, real serve)', () => {
     await page.getByLabel('Fires on').waitFor();
     expect(await page.getByLabel('Fires on').inputValue()).toBe('count');
     expect(await page.getByLabel('Counted per').inputValue()).toBe('capture:ip');
+    // The list says what fires it.
+    await go(page, '/rules');
+    expect(await page.getByTestId('rule-condition').innerText()).toBe('≥ 5 in 10 s per ip');
   });
 });

@@ -234,6 +234,7 @@ describe('GET /api/stream/events over HTTP', () => {
         rule_id: null,
         incident_id: null,
         silenced_by: null,
+        context: null,
       });
       if (i % 50 === 0) await turn();
       maxQueued = Math.max(maxQueued, sub.queue.size);

@@ -20,6 +20,7 @@ export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
     rule_id: null,
     incident_id: null,
     silenced_by: null,
+    context: null,
     ...over,
   };
 }

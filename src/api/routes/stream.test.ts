@@ -53,6 +53,7 @@ const event = (): StoredEvent => ({
   rule_id: null,
   incident_id: null,
   silenced_by: null,
+  context: null,
 });
 
 const noHistory = { list: async () => ({ items: [], next: null }) };

@@ -41,6 +41,7 @@ const event: StoredEvent = grown({
   rule_id: 3,
   incident_id: null,
   silenced_by: null,
+  context: null,
 });
 const rule: Rule = grown({
   id: 3,
@@ -55,6 +56,7 @@ const rule: Rule = grown({
   workload_id: null,
   overrides_rule_id: null,
   resolve_after_seconds: null,
+  context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
 });
@@ -91,6 +93,7 @@ const trigger: Trigger = grown({
   disabled_reason: null,
   notify_on: ['opened', 'resolved'],
   repeat_interval_seconds: 0,
+  context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
 });

@@ -2,6 +2,7 @@ import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import {
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
+  MAX_CONTEXT_WAIT_SECONDS,
   MAX_DELIVERY_PAGE,
   NOTIFY_ON,
   PLACEHOLDER,
@@ -117,6 +118,12 @@ export const Trigger = Type.Object({
     description:
       'While an incident stays open, a reminder every this many seconds (with `reminder` in notify_on); 0: none.',
   }),
+  context_wait_seconds: Type.Integer({
+    minimum: 0,
+    maximum: MAX_CONTEXT_WAIT_SECONDS,
+    description:
+      "How long a rule hit's delivery waits, at most, for the lines after the hit; it goes as soon as they are stored. 0 sends at once.",
+  }),
   created_at: IsoTime(),
   updated_at: IsoTime(),
 });
@@ -182,6 +189,9 @@ export const TriggerBody = Type.Object(
     secret: Type.Optional(Nullable(Type.String())),
     notify_on: Type.Optional(Strings),
     repeat_interval_seconds: Type.Optional(Type.Integer()),
+    context_wait_seconds: Type.Optional(
+      Type.Integer({ description: `0 to ${MAX_CONTEXT_WAIT_SECONDS}; default 3.` }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,4 @@
-import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
+import type { EventContext, EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { DeliveryIncident, DeliveryTransition, Trigger } from '../model.js';
 
 export interface PayloadEvent {
@@ -10,6 +10,8 @@ export interface PayloadEvent {
   created_at: string;
   workload: { id: string; name: string | null } | null;
   container: { id: string; name: string | null } | null;
+  /** A rule hit's lines around it, oldest first (as stored when the delivery goes); else null. */
+  context: EventContext | null;
 }
 
 /** The incident a notification is about, as it stood when it was sent. */
@@ -132,6 +134,7 @@ export async function buildPayload(
       created_at: new Date(event.created_at).toISOString(),
       workload,
       container,
+      context: event.context ?? null,
     },
     incident: notice.incident ? payloadIncident(notice.incident, sentAt) : null,
     sent_at: new Date(sentAt).toISOString(),
@@ -152,6 +155,7 @@ export function testEvent(trigger: Pick<Trigger, 'name'>, now: number): StoredEv
     rule_id: null,
     incident_id: null,
     silenced_by: null,
+    context: null,
   };
 }
 
@@ -174,6 +178,7 @@ export function samplePayload(): DeliveryPayload {
       created_at: new Date(0).toISOString(),
       workload: { id: 'shop', name: 'Shop' },
       container: { id: 'c0ffee', name: 'web-1' },
+      context: { before: ['a "line" before'], after: ['\tat x.Y(Y.java:1)'] },
     },
     incident: {
       id: 1,
@@ -223,6 +228,26 @@ export function incidentLine(payload: DeliveryPayload): string | null {
   if (i.state === 'resolved')
     return `incident #${i.id} resolved (${i.resolve_reason ?? 'quiet'}) after ${formatDuration(i.duration_seconds)}: ${events}, first ${i.first_seen}, last ${i.last_seen}`;
   return `incident #${i.id} open for ${formatDuration(i.duration_seconds)}: ${events}, first ${i.first_seen}, last ${i.last_seen}`;
+}
+
+/** The marker that ends a context cut to a channel's size limit. */
+export const contextCutMarker = (lines: number) =>
+  `… ${lines} more line${lines === 1 ? '' : 's'} of context cut (size limit)`;
+
+/**
+ * A rule hit's lines around it, for text channels: the lines before, the hit's line
+ * marked `>`, the lines after; null when the event has none.
+ */
+export function contextLines(payload: DeliveryPayload): string[] | null {
+  const context = payload.event.context;
+  if (!context || (context.before.length === 0 && context.after.length === 0)) return null;
+  return [
+    '',
+    'Lines around the hit:',
+    ...context.before.map((l) => `  ${l}`),
+    `> ${payload.event.message}`,
+    ...context.after.map((l) => `  ${l}`),
+  ];
 }
 
 /** The body when a channel has no body template: the message, then where it came from. */

@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { parseContext } from '../../events/context.js';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
 import { insertBatches } from '../../store/index.js';
@@ -121,6 +122,7 @@ const EVENT_COLUMNS = [
   'e.rule_id as e_rule_id',
   'e.incident_id as e_incident_id',
   'e.silenced_by as e_silenced_by',
+  'e.context as e_context',
 ] as const;
 
 type JoinedEvent = {
@@ -143,12 +145,18 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
       incident_id: row.e_incident_id === null ? null : Number(row.e_incident_id),
       silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
+      context: parseContext(row.e_context),
     };
   const kept = JSON.parse(row.event) as StoredEvent | null;
-  // A copy kept before 0021/0022 has no incident_id or silenced_by: none, not silenced.
+  // A copy kept before 0021-0023 has no incident_id, silenced_by or context.
   return kept === null
     ? null
-    : { ...kept, incident_id: kept.incident_id ?? null, silenced_by: kept.silenced_by ?? null };
+    : {
+        ...kept,
+        incident_id: kept.incident_id ?? null,
+        silenced_by: kept.silenced_by ?? null,
+        context: kept.context ?? null,
+      };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */
@@ -172,7 +180,7 @@ export class DeliveryRepository {
       channel: r.channel,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: r.due_at ?? now,
       message_id: r.message_id,
       // The event row holds it: one copy however many triggers match.
       event: EVENT_IN_LOG,
@@ -194,6 +202,27 @@ export class DeliveryRepository {
       count += inserted.length;
     }
     return count;
+  }
+
+  /**
+   * The lines after these events are stored: their deliveries that wait for them (never
+   * tried yet, due later) are due now. Returns how many.
+   */
+  async release(
+    eventIds: readonly number[],
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const result = await db
+      .updateTable('trigger_deliveries')
+      .set({ next_attempt_at: now })
+      .where('event_id', 'in', [...eventIds])
+      .where('status', '=', 'pending')
+      .where('attempts', '=', 0)
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /**

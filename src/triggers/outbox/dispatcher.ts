@@ -16,6 +16,8 @@ export interface Outbox {
   enqueue(rows: readonly NewDelivery[], now: number, tx: Kysely<Database>): Promise<number>;
   /** Copies events about to be pruned into the deliveries that refer to them. */
   keepEvents(ids: readonly number[], tx: Kysely<Database>): Promise<void>;
+  /** Makes the deliveries that wait for these events' lines after due now. */
+  release(eventIds: readonly number[], now: number, tx: Kysely<Database>): Promise<number>;
 }
 
 /**
@@ -42,6 +44,10 @@ export interface EventAppends {
   ): () => void;
   /** Joins the transactions that prune events, with the ids about to go. */
   withinPrune(hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<void>): () => void;
+  /** Joins the transactions that store the lines after hits, with their events' ids. */
+  withinContext(
+    hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<(() => void) | void>,
+  ): () => void;
 }
 
 /** An incident as the sweep hands it over. */
@@ -103,6 +109,7 @@ function incidentEvent(incident: SweptIncident): StoredEvent {
     rule_id: incident.rule_id,
     incident_id: incident.id,
     silenced_by: null,
+    context: null,
   };
 }
 
@@ -121,6 +128,7 @@ export class TriggerDispatcher {
   private detach: (() => void) | null = null;
   private detachPrune: (() => void) | null = null;
   private detachSweep: (() => void) | null = null;
+  private detachContext: (() => void) | null = null;
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -144,6 +152,15 @@ export class TriggerDispatcher {
       this.detachSweep ??= sweeps.withinSweep((tx, swept, now) => this.stageSwept(tx, swept, now));
     // A delivery refers to its event; one pruned before the delivery is done leaves a copy.
     this.detachPrune ??= events.withinPrune((tx, ids) => this.deps.outbox.keepEvents(ids, tx));
+    // A delivery that waits for a hit's lines after goes once they are stored.
+    this.detachContext ??= events.withinContext(async (tx, ids) => {
+      const released = await this.deps.outbox.release(ids, this.now(), tx);
+      if (released > 0) return () => this.deps.worker.wake();
+    });
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** Later appends write no deliveries; those already staged commit with their events. */
@@ -154,6 +171,8 @@ export class TriggerDispatcher {
     this.detachPrune = null;
     this.detachSweep?.();
     this.detachSweep = null;
+    this.detachContext?.();
+    this.detachContext = null;
   }
 
   /** Rebuilds the matcher from the enabled triggers; reloads run one after another. */
@@ -190,6 +209,8 @@ export class TriggerDispatcher {
       for (const trigger of this.matcher.match(event)) {
         const transition = transitionFor(trigger.notify_on, step);
         if (transition === null) continue;
+        // The due time is the state: a restart sends it then, with the lines it has.
+        const wait = event.context_pending ? trigger.context_wait_seconds * 1000 : 0;
         rows.push({
           trigger_id: trigger.id,
           event,
@@ -197,6 +218,7 @@ export class TriggerDispatcher {
           message_id: newMessageId(),
           transition,
           incident_id: transition === 'event' ? null : (step?.incident?.id ?? null),
+          ...(wait > 0 ? { due_at: event.created_at + wait } : {}),
         });
       }
     }
@@ -253,7 +275,7 @@ export class TriggerDispatcher {
 
   private async enqueue(rows: NewDelivery[], tx: Kysely<Database>): Promise<(() => void) | void> {
     if (rows.length === 0) return;
-    await this.deps.outbox.enqueue(rows, (this.deps.now ?? Date.now)(), tx);
+    await this.deps.outbox.enqueue(rows, this.now(), tx);
     return () => this.deps.worker.wake();
   }
 }

@@ -35,6 +35,7 @@ export interface TriggerInput {
   filter?: Partial<TriggerFilter>;
   channel?: Channel;
   secret?: string;
+  context_wait_seconds?: number;
 }
 
 export interface DeliveryQuery {

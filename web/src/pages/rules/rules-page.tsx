@@ -30,6 +30,16 @@ function ScopeCell({ rule, byId }: { rule: Rule; byId: Map<number, Rule> }) {
   );
 }
 
+/** A rule's condition in a few words; nothing for the default (every line). */
+export function conditionSummary(condition: Rule['condition']): string | null {
+  if (condition.type === 'count') {
+    const per = condition.group_by ?? 'container';
+    return `≥ ${condition.threshold} in ${condition.window_seconds} s per ${per.replace(/^capture:/, '')}`;
+  }
+  if (condition.type === 'absence') return `absent ${condition.window_seconds} s`;
+  return null;
+}
+
 /** Every rule, global ones first, with its hits over the last day. */
 export function RulesPage() {
   const { canEdit } = useSession();
@@ -80,6 +90,11 @@ export function RulesPage() {
                       {r.name}
                     </Link>
                     {!r.enabled && <span className="badge subtle">off</span>}
+                    {conditionSummary(r.condition) && (
+                      <span className="badge subtle" data-testid="rule-condition">
+                        {conditionSummary(r.condition)}
+                      </span>
+                    )}
                   </td>
                   <td>
                     <ScopeCell rule={r} byId={byId} />

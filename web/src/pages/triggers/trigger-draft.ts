@@ -34,6 +34,8 @@ export interface TriggerDraft {
   channel: ChannelDraft;
   /** A new signing secret, typed or generated; '' keeps the stored one (or, new, makes one). */
   secret: string;
+  /** How long a rule hit's notification waits for the lines after it, as typed. */
+  context_wait_seconds: string;
 }
 
 let headerIds = 0;
@@ -57,6 +59,7 @@ export const NEW_TRIGGER: TriggerDraft = {
   filter: { severities: ['error', 'critical'], sources: [], workloads: [], message_regex: '' },
   channel: newChannel('webhook'),
   secret: '',
+  context_wait_seconds: '3',
 };
 
 const shown = (value: unknown): string =>
@@ -97,6 +100,7 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
     },
     channel: channelDraft(t.channel),
     secret: '',
+    context_wait_seconds: String(t.context_wait_seconds),
   };
 }
 
@@ -150,12 +154,15 @@ export function channelInput(draft: ChannelDraft): Channel {
 
 export function triggerInput(draft: TriggerDraft): TriggerInput {
   const secret = draft.secret.trim();
+  const wait = draft.context_wait_seconds.trim();
   return {
     name: draft.name,
     enabled: draft.enabled,
     filter: draft.filter,
     channel: channelInput(draft.channel),
     ...(secret ? { secret } : {}),
+    // Not a number: sent as typed, so the server names the field and says why.
+    context_wait_seconds: /^\d+$/.test(wait) ? Number(wait) : (wait as unknown as number),
   };
 }
 
