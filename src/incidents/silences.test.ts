@@ -139,6 +139,8 @@ for (const dialect of DIALECTS) {
           channel: { type: 'slack', url: 'https://hooks.example.net/x', text_template: null },
           secret: 'whsec_x',
           disabled_reason: null,
+          notify_on: ['event'],
+          repeat_interval_seconds: 0,
           context_wait_seconds: 3,
         },
         1,

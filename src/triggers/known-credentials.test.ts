@@ -10,6 +10,8 @@ const trigger = (id: number, secret: string, channel: ChannelConfig): Trigger =>
   channel,
   secret,
   disabled_reason: null,
+  notify_on: ['event'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   created_at: 0,
   updated_at: 0,

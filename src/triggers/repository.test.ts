@@ -20,6 +20,8 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   },
   secret: 'whsec_AAAA',
   disabled_reason: null,
+  notify_on: ['event'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   ...over,
 });

@@ -3,6 +3,7 @@ import type { Database, EventTriggersTable } from '../store/index.js';
 import {
   EMPTY_FILTER,
   type ChannelConfig,
+  type NotifyOn,
   type Trigger,
   type TriggerFields,
   type TriggerFilter,
@@ -17,6 +18,8 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     channel: JSON.parse(row.channel) as ChannelConfig,
     secret: row.secret,
     disabled_reason: row.disabled_reason,
+    notify_on: JSON.parse(row.notify_on) as NotifyOn[],
+    repeat_interval_seconds: Number(row.repeat_interval_seconds),
     context_wait_seconds: Number(row.context_wait_seconds),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
@@ -34,6 +37,9 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   }
   if (fields.secret !== undefined) row.secret = fields.secret;
   if (fields.disabled_reason !== undefined) row.disabled_reason = fields.disabled_reason;
+  if (fields.notify_on !== undefined) row.notify_on = JSON.stringify(fields.notify_on);
+  if (fields.repeat_interval_seconds !== undefined)
+    row.repeat_interval_seconds = fields.repeat_interval_seconds;
   if (fields.context_wait_seconds !== undefined)
     row.context_wait_seconds = fields.context_wait_seconds;
   return row;

@@ -63,6 +63,8 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     channel: shown.channel as Channel,
     secret: shown.secret,
     disabled_reason: shown.disabled_reason,
+    notify_on: shown.notify_on,
+    repeat_interval_seconds: shown.repeat_interval_seconds,
     context_wait_seconds: shown.context_wait_seconds,
     created_at: isoTime(shown.created_at),
     updated_at: isoTime(shown.updated_at),
@@ -85,6 +87,8 @@ export function deliveryJson(d: Delivery): DeliveryJson {
     created_at: isoTime(d.created_at),
     updated_at: isoTime(d.updated_at),
     sent_at: isoTimeOrNull(d.sent_at),
+    transition: d.transition,
+    incident_id: d.incident_id,
   };
 }
 

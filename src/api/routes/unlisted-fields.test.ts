@@ -39,6 +39,7 @@ const event: StoredEvent = grown({
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 3,
+  incident_id: null,
   silenced_by: null,
   context: null,
 });
@@ -54,6 +55,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  resolve_after_seconds: null,
   context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
@@ -89,6 +91,8 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  notify_on: ['opened', 'resolved'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
@@ -109,6 +113,8 @@ const delivery: Delivery = grown({
   created_at: T0,
   updated_at: T0,
   sent_at: null,
+  transition: 'event',
+  incident_id: null,
 });
 const user: User = grown({
   id: 1,

@@ -120,6 +120,8 @@ describe('delivery worker', () => {
           },
           secret,
           disabled_reason: null,
+          notify_on: ['event'],
+          repeat_interval_seconds: 0,
           context_wait_seconds: 3,
         },
         1,

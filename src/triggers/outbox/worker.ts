@@ -271,7 +271,10 @@ export class DeliveryWorker implements DeliveryWaker {
       return;
     }
     const now = this.now();
-    const payload = await buildPayload(trigger, delivery.event, this.deps.names, now);
+    const payload = await buildPayload(trigger, delivery.event, this.deps.names, now, false, {
+      transition: delivery.transition,
+      incident: delivery.incident,
+    });
     let outcome: SendOutcome;
     try {
       outcome = await this.deps.channels

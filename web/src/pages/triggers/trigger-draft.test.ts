@@ -26,6 +26,8 @@ const stored: Trigger = {
   },
   secret: SECRET_PLACEHOLDER,
   disabled_reason: null,
+  notify_on: ['opened', 'resolved'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 7,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
