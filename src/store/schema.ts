@@ -23,6 +23,7 @@ export interface Database {
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
   silences: SilencesTable;
+  trigger_group_state: TriggerGroupStateTable;
   rule_condition_state: RuleConditionStateTable;
 }
 
@@ -163,8 +164,16 @@ export interface EventTriggersTable {
   channel: string;
   secret: string;
   disabled_reason: string | null;
+  group_wait_seconds: ColumnType<number, number | undefined, number>;
+  group_interval_seconds: ColumnType<number, number | undefined, number>;
   created_at: number;
   updated_at: number;
+}
+
+/** When a grouped trigger last sent a batch. */
+export interface TriggerGroupStateTable {
+  trigger_id: number;
+  flushed_at: number;
 }
 
 export interface TriggerDeliveriesTable {

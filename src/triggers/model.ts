@@ -18,6 +18,19 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_TRIGGERS = 200;
 export const MAX_FILTER_ITEMS = 100;
 
+/** Bounds of a trigger's grouping settings (0 = off, the default). */
+export const MAX_GROUP_WAIT_SECONDS = 600;
+export const MAX_GROUP_INTERVAL_SECONDS = 86_400;
+/** A grouped message lists at most this many events (it says how many more there were). */
+export const MAX_GROUP_LISTED = 50;
+/** One grouped send takes at most this many deliveries; the rest go in the next batch. */
+export const MAX_GROUP_BATCH = 1000;
+
+/** Whether a trigger batches its notifications. */
+export function isGrouped(t: Pick<Trigger, 'group_wait_seconds' | 'group_interval_seconds'>) {
+  return t.group_wait_seconds > 0 || t.group_interval_seconds > 0;
+}
+
 /** Each part narrows; an empty part matches anything. Parts AND together. */
 export interface TriggerFilter {
   /** Any of. */
@@ -125,6 +138,13 @@ export interface Trigger {
   secret: string;
   /** Why the trigger turned itself off (the receiver answered 410), else null. */
   disabled_reason: string | null;
+  /**
+   * Grouping (0 = off): the first notification of a batch waits this long to collect
+   * what arrives with it, and is sent as one message listing them.
+   */
+  group_wait_seconds: number;
+  /** Grouping: after a batch is sent, the next goes no sooner than this. */
+  group_interval_seconds: number;
   created_at: number;
   updated_at: number;
 }
@@ -138,6 +158,8 @@ export interface TriggerInput {
   filter?: unknown;
   channel?: unknown;
   secret?: unknown;
+  group_wait_seconds?: unknown;
+  group_interval_seconds?: unknown;
 }
 
 /**
@@ -186,4 +208,6 @@ export interface NewDelivery {
   event: StoredEvent;
   channel: ChannelType;
   message_id: string;
+  /** The trigger's grouping, in milliseconds; absent or null: sent on its own, at once. */
+  group?: { wait_ms: number; interval_ms: number } | null;
 }

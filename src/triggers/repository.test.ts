@@ -20,6 +20,8 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   },
   secret: 'whsec_AAAA',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   ...over,
 });
 
@@ -55,6 +57,8 @@ for (const dialect of DIALECTS) {
       expect(updated).toMatchObject({
         enabled: false,
         disabled_reason: 'gone',
+        group_wait_seconds: 0,
+        group_interval_seconds: 0,
         updated_at: 9,
         name: 'hook',
       });

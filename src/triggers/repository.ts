@@ -17,6 +17,8 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     channel: JSON.parse(row.channel) as ChannelConfig,
     secret: row.secret,
     disabled_reason: row.disabled_reason,
+    group_wait_seconds: Number(row.group_wait_seconds ?? 0),
+    group_interval_seconds: Number(row.group_interval_seconds ?? 0),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -33,6 +35,9 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   }
   if (fields.secret !== undefined) row.secret = fields.secret;
   if (fields.disabled_reason !== undefined) row.disabled_reason = fields.disabled_reason;
+  if (fields.group_wait_seconds !== undefined) row.group_wait_seconds = fields.group_wait_seconds;
+  if (fields.group_interval_seconds !== undefined)
+    row.group_interval_seconds = fields.group_interval_seconds;
   return row;
 }
 

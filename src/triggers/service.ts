@@ -7,6 +7,8 @@ import type { CredentialRegistry } from './known-credentials.js';
 import {
   CHANNEL_TYPES,
   EMPTY_FILTER,
+  MAX_GROUP_INTERVAL_SECONDS,
+  MAX_GROUP_WAIT_SECONDS,
   MAX_NAME_LENGTH,
   MAX_TRIGGERS,
   PLACEHOLDER,
@@ -74,6 +76,13 @@ function parseSecret(value: unknown, stored: string | null): string | undefined 
   return value;
 }
 
+/** A grouping setting: whole seconds from 0 (off) to `max`. */
+function parseSeconds(field: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw AppError.validation(field, `must be a whole number of seconds from 0 (off) to ${max}`);
+  return value;
+}
+
 /**
  * Trigger management: validation (each channel checks its own settings), write-only
  * credentials, save-time target checks, a dispatcher reload after each change, and
@@ -129,6 +138,18 @@ export class TriggersService {
       channel,
       secret: secret ?? generateSecret(),
       disabled_reason: null,
+      group_wait_seconds:
+        input.group_wait_seconds === undefined
+          ? 0
+          : parseSeconds('group_wait_seconds', input.group_wait_seconds, MAX_GROUP_WAIT_SECONDS),
+      group_interval_seconds:
+        input.group_interval_seconds === undefined
+          ? 0
+          : parseSeconds(
+              'group_interval_seconds',
+              input.group_interval_seconds,
+              MAX_GROUP_INTERVAL_SECONDS,
+            ),
     };
     const trigger = await this.deps.repo.insert(fields, this.now());
     this.deps.credentials?.remember(trigger);
@@ -153,6 +174,18 @@ export class TriggersService {
       fields.channel = await this.parseChannel(input.channel, existing.channel);
     const secret = parseSecret(input.secret, existing.secret);
     if (secret !== undefined) fields.secret = secret;
+    if (input.group_wait_seconds !== undefined)
+      fields.group_wait_seconds = parseSeconds(
+        'group_wait_seconds',
+        input.group_wait_seconds,
+        MAX_GROUP_WAIT_SECONDS,
+      );
+    if (input.group_interval_seconds !== undefined)
+      fields.group_interval_seconds = parseSeconds(
+        'group_interval_seconds',
+        input.group_interval_seconds,
+        MAX_GROUP_INTERVAL_SECONDS,
+      );
     if (Object.keys(fields).length === 0) return existing;
     const updated = await this.deps.repo.update(id, fields, this.now());
     if (!updated) throw AppError.notFound('trigger', id);

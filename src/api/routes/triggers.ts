@@ -63,6 +63,8 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     channel: shown.channel as Channel,
     secret: shown.secret,
     disabled_reason: shown.disabled_reason,
+    group_wait_seconds: shown.group_wait_seconds,
+    group_interval_seconds: shown.group_interval_seconds,
     created_at: isoTime(shown.created_at),
     updated_at: isoTime(shown.updated_at),
   };

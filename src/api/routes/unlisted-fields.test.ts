@@ -87,6 +87,8 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   created_at: T0,
   updated_at: T0,
 });

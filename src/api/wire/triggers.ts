@@ -3,6 +3,8 @@ import {
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
   MAX_DELIVERY_PAGE,
+  MAX_GROUP_INTERVAL_SECONDS,
+  MAX_GROUP_WAIT_SECONDS,
   PLACEHOLDER,
   SMTP_SECURITY,
 } from '../../triggers/model.js';
@@ -91,6 +93,18 @@ export const TriggerFilter = Type.Object({
 });
 export type TriggerFilter = Static<typeof TriggerFilter>;
 
+const GroupWait = Type.Integer({
+  minimum: 0,
+  maximum: MAX_GROUP_WAIT_SECONDS,
+  description:
+    'Grouping: the first notification of a batch waits this long to collect what arrives with it, then one message lists them all. 0: off (each event is sent on its own).',
+});
+const GroupInterval = Type.Integer({
+  minimum: 0,
+  maximum: MAX_GROUP_INTERVAL_SECONDS,
+  description: 'Grouping: after a batch is sent, the next one goes no sooner than this. 0: off.',
+});
+
 export const Trigger = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -103,6 +117,8 @@ export const Trigger = Type.Object({
   disabled_reason: Nullable(
     Type.String({ description: 'Why the trigger turned itself off (a 410 Gone), else null.' }),
   ),
+  group_wait_seconds: GroupWait,
+  group_interval_seconds: GroupInterval,
   created_at: IsoTime(),
   updated_at: IsoTime(),
 });
@@ -164,6 +180,8 @@ export const TriggerBody = Type.Object(
       ),
     ),
     secret: Type.Optional(Nullable(Type.String())),
+    group_wait_seconds: Type.Optional(Type.Integer()),
+    group_interval_seconds: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Trigger } from '../model.js';
+import { groupBody, groupTitle, type PayloadGroup } from './group.js';
 
 export interface PayloadEvent {
   id: number;
@@ -19,11 +20,13 @@ export interface DeliveryPayload {
   test: boolean;
   trigger: { id: number; name: string };
   event: PayloadEvent;
+  /** A grouped trigger's batch (`event` is its first); absent when one event is sent. */
+  group?: PayloadGroup;
   sent_at: string;
 }
 
 /** The names a template path may start with. */
-export const TEMPLATE_ROOTS = ['type', 'test', 'trigger', 'event', 'sent_at'] as const;
+export const TEMPLATE_ROOTS = ['type', 'test', 'trigger', 'event', 'group', 'sent_at'] as const;
 
 /** Where the names of containers and workloads come from (the inventory). */
 export interface NameDirectory {
@@ -121,12 +124,14 @@ export function samplePayload(): DeliveryPayload {
 
 /** The title when a channel has no title template. */
 export function defaultTitle(payload: DeliveryPayload): string {
+  if (payload.group) return groupTitle(payload, payload.group);
   const test = payload.test ? ' (test)' : '';
   return `[${payload.event.severity}] ${payload.trigger.name}${test}`;
 }
 
 /** The body when a channel has no body template: the message, then where it came from. */
 export function defaultBody(payload: DeliveryPayload): string {
+  if (payload.group) return groupBody(payload.group);
   const e = payload.event;
   const lines = [e.message];
   if (e.container) lines.push(`container: ${e.container.name ?? e.container.id.slice(0, 12)}`);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { StoredEvent } from '../../events/model.js';
 import type { Database } from '../../store/index.js';
 import { PatternCache, TriggerMatcher } from '../filter.js';
-import type { NewDelivery, Trigger } from '../model.js';
+import { isGrouped, type NewDelivery, type Trigger } from '../model.js';
 import { newMessageId } from '../secret.js';
 
 /** Where the dispatcher reads the triggers from. */
@@ -104,6 +104,12 @@ export class TriggerDispatcher {
           event,
           channel: trigger.channel.type,
           message_id: newMessageId(),
+          group: isGrouped(trigger)
+            ? {
+                wait_ms: trigger.group_wait_seconds * 1000,
+                interval_ms: trigger.group_interval_seconds * 1000,
+              }
+            : null,
         });
       }
     }

@@ -119,6 +119,8 @@ describe('delivery worker', () => {
           },
           secret,
           disabled_reason: null,
+          group_wait_seconds: 0,
+          group_interval_seconds: 0,
         },
         1,
       );
