@@ -35,6 +35,8 @@ export interface TriggerInput {
   filter?: Partial<TriggerFilter>;
   channel?: Channel;
   secret?: string;
+  group_wait_seconds?: number;
+  group_interval_seconds?: number;
 }
 
 export interface DeliveryQuery {

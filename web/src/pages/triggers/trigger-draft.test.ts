@@ -26,6 +26,8 @@ const stored: Trigger = {
   },
   secret: SECRET_PLACEHOLDER,
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };

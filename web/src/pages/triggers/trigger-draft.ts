@@ -34,6 +34,9 @@ export interface TriggerDraft {
   channel: ChannelDraft;
   /** A new signing secret, typed or generated; '' keeps the stored one (or, new, makes one). */
   secret: string;
+  /** Grouping, in seconds as typed ('0': off). */
+  group_wait_seconds: string;
+  group_interval_seconds: string;
 }
 
 let headerIds = 0;
@@ -57,6 +60,8 @@ export const NEW_TRIGGER: TriggerDraft = {
   filter: { severities: ['error', 'critical'], sources: [], workloads: [], message_regex: '' },
   channel: newChannel('webhook'),
   secret: '',
+  group_wait_seconds: '0',
+  group_interval_seconds: '0',
 };
 
 const shown = (value: unknown): string =>
@@ -97,6 +102,8 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
     },
     channel: channelDraft(t.channel),
     secret: '',
+    group_wait_seconds: String(t.group_wait_seconds),
+    group_interval_seconds: String(t.group_interval_seconds),
   };
 }
 
@@ -148,6 +155,10 @@ export function channelInput(draft: ChannelDraft): Channel {
   return out;
 }
 
+/** Seconds as typed: a whole number, or sent as it is so the server names the field. */
+const seconds = (typed: string): number =>
+  /^\d+$/.test(typed.trim()) ? Number(typed.trim()) : (typed as unknown as number);
+
 export function triggerInput(draft: TriggerDraft): TriggerInput {
   const secret = draft.secret.trim();
   return {
@@ -156,6 +167,8 @@ export function triggerInput(draft: TriggerDraft): TriggerInput {
     filter: draft.filter,
     channel: channelInput(draft.channel),
     ...(secret ? { secret } : {}),
+    group_wait_seconds: seconds(draft.group_wait_seconds),
+    group_interval_seconds: seconds(draft.group_interval_seconds),
   };
 }
 
