@@ -97,6 +97,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
           toFrame: eventFrame,
         }),
         logs: parts.stream.logs,
+        policy,
         containers: parts.inventory.containers,
         inventory: {
           stream: (writer, frames) => parts.stream.inventory.stream(writer, frames),

@@ -26,6 +26,32 @@ export const MAX_METADATA_BYTES = 8192;
 /** The key that says stored metadata was cut to fit MAX_METADATA_BYTES. */
 export const METADATA_TRUNCATED = 'metadata_truncated';
 
+/**
+ * The lines around a rule hit, oldest first: `before` the hit's line, `after` it (the
+ * rest of its multi-line record and the lines that followed). The hit's own line is
+ * the event's message. Log lines: served only to those who may read logs.
+ */
+export interface EventContext {
+  before: string[];
+  after: string[];
+}
+
+/**
+ * A context line keeps at most this many bytes (UTF-8), cut with `…`: a stack frame
+ * fits, a 1 MiB line does not make every event that saw it 1 MiB.
+ */
+export const MAX_CONTEXT_LINE_BYTES = 1024;
+/** Lines kept before a hit, at most (a rule's `context.before` is capped here). */
+export const MAX_CONTEXT_BEFORE = 20;
+/** Lines kept after a hit as a rule asks (`context.after`), at most. */
+export const MAX_CONTEXT_AFTER = 50;
+/**
+ * Lines after a hit, at most, counting the rest of its multi-line record, which is kept
+ * even beyond `context.after`: a stack trace of a hundred frames stays whole, a log of
+ * nothing but indented lines does not make one endless event.
+ */
+export const MAX_CONTEXT_AFTER_TOTAL = 100;
+
 export interface NewEvent {
   source: EventSource;
   severity: Severity;
@@ -36,6 +62,10 @@ export interface NewEvent {
   rule_id?: number | null;
   /** Milliseconds since the epoch; defaults to now. */
   created_at?: number;
+  /** A rule hit's lines before it (and after it, when already known); null: none kept. */
+  context?: EventContext | null;
+  /** The lines after the hit are still being collected (the scanner writes them later). */
+  context_pending?: boolean;
 }
 
 export interface StoredEvent {
@@ -52,4 +82,12 @@ export interface StoredEvent {
   rule_id: number | null;
   /** The silence that matched it when recorded: it notified nobody. Null when not silenced. */
   silenced_by: number | null;
+  /** A rule hit's lines around it; null for other events and rules that keep none. */
+  context: EventContext | null;
+  /**
+   * Only on an event as it is recorded (what record() returns, what the bus and the
+   * append hooks see), never stored: its lines after are still being collected, so a
+   * notification may wait for them (a trigger's context_wait_seconds).
+   */
+  context_pending?: boolean;
 }

@@ -2,10 +2,12 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { SelectQueryBuilder } from 'kysely';
 import { containsInsensitive, dialectOf, insertBatches, trigramMatch } from '../store/index.js';
 import type { Database, Dialect, EventLogTable } from '../store/index.js';
+import { parseContext } from './context.js';
 import {
   DEFAULT_PAGE,
   MAX_PAGE,
   severityRank,
+  type EventContext,
   type EventSource,
   type Severity,
   type StoredEvent,
@@ -54,10 +56,17 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
     container_id: row.container_id,
     rule_id: row.rule_id,
     silenced_by: row.silenced_by === null ? null : Number(row.silenced_by),
+    context: parseContext(row.context),
   };
 }
 
 export type EventRow = Omit<StoredEvent, 'id'>;
+
+/** The lines after a hit, collected once the hit was stored: its whole context. */
+export interface ContextUpdate {
+  event_id: number;
+  context: EventContext;
+}
 
 /**
  * A write that must commit with the deletion of these events (the trigger outbox
@@ -78,11 +87,14 @@ export class EventRepository {
    * ids grow with the order given. Pass a transaction to join one.
    */
   async append(rows: EventRow[], db: Db = this.db): Promise<StoredEvent[]> {
-    const values = rows.map((row): Insertable<EventLogTable> => ({
-      ...row,
-      severity_rank: severityRank(row.severity),
-      metadata: JSON.stringify(row.metadata),
-    }));
+    const values = rows.map(
+      ({ context, context_pending: _inProcess, ...row }): Insertable<EventLogTable> => ({
+        ...row,
+        severity_rank: severityRank(row.severity),
+        metadata: JSON.stringify(row.metadata),
+        context: context === null ? null : JSON.stringify(context),
+      }),
+    );
     const out: StoredEvent[] = [];
     for (const batch of insertBatches(values)) {
       const inserted = await db.insertInto('event_log').values(batch).returning('id').execute();
@@ -94,6 +106,16 @@ export class EventRepository {
       for (const id of ids) out.push({ ...rows[out.length]!, id });
     }
     return out;
+  }
+
+  /** Writes the contexts of events already stored (one UPDATE each); gone events are skipped. */
+  async setContexts(updates: readonly ContextUpdate[], db: Db = this.db): Promise<void> {
+    for (const update of updates)
+      await db
+        .updateTable('event_log')
+        .set({ context: JSON.stringify(update.context) })
+        .where('id', '=', update.event_id)
+        .execute();
   }
 
   async get(id: number): Promise<StoredEvent | null> {

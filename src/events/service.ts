@@ -3,9 +3,11 @@ import { AppError } from '../errors.js';
 import type { Database } from '../store/index.js';
 import type { EventBus } from './bus.js';
 import { truncateMessage } from './message.js';
+import { capContext } from './context.js';
 import { capMetadata } from './metadata.js';
 import { isSeverity, type EventSource, type NewEvent, type StoredEvent } from './model.js';
 import type {
+  ContextUpdate,
   EventFilter,
   EventList,
   EventPage,
@@ -23,6 +25,15 @@ const SOURCES: readonly EventSource[] = ['docker', 'logscan', 'system'];
 export type AppendHook = (
   tx: Transaction<Database>,
   events: readonly StoredEvent[],
+) => Promise<(() => void) | void>;
+
+/**
+ * A write that must commit with the lines after hits (the trigger outbox releasing the
+ * deliveries that waited for them). What it returns runs once they are durable.
+ */
+export type ContextHook = (
+  tx: Transaction<Database>,
+  eventIds: readonly number[],
 ) => Promise<(() => void) | void>;
 
 /** What producers need: the scanner, the inventory, the system. */
@@ -45,6 +56,8 @@ function toRow(event: NewEvent, now: number): EventRow {
     container_id: event.container_id ?? null,
     rule_id: event.rule_id ?? null,
     silenced_by: null,
+    context: event.context ? capContext(event.context) : null,
+    ...(event.context && event.context_pending ? { context_pending: true } : {}),
   };
 }
 
@@ -63,6 +76,7 @@ export class EventLog implements EventSink {
   private readonly hooks = new Set<AppendHook>();
   private readonly pruneHooks = new Set<PruneHook>();
   private readonly markHooks = new Set<MarkHook>();
+  private readonly contextHooks = new Set<ContextHook>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -92,6 +106,14 @@ export class EventLog implements EventSink {
     };
   }
 
+  /** Adds a write to every transaction that completes contexts; returns the function that removes it. */
+  withinContext(hook: ContextHook): () => void {
+    this.contextHooks.add(hook);
+    return () => {
+      this.contextHooks.delete(hook);
+    };
+  }
+
   /** Adds a write to every pruning transaction; returns the function that removes it. */
   withinPrune(hook: PruneHook): () => void {
     this.pruneHooks.add(hook);
@@ -107,12 +129,14 @@ export class EventLog implements EventSink {
 
   /**
    * Appends events in one transaction, together with whatever `alongside` writes (the
-   * scanner's resume cursors) and the append hooks write (the trigger outbox), then
+   * scanner's resume cursors), the contexts completed of events stored before (with
+   * the context hooks' writes) and the append hooks write (the trigger outbox), then
    * publishes them.
    */
   async recordBatch(
     events: NewEvent[],
     alongside?: (tx: Transaction<Database>) => Promise<void>,
+    contexts: readonly ContextUpdate[] = [],
   ): Promise<StoredEvent[]> {
     const now = this.now();
     const rows = events.map((e) => toRow(e, now));
@@ -121,6 +145,17 @@ export class EventLog implements EventSink {
     const stored = await this.db.transaction().execute(async (tx) => {
       const out = await this.repo.append(rows, tx);
       if (alongside) await alongside(tx);
+      if (contexts.length > 0) {
+        await this.repo.setContexts(
+          contexts.map((c) => ({ event_id: c.event_id, context: capContext(c.context) })),
+          tx,
+        );
+        const ids = contexts.map((c) => c.event_id);
+        for (const hook of this.contextHooks) {
+          const then = await hook(tx, ids);
+          if (then) afterCommit.push(then);
+        }
+      }
       for (const hook of this.hooks) {
         const then = await hook(tx, out);
         if (then) afterCommit.push(then);

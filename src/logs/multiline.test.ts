@@ -34,6 +34,32 @@ describe('multi-line records', () => {
     expect(groupRecords(lines)).toEqual([lines.slice(0, 4), ['worker exiting']]);
   });
 
+  it('keeps stack frames written without indentation (Java, Node) with their record', () => {
+    const lines = [
+      'Error: boom',
+      'at Object.<anonymous> (/app/index.js:1:7)',
+      'at /app/index.js:3:9',
+      'at com.example.Main.main(Main.java:7)',
+      'at the end of the day, a plain sentence',
+      'next',
+    ];
+    expect(groupRecords(lines)).toEqual([lines.slice(0, 4), [lines[4]], ['next']]);
+  });
+
+  it('keeps the Java exception line of a thread with its frames and causes', () => {
+    const lines = [
+      'Exception in thread "main" java.lang.IllegalStateException: boom',
+      ...Array.from(
+        { length: 10 },
+        (_, i) => `\tat com.example.Worker.step${i}(Worker.java:${i + 1})`,
+      ),
+      'Caused by: java.io.IOException: disk',
+      '... 3 more',
+      'INFO recovered',
+    ];
+    expect(groupRecords(lines)).toEqual([lines.slice(0, 13), ['INFO recovered']]);
+  });
+
   it('starts a new record on a blank line and on an unindented line', () => {
     expect(groupRecords(['a', '  b', '', '  c', 'd'])).toEqual([
       ['a', '  b'],

@@ -8,6 +8,8 @@
  * - is indented (starts with a space or a tab) and not blank: `\tat com.x.Y(Y.java:1)`,
  *   `  File "app.py", line 3, in <module>`, wrapped text;
  * - starts a Java/JVM follow-up: `Caused by: …`, `Suppressed: …`, `... 12 more`;
+ * - is a stack frame written without indentation: `at com.x.Y.run(Y.java:42)`,
+ *   `at Object.<anonymous> (/app/index.js:1:7)`, `at /app/index.js:3:9`;
  * - is the closing `ValueError: …` line of a Python traceback (the first line without
  *   indentation after `Traceback (most recent call last):`).
  * Everything else starts a new record; a blank line is a record nothing continues. At most MAX_RECORD_LINES lines are grouped: a
@@ -17,6 +19,8 @@
 export const MAX_RECORD_LINES = 200;
 
 const FOLLOW_UP = /^(?:Caused by: |Suppressed: |\.\.\. \d+ (?:more|common frames omitted)\b)/;
+/** `at ` and a frame: a call with its place in parentheses, or a bare `file:line(:column)`. */
+const BARE_FRAME = /^at (?:\S+ ?\(.*\)|\S+:\d+(?::\d+)?)\s*$/;
 const PYTHON_TRACEBACK = /^Traceback \(most recent call last\):\s*$/;
 
 export class MultilineGrouper {
@@ -52,6 +56,7 @@ export class MultilineGrouper {
     const first = line.charCodeAt(0);
     if ((first === 0x20 || first === 0x09) && line.trim() !== '') return true;
     if (FOLLOW_UP.test(line)) return true;
+    if (first === 0x61 /* a */ && BARE_FRAME.test(line)) return true;
     if (this.inTraceback && line.trim() !== '') {
       // The exception line closes the traceback; what follows starts anew.
       this.inTraceback = false;

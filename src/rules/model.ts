@@ -1,4 +1,11 @@
-import { SEVERITIES, type Severity } from '../events/model.js';
+import {
+  MAX_CONTEXT_AFTER,
+  MAX_CONTEXT_BEFORE,
+  SEVERITIES,
+  type Severity,
+} from '../events/model.js';
+
+export { MAX_CONTEXT_AFTER, MAX_CONTEXT_BEFORE };
 
 export const RULE_SEVERITIES = SEVERITIES;
 export const RULE_STREAMS = ['stdout', 'stderr', 'both'] as const;
@@ -63,6 +70,27 @@ export type RuleCondition =
   | { type: 'absence'; window_seconds: number };
 
 export const LINE_CONDITION: RuleCondition = Object.freeze({ type: 'line' });
+/**
+ * The lines a hit keeps around it: `before` and `after` its line (same container, both
+ * streams, in the order read), and with `multiline` the rest of its multi-line record
+ * (a stack trace) even beyond `after`. 0/0 without multiline keeps nothing.
+ */
+export interface RuleContext {
+  before: number;
+  after: number;
+  multiline: boolean;
+}
+
+export const CONTEXT_DEFAULTS: Readonly<RuleContext> = Object.freeze({
+  before: 5,
+  after: 10,
+  multiline: true,
+});
+
+/** Whether a rule keeps any lines around its hits. */
+export function keepsContext(context: RuleContext): boolean {
+  return context.before > 0 || context.after > 0 || context.multiline;
+}
 
 export const RULE_DEFAULTS = {
   severity: 'warn',
@@ -88,6 +116,7 @@ export interface Rule {
   workload_id: string | null;
   /** A workload rule that replaces this global rule for its workload. */
   overrides_rule_id: number | null;
+  context: RuleContext;
   created_at: number;
   updated_at: number;
 }
@@ -104,6 +133,7 @@ export interface RuleFields {
   scope: RuleScope;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  context: RuleContext;
 }
 
 /**

@@ -30,6 +30,11 @@ function toRule(row: Selectable<LogScanRulesTable>): Rule {
     scope: row.scope as RuleScope,
     workload_id: row.workload_id,
     overrides_rule_id: row.overrides_rule_id === null ? null : Number(row.overrides_rule_id),
+    context: {
+      before: Number(row.context_before),
+      after: Number(row.context_after),
+      multiline: Number(row.context_multiline) === 1,
+    },
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -48,10 +53,15 @@ function readCondition(text: string): RuleCondition {
 }
 
 function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTable>> {
-  const { enabled, condition, ...rest } = fields;
+  const { enabled, condition, context, ...rest } = fields;
   const row: Partial<Insertable<LogScanRulesTable>> = { ...rest };
   if (enabled !== undefined) row.enabled = enabled ? 1 : 0;
   if (condition !== undefined) row.condition = conditionToText(condition);
+  if (context !== undefined) {
+    row.context_before = context.before;
+    row.context_after = context.after;
+    row.context_multiline = context.multiline ? 1 : 0;
+  }
   return row;
 }
 

@@ -327,6 +327,40 @@ for (const dialect of DIALECTS) {
       await rejects(service.update(999_999, { name: 'x' }), 'NOT_FOUND');
     });
 
+    it('keeps context by default, merges a context sent over the stored one, and names the bad field', async () => {
+      const { service, holder } = await setup();
+      const rule = await service.create({ name: 'r', pattern: 'Exception' });
+      expect(rule.context).toEqual({ before: 5, after: 10, multiline: true });
+      expect(holder.current().matcherFor(null).context).toEqual({ before: 5 });
+      const patched = await service.update(rule.id, { context: { after: 20 } });
+      expect(patched.context).toEqual({ before: 5, after: 20, multiline: true });
+      expect((await service.get(rule.id)).context).toEqual(patched.context);
+      const off = await service.update(rule.id, {
+        context: { before: 0, after: 0, multiline: false },
+      });
+      expect(off.context).toEqual({ before: 0, after: 0, multiline: false });
+      // Nothing kept: tails hold no ring for it.
+      expect(holder.current().matcherFor(null).context).toBeNull();
+      for (const [context, field] of [
+        [{ before: 21 }, 'context.before'],
+        [{ after: -1 }, 'context.after'],
+        [{ after: 1.5 }, 'context.after'],
+        [{ multiline: 'yes' }, 'context.multiline'],
+        [{ lines: 3 }, 'context.lines'],
+        ['5', 'context'],
+      ] as const)
+        await rejects(service.update(rule.id, { context }), 'VALIDATION_FAILED', field);
+      await rejects(
+        service.create({ name: 'x', pattern: 'x', context: { after: 51 } }),
+        'VALIDATION_FAILED',
+        'context.after',
+      );
+      // An override starts from its global's context.
+      const global = await service.create({ name: 'g', pattern: 'g', context: { before: 2 } });
+      const override = await service.create({ workload_id: 'shop', overrides_rule_id: global.id });
+      expect(override.context).toEqual({ before: 2, after: 10, multiline: true });
+    });
+
     it('deletes a global together with its overrides, in one transaction', async () => {
       const { service, repo, holder, reloads } = await setup();
       const g = await service.create({ name: 'g', pattern: 'g' });

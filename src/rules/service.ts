@@ -4,6 +4,9 @@ import { isSeverity } from '../events/model.js';
 import { compileOrThrow } from './compile.js';
 import { checkConditionPattern, parseCondition } from './condition.js';
 import {
+  CONTEXT_DEFAULTS,
+  MAX_CONTEXT_AFTER,
+  MAX_CONTEXT_BEFORE,
   MAX_COOLDOWN_SECONDS,
   MAX_ENABLED_RULES,
   MAX_NAME_LENGTH,
@@ -13,6 +16,7 @@ import {
   resolveEffective,
   type EffectiveRule,
   type Rule,
+  type RuleContext,
   type RuleFields,
   type RuleInput,
   type RuleScope,
@@ -49,6 +53,40 @@ const isOneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
   typeof v === 'string' && (values as readonly string[]).includes(v);
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function lineCount(value: unknown, field: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw AppError.validation(field, `must be a whole number from 0 to ${max}`);
+  return value;
+}
+
+/**
+ * A rule's `context`: the fields sent over `base` (the stored one on a change, the
+ * defaults on a create), so `{"after": 20}` changes only `after`.
+ */
+export function parseContext(value: unknown, base: RuleContext): RuleContext {
+  if (!isObject(value)) throw AppError.validation('context', 'must be an object');
+  for (const key of Object.keys(value))
+    if (!['before', 'after', 'multiline'].includes(key))
+      throw AppError.validation(
+        `context.${key}`,
+        'is not a context field (before, after, multiline)',
+      );
+  const out = { ...base };
+  if (value.before !== undefined)
+    out.before = lineCount(value.before, 'context.before', MAX_CONTEXT_BEFORE);
+  if (value.after !== undefined)
+    out.after = lineCount(value.after, 'context.after', MAX_CONTEXT_AFTER);
+  if (value.multiline !== undefined) {
+    if (typeof value.multiline !== 'boolean')
+      throw AppError.validation('context.multiline', 'must be a boolean');
+    out.multiline = value.multiline;
+  }
+  return out;
+}
 
 /** Checks the type and range of each field sent; cross-field rules come later. */
 function parseFields(input: RuleInput): Partial<RuleFields> {
@@ -106,6 +144,8 @@ function parseFields(input: RuleInput): Partial<RuleFields> {
       throw AppError.validation('overrides_rule_id', 'must be a rule id or null');
     out.overrides_rule_id = input.overrides_rule_id;
   }
+  // `context` merges over a base only the service knows: checked here, merged there.
+  if (input.context !== undefined) parseContext(input.context, CONTEXT_DEFAULTS);
   return out;
 }
 
@@ -183,6 +223,7 @@ export class RulesService {
             stream: global.stream,
             cooldown_seconds: global.cooldown_seconds,
             condition: global.condition,
+            context: global.context,
             ...fields,
           };
         }
@@ -199,6 +240,10 @@ export class RulesService {
           scope,
           workload_id: fields.workload_id ?? null,
           overrides_rule_id: fields.overrides_rule_id ?? null,
+          context:
+            input.context === undefined
+              ? (fields.context ?? { ...CONTEXT_DEFAULTS })
+              : parseContext(input.context, fields.context ?? CONTEXT_DEFAULTS),
         };
         checkConditionPattern(complete.condition, compileOrThrow(complete.pattern));
         await this.checkPlacement(repo, complete, null);
@@ -214,11 +259,13 @@ export class RulesService {
   /** Changes only the fields sent. */
   async update(id: number, input: RuleInput): Promise<Rule> {
     const sent = parseFields(input);
-    if (Object.keys(sent).length === 0) return this.get(id);
+    if (Object.keys(sent).length === 0 && input.context === undefined) return this.get(id);
     const rule = await this.write(() =>
       this.deps.repo.transaction(async (repo) => {
         const existing = await repo.get(id);
         if (!existing) throw AppError.notFound('rule', id);
+        if (input.context !== undefined)
+          sent.context = parseContext(input.context, existing.context);
         const merged: RuleFields = { ...existing, ...sent };
         if (sent.condition !== undefined || sent.pattern !== undefined)
           checkConditionPattern(merged.condition, compileOrThrow(merged.pattern));

@@ -13,11 +13,13 @@ import {
   RULE_SCOPES,
   RULE_SEVERITIES,
   RULE_STREAMS,
+  keepsContext,
   resolveEffective,
   sourceOf,
   type EffectiveSource,
   type Rule,
   type RuleCondition,
+  type RuleContext,
 } from './model.js';
 import { groupCapture } from './condition.js';
 import { requiredLiterals, type RequiredLiteral } from './required-literals.js';
@@ -39,6 +41,16 @@ export interface CompiledRule {
   overrides_rule_id?: number | null;
   /** Absent means `line`: every match is a hit (fakes need not set it). */
   condition?: RuleCondition;
+  /** The lines its hits keep around them; none when absent (fakes). */
+  context?: RuleContext;
+}
+
+/**
+ * What the rules of one matcher keep around their hits, at most: how many recent lines
+ * a tail must remember (`before`), and whether any keeps something (else null).
+ */
+export interface ContextNeeds {
+  before: number;
 }
 
 /** Captures: named groups by name, unnamed as `$1`, `$2`…; groups that did not take part are omitted. */
@@ -50,6 +62,8 @@ export interface RuleMatch {
 export interface RuleMatcher {
   /** How many rules this matcher holds (for either stream). */
   readonly size: number;
+  /** What its rules keep around their hits; null or absent when none keeps anything. */
+  readonly context?: ContextNeeds | null;
   /**
    * Every rule for this stream that matches the line, by rule id. Never throws. The
    * empty result is one shared frozen array: callers read the result, never modify it.
@@ -190,11 +204,24 @@ class EffectiveMatcher implements RuleMatcher {
     private readonly stdout: StreamMatcher,
     private readonly stderr: StreamMatcher,
     readonly absenceRules: readonly CompiledRule[] = [],
+    readonly context: ContextNeeds | null = null,
   ) {}
 
   match(line: Buffer, stream: 'stdout' | 'stderr'): RuleMatch[] {
     return (stream === 'stderr' ? this.stderr : this.stdout).match(line);
   }
+}
+
+/** The most any of these rules keeps before a hit; null when none keeps anything. */
+export function contextNeeds(rules: readonly CompiledRule[]): ContextNeeds | null {
+  let before = 0;
+  let any = false;
+  for (const rule of rules) {
+    if (!rule.context || !keepsContext(rule.context)) continue;
+    any = true;
+    before = Math.max(before, rule.context.before);
+  }
+  return any ? { before } : null;
 }
 
 function setKey(entries: readonly Entry[]): string {
@@ -310,6 +337,7 @@ export function buildSnapshot(
       source: sourceOf(row),
       overrides_rule_id: row.overrides_rule_id,
       condition,
+      ...(row.context ? { context: Object.freeze({ ...row.context }) } : {}),
     });
     if (condition.type !== 'line') conditionRules.set(row.id, rule);
     const literals = requiredLiterals(pattern.re.internalSource);
@@ -361,6 +389,7 @@ export function buildSnapshot(
         streamMatcher(effective.filter((e) => e.rule.stream !== 'stderr')),
         streamMatcher(effective.filter((e) => e.rule.stream !== 'stdout')),
         effective.filter((e) => e.rule.condition?.type === 'absence').map((e) => e.rule),
+        contextNeeds(effective.map((e) => e.rule)),
       );
       matchers.set(key, matcher);
     }

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { NewEvent } from '../events/model.js';
+import type { ContextUpdate, NewEvent } from '../events/index.js';
 import type { Database } from '../store/index.js';
 import { writeConditionState, type ConditionTracker } from './conditions.js';
 import type { CursorRepository } from './cursor-repository.js';
@@ -10,16 +10,18 @@ export interface EventBatchWriter {
   recordBatch(
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void>,
-  ): Promise<unknown>;
+    contexts?: readonly ContextUpdate[],
+  ): Promise<readonly { id: number }[]>;
 }
 
 /**
  * Commits what the condition tracker holds (fires and changed state) together with a
- * write of the caller's (a tail's events and cursors). Such commits run one at a time:
- * a state taken later is stored later, and a fire is stored with the state that shows
- * it. A commit when the tracker holds nothing and none of those is under way does not
- * wait; one that comes while one is under way waits its turn: its cursors may cover
- * lines whose count the one under way stores, and must not be stored before it.
+ * write of the caller's (a tail's events, cursors and completed contexts). Such commits
+ * run one at a time: a state taken later is stored later, and a fire is stored with the
+ * state that shows it. A commit when the tracker holds nothing and none of those is
+ * under way does not wait; one that comes while one is under way waits its turn: its
+ * cursors may cover lines whose count the one under way stores, and must not be stored
+ * before it. Answers the ids the caller's events got, in order.
  */
 export class ConditionCommitter {
   private chain: Promise<unknown> = Promise.resolve();
@@ -34,17 +36,26 @@ export class ConditionCommitter {
   commit(
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void> = async () => undefined,
-  ): Promise<void> {
+    contexts?: readonly ContextUpdate[],
+  ): Promise<number[]> {
+    const ids = (stored: readonly { id: number }[]) =>
+      stored.slice(0, events.length).map((e) => e.id);
     if (!this.tracker.hasPending && this.underWay === 0)
-      return this.events.recordBatch(events, alongside).then(() => undefined);
+      return this.events.recordBatch(events, alongside, contexts).then(ids);
     this.underWay++;
     const run = this.chain.then(async () => {
       const taken = this.tracker.take();
       try {
-        await this.events.recordBatch(events.concat(taken.events), async (tx) => {
-          await alongside(tx);
-          await writeConditionState(tx, taken, this.now());
-        });
+        // The caller's events first: their ids are the first ones.
+        const stored = await this.events.recordBatch(
+          events.concat(taken.events),
+          async (tx) => {
+            await alongside(tx);
+            await writeConditionState(tx, taken, this.now());
+          },
+          contexts,
+        );
+        return ids(stored);
       } catch (err) {
         this.tracker.giveBack(taken);
         throw err;
@@ -55,7 +66,10 @@ export class ConditionCommitter {
   }
 }
 
-/** Stores a tail's hits and its cursors in one transaction (with the condition state). */
+/**
+ * Stores a tail's hits, the lines after hits stored before, and its cursors in one
+ * transaction (with the condition state); answers the ids the hits got.
+ */
 export function eventBatchSink(
   events: EventBatchWriter,
   cursors: CursorRepository,
@@ -63,11 +77,12 @@ export function eventBatchSink(
   conditions?: ConditionCommitter,
 ): BatchSink {
   return {
-    commit: (batch) => {
+    commit: async (batch) => {
       const alongside = (tx: Transaction<Database>) =>
         cursors.save(tx, batch.containerId, batch.cursors, now());
-      if (conditions) return conditions.commit(batch.events, alongside);
-      return events.recordBatch(batch.events, alongside).then(() => undefined);
+      if (conditions) return conditions.commit(batch.events, alongside, batch.contexts);
+      const stored = await events.recordBatch(batch.events, alongside, batch.contexts);
+      return stored.map((e) => e.id);
     },
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
+import { ConditionTracker } from './conditions.js';
 import { ScanEngine } from './scan-engine.js';
 import { Tail, type FlushTimer, type TailBatch } from './tail.js';
 import type { StreamCursors } from './resume-cursor.js';
@@ -530,5 +531,67 @@ describe('Tail', () => {
     expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 6']);
     // At the pace before it, the 400 ms jump held about 3 lines.
     expect(t.state).toMatchObject({ lines: 3, lines_recovered: 0, lines_possibly_lost: 3 });
+  });
+});
+
+describe('Tail with count conditions', () => {
+  it('counts every match before any cooldown and commits the fire soon', async () => {
+    const countRule = {
+      id: 9,
+      name: 'burst',
+      severity: 'error' as const,
+      stream: 'both' as const,
+      cooldown_seconds: 60,
+      workload_id: null,
+      condition: {
+        type: 'count' as const,
+        threshold: 3,
+        window_seconds: 10,
+        group_by: 'container' as const,
+      },
+    };
+    const counting = {
+      current(): RuleSnapshot {
+        const matcher: RuleMatcher = {
+          size: 1,
+          match: (bytes: Buffer) =>
+            bytes.includes('BURST') ? [{ rule: countRule, captures: {} }] : [],
+        };
+        return { version: 1, ruleCount: 1, compileErrors: [], matcherFor: () => matcher };
+      },
+    };
+    const engine = new ScanEngine({ ratePerSecond: 1e6, burst: 1e6 });
+    const tracker = new ConditionTracker(engine.counters);
+    const recorded: string[] = [];
+    const sink = {
+      async commit(batch: TailBatch) {
+        const taken = tracker.take();
+        recorded.push(...batch.events.concat(taken.events).map((e) => e.message));
+      },
+    };
+    const docker = new LivePipe();
+    const t = new Tail(
+      {
+        docker,
+        sink,
+        rules: counting,
+        engine,
+        conditions: tracker,
+        log: pino({ level: 'silent' }),
+      },
+      target,
+      {},
+      { start: { sinceNanos: 0n }, flushTimer: new ManualTimer().every } as never,
+    );
+    t.start();
+    docker.push(line('stdout', 1n, 'BURST 1'), line('stdout', 2n, 'BURST 2'));
+    await settle();
+    expect(recorded).toEqual([]);
+    // The rule's cooldown of 60 s would have dropped the second match of a line rule.
+    docker.push(line('stdout', 3n, 'BURST 3'));
+    await expect.poll(() => recorded).toEqual(['BURST 3']);
+    expect(t.state.hits).toBe(1);
+    expect(engine.counters.cooldown_drops).toBe(0);
+    await t.stop();
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { sinceParam, type LogLine, type LogsOptions, type LogStreamName } from '../docker/index.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import { sleep } from '../sleep.js';
-import type { NewEvent } from '../events/model.js';
+import type { ContextUpdate, NewEvent } from '../events/index.js';
 import type { RuleMatch, RuleSnapshot } from '../rules/index.js';
 import {
   StreamPosition,
@@ -12,6 +12,7 @@ import {
   type StreamCursors,
 } from './resume-cursor.js';
 import type { ConditionTracker } from './conditions.js';
+import { HitContext, keptText } from './hit-context.js';
 import type { Hit, ScanEngine } from './scan-engine.js';
 import type { TailStart } from './start-policy.js';
 
@@ -26,10 +27,16 @@ export interface TailBatch {
   containerId: string;
   events: NewEvent[];
   cursors: StreamCursors;
+  /** The lines after hits stored before, now complete (absent: none). */
+  contexts?: ContextUpdate[];
 }
 
 export interface BatchSink {
-  commit(batch: TailBatch): Promise<void>;
+  /**
+   * Stores the batch; returns the ids the events got, in order (without them, hits do
+   * not collect the lines after them: there would be no event to write them to).
+   */
+  commit(batch: TailBatch): Promise<readonly number[] | void>;
 }
 
 export interface RulesView {
@@ -155,6 +162,8 @@ export class Tail {
   private loop: Promise<void> | null = null;
   /** Null while nobody listens, so a line costs one comparison more, nothing else. */
   private lineListeners: readonly LineListener[] | null = null;
+  /** The lines around hits; null while no rule for this container keeps any. */
+  private context: HitContext | null = null;
   private newLinesThisConnection = 0;
   private reattaching = false;
   /** Inside the read loop, waiting for a batch to be stored: not reading Docker. */
@@ -211,6 +220,7 @@ export class Tail {
     this.stopTimer = (this.deps.flushTimer ?? intervalTimer)(
       this.options.flushIntervalMs ?? 1000,
       () => {
+        if (this.context?.expire(this.now())) this.dirty = true;
         if (!this.commitBlocked && !this.closing) void this.flush().catch(() => undefined);
       },
     );
@@ -313,8 +323,13 @@ export class Tail {
       backoff = Math.min(Math.max(backoff * 2, minBackoff), maxBackoff);
     }
     // Nothing may commit after the final flush: a commit landing after `done` could race
-    // the next tail of this container, which starts from the stored cursors.
+    // the next tail of this container, which starts from the stored cursors. Hits still
+    // collecting end with what they have: their context goes with the final flush.
     this.close();
+    if (this.context?.collecting) {
+      this.context.endAll();
+      this.dirty = true;
+    }
     await this.flush().catch((err: unknown) =>
       this.deps.log.error(
         { err, container: this.target.id },
@@ -397,7 +412,23 @@ export class Tail {
     if (gap) this.noteGap(line.stream, gap);
     this.newLinesThisConnection++;
     const matcher = this.deps.rules.current().matcherFor(this.target.workload_id);
-    const matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
+    let matches = matcher.size > 0 ? matcher.match(line.bytes, line.stream) : [];
+    // Context costs nothing while no rule for this container keeps any.
+    const needs = matcher.context ?? null;
+    if (needs !== null && this.context === null) this.context = new HitContext();
+    const context = this.context;
+    let text: string | null = null;
+    if (context !== null) {
+      context.keepBefore(needs?.before ?? 0);
+      if (context.collecting) {
+        text = keptText(line);
+        const absorbed = context.feed(line.stream, text, now);
+        if (absorbed.length > 0 && matches.length > 0)
+          matches = matches.filter((m) => !absorbed.includes(m.rule.id));
+        // A hit stored already has its lines after: write them with the next commit.
+        if (context.hasReady) this.commitSoon();
+      }
+    }
     let lineMatches = matches;
     const conditions = this.deps.conditions;
     if (matches.length > 0 && conditions && matches.some(isConditional)) {
@@ -432,7 +463,17 @@ export class Tail {
       now,
     );
     if (this.lineListeners !== null) this.emitLine(line, matches);
-    for (const hit of hits) this.pending.push(this.toEvent(line, hit));
+    for (const hit of hits) {
+      const event = this.toEvent(line, hit);
+      const rule = hit.match.rule;
+      if (context !== null && rule.context)
+        context.start(event, rule.id, rule.context, line.stream, (text ??= keptText(line)), now);
+      this.pending.push(event);
+    }
+    if (context !== null) {
+      if (context.keepsBefore) context.remember(text ?? keptText(line));
+      else if (needs === null && context.idle) this.context = null;
+    }
     if (hits.length > 0) this.commitSoon();
     this.state.lines++;
     this.state.hits += hits.length;
@@ -626,11 +667,27 @@ export class Tail {
     const run = this.flushing.then(async () => {
       this.queued = null;
       if (!this.dirty) return;
-      const batch = { containerId: this.target.id, events: this.pending, cursors: this.cursors() };
+      const context = this.context;
+      context?.completeUnstored(this.pending);
+      const contexts = context?.takeReady() ?? [];
+      const batch: TailBatch = {
+        containerId: this.target.id,
+        events: this.pending,
+        cursors: this.cursors(),
+        ...(contexts.length > 0 ? { contexts } : {}),
+      };
       this.pending = [];
       this.dirty = false;
       this.linesSinceFlush = 0;
-      await this.commitUntilStored(batch);
+      const ids = await this.commitUntilStored(batch);
+      if (context !== null && batch.events.length > 0) {
+        context.stored(batch.events, ids);
+        // Hits that ended collecting while their batch was in flight: written next.
+        if (context.hasReady) {
+          this.dirty = true;
+          this.commitSoon();
+        }
+      }
     });
     this.queued = run;
     this.flushing = run.catch(() => undefined);
@@ -643,15 +700,16 @@ export class Tail {
    * stored exactly once. Gives up only when the tail stops; then nothing of it was
    * stored and the next tail reads its lines again.
    */
-  private async commitUntilStored(batch: TailBatch): Promise<void> {
+  private async commitUntilStored(batch: TailBatch): Promise<readonly number[] | null> {
     const signal = this.controller.signal;
     const min = this.options.commitRetryMs?.min ?? 250;
     const max = this.options.commitRetryMs?.max ?? 5_000;
     let delay = min;
     let pausedFrom: TailStatus | null = null;
+    let ids: readonly number[] | null = null;
     for (;;) {
       try {
-        await this.deps.sink.commit(batch);
+        ids = (await this.deps.sink.commit(batch)) ?? null;
         break;
       } catch (err) {
         const message = `commit failed: ${(err as Error).message}`;
@@ -676,11 +734,13 @@ export class Tail {
     }
     if (this.state.status === 'paused') this.state.status = pausedFrom ?? 'following';
     this.refreshCursorState();
+    return ids;
   }
 
   /** Stopping: the batch goes back to pending, for the final flush's one last try. */
   private giveBack(batch: TailBatch, err: unknown): unknown {
     this.pending = batch.events.concat(this.pending);
+    if (batch.contexts) this.context?.giveBack(batch.contexts);
     this.dirty = true;
     return err;
   }

@@ -326,8 +326,31 @@ const MIGRATIONS: Record<string, DialectMigration> = {
     // No foreign key: a silence is pruned after its retention, its events may stay longer.
     await db.schema.alterTable('event_log').addColumn('silenced_by', 'bigint').execute();
   },
+  // The lines around a hit (issue 15): what each rule keeps (existing rules get the
+  // defaults, 5 before, 10 after, multi-line records whole), the lines an event kept
+  // (JSON {before, after}, null for events without), and how long a trigger's
+  // delivery waits for the lines after.
+  '0023_event_context': async (db) => {
+    await db.schema
+      .alterTable('log_scan_rules')
+      .addColumn('context_before', 'integer', (c) => c.notNull().defaultTo(5))
+      .execute();
+    await db.schema
+      .alterTable('log_scan_rules')
+      .addColumn('context_after', 'integer', (c) => c.notNull().defaultTo(10))
+      .execute();
+    await db.schema
+      .alterTable('log_scan_rules')
+      .addColumn('context_multiline', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema.alterTable('event_log').addColumn('context', 'text').execute();
+    await db.schema
+      .alterTable('event_triggers')
+      .addColumn('context_wait_seconds', 'integer', (c) => c.notNull().defaultTo(3))
+      .execute();
+  },
   // Grouping (issue 15): a trigger may batch what arrives together into one message.
-  '0022_trigger_grouping': async (db) => {
+  '0024_trigger_grouping': async (db) => {
     for (const column of ['group_wait_seconds', 'group_interval_seconds'])
       await db.schema
         .alterTable('event_triggers')

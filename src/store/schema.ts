@@ -81,6 +81,8 @@ export interface EventLogTable {
   rule_id: number | null;
   /** The silence that silenced the event (no notification went out), or null. */
   silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON text {before: string[], after: string[]}: the lines around a rule hit; else null. */
+  context: string | null;
 }
 
 export interface ScanCursorsTable {
@@ -112,6 +114,9 @@ export interface LogScanRulesTable {
   scope: string;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  context_before: Generated<number>;
+  context_after: Generated<number>;
+  context_multiline: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -166,6 +171,8 @@ export interface EventTriggersTable {
   disabled_reason: string | null;
   group_wait_seconds: ColumnType<number, number | undefined, number>;
   group_interval_seconds: ColumnType<number, number | undefined, number>;
+  /** How long a delivery of a hit waits for its lines after (0023). */
+  context_wait_seconds: Generated<number>;
   created_at: number;
   updated_at: number;
 }

@@ -14,6 +14,8 @@ export interface EventStreamRequest {
   after: number | null;
   /** At most this many events of the history ring; default all it holds. */
   history?: number;
+  /** This client's frames (what it may see of an event); default the streamer's. */
+  toFrame?: EventFrame;
 }
 
 const PAGE = 500;
@@ -38,7 +40,8 @@ export class EventStreamer {
   async stream(writer: SseWriter, request: EventStreamRequest): Promise<void> {
     if (writer.isClosed) return;
     const matches = compileFilter(request.filter);
-    const { broadcaster, toFrame } = this.deps;
+    const { broadcaster } = this.deps;
+    const toFrame = request.toFrame ?? this.deps.toFrame;
     if (request.after === null) {
       // Snapshot and subscribe in the same turn: publishing is synchronous, so nothing
       // can fall between the two, and nothing is in both.
@@ -60,11 +63,11 @@ export class EventStreamer {
     // sent so far is remembered (the oldest beyond a bound only as a floor) and dropped
     // from the live queue.
     const sent = new SentIds();
-    let last = await this.catchUp(writer, request.filter, request.after, sent);
+    let last = await this.catchUp(writer, request.filter, request.after, sent, toFrame);
     if (last === null) return;
     const sub = broadcaster.subscribe({ matches, onWake: () => writer.wake() });
     writer.onClose(sub.unsubscribe);
-    last = await this.catchUp(writer, request.filter, last, sent);
+    last = await this.catchUp(writer, request.filter, last, sent, toFrame);
     if (last === null) return;
     writer.follow(sub.queue, (event) => (sent.has(event.id) ? null : toFrame(event)));
   }
@@ -75,13 +78,14 @@ export class EventStreamer {
     filter: StreamFilter,
     after: number,
     sent: SentIds,
+    toFrame: EventFrame,
   ): Promise<number | null> {
     let cursor = after;
     for (;;) {
       const page = await this.deps.history.list(filter, { after: cursor, limit: PAGE });
       for (const event of page.items) {
         if (writer.isClosed) return null;
-        writer.send(this.deps.toFrame(event));
+        writer.send(toFrame(event));
         sent.add(event.id);
         cursor = event.id;
         await writer.ready();

@@ -17,6 +17,13 @@ export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const MAX_NAME_LENGTH = 200;
 export const MAX_TRIGGERS = 200;
 export const MAX_FILTER_ITEMS = 100;
+/**
+ * How long a delivery of a rule hit waits for the lines after it, by default and at
+ * most. The scanner ends collecting within 10 s (and then releases the delivery at
+ * once); the longer bound covers a scanner that restarted meanwhile.
+ */
+export const DEFAULT_CONTEXT_WAIT_SECONDS = 3;
+export const MAX_CONTEXT_WAIT_SECONDS = 30;
 
 /** Bounds of a trigger's grouping settings (0 = off, the default). */
 export const MAX_GROUP_WAIT_SECONDS = 600;
@@ -145,6 +152,11 @@ export interface Trigger {
   group_wait_seconds: number;
   /** Grouping: after a batch is sent, the next goes no sooner than this. */
   group_interval_seconds: number;
+  /**
+   * A delivery of a rule hit whose lines after are still being collected is due at most
+   * this long after the hit; it goes as soon as they are stored (0: at once, without them).
+   */
+  context_wait_seconds: number;
   created_at: number;
   updated_at: number;
 }
@@ -160,6 +172,7 @@ export interface TriggerInput {
   secret?: unknown;
   group_wait_seconds?: unknown;
   group_interval_seconds?: unknown;
+  context_wait_seconds?: unknown;
 }
 
 /**
@@ -210,4 +223,6 @@ export interface NewDelivery {
   message_id: string;
   /** The trigger's grouping, in milliseconds; absent or null: sent on its own, at once. */
   group?: { wait_ms: number; interval_ms: number } | null;
+  /** When it is due (milliseconds since the epoch); default when it is written. */
+  due_at?: number;
 }

@@ -19,6 +19,7 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     disabled_reason: row.disabled_reason,
     group_wait_seconds: Number(row.group_wait_seconds ?? 0),
     group_interval_seconds: Number(row.group_interval_seconds ?? 0),
+    context_wait_seconds: Number(row.context_wait_seconds),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   };
@@ -38,6 +39,8 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   if (fields.group_wait_seconds !== undefined) row.group_wait_seconds = fields.group_wait_seconds;
   if (fields.group_interval_seconds !== undefined)
     row.group_interval_seconds = fields.group_interval_seconds;
+  if (fields.context_wait_seconds !== undefined)
+    row.context_wait_seconds = fields.context_wait_seconds;
   return row;
 }
 

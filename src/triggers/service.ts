@@ -6,9 +6,11 @@ import type { DeliveryJournal } from './journal.js';
 import type { CredentialRegistry } from './known-credentials.js';
 import {
   CHANNEL_TYPES,
+  DEFAULT_CONTEXT_WAIT_SECONDS,
   EMPTY_FILTER,
   MAX_GROUP_INTERVAL_SECONDS,
   MAX_GROUP_WAIT_SECONDS,
+  MAX_CONTEXT_WAIT_SECONDS,
   MAX_NAME_LENGTH,
   MAX_TRIGGERS,
   PLACEHOLDER,
@@ -57,6 +59,20 @@ function parseName(value: unknown): string {
   if (value.trim().length > MAX_NAME_LENGTH)
     throw AppError.validation('name', `must be at most ${MAX_NAME_LENGTH} characters`);
   return value.trim();
+}
+
+function parseContextWait(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value > MAX_CONTEXT_WAIT_SECONDS
+  )
+    throw AppError.validation(
+      'context_wait_seconds',
+      `must be a whole number from 0 to ${MAX_CONTEXT_WAIT_SECONDS}`,
+    );
+  return value;
 }
 
 /** A new secret to store, or undefined to keep the stored one. */
@@ -124,6 +140,10 @@ export class TriggersService {
     if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
       throw AppError.validation('enabled', 'must be a boolean');
     const name = parseName(input.name);
+    const contextWait =
+      input.context_wait_seconds === undefined
+        ? DEFAULT_CONTEXT_WAIT_SECONDS
+        : parseContextWait(input.context_wait_seconds);
     const filter =
       input.filter === undefined ? { ...EMPTY_FILTER } : parseFilter(input.filter, EMPTY_FILTER);
     const channel = await this.parseChannel(input.channel, null);
@@ -150,6 +170,7 @@ export class TriggersService {
               input.group_interval_seconds,
               MAX_GROUP_INTERVAL_SECONDS,
             ),
+      context_wait_seconds: contextWait,
     };
     const trigger = await this.deps.repo.insert(fields, this.now());
     this.deps.credentials?.remember(trigger);
@@ -170,6 +191,8 @@ export class TriggersService {
       fields.disabled_reason = null;
     }
     if (input.filter !== undefined) fields.filter = parseFilter(input.filter, existing.filter);
+    if (input.context_wait_seconds !== undefined)
+      fields.context_wait_seconds = parseContextWait(input.context_wait_seconds);
     if (input.channel !== undefined)
       fields.channel = await this.parseChannel(input.channel, existing.channel);
     const secret = parseSecret(input.secret, existing.secret);

@@ -19,7 +19,7 @@ import { ensureWebBuild } from '../support/web-build.js';
 /**
  * With auth.viewers_read_logs off, a viewer's container page shows no log viewer (and
  * asks the server for no log), while an admin's shows the log; both reach the container
- * by its name in the URL.
+ * by its name in the URL. The same goes for the lines around a hit on the event page.
  */
 
 let dataDir: string;
@@ -30,6 +30,11 @@ let containerId: string;
 let eventId: number;
 const name = uniqueName('lw-logs');
 const VIEWER: Credentials = { username: 'vince', password: 'viewer-password-1' };
+/** Around the hit: two lines before; after it, its record's indented line and one more. */
+const CONTEXT = {
+  before: ['connecting to db', 'reading credentials'],
+  after: ['  at db.connect (db.js:7)', 'giving up'],
+};
 
 async function signedIn(who: Credentials) {
   const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
@@ -59,12 +64,24 @@ beforeAll(async () => {
     LOGWARDEN_AUTH_VIEWERS_READ_LOGS: 'false',
   }));
   const api = apiClient(url, token);
-  await api.post('/api/rules', { name: 'password', pattern: 'password is', severity: 'error' });
-  containerId = await runContainer('sleep 2; echo "db password is hunter2"; sleep 600', { name });
-  // Its event, looked up by the container's name.
+  await api.post('/api/rules', {
+    name: 'password',
+    pattern: 'password is',
+    severity: 'error',
+    context: { before: 2, after: 2 },
+  });
+  containerId = await runContainer(
+    `sleep 2; echo "${CONTEXT.before.join('"; echo "')}"; echo "db password is hunter2"; ` +
+      `echo "${CONTEXT.after.join('"; echo "')}"; echo "unrelated"; sleep 600`,
+    { name },
+  );
+  // Its event, looked up by the container's name, once its lines after are in.
   eventId = await eventually(async () => {
-    const page = await api.get<{ items: { id: number }[] }>(`/api/events?container=${name}`);
-    return page.items[0]?.id;
+    const page = await api.get<{
+      items: { id: number; context?: { after: string[] } | null }[];
+    }>(`/api/events?container=${name}`);
+    const event = page.items[0];
+    return event?.context?.after.length === CONTEXT.after.length ? event.id : undefined;
   }, 30_000);
   const admin = await sessionClient(url, TEST_ADMIN);
   await admin.post('/api/users', { ...VIEWER, role: 'viewer' });
@@ -91,6 +108,9 @@ describe('who may read logs (real Chromium, real serve)', () => {
     await go(viewer.page, `/events/${eventId}`);
     await viewer.page.getByRole('heading', { level: 1, name: `Event ${eventId}` }).waitFor();
     expect(await viewer.page.getByTestId('see-in-context').count()).toBe(0);
+    // Nor the lines around the hit: the server does not send them.
+    await viewer.page.getByTestId('event-message').waitFor();
+    expect(await viewer.page.getByTestId('event-context').count()).toBe(0);
     expect(viewer.logRequests).toEqual([]);
     expect(viewer.console.take()).toEqual([]);
   }, 60_000);
@@ -102,6 +122,19 @@ describe('who may read logs (real Chromium, real serve)', () => {
     expect(await admin.page.getByTestId('log-not-allowed').count()).toBe(0);
     await go(admin.page, `/events/${eventId}`);
     await admin.page.getByTestId('see-in-context').waitFor();
+    // The lines around the hit: before, the hit marked, after, in order.
+    const context = admin.page.getByTestId('event-context');
+    await context.waitFor();
+    const parts = await context
+      .locator('.context-line')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('data-part'), el.textContent]));
+    expect(parts).toEqual([
+      ...CONTEXT.before.map((l) => ['before', `${l}\n`]),
+      ['hit', 'db password is hunter2\n'],
+      ...CONTEXT.after.map((l) => ['after', `${l}\n`]),
+    ]);
+    expect(await context.locator('mark.context-hit').textContent()).toContain('hunter2');
+    await screenshots(admin.page, 'event-context');
     expect(admin.console.take()).toEqual([]);
   }, 60_000);
 });

@@ -233,6 +233,7 @@ describe('GET /api/stream/events over HTTP', () => {
         container_id: null,
         rule_id: null,
         silenced_by: null,
+        context: null,
       });
       if (i % 50 === 0) await turn();
       maxQueued = Math.max(maxQueued, sub.queue.size);

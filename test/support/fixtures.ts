@@ -19,6 +19,7 @@ export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
     container_id: null,
     rule_id: null,
     silenced_by: null,
+    context: null,
     ...over,
   };
 }

@@ -44,6 +44,36 @@ for (const dialect of DIALECTS) {
       expect(await seen(undefined, false)).toEqual([crash.metadata, crash.metadata]);
     });
 
+    it("gives a hit's context lines only to those who may read logs, as stored", async () => {
+      const hit = {
+        source: 'logscan' as const,
+        severity: 'error' as const,
+        message: 'Exception: boom',
+        metadata: { rule_name: 'exceptions' },
+        context: { before: ['user=alice token=abc'], after: ['\tat x.Y(Y.java:1)'] },
+      };
+      const seen = async (who: Principal | undefined, viewersReadLogs: boolean) => {
+        const { server, events } = await app(who, viewersReadLogs);
+        const { id } = await events.record(hit);
+        const list = (await server.inject('/api/events')).json().items;
+        const one = (await server.inject(`/api/events/${id}`)).json();
+        return [list.find((e: { id: number }) => e.id === id), one].map((e) => ({
+          has: 'context' in e,
+          context: e.context,
+          metadata: e.metadata,
+        }));
+      };
+      const withheld = { has: false, context: undefined, metadata: hit.metadata };
+      const shown = { has: true, context: hit.context, metadata: hit.metadata };
+      expect(await seen(VIEWER, false)).toEqual([withheld, withheld]);
+      expect(await seen(VIEWER, true)).toEqual([shown, shown]);
+      expect(await seen(undefined, false)).toEqual([shown, shown]);
+      // Events without context say so with null.
+      const { server, events } = await app();
+      const { id } = await events.record({ source: 'system', severity: 'info', message: 'hi' });
+      expect((await server.inject(`/api/events/${id}`)).json().context).toBeNull();
+    });
+
     it('lists with filters and keyset pages, and gets one by id', async () => {
       const { server, events } = await app();
       for (let i = 0; i < 5; i++) {

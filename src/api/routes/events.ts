@@ -38,17 +38,23 @@ export function eventJson(e: StoredEvent): LogEvent {
     container_id: e.container_id,
     rule_id: e.rule_id,
     silenced_by: e.silenced_by,
+    context: e.context,
   };
 }
 
-/** An event as `who` may see it: without the log lines it carries when they may not read logs. */
-function eventFor(who: Principal | null, policy: AccessPolicy) {
+/**
+ * An event as `who` may see it: without the log lines it carries (a crash's last lines,
+ * a hit's context) when they may not read logs.
+ */
+export function eventFor(who: Principal | null, policy: AccessPolicy) {
   const mayRead = who !== null && mayReadLogs(who, policy);
   return (e: StoredEvent): LogEvent => {
     const json = eventJson(e);
-    if (mayRead || json.metadata?.last_lines === undefined) return json;
-    const { last_lines: _withheld, ...metadata } = json.metadata;
-    return { ...json, metadata };
+    if (mayRead) return json;
+    const { context: _withheldContext, ...rest } = json;
+    if (rest.metadata?.last_lines === undefined) return rest;
+    const { last_lines: _withheld, ...metadata } = rest.metadata;
+    return { ...rest, metadata };
   };
 }
 

@@ -52,6 +52,7 @@ const event = (): StoredEvent => ({
   container_id: null,
   rule_id: null,
   silenced_by: null,
+  context: null,
 });
 
 const noHistory = { list: async () => ({ items: [], next: null }) };

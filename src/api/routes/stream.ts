@@ -15,7 +15,8 @@ import {
 import { StreamApi } from '../wire/stream.js';
 import { containerIdFilter, readableContainer, type ContainerFinder } from './container-ref.js';
 import { clientGone, userKey } from '../stream-access.js';
-import { eventJson, parseSources } from './events.js';
+import type { AccessPolicy } from '../access-guard.js';
+import { eventFor, eventJson, parseSources } from './events.js';
 import { containerJson } from './inventory.js';
 
 /** What the stream routes need: the streamers of src/stream and the containers index. */
@@ -35,6 +36,11 @@ export interface StreamApiDeps {
    * new password, a disabled user or a revoked token must end the streams they opened.
    */
   revalidate(request: FastifyRequest): Promise<boolean>;
+  /**
+   * Whether viewers may read logs: an event's log lines (a crash's last lines, a hit's
+   * context) go only to those who may. Without it, only admins may (the strictest).
+   */
+  policy?: AccessPolicy;
   /** Streams one user (with their API tokens) may hold open at once. */
   maxPerUser?: number;
   heartbeatMs?: number;
@@ -43,6 +49,7 @@ export interface StreamApiDeps {
 }
 
 export const DEFAULT_MAX_STREAMS_PER_USER = 32;
+const ADMINS_ONLY: AccessPolicy = { viewersReadLogs: () => false };
 /** Credentials of an open stream are checked again at least this often. */
 const MAX_REVALIDATE_MS = 15_000;
 
@@ -184,7 +191,13 @@ export function streamRoutes(deps: StreamApiDeps) {
         const slot = takeSlot(request);
         if (clientGone(request, reply)) return abandon(request, reply, slot);
         const writer = startSse(request, reply, slot);
-        run(request, writer, deps.events.stream(writer, { filter, after, history: q.history }));
+        const project = eventFor(request.principal, deps.policy ?? ADMINS_ONLY);
+        const toFrame = (event: StoredEvent): SseFrame => ({ id: event.id, data: project(event) });
+        run(
+          request,
+          writer,
+          deps.events.stream(writer, { filter, after, history: q.history, toFrame }),
+        );
       },
     );
 

@@ -147,6 +147,23 @@ for (const dialect of DIALECTS) {
       expect(list.json().next).toBeNull();
     });
 
+    it('context_wait_seconds: 3 by default, changed alone by PATCH, 0 to 30', async () => {
+      const { call } = await app();
+      const created = (await call('POST', '/api/triggers', { name: 'w', channel: slack })).json();
+      expect(created.context_wait_seconds).toBe(3);
+      const patched = await call('PATCH', `/api/triggers/${created.id}`, {
+        context_wait_seconds: 30,
+      });
+      expect(patched.json()).toMatchObject({ name: 'w', context_wait_seconds: 30 });
+      for (const bad of [31, -1]) {
+        const refused = await call('PATCH', `/api/triggers/${created.id}`, {
+          context_wait_seconds: bad,
+        });
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json().error.field).toBe('context_wait_seconds');
+      }
+    });
+
     it('a secret sent on create is not echoed', async () => {
       const { call } = await app();
       const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;

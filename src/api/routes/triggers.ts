@@ -65,6 +65,7 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     disabled_reason: shown.disabled_reason,
     group_wait_seconds: shown.group_wait_seconds,
     group_interval_seconds: shown.group_interval_seconds,
+    context_wait_seconds: shown.context_wait_seconds,
     created_at: isoTime(shown.created_at),
     updated_at: isoTime(shown.updated_at),
   };

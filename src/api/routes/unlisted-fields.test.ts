@@ -40,6 +40,7 @@ const event: StoredEvent = grown({
   container_id: 'c1',
   rule_id: 3,
   silenced_by: null,
+  context: null,
 });
 const rule: Rule = grown({
   id: 3,
@@ -53,6 +54,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
 });
@@ -89,6 +91,7 @@ const trigger: Trigger = grown({
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
 });

@@ -30,6 +30,22 @@ export const LogEvent = Type.Object({
         'The silence that matched the event when it was recorded: it notified nobody. Null when not silenced.',
     }),
   ),
+  // A response only (never validated input): anyOf with null serialises as it should.
+  context: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          before: Type.Array(Type.String()),
+          after: Type.Array(Type.String()),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          "A rule hit's log lines around it, oldest first: before the hit's line (the message) and after it (the rest of its multi-line record, then what followed). Null for other events. Left out for principals who may not read logs.",
+      },
+    ),
+  ),
 });
 export type LogEvent = Static<typeof LogEvent>;
 

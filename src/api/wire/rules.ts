@@ -4,6 +4,8 @@ import {
   MAX_ABSENCE_WINDOW_SECONDS,
   MAX_COUNT_THRESHOLD,
   MAX_COUNT_WINDOW_SECONDS,
+  MAX_CONTEXT_AFTER,
+  MAX_CONTEXT_BEFORE,
   RULE_SCOPES,
   RULE_STREAMS,
 } from '../../rules/model.js';
@@ -58,6 +60,25 @@ export const Rule = Type.Object({
   overrides_rule_id: Nullable(
     Type.Integer({ description: 'The global rule this workload rule replaces for its workload.' }),
   ),
+  context: Type.Object(
+    {
+      before: Type.Integer({
+        minimum: 0,
+        maximum: MAX_CONTEXT_BEFORE,
+        description: 'Lines kept before a hit (same container, both streams).',
+      }),
+      after: Type.Integer({
+        minimum: 0,
+        maximum: MAX_CONTEXT_AFTER,
+        description: 'Lines kept after a hit (same container, both streams).',
+      }),
+      multiline: Type.Boolean({
+        description:
+          "Keep the rest of the hit's multi-line record (a stack trace) too, even beyond `after`.",
+      }),
+    },
+    { description: 'The lines each hit keeps around it; 0, 0 and false keep none.' },
+  ),
   created_at: IsoTime(),
   updated_at: IsoTime(),
 });
@@ -97,6 +118,19 @@ export const RuleBody = Type.Object(
     scope: Type.Optional(Type.String()),
     workload_id: Type.Optional(StringOrNull),
     overrides_rule_id: Type.Optional(IdOrNull),
+    context: Type.Optional(
+      Type.Object(
+        {
+          before: Type.Optional(Type.Integer()),
+          after: Type.Optional(Type.Integer()),
+          multiline: Type.Optional(Type.Boolean()),
+        },
+        {
+          description:
+            'Fields sent change, the others stay (defaults: before 5, after 10, multiline true).',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

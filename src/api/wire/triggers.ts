@@ -2,6 +2,7 @@ import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import {
   CHANNEL_TYPES,
   DELIVERY_STATUSES,
+  MAX_CONTEXT_WAIT_SECONDS,
   MAX_DELIVERY_PAGE,
   MAX_GROUP_INTERVAL_SECONDS,
   MAX_GROUP_WAIT_SECONDS,
@@ -119,6 +120,12 @@ export const Trigger = Type.Object({
   ),
   group_wait_seconds: GroupWait,
   group_interval_seconds: GroupInterval,
+  context_wait_seconds: Type.Integer({
+    minimum: 0,
+    maximum: MAX_CONTEXT_WAIT_SECONDS,
+    description:
+      "How long a rule hit's delivery waits, at most, for the lines after the hit; it goes as soon as they are stored. 0 sends at once.",
+  }),
   created_at: IsoTime(),
   updated_at: IsoTime(),
 });
@@ -182,6 +189,9 @@ export const TriggerBody = Type.Object(
     secret: Type.Optional(Nullable(Type.String())),
     group_wait_seconds: Type.Optional(Type.Integer()),
     group_interval_seconds: Type.Optional(Type.Integer()),
+    context_wait_seconds: Type.Optional(
+      Type.Integer({ description: `0 to ${MAX_CONTEXT_WAIT_SECONDS}; default 3.` }),
+    ),
   },
   { additionalProperties: false },
 );

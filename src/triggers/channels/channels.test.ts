@@ -224,6 +224,38 @@ describe('chat channels send the shapes their APIs document', () => {
     });
   });
 
+  it('the lines around a hit: whole in the webhook JSON, as many as fit in a chat message, then a marker', async () => {
+    const payload = samplePayload();
+    const frames = Array.from(
+      { length: 100 },
+      (_, i) => `\tat com.example.Frame${i}.run(F.java:${i})`,
+    );
+    payload.event.message = 'Exception: boom';
+    payload.event.context = { before: ['INFO one', 'INFO two'], after: frames };
+    const hook = await send({ type: 'webhook', url: `${receiver.url}/hook` }, payload);
+    expect((json(hook.request.body).event as { context: unknown }).context).toEqual(
+      payload.event.context,
+    );
+
+    const { request } = await send({ type: 'ntfy', server: receiver.url, topic: 'ops' }, payload);
+    const message = json(request.body).message as string;
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(4096);
+    const lines = message.split('\n');
+    const hit = lines.indexOf(`> ${payload.event.message}`);
+    expect(lines.slice(hit - 2, hit)).toEqual(['  INFO one', '  INFO two']);
+    expect(lines[hit + 1]).toBe(`  ${frames[0]}`);
+    const kept = lines.filter((l) => l.startsWith('  \tat ')).length;
+    expect(kept).toBeGreaterThan(10);
+    expect(kept).toBeLessThan(100);
+    expect(lines.at(-1)).toBe(`… ${100 - kept} more lines of context cut (size limit)`);
+
+    // Small enough to fit: every line, no marker.
+    payload.event.context = { before: [], after: frames.slice(0, 3) };
+    const small = await send({ type: 'ntfy', server: receiver.url, topic: 'ops' }, payload);
+    const text = json(small.request.body).message as string;
+    expect(text.endsWith(`  ${frames[2]}`)).toBe(true);
+  });
+
   it('Gotify: POST /message with X-Gotify-Key and {title, message, priority, extras}', async () => {
     const { outcome, request } = await send({
       type: 'gotify',

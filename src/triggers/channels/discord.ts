@@ -23,6 +23,7 @@ class DiscordSender implements Channel {
       'text',
       titleAndBody((s) => `**${s}**`),
       MAX_CONTENT,
+      true,
     );
   }
 

@@ -30,8 +30,8 @@ class EmailSender implements Channel {
     private readonly deps: ChannelDeps,
   ) {
     this.subject = new TextTemplate(config.subject_template, 'text', titleOnly, 900);
-    this.text = new TextTemplate(config.body_template, 'text', bodyOnly, 256 * 1024);
-    this.html = new TextTemplate(config.body_template, 'html', bodyOnly, 256 * 1024);
+    this.text = new TextTemplate(config.body_template, 'text', bodyOnly, 256 * 1024, true);
+    this.html = new TextTemplate(config.body_template, 'html', bodyOnly, 256 * 1024, true);
   }
 
   async send(payload: DeliveryPayload, context: SendContext): Promise<SendOutcome> {

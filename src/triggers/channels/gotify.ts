@@ -21,7 +21,7 @@ class GotifySender implements Channel {
     private readonly deps: ChannelDeps,
   ) {
     this.title = new TextTemplate(config.title_template, 'text', titleOnly, 1024);
-    this.message = new TextTemplate(config.message_template, 'text', bodyOnly, 64 * 1024);
+    this.message = new TextTemplate(config.message_template, 'text', bodyOnly, 64 * 1024, true);
   }
 
   send(payload: DeliveryPayload, context: SendContext): Promise<SendOutcome> {

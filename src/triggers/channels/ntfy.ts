@@ -21,7 +21,7 @@ class NtfySender implements Channel {
     private readonly deps: ChannelDeps,
   ) {
     this.title = new TextTemplate(config.title_template, 'text', titleOnly, 256);
-    this.message = new TextTemplate(config.message_template, 'text', bodyOnly, MAX_MESSAGE);
+    this.message = new TextTemplate(config.message_template, 'text', bodyOnly, MAX_MESSAGE, true);
   }
 
   send(payload: DeliveryPayload, context: SendContext): Promise<SendOutcome> {

@@ -1,4 +1,4 @@
-import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
+import type { EventContext, EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Trigger } from '../model.js';
 import { groupBody, groupTitle, type PayloadGroup } from './group.js';
 
@@ -11,6 +11,8 @@ export interface PayloadEvent {
   created_at: string;
   workload: { id: string; name: string | null } | null;
   container: { id: string; name: string | null } | null;
+  /** A rule hit's lines around it, oldest first (as stored when the delivery goes); else null. */
+  context: EventContext | null;
 }
 
 /** What every channel is handed, and the generic webhook's JSON body. */
@@ -78,6 +80,7 @@ export async function buildPayload(
       created_at: new Date(event.created_at).toISOString(),
       workload,
       container,
+      context: event.context ?? null,
     },
     sent_at: new Date(sentAt).toISOString(),
   };
@@ -96,6 +99,7 @@ export function testEvent(trigger: Pick<Trigger, 'name'>, now: number): StoredEv
     container_id: null,
     rule_id: null,
     silenced_by: null,
+    context: null,
   };
 }
 
@@ -117,6 +121,7 @@ export function samplePayload(): DeliveryPayload {
       created_at: new Date(0).toISOString(),
       workload: { id: 'shop', name: 'Shop' },
       container: { id: 'c0ffee', name: 'web-1' },
+      context: { before: ['a "line" before'], after: ['\tat x.Y(Y.java:1)'] },
     },
     sent_at: new Date(0).toISOString(),
   };
@@ -127,6 +132,26 @@ export function defaultTitle(payload: DeliveryPayload): string {
   if (payload.group) return groupTitle(payload, payload.group);
   const test = payload.test ? ' (test)' : '';
   return `[${payload.event.severity}] ${payload.trigger.name}${test}`;
+}
+
+/** The marker that ends a context cut to a channel's size limit. */
+export const contextCutMarker = (lines: number) =>
+  `… ${lines} more line${lines === 1 ? '' : 's'} of context cut (size limit)`;
+
+/**
+ * A rule hit's lines around it, for text channels: the lines before, the hit's line
+ * marked `>`, the lines after; null when the event has none.
+ */
+export function contextLines(payload: DeliveryPayload): string[] | null {
+  const context = payload.event.context;
+  if (!context || (context.before.length === 0 && context.after.length === 0)) return null;
+  return [
+    '',
+    'Lines around the hit:',
+    ...context.before.map((l) => `  ${l}`),
+    `> ${payload.event.message}`,
+    ...context.after.map((l) => `  ${l}`),
+  ];
 }
 
 /** The body when a channel has no body template: the message, then where it came from. */

@@ -20,6 +20,7 @@ class SlackSender implements Channel {
       'slack',
       titleAndBody((s) => `*${s}*`),
       MAX_TEXT,
+      true,
     );
   }
 

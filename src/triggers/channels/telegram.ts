@@ -26,6 +26,7 @@ class TelegramSender implements Channel {
       'text',
       (payload, esc) => `${esc(defaultTitle(payload))}\n${bodyOnly(payload, esc)}`,
       MAX_TEXT,
+      true,
     );
   }
 

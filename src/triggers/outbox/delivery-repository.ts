@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { parseContext } from '../../events/context.js';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
 import { insertBatches } from '../../store/index.js';
@@ -76,6 +77,7 @@ const EVENT_COLUMNS = [
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
   'e.silenced_by as e_silenced_by',
+  'e.context as e_context',
 ] as const;
 
 type JoinedEvent = {
@@ -97,10 +99,13 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
       silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
+      context: parseContext(row.e_context),
     };
   const kept = JSON.parse(row.event) as StoredEvent | null;
-  // A copy kept before 0022 has no silenced_by: it was not silenced.
-  return kept === null ? null : { ...kept, silenced_by: kept.silenced_by ?? null };
+  // A copy kept before 0022 (0023) has no silenced_by (context): not silenced (none kept).
+  return kept === null
+    ? null
+    : { ...kept, silenced_by: kept.silenced_by ?? null, context: kept.context ?? null };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */
@@ -125,7 +130,8 @@ export class DeliveryRepository {
       channel: r.channel,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: dueAt.get(r.trigger_id) ?? now,
+      // Grouped: with its batch, yet no sooner than its own due time (the lines after a hit).
+      next_attempt_at: Math.max(dueAt.get(r.trigger_id) ?? now, r.due_at ?? now),
       message_id: r.message_id,
       // The event row holds it: one copy however many triggers match.
       event: EVENT_IN_LOG,
@@ -222,6 +228,35 @@ export class DeliveryRepository {
         .execute();
       return updated;
     });
+  }
+
+  /**
+   * The lines after these events are stored: their deliveries that wait for them (never
+   * tried yet, due later) are due now. Returns how many.
+   */
+  async release(
+    eventIds: readonly number[],
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    const result = await db
+      .updateTable('trigger_deliveries')
+      .set({ next_attempt_at: now })
+      .where('event_id', 'in', [...eventIds])
+      .where('status', '=', 'pending')
+      .where('attempts', '=', 0)
+      .where('next_attempt_at', '>', now)
+      // A grouped trigger's delivery goes with its batch, not before it.
+      .where('trigger_id', 'in', (eb) =>
+        eb
+          .selectFrom('event_triggers')
+          .select('id')
+          .where('group_wait_seconds', '=', 0)
+          .where('group_interval_seconds', '=', 0),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /**

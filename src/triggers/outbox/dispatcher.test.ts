@@ -21,6 +21,7 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  context_wait_seconds: 3,
   ...over,
 });
 
@@ -43,6 +44,7 @@ describe('trigger dispatcher', () => {
           return outbox.enqueue(rows, now, tx);
         },
         keepEvents: (ids, tx) => outbox.keepEvents(ids, tx),
+        release: (ids, now, tx) => outbox.release(ids, now, tx),
       },
       worker: { wake: () => undefined },
       log,
@@ -192,5 +194,69 @@ describe('trigger dispatcher', () => {
     expect((await outbox.list({})).items.map((d) => [d.trigger_id, d.event_id])).toEqual([
       [t.id, hit.id],
     ]);
+  });
+
+  it('a hit still collecting its lines after is due after the trigger’s wait, and due at once when they are stored', async () => {
+    const db = store().db;
+    const repo = new TriggerRepository(db);
+    const waiting = await repo.insert(fields({ name: 'waits', context_wait_seconds: 20 }), 1);
+    const atOnce = await repo.insert(fields({ name: 'at once', context_wait_seconds: 0 }), 1);
+    const events = new EventRepository(db);
+    let now = 1_000_000;
+    const eventLog = new EventLog(db, events, new EventBus(), () => now);
+    const outbox = new DeliveryRepository(db);
+    let wakes = 0;
+    const dispatcher = new TriggerDispatcher({
+      triggers: repo,
+      outbox,
+      worker: { wake: () => wakes++ },
+      log,
+      now: () => now,
+    });
+    await dispatcher.start(eventLog);
+
+    const hit = await eventLog.record({
+      source: 'logscan',
+      severity: 'error',
+      message: 'boom',
+      context: { before: ['a'], after: [] },
+      context_pending: true,
+    });
+    const done = await eventLog.record({
+      source: 'logscan',
+      severity: 'error',
+      message: 'whole',
+      context: { before: ['a'], after: ['b'] },
+    });
+    const due = async () =>
+      Object.fromEntries(
+        (await outbox.list({})).items.map((d) => [
+          `${d.trigger_id}:${d.event_id}`,
+          d.next_attempt_at,
+        ]),
+      );
+    // The due time is the state: a restart sends it then, with the lines it has.
+    expect(await due()).toEqual({
+      [`${waiting.id}:${hit.id}`]: now + 20_000,
+      [`${atOnce.id}:${hit.id}`]: now,
+      [`${waiting.id}:${done.id}`]: now,
+      [`${atOnce.id}:${done.id}`]: now,
+    });
+    // Stored with its context, never on the wire: the flag is the recording's only.
+    expect((await events.get(hit.id))!.context_pending).toBeUndefined();
+
+    now += 1_500;
+    wakes = 0;
+    await eventLog.recordBatch([], undefined, [
+      { event_id: hit.id, context: { before: ['a'], after: ['\tat x', 'Caused by: y'] } },
+    ]);
+    expect(await due()).toMatchObject({ [`${waiting.id}:${hit.id}`]: now });
+    expect(wakes).toBe(1);
+    const sent = (await outbox.due(now, 10, [], waiting.id)).find((d) => d.event_id === hit.id);
+    expect(sent!.event!.context).toEqual({
+      before: ['a'],
+      after: ['\tat x', 'Caused by: y'],
+    });
+    await dispatcher.stop();
   });
 });

@@ -16,6 +16,8 @@ export interface Outbox {
   enqueue(rows: readonly NewDelivery[], now: number, tx: Kysely<Database>): Promise<number>;
   /** Copies events about to be pruned into the deliveries that refer to them. */
   keepEvents(ids: readonly number[], tx: Kysely<Database>): Promise<void>;
+  /** Makes the deliveries that wait for these events' lines after due now. */
+  release(eventIds: readonly number[], now: number, tx: Kysely<Database>): Promise<number>;
 }
 
 /** The event log, as the dispatcher joins its appends. */
@@ -25,6 +27,10 @@ export interface EventAppends {
   ): () => void;
   /** Joins the transactions that prune events, with the ids about to go. */
   withinPrune(hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<void>): () => void;
+  /** Joins the transactions that store the lines after hits, with their events' ids. */
+  withinContext(
+    hook: (tx: Kysely<Database>, ids: readonly number[]) => Promise<(() => void) | void>,
+  ): () => void;
 }
 
 /** Told when new deliveries are waiting. */
@@ -44,6 +50,7 @@ export class TriggerDispatcher {
   private readonly cache = new PatternCache();
   private detach: (() => void) | null = null;
   private detachPrune: (() => void) | null = null;
+  private detachContext: (() => void) | null = null;
   private reloading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -62,6 +69,15 @@ export class TriggerDispatcher {
     this.detach ??= events.withinAppend((tx, recorded) => this.stage(tx, recorded));
     // A delivery refers to its event; one pruned before the delivery is done leaves a copy.
     this.detachPrune ??= events.withinPrune((tx, ids) => this.deps.outbox.keepEvents(ids, tx));
+    // A delivery that waits for a hit's lines after goes once they are stored.
+    this.detachContext ??= events.withinContext(async (tx, ids) => {
+      const released = await this.deps.outbox.release(ids, this.now(), tx);
+      if (released > 0) return () => this.deps.worker.wake();
+    });
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** Later appends write no deliveries; those already staged commit with their events. */
@@ -70,6 +86,8 @@ export class TriggerDispatcher {
     this.detach = null;
     this.detachPrune?.();
     this.detachPrune = null;
+    this.detachContext?.();
+    this.detachContext = null;
   }
 
   /** Rebuilds the matcher from the enabled triggers; reloads run one after another. */
@@ -95,10 +113,13 @@ export class TriggerDispatcher {
   /** The outbox rows for these events, in their transaction; wakes the worker after commit. */
   async stage(tx: Kysely<Database>, events: readonly StoredEvent[]): Promise<(() => void) | void> {
     const rows: NewDelivery[] = [];
+    const now = this.now();
     for (const event of events) {
       // Silenced when recorded (the silences marked it): kept, notifies nobody.
       if (event.silenced_by !== null && event.silenced_by !== undefined) continue;
       for (const trigger of this.matcher.match(event)) {
+        // The due time is the state: a restart sends it then, with the lines it has.
+        const wait = event.context_pending ? trigger.context_wait_seconds * 1000 : 0;
         rows.push({
           trigger_id: trigger.id,
           event,
@@ -110,11 +131,12 @@ export class TriggerDispatcher {
                 interval_ms: trigger.group_interval_seconds * 1000,
               }
             : null,
+          ...(wait > 0 ? { due_at: event.created_at + wait } : {}),
         });
       }
     }
     if (rows.length === 0) return;
-    await this.deps.outbox.enqueue(rows, (this.deps.now ?? Date.now)(), tx);
+    await this.deps.outbox.enqueue(rows, now, tx);
     return () => this.deps.worker.wake();
   }
 }

@@ -53,6 +53,7 @@ describe('grouped triggers', () => {
         disabled_reason: null,
         group_wait_seconds: group.wait,
         group_interval_seconds: group.interval,
+        context_wait_seconds: 0,
       },
       1,
     );

@@ -33,13 +33,14 @@ describe('delivery worker', () => {
   const store = useTestStore('sqlite');
   /** Puts events in the log under their own ids (SQLite takes explicit ids). */
   const recordEvents = async (events: StoredEvent[]) => {
-    for (const e of events)
+    for (const { context, context_pending: _notStored, ...e } of events)
       await store()
         .db.insertInto('event_log')
         .values({
           ...e,
           severity_rank: severityRank(e.severity),
           metadata: JSON.stringify(e.metadata),
+          context: context && JSON.stringify(context),
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
@@ -121,6 +122,7 @@ describe('delivery worker', () => {
           disabled_reason: null,
           group_wait_seconds: 0,
           group_interval_seconds: 0,
+          context_wait_seconds: 3,
         },
         1,
       );

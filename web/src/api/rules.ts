@@ -16,7 +16,7 @@ export type RuleInput = Partial<
     | 'workload_id'
     | 'overrides_rule_id'
   >
->;
+> & { context?: Partial<Rule['context']> };
 
 export const rulesApi = {
   list: (filter: { scope?: 'global' | 'workload'; workload?: string; enabled?: boolean } = {}) =>

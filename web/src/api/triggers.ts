@@ -37,6 +37,7 @@ export interface TriggerInput {
   secret?: string;
   group_wait_seconds?: number;
   group_interval_seconds?: number;
+  context_wait_seconds?: number;
 }
 
 export interface DeliveryQuery {

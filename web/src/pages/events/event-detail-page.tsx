@@ -99,6 +99,11 @@ export function EventDetailPage({ id }: { id: number }) {
           <Captures captures={meta.captures as Record<string, unknown> | undefined} />
         </Section>
       )}
+      {e.context && (e.context.before.length > 0 || e.context.after.length > 0) && (
+        <Section title="The lines around it">
+          <HitContext before={e.context.before} hit={e.message} after={e.context.after} />
+        </Section>
+      )}
       {lines.length > 0 && (
         <Section title="The lines before it">
           <pre className="log-excerpt">{lines.join('\n')}</pre>
@@ -120,5 +125,29 @@ export function EventDetailPage({ id }: { id: number }) {
       )}
       <EventDeliveries event={e} />
     </>
+  );
+}
+
+/** A rule hit's lines: those before, the hit's own (marked), those after; oldest first. */
+function HitContext({ before, hit, after }: { before: string[]; hit: string; after: string[] }) {
+  return (
+    <pre className="log-excerpt hit-context" data-testid="event-context">
+      {before.map((line, i) => (
+        <span key={`b${i}`} className="context-line" data-part="before">
+          {line}
+          {'\n'}
+        </span>
+      ))}
+      <mark className="context-line context-hit" data-part="hit">
+        {hit}
+        {'\n'}
+      </mark>
+      {after.map((line, i) => (
+        <span key={`a${i}`} className="context-line" data-part="after">
+          {line}
+          {'\n'}
+        </span>
+      ))}
+    </pre>
   );
 }

@@ -14,6 +14,7 @@ const global: Rule = {
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  context: { before: 5, after: 10, multiline: true },
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
@@ -45,6 +46,18 @@ describe('rule drafts', () => {
       overrides_rule_id: 4,
       cooldown_seconds: 30,
     });
+  });
+
+  it('sends the context as typed; 0, 0 and off keeps none', () => {
+    expect(inputOf(EMPTY_DRAFT).context).toEqual({ before: 5, after: 10, multiline: true });
+    const off = {
+      ...EMPTY_DRAFT,
+      context_before: '0',
+      context_after: '0',
+      context_multiline: false,
+    };
+    expect(inputOf(off).context).toEqual({ before: 0, after: 0, multiline: false });
+    expect(inputOf({ ...EMPTY_DRAFT, context_after: 'lots' }).context?.after).toBe('lots');
   });
 
   it('passes a cooldown that is not a number through, for the server to name the field', () => {

@@ -19,6 +19,10 @@ export interface RuleDraft {
   window_seconds: string;
   /** container | workload | capture:<name> */
   group_by: string;
+  /** Lines kept before and after a hit, and whether its multi-line record stays whole. */
+  context_before: string;
+  context_after: string;
+  context_multiline: boolean;
 }
 
 export const EMPTY_DRAFT: RuleDraft = {
@@ -35,6 +39,9 @@ export const EMPTY_DRAFT: RuleDraft = {
   threshold: '5',
   window_seconds: '60',
   group_by: 'container',
+  context_before: '5',
+  context_after: '10',
+  context_multiline: true,
 };
 
 export function draftOf(rule: Rule): RuleDraft {
@@ -52,6 +59,9 @@ export function draftOf(rule: Rule): RuleDraft {
     threshold: String(rule.condition.threshold ?? EMPTY_DRAFT.threshold),
     window_seconds: String(rule.condition.window_seconds ?? EMPTY_DRAFT.window_seconds),
     group_by: rule.condition.group_by ?? EMPTY_DRAFT.group_by,
+    context_before: String(rule.context.before),
+    context_after: String(rule.context.after),
+    context_multiline: rule.context.multiline,
   };
 }
 
@@ -107,5 +117,10 @@ export function inputOf(draft: RuleDraft): RuleInput {
     scope: draft.scope,
     workload_id: workload ? draft.workload_id || null : null,
     overrides_rule_id: workload && draft.overrides_rule_id ? Number(draft.overrides_rule_id) : null,
+    context: {
+      before: wholeOr(draft.context_before),
+      after: wholeOr(draft.context_after),
+      multiline: draft.context_multiline,
+    },
   };
 }

@@ -182,6 +182,57 @@ export function RuleForm({ draft, onChange, error, check, workloads, globals, re
         ))}
       </datalist>
       <Field
+        label="Lines before a hit"
+        name="context.before"
+        error={error}
+        hint="Kept with each event (0 to 20): what the container wrote just before."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="context.before"
+            inputMode="numeric"
+            value={draft.context_before}
+            onChange={(e) => set('context_before', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Lines after a hit"
+        name="context.after"
+        error={error}
+        hint="Kept with each event (0 to 50); notifications wait a few seconds for them."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="context.after"
+            inputMode="numeric"
+            value={draft.context_after}
+            onChange={(e) => set('context_after', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Whole stack traces"
+        name="context.multiline"
+        error={error}
+        hint="Keep the rest of a multi-line record (stack trace, traceback) too, even beyond the lines after."
+      >
+        {(p) => (
+          <label className="checkbox">
+            <input
+              {...p}
+              type="checkbox"
+              name="context.multiline"
+              checked={draft.context_multiline}
+              onChange={(e) => set('context_multiline', e.target.checked)}
+            />
+            {draft.context_multiline ? 'on' : 'off'}
+          </label>
+        )}
+      </Field>
+      <Field
         label="Enabled"
         name="enabled"
         error={error}

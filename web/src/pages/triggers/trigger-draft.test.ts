@@ -28,11 +28,19 @@ const stored: Trigger = {
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  context_wait_seconds: 7,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
 
 describe('trigger drafts', () => {
+  it('keeps the wait for the lines after a hit, 3 s for a new trigger', () => {
+    expect(triggerInput(draftOfTrigger(stored)).context_wait_seconds).toBe(7);
+    expect(triggerInput(NEW_TRIGGER).context_wait_seconds).toBe(3);
+    const typed = { ...NEW_TRIGGER, context_wait_seconds: 'soon' };
+    expect(triggerInput(typed).context_wait_seconds).toBe('soon');
+  });
+
   it('sends the placeholder back for an untouched write-only setting, so it is kept', () => {
     const draft = draftOfTrigger(stored);
     expect(draft.channel.values.bot_token).toBe('');

@@ -37,6 +37,8 @@ export interface TriggerDraft {
   /** Grouping, in seconds as typed ('0': off). */
   group_wait_seconds: string;
   group_interval_seconds: string;
+  /** How long a rule hit's notification waits for the lines after it, as typed. */
+  context_wait_seconds: string;
 }
 
 let headerIds = 0;
@@ -62,6 +64,7 @@ export const NEW_TRIGGER: TriggerDraft = {
   secret: '',
   group_wait_seconds: '0',
   group_interval_seconds: '0',
+  context_wait_seconds: '3',
 };
 
 const shown = (value: unknown): string =>
@@ -104,6 +107,7 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
     secret: '',
     group_wait_seconds: String(t.group_wait_seconds),
     group_interval_seconds: String(t.group_interval_seconds),
+    context_wait_seconds: String(t.context_wait_seconds),
   };
 }
 
@@ -161,6 +165,7 @@ const seconds = (typed: string): number =>
 
 export function triggerInput(draft: TriggerDraft): TriggerInput {
   const secret = draft.secret.trim();
+  const wait = draft.context_wait_seconds.trim();
   return {
     name: draft.name,
     enabled: draft.enabled,
@@ -169,6 +174,8 @@ export function triggerInput(draft: TriggerDraft): TriggerInput {
     ...(secret ? { secret } : {}),
     group_wait_seconds: seconds(draft.group_wait_seconds),
     group_interval_seconds: seconds(draft.group_interval_seconds),
+    // Not a number: sent as typed, so the server names the field and says why.
+    context_wait_seconds: /^\d+$/.test(wait) ? Number(wait) : (wait as unknown as number),
   };
 }
 

@@ -185,6 +185,22 @@ export function TriggerForm({ draft, onChange, error, workloads, readOnly, isNew
           />
         )}
       </Field>
+      <Field
+        label="Wait for the lines after a hit (seconds)"
+        name="context_wait_seconds"
+        error={error}
+        hint="0 to 30: a rule hit's notification goes once the lines after it are in, or after this long with what there is."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="context_wait_seconds"
+            inputMode="numeric"
+            value={draft.context_wait_seconds}
+            onChange={(e) => onChange({ ...draft, context_wait_seconds: e.target.value })}
+          />
+        )}
+      </Field>
       <ChannelFields draft={draft} onChange={onChange} error={error} />
       {channelSpec(draft.channel.type).signed && (
         <Field
