@@ -43,7 +43,7 @@ describe('grouped triggers', () => {
       () => http.close(),
     );
     const triggers = new TriggerRepository(db);
-    const trigger = await triggers.insert(
+    await triggers.insert(
       {
         name: 'grouped',
         enabled: true,
