@@ -6,8 +6,13 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
+import {
+  createIncidents,
+  createSilences,
+  type Incidents,
+  type Silences,
+} from './incidents/index.js';
 import { createInventory, type Inventory } from './inventory/index.js';
-import { createSilences, type Silences } from './incidents/index.js';
 import { createLogger, subsystemLogger, type Subsystem } from './logger.js';
 import { Metrics } from './metrics/index.js';
 import { createRules, type Rules } from './rules/index.js';
@@ -40,6 +45,7 @@ export interface Parts {
   logs: Logs;
   metrics: Metrics;
   triggers: Triggers;
+  incidents: Incidents;
   silences: Silences;
 }
 
@@ -104,6 +110,22 @@ export class AppContext {
           setLogsAvailable: (id, available) => inventory.containers.setLogsAvailable(id, available),
         },
         log: log('scanner'),
+      },
+      config,
+    );
+    const incidents = createIncidents(
+      {
+        db,
+        log: log('incidents'),
+        links: { link: (id, ids, tx) => events.repo.linkIncident(id, ids, tx) },
+        events: events.log,
+        ruleResolveAfter: (ruleId, tx) => rules.repository.resolveAfterSeconds(ruleId, tx),
+        // A restart loop records one event, not one per restart: its crash incident
+        // stays open while the container keeps exiting, until it has been quiet.
+        lastFault: async (incident) =>
+          incident.key.startsWith('crash:') && incident.container_id
+            ? ((await inventory.containers.get(incident.container_id))?.finished_at ?? null)
+            : null,
       },
       config,
     );
@@ -190,6 +212,7 @@ export class AppContext {
       logs,
       metrics,
       triggers,
+      incidents,
       silences,
     };
     const server = await buildApp(
@@ -201,7 +224,8 @@ export class AppContext {
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
   async start(): Promise<void> {
-    const { audit, auth, rules, triggers, events, inventory, scanner, silences } = this.parts;
+    const { audit, auth, rules, triggers, incidents, events, inventory, scanner, silences } =
+      this.parts;
     const replay = await audit.start();
     this.logger.debug({ journal: replay }, 'journal replayed');
     const applied = await migrateToLatest(this.store);
@@ -214,9 +238,14 @@ export class AppContext {
       { rules: snapshot.ruleCount, compile_errors: snapshot.compileErrors.length },
       'rules loaded',
     );
-    // Before any producer starts, so no event is recorded unmarked or without the triggers.
+    // Before any producer starts, so no event is recorded unmarked, without its incident
+    // or without the triggers listening. The order in each append is explicit: the
+    // silences mark the rows before they are written; the incident tracker joins the
+    // event log's transaction, and the dispatcher joins THROUGH the tracker, so it stages
+    // each event knowing what it did to its incident (opened, joined, resolved).
     await silences.start(events.log);
-    await triggers.start(events.log);
+    incidents.start(events.log);
+    await triggers.start(incidents.tracker, incidents.sweep);
     await this.engineMonitor.start();
     await inventory.start();
     await scanner.start();
@@ -250,7 +279,7 @@ export class AppContext {
    * the database last. A failing step is logged and never skips the steps after it.
    */
   async destroy(): Promise<void> {
-    const { audit, scanner, inventory, events, triggers, silences } = this.parts;
+    const { audit, scanner, inventory, events, incidents, triggers, silences } = this.parts;
     if (this.started)
       audit.journal.record({
         actor: 'system',
@@ -264,6 +293,7 @@ export class AppContext {
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['events', () => events.stop()],
+      ['incidents', () => incidents.stop()],
       ['triggers', () => triggers.stop()],
       ['silences', () => silences.stop()],
       ['engine monitor', () => this.engineMonitor.stop()],

@@ -5,6 +5,7 @@ import type { Auth } from '../auth/index.js';
 import { shownSettings, type Config } from '../config/index.js';
 import type { EngineStatus } from '../docker/index.js';
 import type { Events } from '../events/index.js';
+import type { Incidents } from '../incidents/index.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Logs } from '../logs/logs-module.js';
 import type { Metrics } from '../metrics/index.js';
@@ -20,6 +21,7 @@ import { journalHook } from './journal-hook.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { eventsRoutes } from './routes/events.js';
+import { incidentsRoutes } from './routes/incidents.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { logsRoutes } from './routes/logs.js';
@@ -47,6 +49,7 @@ export interface ApiParts {
   audit: Audit;
   metrics: Metrics;
   triggers: Triggers;
+  incidents: Incidents;
   silences: Silences;
   stream: Stream;
   logs: Logs;
@@ -81,6 +84,11 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         workloads: parts.inventory.workloads,
       }),
       eventsRoutes({ events: parts.events.log, containers: parts.inventory.containers, policy }),
+      incidentsRoutes({
+        incidents: parts.incidents.service,
+        containers: parts.inventory.containers,
+        policy,
+      }),
       rulesRoutes({ rules: parts.rules.service }),
       scannerRoutes({ scanner: parts.scanner.tails, rules: parts.rules.snapshots }),
       authRoutes({

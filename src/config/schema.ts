@@ -376,6 +376,20 @@ export const KEYS = {
     parse: parse.number(0.01, 3600),
     doc: 'Wait before the first retry; each next one waits 2.5 times longer (±20 % jitter). 60 with 6 attempts spreads them over about an hour.',
   },
+  incidentsResolveAfterSeconds: {
+    key: 'incidents.resolve_after_seconds',
+    env: 'LOGWARDEN_INCIDENTS_RESOLVE_AFTER_SECONDS',
+    default: 300,
+    parse: parse.integer(1, 604_800),
+    doc: 'An open incident with no new event for this long resolves; for rules without their own resolve_after_seconds and for lifecycle incidents (crash, OOM, unhealthy, missing).',
+  },
+  incidentsSweepSeconds: {
+    key: 'incidents.sweep_seconds',
+    env: 'LOGWARDEN_INCIDENTS_SWEEP_SECONDS',
+    default: 10,
+    parse: parse.integer(1, 3600),
+    doc: 'How often quiet incidents are resolved and reminders sent; a resolution can come this much after its quiet period ends.',
+  },
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKeys = typeof KEYS;

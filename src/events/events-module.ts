@@ -16,6 +16,8 @@ export interface EventsDeps {
 
 export interface Events {
   bus: EventBus;
+  /** Table access (the incident tracker records each event's incident through it). */
+  repo: EventRepository;
   log: EventLog;
   retention: EventRetention;
   start(): void;
@@ -35,6 +37,7 @@ export function createEvents(deps: EventsDeps, config: Config): Events {
   });
   return {
     bus,
+    repo,
     log,
     retention,
     start: () => retention.start(),

@@ -80,6 +80,8 @@ export interface StoredEvent {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The incident the event opened, joined or resolved (src/incidents); null: none. */
+  incident_id: number | null;
   /** The silence that matched it when recorded: it notified nobody. Null when not silenced. */
   silenced_by: number | null;
   /** A rule hit's lines around it; null for other events and rules that keep none. */

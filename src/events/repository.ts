@@ -20,6 +20,7 @@ export interface EventFilter {
   workload_id?: string;
   container_id?: string;
   rule_id?: number;
+  incident_id?: number;
   /** Milliseconds since the epoch, inclusive. */
   since?: number;
   /** Milliseconds since the epoch, exclusive. */
@@ -55,6 +56,7 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
     workload_id: row.workload_id,
     container_id: row.container_id,
     rule_id: row.rule_id,
+    incident_id: row.incident_id === null ? null : Number(row.incident_id),
     silenced_by: row.silenced_by === null ? null : Number(row.silenced_by),
     context: parseContext(row.context),
   };
@@ -108,6 +110,16 @@ export class EventRepository {
     return out;
   }
 
+  /** Records the incident of these events (the incident tracker, in the append's transaction). */
+  async linkIncident(incidentId: number, ids: readonly number[], db: Db = this.db): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500)
+      await db
+        .updateTable('event_log')
+        .set({ incident_id: incidentId })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+  }
+
   /** Writes the contexts of events already stored (one UPDATE each); gone events are skipped. */
   async setContexts(updates: readonly ContextUpdate[], db: Db = this.db): Promise<void> {
     for (const update of updates)
@@ -153,6 +165,8 @@ export class EventRepository {
     if (filter.workload_id) query = query.where('workload_id', '=', filter.workload_id);
     if (filter.container_id) query = query.where('container_id', '=', filter.container_id);
     if (filter.rule_id !== undefined) query = query.where('rule_id', '=', filter.rule_id);
+    if (filter.incident_id !== undefined)
+      query = query.where('incident_id', '=', filter.incident_id);
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
     if (filter.text) query = query.where(containsInsensitive('event_log.message', filter.text));

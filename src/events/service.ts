@@ -55,6 +55,7 @@ function toRow(event: NewEvent, now: number): EventRow {
     workload_id: event.workload_id ?? null,
     container_id: event.container_id ?? null,
     rule_id: event.rule_id ?? null,
+    incident_id: null,
     silenced_by: null,
     context: event.context ? capContext(event.context) : null,
     ...(event.context && event.context_pending ? { context_pending: true } : {}),

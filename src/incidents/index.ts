@@ -1,3 +1,25 @@
+export * from './model.js';
+export {
+  IncidentRepository,
+  type IncidentFilter,
+  type IncidentList,
+  type IncidentPage,
+} from './repository.js';
+export {
+  IncidentTracker,
+  type EventAppendSource,
+  type EventIncidentLinks,
+  type QuietPeriods,
+  type TrackedAppendHook,
+} from './tracker.js';
+export { IncidentSweep, type LastFault, type SweepHook, type SweepReport } from './sweep.js';
+export {
+  IncidentsService,
+  INCIDENT_RECENT_EVENTS,
+  type IncidentDetail,
+  type IncidentEventReader,
+} from './service.js';
+export { createIncidents, type Incidents, type IncidentsDeps } from './incidents-module.js';
 export * from './silence-model.js';
 export * from './silence-validation.js';
 export { SilenceSnapshot, type SilenceFacts, type SilenceNames } from './silence-matcher.js';

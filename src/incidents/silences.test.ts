@@ -141,6 +141,8 @@ for (const dialect of DIALECTS) {
           disabled_reason: null,
           group_wait_seconds: 0,
           group_interval_seconds: 0,
+          notify_on: ['event'],
+          repeat_interval_seconds: 0,
           context_wait_seconds: 3,
         },
         1,

@@ -26,6 +26,8 @@ export const MAX_CAPTURE_BYTES = 1024;
 export const MAX_ENABLED_RULES = 1000;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_COOLDOWN_SECONDS = 86_400;
+/** The longest quiet period a rule may set (a week), as incidents allow. */
+export const MAX_RESOLVE_AFTER_SECONDS = 604_800;
 
 /** What a rule fires on: every line (default), a count in a window, or an absence. */
 export const CONDITION_TYPES = ['line', 'count', 'absence'] as const;
@@ -116,6 +118,11 @@ export interface Rule {
   workload_id: string | null;
   /** A workload rule that replaces this global rule for its workload. */
   overrides_rule_id: number | null;
+  /**
+   * An incident of this rule resolves after this many seconds without a new hit; null:
+   * the configured default (incidents.resolve_after_seconds).
+   */
+  resolve_after_seconds: number | null;
   context: RuleContext;
   created_at: number;
   updated_at: number;
@@ -133,6 +140,7 @@ export interface RuleFields {
   scope: RuleScope;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  resolve_after_seconds: number | null;
   context: RuleContext;
 }
 

@@ -30,6 +30,8 @@ function toRule(row: Selectable<LogScanRulesTable>): Rule {
     scope: row.scope as RuleScope,
     workload_id: row.workload_id,
     overrides_rule_id: row.overrides_rule_id === null ? null : Number(row.overrides_rule_id),
+    resolve_after_seconds:
+      row.resolve_after_seconds === null ? null : Number(row.resolve_after_seconds),
     context: {
       before: Number(row.context_before),
       after: Number(row.context_after),
@@ -68,6 +70,16 @@ function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTabl
 /** Table access for `log_scan_rules`. Works on a transaction as well as the database. */
 export class RuleRepository {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** A rule's own resolve_after_seconds (null: none, or no such rule); `db` may be a transaction. */
+  async resolveAfterSeconds(id: number, db: Kysely<Database> = this.db): Promise<number | null> {
+    const row = await db
+      .selectFrom('log_scan_rules')
+      .select('resolve_after_seconds')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.resolve_after_seconds == null ? null : Number(row.resolve_after_seconds);
+  }
 
   /** Runs `fn` in one transaction with a repository bound to it. */
   transaction<T>(fn: (repo: RuleRepository) => Promise<T>): Promise<T> {

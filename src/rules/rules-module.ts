@@ -18,6 +18,8 @@ export interface RulesDeps {
 
 export interface Rules {
   snapshots: RuleSnapshotHolder;
+  /** Table access, for what other domains read in their own transactions. */
+  repository: RuleRepository;
   service: RulesService;
   /** Builds the first snapshot. */
   start(): Promise<RuleSnapshot>;
@@ -55,6 +57,7 @@ export function createRules(deps: RulesDeps): Rules {
     });
   return {
     snapshots,
+    repository: repo,
     service: new RulesService({
       repo,
       workloads: deps.workloads,

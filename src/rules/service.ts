@@ -8,6 +8,7 @@ import {
   MAX_CONTEXT_AFTER,
   MAX_CONTEXT_BEFORE,
   MAX_COOLDOWN_SECONDS,
+  MAX_RESOLVE_AFTER_SECONDS,
   MAX_ENABLED_RULES,
   MAX_NAME_LENGTH,
   RULE_DEFAULTS,
@@ -123,6 +124,18 @@ function parseFields(input: RuleInput): Partial<RuleFields> {
       );
     out.cooldown_seconds = v;
   }
+  if (input.resolve_after_seconds !== undefined) {
+    const v = input.resolve_after_seconds;
+    if (
+      v !== null &&
+      (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_RESOLVE_AFTER_SECONDS)
+    )
+      throw AppError.validation(
+        'resolve_after_seconds',
+        `must be a whole number from 1 to ${MAX_RESOLVE_AFTER_SECONDS}, or null for the default`,
+      );
+    out.resolve_after_seconds = v;
+  }
   if (input.enabled !== undefined) {
     if (typeof input.enabled !== 'boolean')
       throw AppError.validation('enabled', 'must be a boolean');
@@ -222,6 +235,7 @@ export class RulesService {
             severity: global.severity,
             stream: global.stream,
             cooldown_seconds: global.cooldown_seconds,
+            resolve_after_seconds: global.resolve_after_seconds,
             condition: global.condition,
             context: global.context,
             ...fields,
@@ -240,6 +254,7 @@ export class RulesService {
           scope,
           workload_id: fields.workload_id ?? null,
           overrides_rule_id: fields.overrides_rule_id ?? null,
+          resolve_after_seconds: fields.resolve_after_seconds ?? null,
           context:
             input.context === undefined
               ? (fields.context ?? { ...CONTEXT_DEFAULTS })

@@ -19,6 +19,7 @@ function rule(over: Partial<Rule> = {}): Rule {
     scope: 'global',
     workload_id: null,
     overrides_rule_id: null,
+    resolve_after_seconds: null,
     context: { before: 5, after: 10, multiline: true },
     created_at: 0,
     updated_at: 0,

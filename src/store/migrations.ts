@@ -304,6 +304,106 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addPrimaryKeyConstraint('rule_condition_state_pk', ['rule_id', 'group_key'])
       .execute();
   },
+  // Incidents (issue 15): events that belong together, open → resolved. Each event
+  // records its incident; triggers say which transitions they notify; deliveries say
+  // which transition (and incident) they carry.
+  '0021_incidents': async (db, dialect) => {
+    await autoIncrementId(db.schema.createTable('incidents'), dialect)
+      .addColumn('key', 'text', notNull)
+      .addColumn('state', 'text', notNull)
+      .addColumn('source', 'text', notNull)
+      .addColumn('severity', 'text', notNull)
+      .addColumn('rule_id', 'bigint')
+      .addColumn('container_id', 'text')
+      .addColumn('workload_id', 'text')
+      .addColumn('count', 'bigint', notNull)
+      .addColumn('first_seen', 'bigint', notNull)
+      .addColumn('last_seen', 'bigint', notNull)
+      .addColumn('first_event_id', 'bigint', notNull)
+      .addColumn('last_event_id', 'bigint', notNull)
+      .addColumn('last_message', 'text', notNull)
+      .addColumn('resolve_after_seconds', 'integer', notNull)
+      // last_seen + resolve_after: when the sweep resolves it if nothing else came.
+      .addColumn('quiet_at', 'bigint', notNull)
+      .addColumn('resolved_at', 'bigint')
+      // quiet | cleared (an event said so: healthy again, the line is back)
+      .addColumn('resolve_reason', 'text')
+      .addColumn('resolved_by_event_id', 'bigint')
+      .execute();
+    // One OPEN incident per key; resolved ones pile up beside it.
+    await db.schema
+      .createIndex('incidents_open_key')
+      .unique()
+      .on('incidents')
+      .column('key')
+      .where(sql.ref('state'), '=', 'open')
+      .execute();
+    await db.schema
+      .createIndex('incidents_state_quiet')
+      .on('incidents')
+      .columns(['state', 'quiet_at'])
+      .execute();
+    await db.schema
+      .createIndex('incidents_rule')
+      .on('incidents')
+      .columns(['rule_id', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('incidents_container')
+      .on('incidents')
+      .columns(['container_id', 'id'])
+      .execute();
+
+    await db.schema.alterTable('event_log').addColumn('incident_id', 'bigint').execute();
+    await db.schema
+      .createIndex('event_log_incident')
+      .on('event_log')
+      .columns(['incident_id', 'id'])
+      .execute();
+
+    await db.schema
+      .alterTable('log_scan_rules')
+      .addColumn('resolve_after_seconds', 'integer')
+      .execute();
+
+    // Existing triggers keep notifying every event: an upgrade changes no behaviour.
+    await db.schema
+      .alterTable('event_triggers')
+      .addColumn('notify_on', 'text', (c) => c.notNull().defaultTo('["event"]'))
+      .execute();
+    await db.schema
+      .alterTable('event_triggers')
+      .addColumn('repeat_interval_seconds', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+
+    // event | opened | reminder | resolved; the incident for the last three; the
+    // reminder's number (0 otherwise).
+    await db.schema
+      .alterTable('trigger_deliveries')
+      .addColumn('transition', 'text', (c) => c.notNull().defaultTo('event'))
+      .execute();
+    await db.schema.alterTable('trigger_deliveries').addColumn('incident_id', 'bigint').execute();
+    await db.schema
+      .alterTable('trigger_deliveries')
+      .addColumn('sequence', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    // A resolved notice may refer to the event an opened one refers to.
+    await db.schema.dropIndex('trigger_deliveries_trigger_event').execute();
+    await db.schema
+      .createIndex('trigger_deliveries_trigger_event')
+      .unique()
+      .on('trigger_deliveries')
+      .columns(['trigger_id', 'event_id', 'transition', 'sequence'])
+      .execute();
+    // One notice per trigger, incident and transition (reminder: per number), whoever
+    // stages it; null incidents (per-event deliveries) never collide.
+    await db.schema
+      .createIndex('trigger_deliveries_incident')
+      .unique()
+      .on('trigger_deliveries')
+      .columns(['trigger_id', 'incident_id', 'transition', 'sequence'])
+      .execute();
+  },
   // Silences (issue 15): operators mute notifications by matchers for a time; the events
   // they silence are still recorded, marked with the silence's id.
   '0022_silences': async (db, dialect) => {

@@ -22,6 +22,7 @@ export interface Database {
   store_probe: StoreProbeTable;
   container_lifecycle: ContainerLifecycleTable;
   install_defaults: InstallDefaultsTable;
+  incidents: IncidentsTable;
   silences: SilencesTable;
   trigger_group_state: TriggerGroupStateTable;
   rule_condition_state: RuleConditionStateTable;
@@ -79,6 +80,8 @@ export interface EventLogTable {
   workload_id: string | null;
   container_id: string | null;
   rule_id: number | null;
+  /** The incident the event belongs to (migration 0021); null: none. */
+  incident_id: Generated<number | null>;
   /** The silence that silenced the event (no notification went out), or null. */
   silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
   /** JSON text {before: string[], after: string[]}: the lines around a rule hit; else null. */
@@ -114,6 +117,8 @@ export interface LogScanRulesTable {
   scope: string;
   workload_id: string | null;
   overrides_rule_id: number | null;
+  /** Null: the configured default (incidents.resolve_after_seconds). */
+  resolve_after_seconds: Generated<number | null>;
   context_before: Generated<number>;
   context_after: Generated<number>;
   context_multiline: Generated<number>;
@@ -171,6 +176,9 @@ export interface EventTriggersTable {
   disabled_reason: string | null;
   group_wait_seconds: ColumnType<number, number | undefined, number>;
   group_interval_seconds: ColumnType<number, number | undefined, number>;
+  /** JSON text: the transitions notified ('event' | 'opened' | 'reminder' | 'resolved'). */
+  notify_on: Generated<string>;
+  repeat_interval_seconds: Generated<number>;
   /** How long a delivery of a hit waits for its lines after (0023). */
   context_wait_seconds: Generated<number>;
   created_at: number;
@@ -200,6 +208,11 @@ export interface TriggerDeliveriesTable {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** event | opened | reminder | resolved. */
+  transition: Generated<string>;
+  incident_id: Generated<number | null>;
+  /** The reminder's number; 0 for other transitions. */
+  sequence: Generated<number>;
 }
 
 /** One row the write probe rewrites to learn whether writes work (store/writability.ts). */
@@ -219,6 +232,29 @@ export interface ContainerLifecycleTable {
 export interface InstallDefaultsTable {
   key: string;
   value: string;
+}
+
+/** Events that belong together (src/incidents), open → resolved. */
+export interface IncidentsTable {
+  id: Generated<number>;
+  key: string;
+  state: string;
+  source: string;
+  severity: string;
+  rule_id: number | null;
+  container_id: string | null;
+  workload_id: string | null;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+  first_event_id: number;
+  last_event_id: number;
+  last_message: string;
+  resolve_after_seconds: number;
+  quiet_at: number;
+  resolved_at: number | null;
+  resolve_reason: string | null;
+  resolved_by_event_id: number | null;
 }
 
 export interface SilencesTable {

@@ -25,6 +25,8 @@ const trigger = (filter: Partial<TriggerFilter>, over: Partial<Trigger> = {}): T
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  notify_on: ['event'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   created_at: 0,
   updated_at: 0,

@@ -134,6 +134,21 @@ export type ChannelConfig =
   | TelegramChannel
   | EmailChannel;
 
+/**
+ * What a trigger notifies: every event it matches (`event`, the behaviour before
+ * incidents), or an incident's transitions: `opened` (its first event), `reminder`
+ * (every repeat_interval_seconds while open), `resolved` (quiet for its
+ * resolve_after, or cleared).
+ */
+export const NOTIFY_ON = ['event', 'opened', 'reminder', 'resolved'] as const;
+export type NotifyOn = (typeof NOTIFY_ON)[number];
+/** What a new trigger notifies when it does not say. */
+export const DEFAULT_NOTIFY_ON: readonly NotifyOn[] = ['opened', 'resolved'];
+export const MAX_REPEAT_INTERVAL_SECONDS = 604_800;
+
+/** The transition a delivery carries: the notify_on entry it was staged for. */
+export type DeliveryTransition = NotifyOn;
+
 /** One row of `event_triggers`. Times are milliseconds since the epoch. */
 export interface Trigger {
   id: number;
@@ -145,6 +160,10 @@ export interface Trigger {
   secret: string;
   /** Why the trigger turned itself off (the receiver answered 410), else null. */
   disabled_reason: string | null;
+  /** Which transitions it notifies; never empty. */
+  notify_on: NotifyOn[];
+  /** Reminders while an incident stays open, with `reminder` in notify_on; 0: none. */
+  repeat_interval_seconds: number;
   /**
    * Grouping (0 = off): the first notification of a batch waits this long to collect
    * what arrives with it, and is sent as one message listing them.
@@ -172,6 +191,8 @@ export interface TriggerInput {
   secret?: unknown;
   group_wait_seconds?: unknown;
   group_interval_seconds?: unknown;
+  notify_on?: unknown;
+  repeat_interval_seconds?: unknown;
   context_wait_seconds?: unknown;
 }
 
@@ -204,6 +225,23 @@ export interface Delivery {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** What it notifies: the event, or an incident's opening, reminder or resolution. */
+  transition: DeliveryTransition;
+  /** The incident of an opened, reminder or resolved delivery; null for `event`. */
+  incident_id: number | null;
+}
+
+/** What a delivery tells about its incident, read when it is sent. */
+export interface DeliveryIncident {
+  id: number;
+  key: string;
+  state: 'open' | 'resolved';
+  count: number;
+  first_seen: number;
+  last_seen: number;
+  resolved_at: number | null;
+  resolve_reason: string | null;
+  last_message: string;
 }
 
 /**
@@ -213,6 +251,8 @@ export interface Delivery {
  */
 export interface DueDelivery extends Delivery {
   event: StoredEvent | null;
+  /** The incident of the delivery (or of its event); null when none. */
+  incident: DeliveryIncident | null;
 }
 
 export interface NewDelivery {
@@ -223,6 +263,11 @@ export interface NewDelivery {
   message_id: string;
   /** The trigger's grouping, in milliseconds; absent or null: sent on its own, at once. */
   group?: { wait_ms: number; interval_ms: number } | null;
+  /** `event` when not given. */
+  transition?: DeliveryTransition;
+  incident_id?: number | null;
+  /** A reminder's number (0 otherwise). */
+  sequence?: number;
   /** When it is due (milliseconds since the epoch); default when it is written. */
   due_at?: number;
 }

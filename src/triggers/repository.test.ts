@@ -22,6 +22,8 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  notify_on: ['event'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   ...over,
 });

@@ -3,6 +3,7 @@ import type { Database, EventTriggersTable } from '../store/index.js';
 import {
   EMPTY_FILTER,
   type ChannelConfig,
+  type NotifyOn,
   type Trigger,
   type TriggerFields,
   type TriggerFilter,
@@ -19,6 +20,8 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     disabled_reason: row.disabled_reason,
     group_wait_seconds: Number(row.group_wait_seconds ?? 0),
     group_interval_seconds: Number(row.group_interval_seconds ?? 0),
+    notify_on: JSON.parse(row.notify_on) as NotifyOn[],
+    repeat_interval_seconds: Number(row.repeat_interval_seconds),
     context_wait_seconds: Number(row.context_wait_seconds),
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
@@ -39,6 +42,9 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   if (fields.group_wait_seconds !== undefined) row.group_wait_seconds = fields.group_wait_seconds;
   if (fields.group_interval_seconds !== undefined)
     row.group_interval_seconds = fields.group_interval_seconds;
+  if (fields.notify_on !== undefined) row.notify_on = JSON.stringify(fields.notify_on);
+  if (fields.repeat_interval_seconds !== undefined)
+    row.repeat_interval_seconds = fields.repeat_interval_seconds;
   if (fields.context_wait_seconds !== undefined)
     row.context_wait_seconds = fields.context_wait_seconds;
   return row;

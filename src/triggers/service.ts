@@ -10,9 +10,13 @@ import {
   EMPTY_FILTER,
   MAX_GROUP_INTERVAL_SECONDS,
   MAX_GROUP_WAIT_SECONDS,
+  DEFAULT_NOTIFY_ON,
   MAX_CONTEXT_WAIT_SECONDS,
   MAX_NAME_LENGTH,
+  MAX_REPEAT_INTERVAL_SECONDS,
   MAX_TRIGGERS,
+  NOTIFY_ON,
+  type NotifyOn,
   PLACEHOLDER,
   type ChannelConfig,
   type ChannelType,
@@ -59,6 +63,33 @@ function parseName(value: unknown): string {
   if (value.trim().length > MAX_NAME_LENGTH)
     throw AppError.validation('name', `must be at most ${MAX_NAME_LENGTH} characters`);
   return value.trim();
+}
+
+function parseNotifyOn(value: unknown): NotifyOn[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw AppError.validation('notify_on', `must be a non-empty list of ${NOTIFY_ON.join(', ')}`);
+  for (const item of value)
+    if (typeof item !== 'string' || !(NOTIFY_ON as readonly string[]).includes(item))
+      throw AppError.validation(
+        'notify_on',
+        `unknown transition ${JSON.stringify(item)} (one of ${NOTIFY_ON.join(', ')})`,
+      );
+  // In the canonical order, once each.
+  return NOTIFY_ON.filter((n) => (value as unknown[]).includes(n));
+}
+
+function parseRepeatInterval(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value > MAX_REPEAT_INTERVAL_SECONDS
+  )
+    throw AppError.validation(
+      'repeat_interval_seconds',
+      `must be an integer from 0 (no reminders) to ${MAX_REPEAT_INTERVAL_SECONDS}`,
+    );
+  return value;
 }
 
 function parseContextWait(value: unknown): number {
@@ -170,6 +201,12 @@ export class TriggersService {
               input.group_interval_seconds,
               MAX_GROUP_INTERVAL_SECONDS,
             ),
+      notify_on:
+        input.notify_on === undefined ? [...DEFAULT_NOTIFY_ON] : parseNotifyOn(input.notify_on),
+      repeat_interval_seconds:
+        input.repeat_interval_seconds === undefined
+          ? 0
+          : parseRepeatInterval(input.repeat_interval_seconds),
       context_wait_seconds: contextWait,
     };
     const trigger = await this.deps.repo.insert(fields, this.now());
@@ -209,6 +246,9 @@ export class TriggersService {
         input.group_interval_seconds,
         MAX_GROUP_INTERVAL_SECONDS,
       );
+    if (input.notify_on !== undefined) fields.notify_on = parseNotifyOn(input.notify_on);
+    if (input.repeat_interval_seconds !== undefined)
+      fields.repeat_interval_seconds = parseRepeatInterval(input.repeat_interval_seconds);
     if (Object.keys(fields).length === 0) return existing;
     const updated = await this.deps.repo.update(id, fields, this.now());
     if (!updated) throw AppError.notFound('trigger', id);

@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { channelFactory } from './channels/index.js';
 import { DeliveriesService } from './outbox/deliveries.js';
 import { DeliveryRepository } from './outbox/delivery-repository.js';
-import { TriggerDispatcher, type EventAppends } from './outbox/dispatcher.js';
+import { TriggerDispatcher, type EventAppends, type IncidentSweeps } from './outbox/dispatcher.js';
 import { journalDeliveries, type DeliveryMetrics } from './journal.js';
 import { KnownCredentials } from './known-credentials.js';
 import type { NameDirectory } from './channels/payload.js';
@@ -41,7 +41,7 @@ export interface Triggers {
    * event is recorded without the dispatcher listening; the worker then sends whatever
    * the outbox held from the last run.
    */
-  start(events: EventAppends): Promise<void>;
+  start(events: EventAppends, sweeps?: IncidentSweeps): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,9 +107,9 @@ export async function createTriggers(deps: TriggersDeps, config: Config): Promis
     retention,
     http,
     credentials,
-    async start(events) {
+    async start(events, sweeps) {
       await credentials.load();
-      await dispatcher.start(events);
+      await dispatcher.start(events, sweeps);
       worker.start();
       retention.start();
       log.info({ triggers: dispatcher.triggerCount }, 'triggers loaded');

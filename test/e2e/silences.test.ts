@@ -63,6 +63,8 @@ describe('silences end to end (real engine, loopback receiver)', () => {
     await api.post('/api/triggers', {
       name: 'receiver',
       filter: { message_regex: `^${needle}` },
+      // One notification per line: what this counts (incidents have their own test).
+      notify_on: ['event'],
       channel: { type: 'webhook', url: `${receiver.url}/hook` },
     });
     const silence = await api.post<{ id: number; state: string }>('/api/silences', {

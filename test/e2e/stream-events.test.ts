@@ -232,6 +232,7 @@ describe('GET /api/stream/events over HTTP', () => {
         workload_id: null,
         container_id: null,
         rule_id: null,
+        incident_id: null,
         silenced_by: null,
         context: null,
       });

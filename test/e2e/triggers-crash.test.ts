@@ -49,6 +49,8 @@ describe('deliveries survive a crash', () => {
     const trigger = await api.post<{ id: number; secret: string }>('/api/triggers', {
       name: 'crash test',
       filter: { message_regex: '^NOTIFY ' },
+      // Every line is one delivery: that is what this counts.
+      notify_on: ['event'],
       channel: { type: 'webhook', url: `${receiver.url}/hook` },
     });
     const list = async () =>

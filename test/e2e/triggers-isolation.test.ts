@@ -52,6 +52,8 @@ async function webhook(name: string, url: string, messageRegex: string): Promise
   return api.post('/api/triggers', {
     name,
     filter: { sources: ['logscan'], message_regex: messageRegex },
+    // Every line is one delivery: that is what this counts.
+    notify_on: ['event'],
     channel: { type: 'webhook', url },
   });
 }

@@ -98,6 +98,8 @@ describe('triggers end to end', () => {
     trigger = await api.post('/api/triggers', {
       name: 'to the receiver',
       filter: { sources: ['logscan'], severities: ['error'], message_regex: '^TRIGGERTEST ' },
+      // One delivery per line: what this file checks (incidents have their own test).
+      notify_on: ['event'],
       channel: {
         type: 'webhook',
         url: `${receiver.url}/t/PLACE`,
@@ -167,6 +169,7 @@ describe('triggers end to end', () => {
     const slack = await api.post<{ id: number }>('/api/triggers', {
       name: 'slack',
       filter: { message_regex: '^TRIGGERTEST (\\{\\{|\\{%)' },
+      notify_on: ['event'],
       channel: { type: 'slack', url: `${receiver.url}/t/slack/services/T0/B0/e2e-slack-token` },
     });
     credentials.push('e2e-slack-token');

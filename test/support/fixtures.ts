@@ -18,6 +18,7 @@ export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
     workload_id: null,
     container_id: null,
     rule_id: null,
+    incident_id: null,
     silenced_by: null,
     context: null,
     ...over,

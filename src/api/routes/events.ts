@@ -37,6 +37,7 @@ export function eventJson(e: StoredEvent): LogEvent {
     workload_id: e.workload_id,
     container_id: e.container_id,
     rule_id: e.rule_id,
+    incident_id: e.incident_id,
     silenced_by: e.silenced_by,
     context: e.context,
   };
@@ -97,6 +98,7 @@ export function eventsRoutes(deps: EventsApiDeps) {
         workload_id: q.workload,
         container_id: await containerIdFilter(deps.containers, q.container),
         rule_id: q.rule,
+        incident_id: q.incident,
         since: parseTime('since', q.since),
         until: parseTime('until', q.until),
         text: q.q,

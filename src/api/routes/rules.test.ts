@@ -55,6 +55,23 @@ for (const dialect of DIALECTS) {
       expect((await server.inject('/api/rules')).json().items).toHaveLength(1);
     });
 
+    it('keeps a rule’s own resolve_after_seconds, null for the default, and refuses what is out of range', async () => {
+      const { server, post } = await app();
+      const rule = (await post('/api/rules', { name: 'r', pattern: 'x' })).json();
+      expect(rule.resolve_after_seconds).toBeNull();
+      const patch = (payload: object) =>
+        server.inject({ method: 'PATCH', url: `/api/rules/${rule.id}`, payload });
+      expect((await patch({ resolve_after_seconds: 120 })).json().resolve_after_seconds).toBe(120);
+      expect(
+        (await patch({ resolve_after_seconds: null })).json().resolve_after_seconds,
+      ).toBeNull();
+      for (const bad of [0, 604_801]) {
+        const refused = await patch({ resolve_after_seconds: bad });
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json().error.field).toBe('resolve_after_seconds');
+      }
+    });
+
     it.each([
       ['(?=x)', /\(\?=/],
       ['(a)\\1', /\\1|backreference|escape/i],

@@ -61,6 +61,7 @@ export function ruleJson(rule: Rule): RuleJson {
     scope: rule.scope,
     workload_id: rule.workload_id,
     overrides_rule_id: rule.overrides_rule_id,
+    resolve_after_seconds: rule.resolve_after_seconds,
     context: { ...rule.context },
     created_at: isoTime(rule.created_at),
     updated_at: isoTime(rule.updated_at),

@@ -51,6 +51,7 @@ const event = (): StoredEvent => ({
   workload_id: null,
   container_id: null,
   rule_id: null,
+  incident_id: null,
   silenced_by: null,
   context: null,
 });

@@ -147,6 +147,34 @@ for (const dialect of DIALECTS) {
       expect(list.json().next).toBeNull();
     });
 
+    it('notifies incidents opened and resolved unless told otherwise; notify_on and repeat_interval are checked', async () => {
+      const { call } = await app();
+      const created = (await call('POST', '/api/triggers', { name: 'x', channel: slack })).json();
+      expect(created).toMatchObject({
+        notify_on: ['opened', 'resolved'],
+        repeat_interval_seconds: 0,
+      });
+      const changed = await call('PATCH', `/api/triggers/${created.id}`, {
+        notify_on: ['reminder', 'event', 'opened', 'event'],
+        repeat_interval_seconds: 3600,
+      });
+      // Once each, in the documented order.
+      expect(changed.json()).toMatchObject({
+        notify_on: ['event', 'opened', 'reminder'],
+        repeat_interval_seconds: 3600,
+      });
+      for (const [body, field] of [
+        [{ notify_on: [] }, 'notify_on'],
+        [{ notify_on: ['closed'] }, 'notify_on'],
+        [{ repeat_interval_seconds: -1 }, 'repeat_interval_seconds'],
+        [{ repeat_interval_seconds: 604_801 }, 'repeat_interval_seconds'],
+      ] as const) {
+        const refused = await call('PATCH', `/api/triggers/${created.id}`, body);
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json().error.field).toBe(field);
+      }
+    });
+
     it('context_wait_seconds: 3 by default, changed alone by PATCH, 0 to 30', async () => {
       const { call } = await app();
       const created = (await call('POST', '/api/triggers', { name: 'w', channel: slack })).json();

@@ -65,6 +65,8 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     disabled_reason: shown.disabled_reason,
     group_wait_seconds: shown.group_wait_seconds,
     group_interval_seconds: shown.group_interval_seconds,
+    notify_on: shown.notify_on,
+    repeat_interval_seconds: shown.repeat_interval_seconds,
     context_wait_seconds: shown.context_wait_seconds,
     created_at: isoTime(shown.created_at),
     updated_at: isoTime(shown.updated_at),
@@ -87,6 +89,8 @@ export function deliveryJson(d: Delivery): DeliveryJson {
     created_at: isoTime(d.created_at),
     updated_at: isoTime(d.updated_at),
     sent_at: isoTimeOrNull(d.sent_at),
+    transition: d.transition,
+    incident_id: d.incident_id,
   };
 }
 

@@ -39,6 +39,7 @@ const event: StoredEvent = grown({
   workload_id: 'shop',
   container_id: 'c1',
   rule_id: 3,
+  incident_id: null,
   silenced_by: null,
   context: null,
 });
@@ -54,6 +55,7 @@ const rule: Rule = grown({
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  resolve_after_seconds: null,
   context: { before: 5, after: 10, multiline: true },
   created_at: T0,
   updated_at: T0,
@@ -91,6 +93,8 @@ const trigger: Trigger = grown({
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  notify_on: ['opened', 'resolved'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 3,
   created_at: T0,
   updated_at: T0,
@@ -111,6 +115,8 @@ const delivery: Delivery = grown({
   created_at: T0,
   updated_at: T0,
   sent_at: null,
+  transition: 'event',
+  incident_id: null,
 });
 const user: User = grown({
   id: 1,

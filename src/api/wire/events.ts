@@ -24,6 +24,9 @@ export const LogEvent = Type.Object({
   workload_id: Nullable(Type.String()),
   container_id: Nullable(Type.String()),
   rule_id: Nullable(Type.Integer()),
+  incident_id: Nullable(
+    Type.Integer({ description: 'The incident the event opened, joined or resolved.' }),
+  ),
   silenced_by: Nullable(
     Type.Integer({
       description:
@@ -79,6 +82,9 @@ export const EventQuery = Type.Object(
     ...EventFilterQuery,
     since: Time('From this time on'),
     until: Time('Before this time'),
+    incident: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'The events of this incident.' }),
+    ),
     before: Type.Optional(EventId),
     after: Type.Optional(EventId),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),

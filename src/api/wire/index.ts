@@ -11,4 +11,5 @@ export * from './system.js';
 export * from './stream.js';
 export * from './web-ui.js';
 export * from './logs.js';
+export * from './incidents.js';
 export * from './silences.js';

@@ -60,6 +60,12 @@ export const Rule = Type.Object({
   overrides_rule_id: Nullable(
     Type.Integer({ description: 'The global rule this workload rule replaces for its workload.' }),
   ),
+  resolve_after_seconds: Nullable(
+    Type.Integer({
+      description:
+        'An incident of this rule resolves after this many seconds without a new hit; null: the configured default (incidents.resolve_after_seconds).',
+    }),
+  ),
   context: Type.Object(
     {
       before: Type.Integer({
@@ -118,6 +124,7 @@ export const RuleBody = Type.Object(
     scope: Type.Optional(Type.String()),
     workload_id: Type.Optional(StringOrNull),
     overrides_rule_id: Type.Optional(IdOrNull),
+    resolve_after_seconds: Type.Optional(IdOrNull),
     context: Type.Optional(
       Type.Object(
         {

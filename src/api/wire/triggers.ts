@@ -6,6 +6,7 @@ import {
   MAX_DELIVERY_PAGE,
   MAX_GROUP_INTERVAL_SECONDS,
   MAX_GROUP_WAIT_SECONDS,
+  NOTIFY_ON,
   PLACEHOLDER,
   SMTP_SECURITY,
 } from '../../triggers/model.js';
@@ -86,6 +87,14 @@ export const Channel = Type.Union([
 ]);
 export type Channel = Static<typeof Channel>;
 
+export const NotifyOn = Enum(NOTIFY_ON, {
+  description:
+    'event: every matching event; opened: the first event of an incident; reminder: while it stays open; resolved: when it ends.',
+});
+const NotifyOnList = Type.Array(NotifyOn, {
+  description: "Which transitions are notified. New triggers: ['opened', 'resolved'].",
+});
+
 export const TriggerFilter = Type.Object({
   severities: Type.Array(Severity, { description: 'Any of; empty: any severity.' }),
   sources: Type.Array(EventSource, { description: 'Any of; empty: any source.' }),
@@ -120,6 +129,11 @@ export const Trigger = Type.Object({
   ),
   group_wait_seconds: GroupWait,
   group_interval_seconds: GroupInterval,
+  notify_on: NotifyOnList,
+  repeat_interval_seconds: Type.Integer({
+    description:
+      'While an incident stays open, a reminder every this many seconds (with `reminder` in notify_on); 0: none.',
+  }),
   context_wait_seconds: Type.Integer({
     minimum: 0,
     maximum: MAX_CONTEXT_WAIT_SECONDS,
@@ -158,6 +172,8 @@ export const Delivery = Type.Object({
   created_at: IsoTime(),
   updated_at: IsoTime(),
   sent_at: Nullable(IsoTime()),
+  transition: NotifyOn,
+  incident_id: Nullable(Type.Integer()),
 });
 export type Delivery = Static<typeof Delivery>;
 
@@ -189,6 +205,8 @@ export const TriggerBody = Type.Object(
     secret: Type.Optional(Nullable(Type.String())),
     group_wait_seconds: Type.Optional(Type.Integer()),
     group_interval_seconds: Type.Optional(Type.Integer()),
+    notify_on: Type.Optional(Strings),
+    repeat_interval_seconds: Type.Optional(Type.Integer()),
     context_wait_seconds: Type.Optional(
       Type.Integer({ description: `0 to ${MAX_CONTEXT_WAIT_SECONDS}; default 3.` }),
     ),

@@ -62,7 +62,7 @@ describe('webhook channel', () => {
     );
     expect(verified).toEqual(payload);
     expect(Object.keys(verified as object).sort()).toEqual(
-      ['event', 'sent_at', 'test', 'trigger', 'type'].sort(),
+      ['event', 'incident', 'sent_at', 'test', 'transition', 'trigger', 'type'].sort(),
     );
     // Another secret does not verify.
     expect(() =>

@@ -14,10 +14,20 @@ describe('a grouped message', () => {
         metadata: { name: `shop-svc${i + 1}-1` },
       }),
     );
-    const payload = await buildGroupPayload({ id: 1, name: 'crashes' }, events, NO_NAMES, 0);
+    const payload = await buildGroupPayload(
+      { id: 1, name: 'crashes' },
+      events.map((event, i) => ({
+        event,
+        transition: i === 1 ? ('opened' as const) : ('event' as const),
+        incident: null,
+      })),
+      NO_NAMES,
+      0,
+    );
     expect(defaultTitle(payload)).toBe('[critical] crashes: 60 events');
     const lines = defaultBody(payload).split('\n');
     expect(lines[0]).toBe('• shop-svc1-1: exited with 1');
+    expect(lines[1]).toBe('• shop-svc2-1: [opened] exited with 2');
     expect(lines).toHaveLength(51);
     expect(lines[50]).toBe('… and 10 more');
     expect(payload.event.id).toBe(1);

@@ -1,6 +1,11 @@
 import type { StoredEvent } from '../../events/model.js';
 import { severityRank } from '../../events/model.js';
-import { MAX_GROUP_LISTED, type Trigger } from '../model.js';
+import {
+  MAX_GROUP_LISTED,
+  type DeliveryIncident,
+  type DeliveryTransition,
+  type Trigger,
+} from '../model.js';
 import {
   buildPayload,
   type DeliveryPayload,
@@ -12,10 +17,23 @@ import {
 export interface PayloadGroup {
   /** How many events the batch holds. */
   count: number;
-  /** The first MAX_GROUP_LISTED of them, oldest first. */
-  events: PayloadEvent[];
+  /** The first MAX_GROUP_LISTED of them, oldest first, each with what it notifies. */
+  events: GroupedEvent[];
   /** How many were left out of `events`. */
   more: number;
+}
+
+/** An event of a batch, with the transition it notifies and its incident's id. */
+export type GroupedEvent = PayloadEvent & {
+  transition: DeliveryTransition;
+  incident_id: number | null;
+};
+
+/** One delivery of a batch: its event and what it notifies. */
+export interface GroupItem {
+  event: StoredEvent;
+  transition: DeliveryTransition;
+  incident: DeliveryIncident | null;
 }
 
 /** A line of a listed event is cut to this many characters. */
@@ -28,20 +46,28 @@ const LINE_CHARS = 200;
  */
 export async function buildGroupPayload(
   trigger: Pick<Trigger, 'id' | 'name'>,
-  events: readonly StoredEvent[],
+  items: readonly GroupItem[],
   names: NameDirectory,
   sentAt: number,
 ): Promise<DeliveryPayload> {
-  const listed: PayloadEvent[] = [];
-  for (const event of events.slice(0, MAX_GROUP_LISTED))
-    listed.push((await buildPayload(trigger, event, names, sentAt)).event);
+  const listed: GroupedEvent[] = [];
+  for (const item of items.slice(0, MAX_GROUP_LISTED))
+    listed.push({
+      ...(await buildPayload(trigger, item.event, names, sentAt)).event,
+      transition: item.transition,
+      incident_id: item.incident?.id ?? null,
+    });
   const worst = [...listed].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0]!;
-  const first = await buildPayload(trigger, events[0]!, names, sentAt);
+  const head = items[0]!;
+  const first = await buildPayload(trigger, head.event, names, sentAt, false, {
+    transition: head.transition,
+    incident: head.incident,
+  });
   return {
     ...first,
     // The title's severity is the worst of the batch.
     event: { ...first.event, severity: worst.severity },
-    group: { count: events.length, events: listed, more: events.length - listed.length },
+    group: { count: items.length, events: listed, more: items.length - listed.length },
   };
 }
 
@@ -61,7 +87,8 @@ export function groupBody(group: PayloadGroup): string {
       : e.workload
         ? (e.workload.name ?? e.workload.id)
         : e.source;
-    return `• ${where}: ${cut(e.message.replace(/\s+/g, ' '))}`;
+    const what = e.transition === 'event' ? '' : `[${e.transition}] `;
+    return `• ${where}: ${what}${cut(e.message.replace(/\s+/g, ' '))}`;
   });
   if (group.more > 0) lines.push(`… and ${group.more} more`);
   return lines.join('\n');

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { parseContext } from '../../events/context.js';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
@@ -8,7 +8,9 @@ import {
   MAX_DELIVERY_PAGE,
   type ChannelType,
   type Delivery,
+  type DeliveryIncident,
   type DeliveryStatus,
+  type DeliveryTransition,
   type DueDelivery,
   type NewDelivery,
 } from '../model.js';
@@ -62,6 +64,48 @@ function toDelivery(row: Selectable<TriggerDeliveriesTable>): Delivery {
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
     sent_at: row.sent_at === null ? null : Number(row.sent_at),
+    transition: row.transition as DeliveryTransition,
+    incident_id: row.incident_id === null ? null : Number(row.incident_id),
+  };
+}
+
+/** The incident's columns as a due delivery reads them, prefixed `i_`. */
+const INCIDENT_COLUMNS = [
+  'i.id as i_id',
+  'i.key as i_key',
+  'i.state as i_state',
+  'i.count as i_count',
+  'i.first_seen as i_first_seen',
+  'i.last_seen as i_last_seen',
+  'i.resolved_at as i_resolved_at',
+  'i.resolve_reason as i_resolve_reason',
+  'i.last_message as i_last_message',
+] as const;
+
+interface JoinedIncident {
+  i_id: number | null;
+  i_key: string | null;
+  i_state: string | null;
+  i_count: number | null;
+  i_first_seen: number | null;
+  i_last_seen: number | null;
+  i_resolved_at: number | null;
+  i_resolve_reason: string | null;
+  i_last_message: string | null;
+}
+
+function joinedIncident(row: JoinedIncident): DeliveryIncident | null {
+  if (row.i_id === null) return null;
+  return {
+    id: Number(row.i_id),
+    key: row.i_key!,
+    state: row.i_state as DeliveryIncident['state'],
+    count: Number(row.i_count),
+    first_seen: Number(row.i_first_seen),
+    last_seen: Number(row.i_last_seen),
+    resolved_at: row.i_resolved_at === null ? null : Number(row.i_resolved_at),
+    resolve_reason: row.i_resolve_reason,
+    last_message: row.i_last_message!,
   };
 }
 
@@ -76,6 +120,7 @@ const EVENT_COLUMNS = [
   'e.workload_id as e_workload_id',
   'e.container_id as e_container_id',
   'e.rule_id as e_rule_id',
+  'e.incident_id as e_incident_id',
   'e.silenced_by as e_silenced_by',
   'e.context as e_context',
 ] as const;
@@ -98,21 +143,31 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       workload_id: row.e_workload_id,
       container_id: row.e_container_id,
       rule_id: row.e_rule_id === null ? null : Number(row.e_rule_id),
+      incident_id: row.e_incident_id === null ? null : Number(row.e_incident_id),
       silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
       context: parseContext(row.e_context),
     };
   const kept = JSON.parse(row.event) as StoredEvent | null;
-  // A copy kept before 0022 (0023) has no silenced_by (context): not silenced (none kept).
+  // A copy kept before 0021-0023 has no incident_id, silenced_by or context.
   return kept === null
     ? null
-    : { ...kept, silenced_by: kept.silenced_by ?? null, context: kept.context ?? null };
+    : {
+        ...kept,
+        incident_id: kept.incident_id ?? null,
+        silenced_by: kept.silenced_by ?? null,
+        context: kept.context ?? null,
+      };
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */
 export class DeliveryRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Writes pending deliveries, due now; a (trigger, event) pair already there is skipped. */
+  /**
+   * Writes pending deliveries, due now; one already there is skipped: the same
+   * (trigger, event, transition, sequence), or the same (trigger, incident, transition,
+   * sequence) — an incident notice is staged once however many stage it.
+   */
   async enqueue(
     rows: readonly NewDelivery[],
     now: number,
@@ -135,6 +190,9 @@ export class DeliveryRepository {
       message_id: r.message_id,
       // The event row holds it: one copy however many triggers match.
       event: EVENT_IN_LOG,
+      transition: r.transition ?? 'event',
+      incident_id: r.incident_id ?? null,
+      sequence: r.sequence ?? 0,
       created_at: now,
       updated_at: now,
     }));
@@ -144,7 +202,7 @@ export class DeliveryRepository {
       const inserted = await db
         .insertInto('trigger_deliveries')
         .values(batch)
-        .onConflict((oc) => oc.columns(['trigger_id', 'event_id']).doNothing())
+        .onConflict((oc) => oc.doNothing())
         .returning('id')
         .execute();
       count += inserted.length;
@@ -272,14 +330,23 @@ export class DeliveryRepository {
     let query = this.db
       .selectFrom('trigger_deliveries as d')
       .leftJoin('event_log as e', 'e.id', 'd.event_id')
+      // The delivery's incident, or its event's (a per-event delivery of an incident).
+      .leftJoin('incidents as i', (join) =>
+        join.on(sql<boolean>`i.id = coalesce(d.incident_id, e.incident_id)`),
+      )
       .selectAll('d')
       .select(EVENT_COLUMNS)
+      .select(INCIDENT_COLUMNS)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now);
     if (triggerId !== undefined) query = query.where('d.trigger_id', '=', triggerId);
     if (inFlight.length > 0) query = query.where('d.id', 'not in', [...inFlight]);
     const rows = await query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
-    return rows.map((row) => ({ ...toDelivery(row), event: joinedEvent(row) }));
+    return rows.map((row) => ({
+      ...toDelivery(row),
+      event: joinedEvent(row),
+      incident: joinedIncident(row),
+    }));
   }
 
   /** The triggers with deliveries due (not in flight), each with its oldest due time. */

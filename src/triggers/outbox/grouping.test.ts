@@ -54,6 +54,8 @@ describe('grouped triggers', () => {
         group_wait_seconds: group.wait,
         group_interval_seconds: group.interval,
         context_wait_seconds: 0,
+        notify_on: ['event'],
+        repeat_interval_seconds: 0,
       },
       1,
     );

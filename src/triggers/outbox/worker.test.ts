@@ -122,6 +122,8 @@ describe('delivery worker', () => {
           disabled_reason: null,
           group_wait_seconds: 0,
           group_interval_seconds: 0,
+          notify_on: ['event'],
+          repeat_interval_seconds: 0,
           context_wait_seconds: 3,
         },
         1,

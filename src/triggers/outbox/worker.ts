@@ -291,7 +291,10 @@ export class DeliveryWorker implements DeliveryWaker {
       return;
     }
     const now = this.now();
-    const payload = await buildPayload(trigger, delivery.event, this.deps.names, now);
+    const payload = await buildPayload(trigger, delivery.event, this.deps.names, now, false, {
+      transition: delivery.transition,
+      incident: delivery.incident,
+    });
     let outcome: SendOutcome;
     try {
       outcome = await this.deps.channels
@@ -357,7 +360,7 @@ export class DeliveryWorker implements DeliveryWaker {
     const leader = batch[0]!;
     const payload = await buildGroupPayload(
       trigger,
-      batch.map((d) => d.event!),
+      batch.map((d) => ({ event: d.event!, transition: d.transition, incident: d.incident })),
       this.deps.names,
       now,
     );

@@ -14,6 +14,7 @@ function hit(ageMs: number, container: string | null, rule: number | null): LogE
     workload_id: null,
     container_id: container,
     rule_id: rule,
+    incident_id: null,
     silenced_by: null,
   };
 }

@@ -12,6 +12,7 @@ const event = (over: Partial<LogEvent>): LogEvent => ({
   workload_id: null,
   container_id: 'c0ffee',
   rule_id: 3,
+  incident_id: null,
   silenced_by: null,
   ...over,
 });

@@ -13,6 +13,7 @@ function ev(id: number): LogEvent {
     workload_id: null,
     container_id: null,
     rule_id: null,
+    incident_id: null,
     silenced_by: null,
   };
 }

@@ -14,6 +14,7 @@ const global: Rule = {
   scope: 'global',
   workload_id: null,
   overrides_rule_id: null,
+  resolve_after_seconds: null,
   context: { before: 5, after: 10, multiline: true },
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

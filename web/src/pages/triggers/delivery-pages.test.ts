@@ -17,6 +17,8 @@ const d = (id: number, status: DeliveryStatus = 'sent'): Delivery => ({
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   sent_at: null,
+  transition: 'event',
+  incident_id: null,
 });
 
 describe('delivery history', () => {

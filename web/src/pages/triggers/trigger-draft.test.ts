@@ -28,6 +28,8 @@ const stored: Trigger = {
   disabled_reason: null,
   group_wait_seconds: 0,
   group_interval_seconds: 0,
+  notify_on: ['opened', 'resolved'],
+  repeat_interval_seconds: 0,
   context_wait_seconds: 7,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
