@@ -224,6 +224,20 @@ describe('absence conditions', () => {
       severity: 'info',
       metadata: { group_key: `container:${beating}`, resolves: true },
     });
+    // The "heartbeat back" event resolves the incident the absence opened.
+    const incident = await eventually(
+      async () => {
+        const page = await api.get<{
+          items: { key: string; state: string; resolved_by_event_id: number | null }[];
+        }>(`/api/incidents?rule=${rule.id}`);
+        return page.items.find(
+          (i) => i.key === `rule:${rule.id}:container:${beating}` && i.state === 'resolved',
+        );
+      },
+      60_000,
+      'the incident to resolve',
+    );
+    expect(incident.resolved_by_event_id).toBe(resolved.id);
     // Exactly one fire for the whole silence.
     const all: ApiEvent[] = await eventsOf(rule.id, beating);
     expect(all.filter((e) => e.severity === 'error')).toHaveLength(1);

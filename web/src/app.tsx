@@ -4,6 +4,7 @@ import { Loading } from './components/page';
 import { ApiReferencePage } from './pages/api-reference';
 import { ContainerPage } from './pages/container';
 import { EventDetailPage, EventsPage } from './pages/events';
+import { IncidentDetailPage, IncidentsPage } from './pages/incidents';
 import { JournalPage } from './pages/journal';
 import { OverviewPage } from './pages/overview';
 import { RuleEditorPage, RulesPage } from './pages/rules';
@@ -27,6 +28,8 @@ const ROUTES: [string, (p: Params) => ReactNode][] = [
   ['/', () => <OverviewPage />],
   ['/events', () => <EventsPage />],
   ['/events/:id', (p) => <EventDetailPage key={p.id} id={idOf(p)} />],
+  ['/incidents', () => <IncidentsPage />],
+  ['/incidents/:id', (p) => <IncidentDetailPage key={p.id} id={idOf(p)} />],
   ['/containers/:id', (p) => <ContainerPage key={p.id} id={p.id!} />],
   ['/workloads/:id', (p) => <WorkloadPage key={p.id} id={p.id!} />],
   ['/rules', () => <RulesPage />],

@@ -15,6 +15,7 @@ export type RuleInput = Partial<
     | 'scope'
     | 'workload_id'
     | 'overrides_rule_id'
+    | 'resolve_after_seconds'
   >
 > & { context?: Partial<Rule['context']> };
 

@@ -10,8 +10,11 @@ import { http, query, type Page } from './client';
 
 export {
   DELIVERY_STATUSES,
+  DEFAULT_NOTIFY_ON,
   MAX_DELIVERY_PAGE,
+  NOTIFY_ON,
   PLACEHOLDER as SECRET_PLACEHOLDER,
+  type NotifyOn,
 } from '../../../src/triggers/model.js';
 export type {
   ChannelType,
@@ -38,6 +41,8 @@ export interface TriggerInput {
   group_wait_seconds?: number;
   group_interval_seconds?: number;
   context_wait_seconds?: number;
+  notify_on?: string[];
+  repeat_interval_seconds?: number;
 }
 
 export interface DeliveryQuery {

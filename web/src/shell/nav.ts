@@ -2,6 +2,7 @@
 export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/', label: 'Overview' },
   { to: '/events', label: 'Events' },
+  { to: '/incidents', label: 'Incidents' },
   { to: '/rules', label: 'Rules' },
   { to: '/triggers', label: 'Triggers' },
   { to: '/silences', label: 'Silences' },

@@ -47,6 +47,15 @@ export function EventDetailPage({ id }: { id: number }) {
       >
         <SeverityBadge severity={e.severity} />
         <span className="badge subtle">{e.source}</span>
+        {e.incident_id !== null && (
+          <Link
+            to={`/incidents/${e.incident_id}`}
+            className="badge subtle"
+            data-testid="event-incident"
+          >
+            incident #{e.incident_id}
+          </Link>
+        )}
         {e.silenced_by !== null && (
           <Link to="/silences" className="badge subtle" data-testid="silenced">
             silenced by #{e.silenced_by}

@@ -49,6 +49,15 @@ export function EventRow({
         </span>
         <span className="event-message">{event.message}</span>
       </Link>
+      {event.incident_id !== null && (
+        <Link
+          to={`/incidents/${event.incident_id}`}
+          className="event-context"
+          data-testid="event-incident"
+        >
+          incident #{event.incident_id}
+        </Link>
+      )}
       {context && (
         <Link to={context} className="event-context" data-testid="see-in-context">
           {event.source === 'logscan' ? 'in context' : 'log before'}

@@ -49,6 +49,16 @@ describe('rule drafts', () => {
     });
   });
 
+  it('sends resolve_after_seconds as typed, null when left empty (the default)', () => {
+    expect(inputOf(EMPTY_DRAFT).resolve_after_seconds).toBeNull();
+    expect(inputOf({ ...EMPTY_DRAFT, resolve_after_seconds: '120' }).resolve_after_seconds).toBe(
+      120,
+    );
+    expect(inputOf({ ...EMPTY_DRAFT, resolve_after_seconds: 'soon' }).resolve_after_seconds).toBe(
+      'soon',
+    );
+  });
+
   it('sends the context as typed; 0, 0 and off keeps none', () => {
     expect(inputOf(EMPTY_DRAFT).context).toEqual({ before: 5, after: 10, multiline: true });
     const off = {

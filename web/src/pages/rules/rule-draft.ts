@@ -23,6 +23,8 @@ export interface RuleDraft {
   context_before: string;
   context_after: string;
   context_multiline: boolean;
+  /** An incident resolves after this long without a hit; '' for the configured default. */
+  resolve_after_seconds: string;
 }
 
 export const EMPTY_DRAFT: RuleDraft = {
@@ -42,6 +44,7 @@ export const EMPTY_DRAFT: RuleDraft = {
   context_before: '5',
   context_after: '10',
   context_multiline: true,
+  resolve_after_seconds: '',
 };
 
 export function draftOf(rule: Rule): RuleDraft {
@@ -62,6 +65,8 @@ export function draftOf(rule: Rule): RuleDraft {
     context_before: String(rule.context.before),
     context_after: String(rule.context.after),
     context_multiline: rule.context.multiline,
+    resolve_after_seconds:
+      rule.resolve_after_seconds === null ? '' : String(rule.resolve_after_seconds),
   };
 }
 
@@ -122,5 +127,7 @@ export function inputOf(draft: RuleDraft): RuleInput {
       after: wholeOr(draft.context_after),
       multiline: draft.context_multiline,
     },
+    resolve_after_seconds:
+      draft.resolve_after_seconds.trim() === '' ? null : wholeOr(draft.resolve_after_seconds),
   };
 }

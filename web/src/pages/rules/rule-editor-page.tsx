@@ -23,6 +23,7 @@ const FIELDS = [
   'scope',
   'workload_id',
   'overrides_rule_id',
+  'resolve_after_seconds',
 ];
 
 /** Create or edit a rule, with the pattern checked by the server as you type. */

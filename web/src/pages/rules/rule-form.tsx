@@ -114,6 +114,23 @@ export function RuleForm({ draft, onChange, error, check, workloads, globals, re
           />
         )}
       </Field>
+      <Field
+        label="Resolve after (seconds)"
+        name="resolve_after_seconds"
+        error={error}
+        hint="An incident of this rule resolves after this long without a hit. Empty: the configured default."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="resolve_after_seconds"
+            inputMode="numeric"
+            placeholder="default"
+            value={draft.resolve_after_seconds}
+            onChange={(e) => set('resolve_after_seconds', e.target.value)}
+          />
+        )}
+      </Field>
       <Field label="Fires on" name="condition.type" error={error} hint={conditionHint(draft)}>
         {(p) => (
           <select

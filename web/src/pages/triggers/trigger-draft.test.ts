@@ -43,6 +43,25 @@ describe('trigger drafts', () => {
     expect(triggerInput(typed).context_wait_seconds).toBe('soon');
   });
 
+  it('notifies incidents opened and resolved for a new trigger, and keeps what a stored one asks', () => {
+    expect(triggerInput(NEW_TRIGGER)).toMatchObject({
+      notify_on: ['opened', 'resolved'],
+      repeat_interval_seconds: 0,
+    });
+    const edited = draftOfTrigger({
+      ...stored,
+      notify_on: ['event'],
+      repeat_interval_seconds: 600,
+    });
+    expect(triggerInput(edited)).toMatchObject({
+      notify_on: ['event'],
+      repeat_interval_seconds: 600,
+    });
+    expect(
+      triggerInput({ ...edited, repeat_interval_seconds: 'often' }).repeat_interval_seconds,
+    ).toBe('often');
+  });
+
   it('sends the placeholder back for an untouched write-only setting, so it is kept', () => {
     const draft = draftOfTrigger(stored);
     expect(draft.channel.values.bot_token).toBe('');

@@ -1,5 +1,7 @@
 import {
+  DEFAULT_NOTIFY_ON,
   SECRET_PLACEHOLDER,
+  type NotifyOn,
   type Channel,
   type ChannelType,
   type Trigger,
@@ -39,6 +41,10 @@ export interface TriggerDraft {
   group_interval_seconds: string;
   /** How long a rule hit's notification waits for the lines after it, as typed. */
   context_wait_seconds: string;
+  /** Which incident transitions (or every event) it notifies. */
+  notify_on: NotifyOn[];
+  /** Reminders while an incident is open, in seconds, as typed; '0': none. */
+  repeat_interval_seconds: string;
 }
 
 let headerIds = 0;
@@ -65,6 +71,8 @@ export const NEW_TRIGGER: TriggerDraft = {
   group_wait_seconds: '0',
   group_interval_seconds: '0',
   context_wait_seconds: '3',
+  notify_on: [...DEFAULT_NOTIFY_ON],
+  repeat_interval_seconds: '0',
 };
 
 const shown = (value: unknown): string =>
@@ -108,6 +116,8 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
     group_wait_seconds: String(t.group_wait_seconds),
     group_interval_seconds: String(t.group_interval_seconds),
     context_wait_seconds: String(t.context_wait_seconds),
+    notify_on: [...t.notify_on],
+    repeat_interval_seconds: String(t.repeat_interval_seconds),
   };
 }
 
@@ -166,6 +176,7 @@ const seconds = (typed: string): number =>
 export function triggerInput(draft: TriggerDraft): TriggerInput {
   const secret = draft.secret.trim();
   const wait = draft.context_wait_seconds.trim();
+  const repeat = draft.repeat_interval_seconds.trim();
   return {
     name: draft.name,
     enabled: draft.enabled,
@@ -176,6 +187,8 @@ export function triggerInput(draft: TriggerDraft): TriggerInput {
     group_interval_seconds: seconds(draft.group_interval_seconds),
     // Not a number: sent as typed, so the server names the field and says why.
     context_wait_seconds: /^\d+$/.test(wait) ? Number(wait) : (wait as unknown as number),
+    notify_on: draft.notify_on,
+    repeat_interval_seconds: /^\d+$/.test(repeat) ? Number(repeat) : (repeat as unknown as number),
   };
 }
 

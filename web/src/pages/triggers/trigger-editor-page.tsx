@@ -23,6 +23,8 @@ const BASE_FIELDS = [
   'channel.type',
   'channel.headers',
   'secret',
+  'notify_on',
+  'repeat_interval_seconds',
 ];
 
 /** Create or edit a trigger, send it a test, and see how its deliveries went. */

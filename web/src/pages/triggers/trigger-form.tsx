@@ -6,6 +6,15 @@ import { usePatternTest } from '../rules/use-pattern-test';
 import { ChannelFields } from './channel-fields';
 import { channelSpec } from './channels';
 import { generateSigningSecret, type TriggerDraft } from './trigger-draft';
+import { NOTIFY_ON } from '../../api/triggers';
+
+/** What each notify_on choice means, in the form. */
+const NOTIFY_LABELS: Record<string, string> = {
+  event: 'every event',
+  opened: 'incident opened',
+  reminder: 'reminder while open',
+  resolved: 'incident resolved',
+};
 
 interface Props {
   draft: TriggerDraft;
@@ -182,6 +191,38 @@ export function TriggerForm({ draft, onChange, error, workloads, readOnly, isNew
             className="mono"
             value={draft.filter.message_regex}
             onChange={(e) => setFilter({ message_regex: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field
+        label="Notify on"
+        name="notify_on"
+        error={error}
+        hint="Related events form one incident: notify when it opens and resolves (and remind while it stays open), or on every event."
+      >
+        {() => (
+          <Checks
+            name="notify_on"
+            options={NOTIFY_ON}
+            labels={NOTIFY_LABELS}
+            selected={draft.notify_on}
+            onChange={(notify_on) => onChange({ ...draft, notify_on })}
+          />
+        )}
+      </Field>
+      <Field
+        label="Remind every (seconds)"
+        name="repeat_interval_seconds"
+        error={error}
+        hint="With “reminder while open”: one reminder this often while an incident stays open. 0: none."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="repeat_interval_seconds"
+            inputMode="numeric"
+            value={draft.repeat_interval_seconds}
+            onChange={(e) => onChange({ ...draft, repeat_interval_seconds: e.target.value })}
           />
         )}
       </Field>

@@ -1,0 +1,1 @@
+export { IncidentDetailPage, IncidentsPage } from './incidents-page';
