@@ -212,11 +212,16 @@ class EffectiveMatcher implements RuleMatcher {
   }
 }
 
-/** The most any of these rules keeps before a hit; null when none keeps anything. */
+/**
+ * The most any of these rules keeps before a hit; null when none keeps anything. Only
+ * rules that fire on a line keep lines around their hits: a count or absence fire is
+ * about many lines (or none).
+ */
 export function contextNeeds(rules: readonly CompiledRule[]): ContextNeeds | null {
   let before = 0;
   let any = false;
   for (const rule of rules) {
+    if (rule.condition && rule.condition.type !== 'line') continue;
     if (!rule.context || !keepsContext(rule.context)) continue;
     any = true;
     before = Math.max(before, rule.context.before);

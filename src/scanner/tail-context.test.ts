@@ -275,4 +275,21 @@ describe('the lines around a hit, in a tail', () => {
       await t.stop();
     }
   });
+
+  it('needs no ring for rules that fire on a count or an absence', () => {
+    const base = {
+      id: 1,
+      name: 'r',
+      severity: 'warn',
+      stream: 'both',
+      cooldown_seconds: 0,
+    } as const;
+    const context = { before: 5, after: 10, multiline: true };
+    expect(
+      contextNeeds([
+        { ...base, workload_id: null, context, condition: { type: 'absence', window_seconds: 60 } },
+      ]),
+    ).toBeNull();
+    expect(contextNeeds([{ ...base, workload_id: null, context }])).toEqual({ before: 5 });
+  });
 });

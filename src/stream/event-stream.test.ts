@@ -48,4 +48,40 @@ describe('event streamer resume', () => {
     writer.close();
     expect(sink.ids()).toEqual([2, 3, 4, 5]);
   });
+
+  it('frames every event with the client’s own projection: primed, caught up and live', async () => {
+    const withLines = (id: number) => ({
+      ...event(id),
+      context: { before: ['secret'], after: [] },
+    });
+    const broadcaster = new Broadcaster<StoredEvent>();
+    broadcaster.publish(withLines(1));
+    const stored = [withLines(1), withLines(2)];
+    const history = {
+      list: async (_filter: EventFilter, page: EventPage) => ({
+        items: stored.filter((e) => e.id > (page.after ?? 0)),
+        next: null,
+      }),
+    };
+    const streamer = new EventStreamer({
+      broadcaster,
+      history,
+      toFrame: (e) => ({ id: String(e.id), data: e }),
+    });
+    // What a principal who may not read logs gets: the event without its lines.
+    const withheld = (e: StoredEvent) => {
+      const { context: _withheld, ...rest } = e;
+      return { id: String(e.id), data: rest };
+    };
+    for (const after of [null, 0]) {
+      const sink = new Sink();
+      const writer = new SseWriter(sink);
+      await streamer.stream(writer, { filter: {}, after, toFrame: withheld });
+      broadcaster.publish(withLines(3));
+      await new Promise((r) => setTimeout(r, 20));
+      writer.close();
+      expect(sink.ids().length).toBeGreaterThan(1);
+      expect(sink.text).not.toContain('secret');
+    }
+  });
 });

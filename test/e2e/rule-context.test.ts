@@ -71,12 +71,21 @@ describe('the lines around a hit, end to end', () => {
         name: 'context hook',
         filter: { sources: ['logscan'] },
         channel: { type: 'webhook', url: `${receiver.url}/context` },
+        notify_on: ['event'],
         // Long enough that the delivery waits for the context on a slow machine: it goes
         // as soon as the lines after are stored.
         context_wait_seconds: 30,
       },
     );
     expect(trigger.context_wait_seconds).toBe(30);
+    // An incident's "opened" notice carries the event that opened it: it waits too.
+    const opened = await api.post<{ id: number }>('/api/triggers', {
+      name: 'incident hook',
+      filter: { sources: ['logscan'] },
+      channel: { type: 'webhook', url: `${receiver.url}/opened` },
+      notify_on: ['opened'],
+      context_wait_seconds: 30,
+    });
 
     const trace = printing([...BEFORE, HEAD, ...FRAMES, CAUSE], 'T');
     const after = printing([AFTER_PAUSE], 'A');
@@ -118,6 +127,17 @@ describe('the lines around a hit, end to end', () => {
       id: hit.id,
       message: HEAD,
       context: { before: BEFORE, after: [...FRAMES, CAUSE] },
+    });
+
+    const notice = await eventually(
+      async () => receiver.requests.find((r) => r.path === '/opened'),
+      60_000,
+      'the incident opened notice',
+    );
+    expect(JSON.parse(notice.body)).toMatchObject({
+      type: 'incident.opened',
+      trigger: { id: opened.id },
+      event: { id: hit.id, context: { before: BEFORE, after: [...FRAMES, CAUSE] } },
     });
 
     expect(await waitExit(id)).toBe(3);
