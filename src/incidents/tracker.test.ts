@@ -72,6 +72,8 @@ function harness(store: TestStore, lastFault?: LastFault) {
         notify_on,
         repeat_interval_seconds: 0,
         context_wait_seconds: 0,
+        group_wait_seconds: 0,
+        group_interval_seconds: 0,
         ...over,
       },
       T0,

@@ -449,6 +449,29 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addColumn('context_wait_seconds', 'integer', (c) => c.notNull().defaultTo(3))
       .execute();
   },
+  // Grouping (issue 15): a trigger may batch what arrives together into one message.
+  '0024_trigger_grouping': async (db) => {
+    for (const column of ['group_wait_seconds', 'group_interval_seconds'])
+      await db.schema
+        .alterTable('event_triggers')
+        .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    // When each grouped trigger last sent its group: the next batch waits group_interval.
+    await db.schema
+      .createTable('trigger_group_state')
+      .addColumn('trigger_id', 'bigint', (c) =>
+        c.primaryKey().references('event_triggers.id').onDelete('cascade'),
+      )
+      .addColumn('flushed_at', 'bigint', notNull)
+      .execute();
+    // The batch a grouped trigger is collecting: its pending rows, found without a scan of
+    // the trigger's history.
+    await db.schema
+      .createIndex('trigger_deliveries_trigger_pending')
+      .on('trigger_deliveries')
+      .columns(['trigger_id', 'status', 'next_attempt_at'])
+      .execute();
+  },
 };
 
 /**

@@ -24,6 +24,7 @@ export interface Database {
   install_defaults: InstallDefaultsTable;
   incidents: IncidentsTable;
   silences: SilencesTable;
+  trigger_group_state: TriggerGroupStateTable;
   rule_condition_state: RuleConditionStateTable;
 }
 
@@ -173,6 +174,8 @@ export interface EventTriggersTable {
   channel: string;
   secret: string;
   disabled_reason: string | null;
+  group_wait_seconds: ColumnType<number, number | undefined, number>;
+  group_interval_seconds: ColumnType<number, number | undefined, number>;
   /** JSON text: the transitions notified ('event' | 'opened' | 'reminder' | 'resolved'). */
   notify_on: Generated<string>;
   repeat_interval_seconds: Generated<number>;
@@ -180,6 +183,12 @@ export interface EventTriggersTable {
   context_wait_seconds: Generated<number>;
   created_at: number;
   updated_at: number;
+}
+
+/** When a grouped trigger last sent a batch. */
+export interface TriggerGroupStateTable {
+  trigger_id: number;
+  flushed_at: number;
 }
 
 export interface TriggerDeliveriesTable {

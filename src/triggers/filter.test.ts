@@ -23,6 +23,8 @@ const trigger = (filter: Partial<TriggerFilter>, over: Partial<Trigger> = {}): T
   channel: { type: 'webhook', url: 'https://example.net/', headers: {}, body_template: null },
   secret: 'whsec_x',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['event'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 3,

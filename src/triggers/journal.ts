@@ -21,6 +21,8 @@ export interface DeliveryJournalEntry {
   /** Never holds a credential: outcomes are scrubbed before they get here. */
   error: string | null;
   latency_ms: number | null;
+  /** A grouped send: how many deliveries (events) the one message carried. */
+  batch?: number;
 }
 
 /** The operations journal (src/audit), as the trigger domain needs it. */

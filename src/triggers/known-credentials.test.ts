@@ -10,6 +10,8 @@ const trigger = (id: number, secret: string, channel: ChannelConfig): Trigger =>
   channel,
   secret,
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['event'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 3,

@@ -25,6 +25,19 @@ export const MAX_FILTER_ITEMS = 100;
 export const DEFAULT_CONTEXT_WAIT_SECONDS = 3;
 export const MAX_CONTEXT_WAIT_SECONDS = 30;
 
+/** Bounds of a trigger's grouping settings (0 = off, the default). */
+export const MAX_GROUP_WAIT_SECONDS = 600;
+export const MAX_GROUP_INTERVAL_SECONDS = 86_400;
+/** A grouped message lists at most this many events (it says how many more there were). */
+export const MAX_GROUP_LISTED = 50;
+/** One grouped send takes at most this many deliveries; the rest go in the next batch. */
+export const MAX_GROUP_BATCH = 1000;
+
+/** Whether a trigger batches its notifications. */
+export function isGrouped(t: Pick<Trigger, 'group_wait_seconds' | 'group_interval_seconds'>) {
+  return t.group_wait_seconds > 0 || t.group_interval_seconds > 0;
+}
+
 /** Each part narrows; an empty part matches anything. Parts AND together. */
 export interface TriggerFilter {
   /** Any of. */
@@ -152,6 +165,13 @@ export interface Trigger {
   /** Reminders while an incident stays open, with `reminder` in notify_on; 0: none. */
   repeat_interval_seconds: number;
   /**
+   * Grouping (0 = off): the first notification of a batch waits this long to collect
+   * what arrives with it, and is sent as one message listing them.
+   */
+  group_wait_seconds: number;
+  /** Grouping: after a batch is sent, the next goes no sooner than this. */
+  group_interval_seconds: number;
+  /**
    * A delivery of a rule hit whose lines after are still being collected is due at most
    * this long after the hit; it goes as soon as they are stored (0: at once, without them).
    */
@@ -169,6 +189,8 @@ export interface TriggerInput {
   filter?: unknown;
   channel?: unknown;
   secret?: unknown;
+  group_wait_seconds?: unknown;
+  group_interval_seconds?: unknown;
   notify_on?: unknown;
   repeat_interval_seconds?: unknown;
   context_wait_seconds?: unknown;
@@ -239,6 +261,8 @@ export interface NewDelivery {
   event: StoredEvent;
   channel: ChannelType;
   message_id: string;
+  /** The trigger's grouping, in milliseconds; absent or null: sent on its own, at once. */
+  group?: { wait_ms: number; interval_ms: number } | null;
   /** `event` when not given. */
   transition?: DeliveryTransition;
   incident_id?: number | null;

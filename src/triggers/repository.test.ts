@@ -20,6 +20,8 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   },
   secret: 'whsec_AAAA',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['event'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 3,
@@ -58,6 +60,8 @@ for (const dialect of DIALECTS) {
       expect(updated).toMatchObject({
         enabled: false,
         disabled_reason: 'gone',
+        group_wait_seconds: 0,
+        group_interval_seconds: 0,
         updated_at: 9,
         name: 'hook',
       });

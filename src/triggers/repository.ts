@@ -18,6 +18,8 @@ function toTrigger(row: Selectable<EventTriggersTable>): Trigger {
     channel: JSON.parse(row.channel) as ChannelConfig,
     secret: row.secret,
     disabled_reason: row.disabled_reason,
+    group_wait_seconds: Number(row.group_wait_seconds ?? 0),
+    group_interval_seconds: Number(row.group_interval_seconds ?? 0),
     notify_on: JSON.parse(row.notify_on) as NotifyOn[],
     repeat_interval_seconds: Number(row.repeat_interval_seconds),
     context_wait_seconds: Number(row.context_wait_seconds),
@@ -37,6 +39,9 @@ function toRow(fields: Partial<TriggerFields>): Updateable<EventTriggersTable> {
   }
   if (fields.secret !== undefined) row.secret = fields.secret;
   if (fields.disabled_reason !== undefined) row.disabled_reason = fields.disabled_reason;
+  if (fields.group_wait_seconds !== undefined) row.group_wait_seconds = fields.group_wait_seconds;
+  if (fields.group_interval_seconds !== undefined)
+    row.group_interval_seconds = fields.group_interval_seconds;
   if (fields.notify_on !== undefined) row.notify_on = JSON.stringify(fields.notify_on);
   if (fields.repeat_interval_seconds !== undefined)
     row.repeat_interval_seconds = fields.repeat_interval_seconds;

@@ -8,6 +8,8 @@ import {
   CHANNEL_TYPES,
   DEFAULT_CONTEXT_WAIT_SECONDS,
   EMPTY_FILTER,
+  MAX_GROUP_INTERVAL_SECONDS,
+  MAX_GROUP_WAIT_SECONDS,
   DEFAULT_NOTIFY_ON,
   MAX_CONTEXT_WAIT_SECONDS,
   MAX_NAME_LENGTH,
@@ -121,6 +123,13 @@ function parseSecret(value: unknown, stored: string | null): string | undefined 
   return value;
 }
 
+/** A grouping setting: whole seconds from 0 (off) to `max`. */
+function parseSeconds(field: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw AppError.validation(field, `must be a whole number of seconds from 0 (off) to ${max}`);
+  return value;
+}
+
 /**
  * Trigger management: validation (each channel checks its own settings), write-only
  * credentials, save-time target checks, a dispatcher reload after each change, and
@@ -180,6 +189,18 @@ export class TriggersService {
       channel,
       secret: secret ?? generateSecret(),
       disabled_reason: null,
+      group_wait_seconds:
+        input.group_wait_seconds === undefined
+          ? 0
+          : parseSeconds('group_wait_seconds', input.group_wait_seconds, MAX_GROUP_WAIT_SECONDS),
+      group_interval_seconds:
+        input.group_interval_seconds === undefined
+          ? 0
+          : parseSeconds(
+              'group_interval_seconds',
+              input.group_interval_seconds,
+              MAX_GROUP_INTERVAL_SECONDS,
+            ),
       notify_on:
         input.notify_on === undefined ? [...DEFAULT_NOTIFY_ON] : parseNotifyOn(input.notify_on),
       repeat_interval_seconds:
@@ -213,6 +234,18 @@ export class TriggersService {
       fields.channel = await this.parseChannel(input.channel, existing.channel);
     const secret = parseSecret(input.secret, existing.secret);
     if (secret !== undefined) fields.secret = secret;
+    if (input.group_wait_seconds !== undefined)
+      fields.group_wait_seconds = parseSeconds(
+        'group_wait_seconds',
+        input.group_wait_seconds,
+        MAX_GROUP_WAIT_SECONDS,
+      );
+    if (input.group_interval_seconds !== undefined)
+      fields.group_interval_seconds = parseSeconds(
+        'group_interval_seconds',
+        input.group_interval_seconds,
+        MAX_GROUP_INTERVAL_SECONDS,
+      );
     if (input.notify_on !== undefined) fields.notify_on = parseNotifyOn(input.notify_on);
     if (input.repeat_interval_seconds !== undefined)
       fields.repeat_interval_seconds = parseRepeatInterval(input.repeat_interval_seconds);

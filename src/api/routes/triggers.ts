@@ -63,6 +63,8 @@ export function triggerJson(trigger: Trigger): TriggerJson {
     channel: shown.channel as Channel,
     secret: shown.secret,
     disabled_reason: shown.disabled_reason,
+    group_wait_seconds: shown.group_wait_seconds,
+    group_interval_seconds: shown.group_interval_seconds,
     notify_on: shown.notify_on,
     repeat_interval_seconds: shown.repeat_interval_seconds,
     context_wait_seconds: shown.context_wait_seconds,

@@ -91,6 +91,8 @@ const trigger: Trigger = grown({
   }),
   secret: 'whsec_c2VjcmV0',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['opened', 'resolved'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 3,

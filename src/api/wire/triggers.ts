@@ -4,6 +4,8 @@ import {
   DELIVERY_STATUSES,
   MAX_CONTEXT_WAIT_SECONDS,
   MAX_DELIVERY_PAGE,
+  MAX_GROUP_INTERVAL_SECONDS,
+  MAX_GROUP_WAIT_SECONDS,
   NOTIFY_ON,
   PLACEHOLDER,
   SMTP_SECURITY,
@@ -101,6 +103,18 @@ export const TriggerFilter = Type.Object({
 });
 export type TriggerFilter = Static<typeof TriggerFilter>;
 
+const GroupWait = Type.Integer({
+  minimum: 0,
+  maximum: MAX_GROUP_WAIT_SECONDS,
+  description:
+    'Grouping: the first notification of a batch waits this long to collect what arrives with it, then one message lists them all. 0: off (each event is sent on its own).',
+});
+const GroupInterval = Type.Integer({
+  minimum: 0,
+  maximum: MAX_GROUP_INTERVAL_SECONDS,
+  description: 'Grouping: after a batch is sent, the next one goes no sooner than this. 0: off.',
+});
+
 export const Trigger = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -113,6 +127,8 @@ export const Trigger = Type.Object({
   disabled_reason: Nullable(
     Type.String({ description: 'Why the trigger turned itself off (a 410 Gone), else null.' }),
   ),
+  group_wait_seconds: GroupWait,
+  group_interval_seconds: GroupInterval,
   notify_on: NotifyOnList,
   repeat_interval_seconds: Type.Integer({
     description:
@@ -187,6 +203,8 @@ export const TriggerBody = Type.Object(
       ),
     ),
     secret: Type.Optional(Nullable(Type.String())),
+    group_wait_seconds: Type.Optional(Type.Integer()),
+    group_interval_seconds: Type.Optional(Type.Integer()),
     notify_on: Type.Optional(Strings),
     repeat_interval_seconds: Type.Optional(Type.Integer()),
     context_wait_seconds: Type.Optional(

@@ -1,5 +1,6 @@
 import type { EventContext, EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { DeliveryIncident, DeliveryTransition, Trigger } from '../model.js';
+import { groupBody, groupTitle, type PayloadGroup } from './group.js';
 
 export interface PayloadEvent {
   id: number;
@@ -46,6 +47,8 @@ export interface DeliveryPayload {
   test: boolean;
   trigger: { id: number; name: string };
   event: PayloadEvent;
+  /** A grouped trigger's batch (`event` is its first); absent when one event is sent. */
+  group?: PayloadGroup;
   /** The event's incident; null when it has none (a system event). */
   incident: PayloadIncident | null;
   sent_at: string;
@@ -59,6 +62,7 @@ export const TEMPLATE_ROOTS = [
   'trigger',
   'event',
   'incident',
+  'group',
   'sent_at',
 ] as const;
 
@@ -215,6 +219,7 @@ const TITLE_PREFIX: Record<DeliveryTransition, string> = {
 
 /** The title when a channel has no title template. */
 export function defaultTitle(payload: DeliveryPayload): string {
+  if (payload.group) return groupTitle(payload, payload.group);
   const test = payload.test ? ' (test)' : '';
   const severity = payload.transition === 'resolved' ? 'resolved' : payload.event.severity;
   return `[${severity}] ${TITLE_PREFIX[payload.transition]}${payload.trigger.name}${test}`;
@@ -252,6 +257,7 @@ export function contextLines(payload: DeliveryPayload): string[] | null {
 
 /** The body when a channel has no body template: the message, then where it came from. */
 export function defaultBody(payload: DeliveryPayload): string {
+  if (payload.group) return groupBody(payload.group);
   const e = payload.event;
   const lines = [e.message];
   if (e.container) lines.push(`container: ${e.container.name ?? e.container.id.slice(0, 12)}`);

@@ -174,13 +174,19 @@ export class DeliveryRepository {
     db: Kysely<Database> = this.db,
   ): Promise<number> {
     if (rows.length === 0) return 0;
+    // A grouped trigger's deliveries are due when its batch goes (one query per trigger).
+    const dueAt = new Map<number, number>();
+    for (const r of rows)
+      if (r.group && !dueAt.has(r.trigger_id))
+        dueAt.set(r.trigger_id, await this.groupDueAt(r.trigger_id, r.group, now, db));
     const values: Insertable<TriggerDeliveriesTable>[] = rows.map((r) => ({
       trigger_id: r.trigger_id,
       event_id: r.event.id,
       channel: r.channel,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: r.due_at ?? now,
+      // Grouped: with its batch, yet no sooner than its own due time (the lines after a hit).
+      next_attempt_at: Math.max(dueAt.get(r.trigger_id) ?? now, r.due_at ?? now),
       message_id: r.message_id,
       // The event row holds it: one copy however many triggers match.
       event: EVENT_IN_LOG,
@@ -205,6 +211,84 @@ export class DeliveryRepository {
   }
 
   /**
+   * When a new delivery of a grouped trigger is due: with the batch it is collecting
+   * (pending rows not yet tried), else group_interval after its last batch went, else
+   * group_wait from now (the first of a new batch).
+   */
+  private async groupDueAt(
+    triggerId: number,
+    group: { wait_ms: number; interval_ms: number },
+    now: number,
+    db: Kysely<Database>,
+  ): Promise<number> {
+    const collecting = await db
+      .selectFrom('trigger_deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('trigger_id', '=', triggerId)
+      .where('status', '=', 'pending')
+      .where('attempts', '=', 0)
+      .executeTakeFirst();
+    if (collecting?.at !== null && collecting?.at !== undefined) return Number(collecting.at);
+    const state = await db
+      .selectFrom('trigger_group_state')
+      .select('flushed_at')
+      .where('trigger_id', '=', triggerId)
+      .executeTakeFirst();
+    const next = state ? Number(state.flushed_at) + group.interval_ms : 0;
+    return Math.max(next, now + group.wait_ms);
+  }
+
+  /**
+   * Stores the attempt of a grouped send on every delivery it carried, notes when the
+   * trigger's batch went, and moves what is still collecting (it arrived during the send,
+   * or did not fit) to the next batch: group_interval later (group_wait without one).
+   */
+  async recordBatch(
+    ids: readonly number[],
+    record: AttemptRecord,
+    now: number,
+    triggerId: number,
+    nextBatchAfterMs: number,
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.db.transaction().execute(async (tx) => {
+      let updated = 0;
+      for (let i = 0; i < ids.length; i += 500) {
+        const result = await tx
+          .updateTable('trigger_deliveries')
+          .set({
+            status: record.status,
+            attempts: record.attempts,
+            next_attempt_at: record.next_attempt_at,
+            last_status_code: record.last_status_code,
+            last_error: record.last_error,
+            latency_ms: record.latency_ms,
+            sent_at: record.sent_at,
+            updated_at: now,
+          })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        updated += Number(result.numUpdatedRows);
+      }
+      await tx
+        .insertInto('trigger_group_state')
+        .values({ trigger_id: triggerId, flushed_at: now })
+        .onConflict((oc) => oc.column('trigger_id').doUpdateSet({ flushed_at: now }))
+        .execute();
+      await tx
+        .updateTable('trigger_deliveries')
+        .set({ next_attempt_at: now + nextBatchAfterMs })
+        .where('trigger_id', '=', triggerId)
+        .where('status', '=', 'pending')
+        .where('attempts', '=', 0)
+        .where('next_attempt_at', '<', now + nextBatchAfterMs)
+        .execute();
+      return updated;
+    });
+  }
+
+  /**
    * The lines after these events are stored: their deliveries that wait for them (never
    * tried yet, due later) are due now. Returns how many.
    */
@@ -221,6 +305,14 @@ export class DeliveryRepository {
       .where('status', '=', 'pending')
       .where('attempts', '=', 0)
       .where('next_attempt_at', '>', now)
+      // A grouped trigger's delivery goes with its batch, not before it.
+      .where('trigger_id', 'in', (eb) =>
+        eb
+          .selectFrom('event_triggers')
+          .select('id')
+          .where('group_wait_seconds', '=', 0)
+          .where('group_interval_seconds', '=', 0),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }

@@ -19,6 +19,8 @@ const fields = (over: Partial<TriggerFields> = {}): TriggerFields => ({
   channel: { type: 'slack', url: 'https://hooks.example.net/x', text_template: null },
   secret: 'whsec_x',
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['event'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 3,

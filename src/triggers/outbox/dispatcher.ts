@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { StoredEvent } from '../../events/model.js';
 import type { Database } from '../../store/index.js';
 import { PatternCache, TriggerMatcher } from '../filter.js';
-import type { DeliveryTransition, NewDelivery, Trigger } from '../model.js';
+import { isGrouped, type DeliveryTransition, type NewDelivery, type Trigger } from '../model.js';
 import { newMessageId } from '../secret.js';
 
 /** Where the dispatcher reads the triggers from. */
@@ -93,6 +93,16 @@ export function transitionFor(
   if (step.transition === 'opened' && has('opened')) return 'opened';
   if (step.transition === 'resolved' && has('resolved')) return 'resolved';
   return has('event') ? 'event' : null;
+}
+
+/** A grouped trigger's batching, as the outbox stages it; null when it sends at once. */
+function groupOf(trigger: Trigger): NewDelivery['group'] {
+  return isGrouped(trigger)
+    ? {
+        wait_ms: trigger.group_wait_seconds * 1000,
+        interval_ms: trigger.group_interval_seconds * 1000,
+      }
+    : null;
 }
 
 /** A synthetic event standing for an incident, to match trigger filters against. */
@@ -216,6 +226,7 @@ export class TriggerDispatcher {
           event,
           channel: trigger.channel.type,
           message_id: newMessageId(),
+          group: groupOf(trigger),
           transition,
           incident_id: transition === 'event' ? null : (step?.incident?.id ?? null),
           ...(wait > 0 ? { due_at: event.created_at + wait } : {}),
@@ -267,6 +278,7 @@ export class TriggerDispatcher {
       event,
       channel: trigger.channel.type,
       message_id: newMessageId(),
+      group: groupOf(trigger),
       transition,
       incident_id: incidentId,
       sequence,

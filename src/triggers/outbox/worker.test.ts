@@ -120,6 +120,8 @@ describe('delivery worker', () => {
           },
           secret,
           disabled_reason: null,
+          group_wait_seconds: 0,
+          group_interval_seconds: 0,
           notify_on: ['event'],
           repeat_interval_seconds: 0,
           context_wait_seconds: 3,

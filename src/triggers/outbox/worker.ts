@@ -4,8 +4,15 @@ import type { ChannelFactory, SendOutcome } from '../channels/index.js';
 import type { AttemptRecord } from './delivery-repository.js';
 import type { DeliveryWaker } from './dispatcher.js';
 import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from '../journal.js';
-import type { Delivery, DueDelivery, Trigger } from '../model.js';
+import {
+  isGrouped,
+  MAX_GROUP_BATCH,
+  type Delivery,
+  type DueDelivery,
+  type Trigger,
+} from '../model.js';
 import { buildPayload, type NameDirectory } from '../channels/payload.js';
+import { buildGroupPayload } from '../channels/group.js';
 
 /** The outbox, as the worker reads and updates it. */
 export interface DeliveryStore {
@@ -21,6 +28,13 @@ export interface DeliveryStore {
   ): Promise<{ trigger_id: number; due_at: number }[]>;
   nextDueAt(exclude: readonly number[], excludeTriggers: readonly number[]): Promise<number | null>;
   recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean>;
+  recordBatch(
+    ids: readonly number[],
+    record: AttemptRecord,
+    now: number,
+    triggerId: number,
+    nextBatchAfterMs: number,
+  ): Promise<number>;
 }
 
 /** The triggers, as the worker needs them: read at send time, and turned off on 410. */
@@ -76,6 +90,8 @@ export class DeliveryWorker implements DeliveryWaker {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly controller = new AbortController();
+  /** One grouped send per trigger at a time: each takes whatever of its batch is due. */
+  private readonly groupSends = new Map<number, Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -258,6 +274,10 @@ export class DeliveryWorker implements DeliveryWaker {
       });
       return;
     }
+    if (isGrouped(trigger)) {
+      await this.attemptGroup(trigger);
+      return;
+    }
     if (!delivery.event) {
       await this.finish(delivery, trigger, 'failed', {
         status: 'failed',
@@ -304,6 +324,81 @@ export class DeliveryWorker implements DeliveryWaker {
       );
   }
 
+  /**
+   * A grouped trigger: whatever of its batch is due goes as one message (the delivery
+   * that woke this is among them, or already went with an earlier batch), under the
+   * first delivery's webhook-id; the attempt is recorded on every delivery it carried.
+   */
+  private attemptGroup(trigger: Trigger): Promise<void> {
+    const previous = this.groupSends.get(trigger.id) ?? Promise.resolve();
+    const send = previous.then(() => this.sendGroup(trigger));
+    const settled = send.catch(() => undefined);
+    this.groupSends.set(trigger.id, settled);
+    void settled.then(() => {
+      if (this.groupSends.get(trigger.id) === settled) this.groupSends.delete(trigger.id);
+    });
+    return send;
+  }
+
+  private async sendGroup(trigger: Trigger): Promise<void> {
+    if (!this.running) return;
+    const now = this.now();
+    const due = await this.deps.store.due(now, MAX_GROUP_BATCH, [], trigger.id);
+    const pruned = due.filter((d) => !d.event);
+    for (const delivery of pruned)
+      await this.finish(delivery, trigger, 'failed', {
+        status: 'failed',
+        attempts: delivery.attempts,
+        next_attempt_at: delivery.next_attempt_at,
+        last_status_code: null,
+        last_error: 'the event was pruned by retention before it could be sent',
+        latency_ms: null,
+        sent_at: null,
+      });
+    const batch = due.filter((d) => d.event);
+    if (batch.length === 0) return;
+    const leader = batch[0]!;
+    const payload = await buildGroupPayload(
+      trigger,
+      batch.map((d) => ({ event: d.event!, transition: d.transition, incident: d.incident })),
+      this.deps.names,
+      now,
+    );
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.deps.channels
+        .create(trigger)
+        .send(payload, { message_id: leader.message_id, signal: this.controller.signal });
+    } catch (err) {
+      this.deps.log.error({ err, delivery_id: leader.id }, 'channel threw');
+      outcome = {
+        ok: false,
+        status_code: null,
+        error: 'the channel failed unexpectedly',
+        latency_ms: 0,
+        retryable: true,
+        gone: false,
+        retry_after_ms: null,
+      };
+    }
+    if (this.controller.signal.aborted) return;
+    const { kind, record } = this.judge(outcome, leader.attempts + 1, leader);
+    const nextBatchAfterMs = (trigger.group_interval_seconds || trigger.group_wait_seconds) * 1000;
+    await this.deps.store.recordBatch(
+      batch.map((d) => d.id),
+      record,
+      this.now(),
+      trigger.id,
+      nextBatchAfterMs,
+    );
+    this.report(leader, trigger, kind, record, outcome.latency_ms, batch.length);
+    if (outcome.gone)
+      await this.deps.triggers.disable(
+        trigger.id,
+        `the receiver answered 410 Gone on ${new Date(this.now()).toISOString()}`,
+      );
+  }
+
   private judge(
     outcome: SendOutcome,
     attempts: number,
@@ -341,6 +436,18 @@ export class DeliveryWorker implements DeliveryWaker {
     latency: number | null = null,
   ): Promise<void> {
     await this.deps.store.recordAttempt(delivery.id, record, this.now());
+    this.report(delivery, trigger, kind, record, latency);
+  }
+
+  /** An attempt in the metrics, the journal and the log; `batch`: how many it carried. */
+  private report(
+    delivery: Delivery,
+    trigger: Trigger,
+    kind: DeliveryOutcomeKind,
+    record: AttemptRecord,
+    latency: number | null,
+    batch = 1,
+  ): void {
     const channel = trigger.channel.type;
     if (latency !== null) this.deps.metrics.observe(channel, kind, latency);
     this.deps.journal.record({
@@ -354,6 +461,7 @@ export class DeliveryWorker implements DeliveryWaker {
       status_code: record.last_status_code,
       error: record.last_error,
       latency_ms: latency,
+      ...(batch > 1 ? { batch } : {}),
     });
     const fields = {
       delivery_id: delivery.id,

@@ -38,6 +38,8 @@ export interface TriggerInput {
   filter?: Partial<TriggerFilter>;
   channel?: Channel;
   secret?: string;
+  group_wait_seconds?: number;
+  group_interval_seconds?: number;
   context_wait_seconds?: number;
   notify_on?: string[];
   repeat_interval_seconds?: number;

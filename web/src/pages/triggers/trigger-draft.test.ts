@@ -26,6 +26,8 @@ const stored: Trigger = {
   },
   secret: SECRET_PLACEHOLDER,
   disabled_reason: null,
+  group_wait_seconds: 0,
+  group_interval_seconds: 0,
   notify_on: ['opened', 'resolved'],
   repeat_interval_seconds: 0,
   context_wait_seconds: 7,

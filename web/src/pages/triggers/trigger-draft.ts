@@ -36,6 +36,9 @@ export interface TriggerDraft {
   channel: ChannelDraft;
   /** A new signing secret, typed or generated; '' keeps the stored one (or, new, makes one). */
   secret: string;
+  /** Grouping, in seconds as typed ('0': off). */
+  group_wait_seconds: string;
+  group_interval_seconds: string;
   /** How long a rule hit's notification waits for the lines after it, as typed. */
   context_wait_seconds: string;
   /** Which incident transitions (or every event) it notifies. */
@@ -65,6 +68,8 @@ export const NEW_TRIGGER: TriggerDraft = {
   filter: { severities: ['error', 'critical'], sources: [], workloads: [], message_regex: '' },
   channel: newChannel('webhook'),
   secret: '',
+  group_wait_seconds: '0',
+  group_interval_seconds: '0',
   context_wait_seconds: '3',
   notify_on: [...DEFAULT_NOTIFY_ON],
   repeat_interval_seconds: '0',
@@ -108,6 +113,8 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
     },
     channel: channelDraft(t.channel),
     secret: '',
+    group_wait_seconds: String(t.group_wait_seconds),
+    group_interval_seconds: String(t.group_interval_seconds),
     context_wait_seconds: String(t.context_wait_seconds),
     notify_on: [...t.notify_on],
     repeat_interval_seconds: String(t.repeat_interval_seconds),
@@ -162,6 +169,10 @@ export function channelInput(draft: ChannelDraft): Channel {
   return out;
 }
 
+/** Seconds as typed: a whole number, or sent as it is so the server names the field. */
+const seconds = (typed: string): number =>
+  /^\d+$/.test(typed.trim()) ? Number(typed.trim()) : (typed as unknown as number);
+
 export function triggerInput(draft: TriggerDraft): TriggerInput {
   const secret = draft.secret.trim();
   const wait = draft.context_wait_seconds.trim();
@@ -172,6 +183,8 @@ export function triggerInput(draft: TriggerDraft): TriggerInput {
     filter: draft.filter,
     channel: channelInput(draft.channel),
     ...(secret ? { secret } : {}),
+    group_wait_seconds: seconds(draft.group_wait_seconds),
+    group_interval_seconds: seconds(draft.group_interval_seconds),
     // Not a number: sent as typed, so the server names the field and says why.
     context_wait_seconds: /^\d+$/.test(wait) ? Number(wait) : (wait as unknown as number),
     notify_on: draft.notify_on,

@@ -140,6 +140,38 @@ export function TriggerForm({ draft, onChange, error, workloads, readOnly, isNew
         }
       </Field>
       <Field
+        label="Group wait (s)"
+        name="group_wait_seconds"
+        error={error}
+        hint="0: each event on its own. Else the first waits this long and one message lists what came with it."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="group_wait_seconds"
+            inputMode="numeric"
+            value={draft.group_wait_seconds}
+            onChange={(e) => onChange({ ...draft, group_wait_seconds: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field
+        label="Group interval (s)"
+        name="group_interval_seconds"
+        error={error}
+        hint="After a grouped message, the next goes no sooner than this. 0: off."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="group_interval_seconds"
+            inputMode="numeric"
+            value={draft.group_interval_seconds}
+            onChange={(e) => onChange({ ...draft, group_interval_seconds: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field
         label="Message matches (RE2)"
         name="filter.message_regex"
         error={error}
