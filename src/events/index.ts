@@ -1,6 +1,6 @@
 export * from './model.js';
 export { EventBus, type EventListener } from './bus.js';
-export { truncateMessage } from './message.js';
+export { storableText, truncateMessage } from './message.js';
 export {
   EventRepository,
   type EventFilter,

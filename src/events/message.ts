@@ -12,3 +12,11 @@ export function truncateMessage(text: string, maxBytes = MAX_MESSAGE_BYTES): str
   while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
   return bytes.toString('utf8', 0, cut) + ELLIPSIS;
 }
+
+/**
+ * Text as a database text column takes it: PostgreSQL refuses the NUL character, which a
+ * log line may hold; it becomes U+FFFD, as an invalid byte does when a line is decoded.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/index.js';
 import type { EventBus } from './bus.js';
-import { truncateMessage } from './message.js';
+import { storableText, truncateMessage } from './message.js';
 import { capContext } from './context.js';
 import { capMetadata } from './metadata.js';
 import { isSeverity, type EventSource, type NewEvent, type StoredEvent } from './model.js';
@@ -50,7 +50,7 @@ function toRow(event: NewEvent, now: number): EventRow {
     created_at: event.created_at ?? now,
     source: event.source,
     severity: event.severity,
-    message: truncateMessage(event.message),
+    message: storableText(truncateMessage(event.message)),
     metadata: capMetadata(event.metadata ?? {}),
     workload_id: event.workload_id ?? null,
     container_id: event.container_id ?? null,

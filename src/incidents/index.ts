@@ -12,7 +12,13 @@ export {
   type QuietPeriods,
   type TrackedAppendHook,
 } from './tracker.js';
-export { IncidentSweep, type LastFault, type SweepHook, type SweepReport } from './sweep.js';
+export {
+  IncidentSweep,
+  type LastFault,
+  type SweepHook,
+  type SweepReport,
+  type SweptIncident,
+} from './sweep.js';
 export {
   IncidentsService,
   INCIDENT_RECENT_EVENTS,

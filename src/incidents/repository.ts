@@ -159,6 +159,25 @@ export class IncidentRepository {
     return rows.map(toIncident);
   }
 
+  /**
+   * Of these incidents, those whose latest event a silence matched (it notified nobody):
+   * their reminders and resolution notify nobody either.
+   */
+  async silencedLast(incidents: readonly Incident[], db: Kysely<Database>): Promise<Set<number>> {
+    const out = new Set<number>();
+    const ids = incidents.map((i) => i.last_event_id);
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('event_log')
+        .select(['id', 'incident_id'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('silenced_by', 'is not', null)
+        .execute();
+      for (const row of rows) if (row.incident_id !== null) out.add(Number(row.incident_id));
+    }
+    return out;
+  }
+
   async get(id: number): Promise<Incident | null> {
     const row = await this.db
       .selectFrom('incidents')

@@ -11,9 +11,14 @@ import type { IncidentRepository } from './repository.js';
  */
 export type SweepHook = (
   tx: Kysely<Database>,
-  swept: { resolved: readonly Incident[]; open: readonly Incident[] },
+  swept: { resolved: readonly SweptIncident[]; open: readonly SweptIncident[] },
   now: number,
 ) => Promise<(() => void) | void>;
+
+/** An incident as the sweep hands it over: `silenced` when a silence matched its latest event. */
+export interface SweptIncident extends Incident {
+  silenced: boolean;
+}
 
 /**
  * When the fault of an incident was last seen outside the event log, or null: a
@@ -100,8 +105,10 @@ export class IncidentSweep {
         }
         resolved += done.length;
         const open = this.hooks.size > 0 ? await this.deps.repo.open(OPEN_LIMIT, tx) : [];
+        const silenced = await this.deps.repo.silencedLast([...done, ...open], tx);
+        const mark = (i: Incident): SweptIncident => ({ ...i, silenced: silenced.has(i.id) });
         for (const hook of this.hooks) {
-          const then = await hook(tx, { resolved: done, open }, now);
+          const then = await hook(tx, { resolved: done.map(mark), open: open.map(mark) }, now);
           if (then) after.push(then);
         }
       });

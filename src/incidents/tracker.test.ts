@@ -338,6 +338,28 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     await h.dispatcher.stop();
   });
 
+  it('notifies nothing of an incident a silence muted: no opened, no reminder, no resolved', async () => {
+    const h = harness(store());
+    const t = await h.trigger(['opened', 'reminder', 'resolved'], { repeat_interval_seconds: 10 });
+    await h.dispatcher.start(h.tracker, h.sweep);
+    const unmark = h.eventLog.markBeforeAppend((rows) => {
+      for (const row of rows) row.silenced_by = 99;
+    });
+    const muted = await h.eventLog.record(h.hit());
+    unmark();
+    expect(muted.incident_id).not.toBeNull();
+    h.setNow(T0 + 20_000);
+    await h.sweep.run();
+    h.setNow(T0 + DEFAULT_QUIET * 1000);
+    await h.sweep.run();
+    expect((await h.repo.get(muted.incident_id!))?.state).toBe('resolved');
+    expect(await h.deliveries(t.id)).toEqual([]);
+    // Another container, not silenced: notified as usual.
+    const loud = await h.eventLog.record(h.hit({ container_id: 'c2' }));
+    expect(await h.deliveries(t.id)).toEqual([['opened', loud.id, loud.incident_id]]);
+    await h.dispatcher.stop();
+  });
+
   it('reads the incident with a due delivery, for the payload', async () => {
     const h = harness(store());
     await h.trigger(['opened', 'resolved']);

@@ -90,6 +90,28 @@ for (const dialect of DIALECTS) {
       expect(after.take().events).toHaveLength(1);
     });
 
+    it('stores a line and a capture holding a NUL byte (PostgreSQL text refuses it), so no commit is blocked', async () => {
+      const db = store().db;
+      const log = new EventLog(db, new EventRepository(db), new EventBus());
+      const tracker = new ConditionTracker(counters());
+      const committer = new ConditionCommitter(log, tracker);
+      const byIp: CompiledRule = {
+        ...rule,
+        condition: { type: 'count', threshold: 1, window_seconds: 10, group_by: 'capture:ip' },
+      };
+      const text = 'flood from 10.0.0.1\u0000\u0000';
+      expect(
+        tracker.observe({ ...line(1), text }, [{ rule: byIp, captures: { ip: '10.0.0.1\u0000' } }]),
+      ).toBe(1);
+      await committer.commit([]);
+      const [state] = await loadConditionState(db);
+      expect(state!.group_key).toMatch(/^capture:ip=10\.0\.0\.1/);
+      const [event] = (await log.list({}, { limit: 10 })).items;
+      expect(event!.message).toMatch(/^flood from 10\.0\.0\.1/);
+      expect(event!.metadata).toMatchObject({ group_key: state!.group_key });
+      expect(tracker.hasPending).toBe(false);
+    });
+
     it('deletes the row of a forgotten key', async () => {
       const db = store().db;
       const log = new EventLog(db, new EventRepository(db), new EventBus());

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { NewEvent } from '../events/model.js';
+import { storableText } from '../events/index.js';
 import {
   MAX_COUNT_KEYS_PER_RULE,
   type CompiledRule,
@@ -119,8 +120,9 @@ export function countGroupKey(
   if (groupBy === 'workload' && line.workloadId !== null) return `workload:${line.workloadId}`;
   if (groupBy.startsWith('capture:')) {
     const name = groupBy.slice('capture:'.length);
-    const value = Object.prototype.hasOwnProperty.call(captures, name) ? captures[name] : '';
-    return `capture:${name}=${value}`;
+    const value = Object.prototype.hasOwnProperty.call(captures, name) ? captures[name]! : '';
+    // The key is a text column of rule_condition_state (and of incidents).
+    return `capture:${name}=${storableText(value)}`;
   }
   // `container`, and `workload` for a container that belongs to none.
   return `container:${line.containerId}`;

@@ -43,4 +43,15 @@ describe('CountWindow', () => {
     expect(again.add(400_001)).toBe(false);
     expect(again.add(400_002)).toBe(true);
   });
+
+  it('does not fire on matches spread over more than the window that arrive out of time order', () => {
+    // One key fed by several tails (a workload, a capture seen in several containers):
+    // a tail catching up delivers an old time after newer ones.
+    const w = new CountWindow(5, 10_000);
+    for (const t of [100_000, 200_000, 300_000, 400_000]) expect(w.add(t)).toBe(false);
+    expect(w.add(50_000)).toBe(false);
+    // Still fires when the last five, in whatever order, lie within the window.
+    for (const t of [400_001, 400_003, 400_002, 400_004]) expect(w.add(t)).toBe(false);
+    expect(w.add(400_000)).toBe(true);
+  });
 });

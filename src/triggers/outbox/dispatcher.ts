@@ -62,6 +62,8 @@ export interface SweptIncident {
   last_seen: number;
   last_event_id: number;
   last_message: string;
+  /** A silence matched its latest event: its reminders and resolution notify nobody. */
+  silenced?: boolean;
 }
 
 /** The incident sweep: each run's transaction, with what it resolved and what is still open. */
@@ -248,6 +250,7 @@ export class TriggerDispatcher {
   ): Promise<(() => void) | void> {
     const rows: NewDelivery[] = [];
     for (const incident of swept.resolved) {
+      if (incident.silenced) continue;
       const event = incidentEvent(incident);
       for (const trigger of this.matcher.match(event)) {
         if (!trigger.notify_on.includes('resolved')) continue;
@@ -255,6 +258,7 @@ export class TriggerDispatcher {
       }
     }
     for (const incident of swept.open) {
+      if (incident.silenced) continue;
       const event = incidentEvent(incident);
       for (const trigger of this.matcher.match(event)) {
         const every = trigger.repeat_interval_seconds * 1000;
