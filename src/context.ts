@@ -159,7 +159,7 @@ export class AppContext {
       config,
     );
     journal.addKnownSecrets(() => triggers.credentials.values());
-    const silences = createSilences(
+    const silences: Silences = createSilences(
       {
         db,
         workloads: {
@@ -169,6 +169,10 @@ export class AppContext {
         log: log('silences'),
       },
       config,
+    );
+    // A silence that ends while an incident it held back is still open: it notifies now.
+    silences.service.onEnd(async (silence, tx) =>
+      triggers.dispatcher.stageOpened(tx, await incidents.repo.openSilencedBy(silence.id, tx)),
     );
 
     events.bus.subscribe((event) => metrics.eventRecorded(event.source, event.severity));

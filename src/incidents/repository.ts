@@ -147,6 +147,20 @@ export class IncidentRepository {
     return rows.map(toIncident);
   }
 
+  /** Open incidents whose first event a silence silenced: they have not notified yet. */
+  async openSilencedBy(silenceId: number, db: Kysely<Database> = this.db): Promise<Incident[]> {
+    const rows = await db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('state', '=', 'open')
+      .where('first_event_id', 'in', (eb) =>
+        eb.selectFrom('event_log').select('id').where('silenced_by', '=', silenceId),
+      )
+      .orderBy('id')
+      .execute();
+    return rows.map(toIncident);
+  }
+
   /** Open incidents, oldest first (reminders). */
   async open(limit: number, db: Kysely<Database> = this.db): Promise<Incident[]> {
     const rows = await db

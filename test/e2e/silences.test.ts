@@ -96,4 +96,53 @@ describe('silences end to end (real engine, loopback receiver)', () => {
       expect.objectContaining({ action: 'silence.create', success: true }),
     ]);
   }, 120_000);
+
+  it('when the silence runs out, an incident it held back that is still open notifies once', async () => {
+    const needle = `HELD${Date.now().toString(36)}`;
+    const quiet = uniqueName('held');
+    await api.post('/api/rules', {
+      name: 'held needle',
+      pattern: needle,
+      severity: 'error',
+      cooldown_seconds: 0,
+    });
+    await api.post('/api/triggers', {
+      name: 'opened only',
+      filter: { message_regex: `^${needle}` },
+      notify_on: ['opened'],
+      channel: { type: 'webhook', url: `${receiver.url}/opened` },
+    });
+    const silence = await api.post<{ id: number }>('/api/silences', {
+      matchers: { workloads: [quiet] },
+      ends_at: new Date(Date.now() + 15_000).toISOString(),
+      comment: 'held back until it runs out',
+    });
+    const id = await noisy(quiet, needle);
+    const opened = () =>
+      receiver.requests
+        .filter((r) => r.path === '/opened')
+        .map((r) => JSON.parse(r.body) as { type: string; incident: { id: number } | null });
+    // Silenced while it lasts: recorded and marked, nothing sent.
+    await eventually(async () => {
+      const marked = (await hits(id)).filter((e) => e.silenced_by === silence.id);
+      return marked.length >= 2 ? true : undefined;
+    }, 60_000);
+    expect(opened()).toEqual([]);
+    // It runs out: the incident, still open, notifies that it opened.
+    await eventually(() => (opened().length > 0 ? true : undefined), 60_000);
+    // Later hits join the open incident: still the one notice.
+    await eventually(async () => {
+      const after = (await hits(id)).filter((e) => e.silenced_by === null);
+      return after.length >= 3 ? true : undefined;
+    }, 60_000);
+    expect(opened()).toHaveLength(1);
+    expect(opened()[0]!.type).toBe('incident.opened');
+    const journal = await api.get<{ items: { action: string; actor: string }[] }>(
+      `/api/audit?object=silence:${silence.id}`,
+    );
+    expect(journal.items.map((e) => [e.action, e.actor])).toContainEqual([
+      'silence.expire',
+      'system',
+    ]);
+  }, 180_000);
 });

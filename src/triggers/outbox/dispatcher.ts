@@ -270,6 +270,25 @@ export class TriggerDispatcher {
     return this.enqueue(rows, tx);
   }
 
+  /**
+   * In the transaction that handles a silence's end: an `opened` notice for each incident
+   * still open whose opening the silence held back (each silence's end is handled once).
+   */
+  async stageOpened(
+    tx: Kysely<Database>,
+    incidents: readonly SweptIncident[],
+  ): Promise<(() => void) | void> {
+    const rows: NewDelivery[] = [];
+    for (const incident of incidents) {
+      const event = incidentEvent(incident);
+      for (const trigger of this.matcher.match(event)) {
+        if (!trigger.notify_on.includes('opened')) continue;
+        rows.push(this.notice(trigger, event, 'opened', incident.id, 0));
+      }
+    }
+    return this.enqueue(rows, tx);
+  }
+
   private notice(
     trigger: Trigger,
     event: StoredEvent,
