@@ -28,6 +28,7 @@ let url: string;
 let browser: Browser;
 let containerId: string;
 let eventId: number;
+let incidentId: number;
 const name = uniqueName('lw-logs');
 const VIEWER: Credentials = { username: 'vince', password: 'viewer-password-1' };
 /** Around the hit: two lines before; after it, its record's indented line and one more. */
@@ -76,13 +77,13 @@ beforeAll(async () => {
     { name },
   );
   // Its event, looked up by the container's name, once its lines after are in.
-  eventId = await eventually(async () => {
+  ({ id: eventId, incident_id: incidentId } = await eventually(async () => {
     const page = await api.get<{
-      items: { id: number; context?: { after: string[] } | null }[];
+      items: { id: number; incident_id: number; context?: { after: string[] } | null }[];
     }>(`/api/events?container=${name}`);
     const event = page.items[0];
-    return event?.context?.after.length === CONTEXT.after.length ? event.id : undefined;
-  }, 30_000);
+    return event?.context?.after.length === CONTEXT.after.length ? event : undefined;
+  }, 30_000));
   const admin = await sessionClient(url, TEST_ADMIN);
   await admin.post('/api/users', { ...VIEWER, role: 'viewer' });
   browser = await launchChromium();
@@ -111,6 +112,9 @@ describe('who may read logs (real Chromium, real serve)', () => {
     // Nor the lines around the hit: the server does not send them.
     await viewer.page.getByTestId('event-message').waitFor();
     expect(await viewer.page.getByTestId('event-context').count()).toBe(0);
+    await go(viewer.page, `/incidents/${incidentId}`);
+    await viewer.page.getByTestId('incident-events').waitFor();
+    expect(await viewer.page.getByTestId('event-context').count()).toBe(0);
     expect(viewer.logRequests).toEqual([]);
     expect(viewer.console.take()).toEqual([]);
   }, 60_000);
@@ -135,6 +139,9 @@ describe('who may read logs (real Chromium, real serve)', () => {
     ]);
     expect(await context.locator('mark.context-hit').textContent()).toContain('hunter2');
     await screenshots(admin.page, 'event-context');
+    // The incident shows the lines around its latest hit too.
+    await go(admin.page, `/incidents/${incidentId}`);
+    await admin.page.getByTestId('event-context').getByText('giving up').waitFor();
     expect(admin.console.take()).toEqual([]);
   }, 60_000);
 });

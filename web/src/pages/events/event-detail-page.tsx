@@ -138,7 +138,15 @@ export function EventDetailPage({ id }: { id: number }) {
 }
 
 /** A rule hit's lines: those before, the hit's own (marked), those after; oldest first. */
-function HitContext({ before, hit, after }: { before: string[]; hit: string; after: string[] }) {
+export function HitContext({
+  before,
+  hit,
+  after,
+}: {
+  before: string[];
+  hit: string;
+  after: string[];
+}) {
   return (
     <pre className="log-excerpt hit-context" data-testid="event-context">
       {before.map((line, i) => (

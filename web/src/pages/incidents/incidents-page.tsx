@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { incidentsApi, type Incident } from '../../api/incidents';
+import { incidentsApi, type Incident, type IncidentDetail } from '../../api/incidents';
 import { SeverityBadge } from '../../components/badges';
 import { ErrorMessage } from '../../components/errors';
 import { Loading, PageHeader, Section } from '../../components/page';
@@ -9,6 +9,7 @@ import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
 import { useSession } from '../../shell/session';
 import { silenceThisPath } from '../silences/silence-draft';
+import { HitContext } from '../events/event-detail-page';
 import { EventRow } from '../events/event-row';
 import { formatDuration, incidentKind } from './duration';
 
@@ -190,6 +191,7 @@ export function IncidentDetailPage({ id }: { id: number }) {
           </dd>
         </div>
       </dl>
+      <LatestContext events={i.events} />
       <Section title={`Latest events (${i.events.length} of ${i.count})`}>
         <ul className="event-list" data-testid="incident-events">
           {i.events.map((e) => (
@@ -198,5 +200,22 @@ export function IncidentDetailPage({ id }: { id: number }) {
         </ul>
       </Section>
     </>
+  );
+}
+
+/**
+ * The lines around the latest rule hit of the incident that kept some (left out by the
+ * server for those who may not read logs).
+ */
+function LatestContext({ events }: { events: IncidentDetail['events'] }) {
+  const hit = events.find(
+    (e) => e.context && (e.context.before.length > 0 || e.context.after.length > 0),
+  );
+  if (!hit?.context) return null;
+  return (
+    <Section title="The lines around its latest hit">
+      <HitContext before={hit.context.before} hit={hit.message} after={hit.context.after} />
+      <Link to={`/events/${hit.id}`}>Event {hit.id}</Link>
+    </Section>
   );
 }
