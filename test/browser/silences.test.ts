@@ -65,6 +65,21 @@ describe('silences page (real Chromium, real serve, real dockerd)', () => {
     expect(await ui.page.getByTestId('silenced').innerText()).toContain(`#${silenceId}`);
   }, 90_000);
 
+  it('silence this on an incident: its rule and container prefilled', async () => {
+    const incident = await eventually(async () => {
+      const list = await ui.api.get<{ items: { id: number; rule_id: number | null }[] }>(
+        '/api/incidents',
+      );
+      return list.items.find((i) => i.rule_id === ruleId);
+    }, 30_000);
+    await go(ui.page, `/incidents/${incident.id}`);
+    await ui.page.getByTestId('silence-this').click();
+    await ui.page.waitForURL(/\/silences\?/);
+    const form = ui.page.getByTestId('silence-form');
+    expect(await form.locator('input[name="rules"]').inputValue()).toBe(String(ruleId));
+    expect(await form.locator('input[name="containers"]').inputValue()).not.toBe('');
+  }, 60_000);
+
   it('ends a silence: it moves to the expired list', async () => {
     await go(ui.page, '/silences');
     const active = ui.page

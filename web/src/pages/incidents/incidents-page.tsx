@@ -7,6 +7,8 @@ import { ExactTime, Time } from '../../components/time';
 import { useInterval } from '../../hooks/use-interval';
 import { useResource } from '../../hooks/use-resource';
 import { Link } from '../../router/router';
+import { useSession } from '../../shell/session';
+import { silenceThisPath } from '../silences/silence-draft';
 import { HitContext } from '../events/event-detail-page';
 import { EventRow } from '../events/event-row';
 import { formatDuration, incidentKind } from './duration';
@@ -105,6 +107,7 @@ export function IncidentsPage() {
 /** One incident: its state, count, first and last seen, and its latest events. */
 export function IncidentDetailPage({ id }: { id: number }) {
   const incident = useResource(() => incidentsApi.get(id), [id]);
+  const { canEdit } = useSession();
   useInterval(() => incident.reload(), 10_000);
   const i = incident.data;
   if (incident.error) return <ErrorMessage error={incident.error} />;
@@ -112,7 +115,20 @@ export function IncidentDetailPage({ id }: { id: number }) {
   const now = Date.now();
   return (
     <>
-      <PageHeader title={`Incident ${i.id}`}>
+      <PageHeader
+        title={`Incident ${i.id}`}
+        actions={
+          canEdit && (
+            <Link
+              to={silenceThisPath({ ...i, metadata: {} })}
+              className="button small"
+              data-testid="silence-this"
+            >
+              Silence this
+            </Link>
+          )
+        }
+      >
         <SeverityBadge severity={i.severity} />
         <span className="badge subtle" data-testid="incident-state">
           {i.state}
