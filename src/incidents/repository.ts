@@ -174,8 +174,10 @@ export class IncidentRepository {
   }
 
   /**
-   * Of these incidents, those whose latest event a silence matched (it notified nobody):
-   * their reminders and resolution notify nobody either.
+   * Of these incidents, those whose latest event a silence matched (it notified nobody)
+   * while that silence's end is not handled yet: their reminders and resolution notify
+   * nobody either. Once the end is handled, the incidents it held back have been told
+   * they opened, and notify as any other.
    */
   async silencedLast(incidents: readonly Incident[], db: Kysely<Database>): Promise<Set<number>> {
     const out = new Set<number>();
@@ -183,9 +185,11 @@ export class IncidentRepository {
     for (let i = 0; i < ids.length; i += 500) {
       const rows = await db
         .selectFrom('event_log')
-        .select(['id', 'incident_id'])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('silenced_by', 'is not', null)
+        .leftJoin('silences', 'silences.id', 'event_log.silenced_by')
+        .select(['event_log.id', 'event_log.incident_id'])
+        .where('event_log.id', 'in', ids.slice(i, i + 500))
+        .where('event_log.silenced_by', 'is not', null)
+        .where('silences.released_at', 'is', null)
         .execute();
       for (const row of rows) if (row.incident_id !== null) out.add(Number(row.incident_id));
     }

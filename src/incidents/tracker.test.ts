@@ -11,6 +11,7 @@ import { TriggerDispatcher } from '../triggers/outbox/dispatcher.js';
 import { EMPTY_FILTER, type NotifyOn, type TriggerFields } from '../triggers/model.js';
 import { TriggerRepository } from '../triggers/repository.js';
 import { IncidentRepository } from './repository.js';
+import { SilenceRepository } from './silence-repository.js';
 import { IncidentSweep, type LastFault } from './sweep.js';
 import { IncidentTracker } from './tracker.js';
 
@@ -357,6 +358,55 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     // Another container, not silenced: notified as usual.
     const loud = await h.eventLog.record(h.hit({ container_id: 'c2' }));
     expect(await h.deliveries(t.id)).toEqual([['opened', loud.id, loud.incident_id]]);
+    await h.dispatcher.stop();
+  });
+
+  it('tells the resolution of an incident whose opening was told when its silence ended', async () => {
+    const h = harness(store());
+    const t = await h.trigger(['opened', 'reminder', 'resolved'], { repeat_interval_seconds: 10 });
+    await h.dispatcher.start(h.tracker, h.sweep);
+    const silences = new SilenceRepository(h.db);
+    const silence = await silences.insert(
+      {
+        matchers: {
+          rules: [1],
+          containers: [],
+          workloads: [],
+          hosts: [],
+          severities: [],
+          message_regex: '',
+        },
+        starts_at: T0,
+        ends_at: T0 + 5000,
+        comment: 'deploy',
+        author: 'root',
+        schedule: null,
+      },
+      T0,
+    );
+    const unmark = h.eventLog.markBeforeAppend((rows) => {
+      for (const row of rows) row.silenced_by = silence.id;
+    });
+    const muted = await h.eventLog.record(h.hit());
+    unmark();
+    const incident = muted.incident_id!;
+    // The silence ends with the incident still open: its opening is told now (as the
+    // silences' end hook does), and from then on it notifies like any other.
+    h.setNow(T0 + 5000);
+    await h.db.transaction().execute(async (tx) => {
+      expect(await silences.markReleased(silence.id, T0 + 5000, tx)).toBe(true);
+      await h.dispatcher.stageOpened(tx, await h.repo.openSilencedBy(silence.id, tx));
+    });
+    h.setNow(T0 + 20_000);
+    await h.sweep.run();
+    h.setNow(T0 + DEFAULT_QUIET * 1000);
+    await h.sweep.run();
+    expect((await h.repo.get(incident))?.state).toBe('resolved');
+    expect(await h.deliveries(t.id)).toEqual([
+      ['opened', muted.id, incident],
+      ['reminder', muted.id, incident],
+      ['resolved', muted.id, incident],
+    ]);
     await h.dispatcher.stop();
   });
 
