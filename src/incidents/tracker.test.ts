@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore, type TestStore } from '../../test/support/databases.js';
@@ -408,6 +409,33 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
       ['resolved', muted.id, incident],
     ]);
     await h.dispatcher.stop();
+  });
+
+  it('finds the incidents a silence held back through their first events, not a scan of the event log', async () => {
+    const h = harness(store());
+    const unmark = h.eventLog.markBeforeAppend((rows) => {
+      for (const row of rows) if (row.container_id === 'c1') row.silenced_by = 7;
+    });
+    const muted = await h.eventLog.record(h.hit());
+    await h.eventLog.record(h.hit({ container_id: 'c2' }));
+    unmark();
+    let compiled: CompiledQuery | undefined;
+    const spied = h.db.withPlugin({
+      transformQuery: (args) => {
+        compiled = h.db.getExecutor().compileQuery(args.node, args.queryId);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const held = await h.repo.openSilencedBy(7, spied);
+    expect(held.map((i) => i.id)).toEqual([muted.incident_id]);
+    if (dialect === 'sqlite') {
+      const plan = await h.db.executeQuery(
+        CompiledQuery.raw(`explain query plan ${compiled!.sql}`, [...compiled!.parameters]),
+      );
+      const details = (plan.rows as { detail: string }[]).map((r) => r.detail).join('\n');
+      expect(details).not.toMatch(/SCAN event_log\b/);
+    }
   });
 
   it('reads the incident with a due delivery, for the payload', async () => {
