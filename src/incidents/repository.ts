@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { EventSource, Severity } from '../events/model.js';
-import type { Database, IncidentsTable } from '../store/index.js';
+import { dialectOf, type Database, type IncidentsTable } from '../store/index.js';
 import {
   DEFAULT_INCIDENT_PAGE,
   MAX_INCIDENT_PAGE,
@@ -72,14 +72,20 @@ export class IncidentRepository {
   async openByKeys(keys: readonly string[], db: Kysely<Database>): Promise<Map<string, Incident>> {
     const out = new Map<string, Incident>();
     if (keys.length === 0) return out;
+    // PostgreSQL: lock them for the append's transaction, so the sweep cannot resolve one
+    // between this read and the append's growing it (its resolve waits, then sees the
+    // incident no longer quiet). SQLite runs one transaction at a time.
+    const lock = dialectOf(db as Kysely<unknown>) === 'postgres';
     // Few distinct keys per append; chunk anyway so a huge batch binds within limits.
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await db
+      let query = db
         .selectFrom('incidents')
         .selectAll()
         .where('state', '=', 'open')
         .where('key', 'in', keys.slice(i, i + 500))
-        .execute();
+        .orderBy('id');
+      if (lock) query = query.forUpdate();
+      const rows = await query.execute();
       for (const row of rows) out.set(row.key, toIncident(row));
     }
     return out;

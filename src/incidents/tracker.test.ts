@@ -438,6 +438,38 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     }
   });
 
+  it('keeps an incident an append is joining open while the sweep would resolve it', async () => {
+    const h = harness(store());
+    const first = await h.eventLog.record(h.hit());
+    const key = 'rule:1:container:c1';
+    const late = T0 + DEFAULT_QUIET * 1000 + 1000;
+    h.setNow(late);
+    let swept: Promise<unknown> | undefined;
+    await h.db.transaction().execute(async (tx) => {
+      // An append past the quiet time has read the open incident (as the tracker does)…
+      const open = (await h.repo.openByKeys([key], tx)).get(key)!;
+      expect(open.id).toBe(first.incident_id);
+      // …when the sweep comes for it; give it the time to get as far as it can.
+      swept = h.sweep.run();
+      await Promise.race([swept, new Promise((resolve) => setTimeout(resolve, 500))]);
+      await h.repo.grow(
+        open.id,
+        {
+          count: open.count + 1,
+          last_seen: late,
+          last_event_id: open.last_event_id,
+          last_message: open.last_message,
+          severity: open.severity,
+          quiet_at: late + DEFAULT_QUIET * 1000,
+        },
+        tx,
+      );
+    });
+    await swept;
+    // The event joined an open incident: it is not resolved behind the append's back.
+    expect(await h.repo.get(first.incident_id!)).toMatchObject({ state: 'open', count: 2 });
+  });
+
   it('reads the incident with a due delivery, for the payload', async () => {
     const h = harness(store());
     await h.trigger(['opened', 'resolved']);
