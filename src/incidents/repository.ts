@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { EventSource, Severity } from '../events/model.js';
-import type { Database, IncidentsTable } from '../store/index.js';
+import { dialectOf, type Database, type IncidentsTable } from '../store/index.js';
 import {
   DEFAULT_INCIDENT_PAGE,
   MAX_INCIDENT_PAGE,
@@ -72,14 +72,20 @@ export class IncidentRepository {
   async openByKeys(keys: readonly string[], db: Kysely<Database>): Promise<Map<string, Incident>> {
     const out = new Map<string, Incident>();
     if (keys.length === 0) return out;
+    // PostgreSQL: lock them for the append's transaction, so the sweep cannot resolve one
+    // between this read and the append's growing it (its resolve waits, then sees the
+    // incident no longer quiet). SQLite runs one transaction at a time.
+    const lock = dialectOf(db as Kysely<unknown>) === 'postgres';
     // Few distinct keys per append; chunk anyway so a huge batch binds within limits.
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await db
+      let query = db
         .selectFrom('incidents')
         .selectAll()
         .where('state', '=', 'open')
         .where('key', 'in', keys.slice(i, i + 500))
-        .execute();
+        .orderBy('id');
+      if (lock) query = query.forUpdate();
+      const rows = await query.execute();
       for (const row of rows) out.set(row.key, toIncident(row));
     }
     return out;
@@ -149,14 +155,14 @@ export class IncidentRepository {
 
   /** Open incidents whose first event a silence silenced: they have not notified yet. */
   async openSilencedBy(silenceId: number, db: Kysely<Database> = this.db): Promise<Incident[]> {
+    // Through the first events' primary key: event_log has no index on silenced_by.
     const rows = await db
       .selectFrom('incidents')
-      .selectAll()
-      .where('state', '=', 'open')
-      .where('first_event_id', 'in', (eb) =>
-        eb.selectFrom('event_log').select('id').where('silenced_by', '=', silenceId),
-      )
-      .orderBy('id')
+      .innerJoin('event_log', 'event_log.id', 'incidents.first_event_id')
+      .selectAll('incidents')
+      .where('incidents.state', '=', 'open')
+      .where('event_log.silenced_by', '=', silenceId)
+      .orderBy('incidents.id')
       .execute();
     return rows.map(toIncident);
   }
@@ -174,8 +180,10 @@ export class IncidentRepository {
   }
 
   /**
-   * Of these incidents, those whose latest event a silence matched (it notified nobody):
-   * their reminders and resolution notify nobody either.
+   * Of these incidents, those whose latest event a silence matched (it notified nobody)
+   * while that silence's end is not handled yet: their reminders and resolution notify
+   * nobody either. Once the end is handled, the incidents it held back have been told
+   * they opened, and notify as any other.
    */
   async silencedLast(incidents: readonly Incident[], db: Kysely<Database>): Promise<Set<number>> {
     const out = new Set<number>();
@@ -183,9 +191,11 @@ export class IncidentRepository {
     for (let i = 0; i < ids.length; i += 500) {
       const rows = await db
         .selectFrom('event_log')
-        .select(['id', 'incident_id'])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('silenced_by', 'is not', null)
+        .leftJoin('silences', 'silences.id', 'event_log.silenced_by')
+        .select(['event_log.id', 'event_log.incident_id'])
+        .where('event_log.id', 'in', ids.slice(i, i + 500))
+        .where('event_log.silenced_by', 'is not', null)
+        .where('silences.released_at', 'is', null)
         .execute();
       for (const row of rows) if (row.incident_id !== null) out.add(Number(row.incident_id));
     }

@@ -95,7 +95,8 @@ export class IncidentSweep {
       const after: (() => void)[] = [];
       await this.deps.db.transaction().execute(async (tx) => {
         const done: Incident[] = [];
-        for (const incident of due) {
+        // In id order, the order an append locks the open incidents it reads: no deadlock.
+        for (const incident of [...due].sort((a, b) => a.id - b.id)) {
           const r = await this.deps.repo.resolve(
             incident.id,
             { at: now, reason: 'quiet', by_event_id: null, quietBy: now },

@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, useTestStore, type TestStore } from '../../test/support/databases.js';
@@ -11,6 +12,7 @@ import { TriggerDispatcher } from '../triggers/outbox/dispatcher.js';
 import { EMPTY_FILTER, type NotifyOn, type TriggerFields } from '../triggers/model.js';
 import { TriggerRepository } from '../triggers/repository.js';
 import { IncidentRepository } from './repository.js';
+import { SilenceRepository } from './silence-repository.js';
 import { IncidentSweep, type LastFault } from './sweep.js';
 import { IncidentTracker } from './tracker.js';
 
@@ -358,6 +360,114 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     const loud = await h.eventLog.record(h.hit({ container_id: 'c2' }));
     expect(await h.deliveries(t.id)).toEqual([['opened', loud.id, loud.incident_id]]);
     await h.dispatcher.stop();
+  });
+
+  it('tells the resolution of an incident whose opening was told when its silence ended', async () => {
+    const h = harness(store());
+    const t = await h.trigger(['opened', 'reminder', 'resolved'], { repeat_interval_seconds: 10 });
+    await h.dispatcher.start(h.tracker, h.sweep);
+    const silences = new SilenceRepository(h.db);
+    const silence = await silences.insert(
+      {
+        matchers: {
+          rules: [1],
+          containers: [],
+          workloads: [],
+          hosts: [],
+          severities: [],
+          message_regex: '',
+        },
+        starts_at: T0,
+        ends_at: T0 + 5000,
+        comment: 'deploy',
+        author: 'root',
+        schedule: null,
+      },
+      T0,
+    );
+    const unmark = h.eventLog.markBeforeAppend((rows) => {
+      for (const row of rows) row.silenced_by = silence.id;
+    });
+    const muted = await h.eventLog.record(h.hit());
+    unmark();
+    const incident = muted.incident_id!;
+    // The silence ends with the incident still open: its opening is told now (as the
+    // silences' end hook does), and from then on it notifies like any other.
+    h.setNow(T0 + 5000);
+    await h.db.transaction().execute(async (tx) => {
+      expect(await silences.markReleased(silence.id, T0 + 5000, tx)).toBe(true);
+      await h.dispatcher.stageOpened(tx, await h.repo.openSilencedBy(silence.id, tx));
+    });
+    h.setNow(T0 + 20_000);
+    await h.sweep.run();
+    h.setNow(T0 + DEFAULT_QUIET * 1000);
+    await h.sweep.run();
+    expect((await h.repo.get(incident))?.state).toBe('resolved');
+    expect(await h.deliveries(t.id)).toEqual([
+      ['opened', muted.id, incident],
+      ['reminder', muted.id, incident],
+      ['resolved', muted.id, incident],
+    ]);
+    await h.dispatcher.stop();
+  });
+
+  it('finds the incidents a silence held back through their first events, not a scan of the event log', async () => {
+    const h = harness(store());
+    const unmark = h.eventLog.markBeforeAppend((rows) => {
+      for (const row of rows) if (row.container_id === 'c1') row.silenced_by = 7;
+    });
+    const muted = await h.eventLog.record(h.hit());
+    await h.eventLog.record(h.hit({ container_id: 'c2' }));
+    unmark();
+    let compiled: CompiledQuery | undefined;
+    const spied = h.db.withPlugin({
+      transformQuery: (args) => {
+        compiled = h.db.getExecutor().compileQuery(args.node, args.queryId);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const held = await h.repo.openSilencedBy(7, spied);
+    expect(held.map((i) => i.id)).toEqual([muted.incident_id]);
+    if (dialect === 'sqlite') {
+      const plan = await h.db.executeQuery(
+        CompiledQuery.raw(`explain query plan ${compiled!.sql}`, [...compiled!.parameters]),
+      );
+      const details = (plan.rows as { detail: string }[]).map((r) => r.detail).join('\n');
+      expect(details).not.toMatch(/SCAN event_log\b/);
+    }
+  });
+
+  it('keeps an incident an append is joining open while the sweep would resolve it', async () => {
+    const h = harness(store());
+    const first = await h.eventLog.record(h.hit());
+    const key = 'rule:1:container:c1';
+    const late = T0 + DEFAULT_QUIET * 1000 + 1000;
+    h.setNow(late);
+    let swept: Promise<unknown> | undefined;
+    await h.db.transaction().execute(async (tx) => {
+      // An append past the quiet time has read the open incident (as the tracker does)…
+      const open = (await h.repo.openByKeys([key], tx)).get(key)!;
+      expect(open.id).toBe(first.incident_id);
+      // …when the sweep comes for it; give it the time to get as far as it can.
+      swept = h.sweep.run();
+      await Promise.race([swept, new Promise((resolve) => setTimeout(resolve, 500))]);
+      await h.repo.grow(
+        open.id,
+        {
+          count: open.count + 1,
+          last_seen: late,
+          last_event_id: open.last_event_id,
+          last_message: open.last_message,
+          severity: open.severity,
+          quiet_at: late + DEFAULT_QUIET * 1000,
+        },
+        tx,
+      );
+    });
+    await swept;
+    // The event joined an open incident: it is not resolved behind the append's back.
+    expect(await h.repo.get(first.incident_id!)).toMatchObject({ state: 'open', count: 2 });
   });
 
   it('reads the incident with a due delivery, for the payload', async () => {
