@@ -170,6 +170,11 @@ describe('web UI scenario (real Chromium, real serve, real dockerd)', () => {
     await page.getByRole('link', { name: 'New trigger' }).click();
     await page.getByLabel('Name').fill('Loopback hook');
     await page.getByLabel('URL').fill(`${receiver.url}/hook`);
+    // A new trigger notifies when an incident opens and resolves; the hits below join the
+    // incident the first one opened, so this trigger asks for every event.
+    await page.getByLabel('every event', { exact: true }).check();
+    await page.getByLabel('incident opened', { exact: true }).uncheck();
+    await page.getByLabel('incident resolved', { exact: true }).uncheck();
     await page.getByRole('button', { name: 'Create trigger' }).click();
     await page.waitForURL(/\/triggers\/\d+$/);
     signingSecret = (await page.getByTestId('signing-secret').innerText()).trim();
