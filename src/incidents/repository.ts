@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { EventSource, Severity } from '../events/model.js';
 import { dialectOf, type Database, type IncidentsTable } from '../store/index.js';
 import {
@@ -91,13 +91,19 @@ export class IncidentRepository {
     return out;
   }
 
-  async insert(incident: NewIncident, db: Kysely<Database>): Promise<Incident> {
-    const row = await db
-      .insertInto('incidents')
-      .values(incident as Insertable<IncidentsTable>)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toIncident(row);
+  /**
+   * Opens an incident; null when another append opened one with its key meanwhile (it
+   * waited for that append to commit): read that one and join it instead.
+   */
+  async insert(incident: NewIncident, db: Kysely<Database>): Promise<Incident | null> {
+    let query = db.insertInto('incidents').values(incident as Insertable<IncidentsTable>);
+    // SQLite runs one transaction at a time: no other append can have opened it.
+    if (dialectOf(db as Kysely<unknown>) === 'postgres')
+      query = query.onConflict((oc) =>
+        oc.column('key').where(sql.ref('state'), '=', 'open').doNothing(),
+      );
+    const row = await query.returningAll().executeTakeFirst();
+    return row ? toIncident(row) : null;
   }
 
   async grow(id: number, growth: IncidentGrowth, db: Kysely<Database>): Promise<void> {

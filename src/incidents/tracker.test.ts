@@ -470,6 +470,33 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     expect(await h.repo.get(first.incident_id!)).toMatchObject({ state: 'open', count: 2 });
   });
 
+  it('lets two appends that open the same incident at once both commit, into one incident', async () => {
+    const h = harness(store());
+    let hold: Promise<void> | null = null;
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    h.tracker.withinAppend(async () => {
+      // The first append waits, its new incident not committed yet, while the second comes.
+      if (hold === null) {
+        hold = held;
+        await held;
+      }
+    });
+    const a = h.eventLog.record(h.hit({ message: 'a' }));
+    while (hold === null) await new Promise((resolve) => setTimeout(resolve, 10));
+    const b = h.eventLog.record(h.hit({ message: 'b' }));
+    // Give the second the time to reach the insert the first holds back.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    const [first, second] = await Promise.all([a, b]);
+    expect(second.incident_id).toBe(first.incident_id);
+    expect(await h.repo.get(first.incident_id!)).toMatchObject({
+      state: 'open',
+      count: 2,
+      last_event_id: second.id,
+    });
+  });
+
   it('reads the incident with a due delivery, for the payload', async () => {
     const h = harness(store());
     await h.trigger(['opened', 'resolved']);

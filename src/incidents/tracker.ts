@@ -132,7 +132,7 @@ export class IncidentTracker {
 
     for (const { event, key } of keyed) {
       if (!key) continue;
-      const current = open.get(key.key);
+      let current = open.get(key.key);
       if (key.resolves) {
         if (!current) {
           steps.set(event.id, { transition: 'unmatched', incident: null });
@@ -151,53 +151,74 @@ export class IncidentTracker {
         steps.set(event.id, { transition: 'resolved', incident: resolved });
         continue;
       }
-      if (current) {
-        current.count += 1;
-        current.last_seen = Math.max(current.last_seen, event.created_at);
-        current.last_event_id = event.id;
-        current.last_message = event.message;
-        if (severityRank(event.severity) > severityRank(current.severity))
-          current.severity = event.severity;
-        current.quiet_at = current.last_seen + current.resolve_after_seconds * 1000;
-        grown.set(current.id, current);
-        event.incident_id = current.id;
-        link(current, event.id);
-        steps.set(event.id, { transition: 'joined', incident: { ...current } });
-        continue;
+      if (!current) {
+        const opened = await this.open(event, key.key, tx);
+        if (opened.fresh) {
+          open.set(key.key, opened.incident);
+          event.incident_id = opened.incident.id;
+          link(opened.incident, event.id);
+          steps.set(event.id, { transition: 'opened', incident: { ...opened.incident } });
+          continue;
+        }
+        // Another append opened it meanwhile: this event joins it.
+        current = opened.incident;
+        open.set(key.key, current);
       }
-      const resolveAfter =
-        (event.rule_id !== null ? await this.deps.quiet.forRule(event.rule_id, tx) : null) ??
-        this.deps.quiet.defaultSeconds;
-      const opened = await this.deps.repo.insert(
-        {
-          key: key.key,
-          state: 'open',
-          source: event.source,
-          severity: event.severity,
-          rule_id: event.rule_id,
-          container_id: event.container_id,
-          workload_id: event.workload_id,
-          count: 1,
-          first_seen: event.created_at,
-          last_seen: event.created_at,
-          first_event_id: event.id,
-          last_event_id: event.id,
-          last_message: event.message,
-          resolve_after_seconds: resolveAfter,
-          quiet_at: event.created_at + resolveAfter * 1000,
-          resolved_at: null,
-          resolve_reason: null,
-          resolved_by_event_id: null,
-        },
-        tx,
-      );
-      open.set(key.key, opened);
-      event.incident_id = opened.id;
-      link(opened, event.id);
-      steps.set(event.id, { transition: 'opened', incident: { ...opened } });
+      current.count += 1;
+      current.last_seen = Math.max(current.last_seen, event.created_at);
+      current.last_event_id = event.id;
+      current.last_message = event.message;
+      if (severityRank(event.severity) > severityRank(current.severity))
+        current.severity = event.severity;
+      current.quiet_at = current.last_seen + current.resolve_after_seconds * 1000;
+      grown.set(current.id, current);
+      event.incident_id = current.id;
+      link(current, event.id);
+      steps.set(event.id, { transition: 'joined', incident: { ...current } });
     }
     for (const incident of [...grown.values()]) await flush(incident);
     for (const [incidentId, ids] of linked) await this.deps.links.link(incidentId, ids, tx);
     return steps;
+  }
+
+  /**
+   * Opens the incident of `key` with this event; when another append opened it first
+   * (its insert waited for that one to commit), that incident, not fresh.
+   */
+  private async open(
+    event: StoredEvent,
+    key: string,
+    tx: Kysely<Database>,
+  ): Promise<{ incident: Incident; fresh: boolean }> {
+    const resolveAfter =
+      (event.rule_id !== null ? await this.deps.quiet.forRule(event.rule_id, tx) : null) ??
+      this.deps.quiet.defaultSeconds;
+    const opened = await this.deps.repo.insert(
+      {
+        key,
+        state: 'open',
+        source: event.source,
+        severity: event.severity,
+        rule_id: event.rule_id,
+        container_id: event.container_id,
+        workload_id: event.workload_id,
+        count: 1,
+        first_seen: event.created_at,
+        last_seen: event.created_at,
+        first_event_id: event.id,
+        last_event_id: event.id,
+        last_message: event.message,
+        resolve_after_seconds: resolveAfter,
+        quiet_at: event.created_at + resolveAfter * 1000,
+        resolved_at: null,
+        resolve_reason: null,
+        resolved_by_event_id: null,
+      },
+      tx,
+    );
+    if (opened) return { incident: opened, fresh: true };
+    const raced = (await this.deps.repo.openByKeys([key], tx)).get(key);
+    if (!raced) throw new Error(`incident ${key}: neither opened nor found open`);
+    return { incident: raced, fresh: false };
   }
 }
