@@ -313,6 +313,33 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     await h.dispatcher.stop();
   });
 
+  it('tells the resolution to a trigger whose filter took the incident, not the info event that cleared it', async () => {
+    const h = harness(store());
+    const t = await h.trigger(['opened', 'resolved'], {
+      filter: { ...EMPTY_FILTER, severities: ['warn', 'error', 'critical'] },
+    });
+    await h.dispatcher.start(h.tracker, h.sweep);
+    const sick = await h.eventLog.record({
+      source: 'docker',
+      severity: 'warn',
+      message: 'unhealthy',
+      container_id: 'c1',
+      metadata: { kind: 'unhealthy' },
+    });
+    const well = await h.eventLog.record({
+      source: 'docker',
+      severity: 'info',
+      message: 'healthy again',
+      container_id: 'c1',
+      metadata: { kind: 'recovered' },
+    });
+    expect(await h.deliveries(t.id)).toEqual([
+      ['opened', sick.id, sick.incident_id],
+      ['resolved', well.id, sick.incident_id],
+    ]);
+    await h.dispatcher.stop();
+  });
+
   it('reminds every repeat_interval while open, once per interval, and not without reminder in notify_on', async () => {
     const h = harness(store());
     const reminded = await h.trigger(['opened', 'reminder'], { repeat_interval_seconds: 20 });

@@ -26,7 +26,8 @@ export interface Outbox {
  */
 export interface EventStep {
   transition: 'opened' | 'joined' | 'resolved' | 'unmatched';
-  incident: { id: number } | null;
+  /** The incident after the event (the tracker hands over the whole row). */
+  incident: ({ id: number } & Partial<SweptIncident>) | null;
 }
 
 /**
@@ -105,6 +106,10 @@ function groupOf(trigger: Trigger): NewDelivery['group'] {
         interval_ms: trigger.group_interval_seconds * 1000,
       }
     : null;
+}
+
+function isSwept(incident: EventStep['incident']): incident is SweptIncident {
+  return incident !== null && typeof incident.last_message === 'string';
 }
 
 /** A synthetic event standing for an incident, to match trigger filters against. */
@@ -218,7 +223,13 @@ export class TriggerDispatcher {
       // Silenced when recorded (the silences marked it): kept, notifies nobody.
       if (event.silenced_by !== null && event.silenced_by !== undefined) continue;
       const step = steps?.get(event.id);
-      for (const trigger of this.matcher.match(event)) {
+      const triggers = new Set(this.matcher.match(event));
+      // A resolution is matched as the incident (its latest event), as the sweep's are:
+      // the event that cleared it (healthy again, the line is back) is mere info.
+      if (step?.transition === 'resolved' && isSwept(step.incident))
+        for (const trigger of this.matcher.match(incidentEvent(step.incident)))
+          if (trigger.notify_on.includes('resolved')) triggers.add(trigger);
+      for (const trigger of triggers) {
         const transition = transitionFor(trigger.notify_on, step);
         if (transition === null) continue;
         // The due time is the state: a restart sends it then, with the lines it has.
