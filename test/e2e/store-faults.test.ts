@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -282,7 +283,8 @@ describe('PostgreSQL gone for 60 s (issue 16)', () => {
   // A throwaway cluster of our own: the shared server on 5432 serves other tests.
   const pgRoot = mkdtempSync(join(tmpdir(), 'lw-pg-'));
   const pgData = join(pgRoot, 'data');
-  const port = 55432;
+  // A free port, not a fixed one: a cluster left by an interrupted run must not stop this one.
+  let port = 0;
   const bin = '/usr/lib/postgresql/15/bin';
   const asPostgres = (cmd: string, ...args: string[]) =>
     run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { timeout: 60_000 });
@@ -298,6 +300,7 @@ describe('PostgreSQL gone for 60 s (issue 16)', () => {
     );
 
   beforeAll(async () => {
+    port = await freePort();
     await run('chown', ['postgres', pgRoot]);
     await asPostgres('initdb', '-D', pgData, '--auth=trust', '-U', 'postgres', '--no-sync');
     await startPg();
@@ -360,3 +363,12 @@ describe('PostgreSQL gone for 60 s (issue 16)', () => {
     );
   }, 500_000);
 });
+
+/** A port nobody listens on now (the cluster keeps it across its restarts). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -54,6 +54,8 @@ async function webhook(name: string, url: string, messageRegex: string): Promise
     filter: { sources: ['logscan'], message_regex: messageRegex },
     // Every line is one delivery: that is what this counts.
     notify_on: ['event'],
+    // Sent at once, not after waiting for the lines after a hit: this measures isolation.
+    context_wait_seconds: 0,
     channel: { type: 'webhook', url },
   });
 }
