@@ -256,16 +256,7 @@ export class DeliveryRepository {
       for (let i = 0; i < ids.length; i += 500) {
         const result = await tx
           .updateTable('trigger_deliveries')
-          .set({
-            status: record.status,
-            attempts: record.attempts,
-            next_attempt_at: record.next_attempt_at,
-            last_status_code: record.last_status_code,
-            last_error: record.last_error,
-            latency_ms: record.latency_ms,
-            sent_at: record.sent_at,
-            updated_at: now,
-          })
+          .set(attemptColumns(record, now))
           .where('id', 'in', ids.slice(i, i + 500))
           .where('status', '=', 'pending')
           .executeTakeFirst();
@@ -422,16 +413,7 @@ export class DeliveryRepository {
   async recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('trigger_deliveries')
-      .set({
-        status: record.status,
-        attempts: record.attempts,
-        next_attempt_at: record.next_attempt_at,
-        last_status_code: record.last_status_code,
-        last_error: record.last_error,
-        latency_ms: record.latency_ms,
-        sent_at: record.sent_at,
-        updated_at: now,
-      })
+      .set(attemptColumns(record, now))
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
@@ -484,4 +466,18 @@ export class DeliveryRepository {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** The columns an attempt's result writes on its delivery rows (named: no stray keys). */
+function attemptColumns(record: AttemptRecord, now: number) {
+  return {
+    status: record.status,
+    attempts: record.attempts,
+    next_attempt_at: record.next_attempt_at,
+    last_status_code: record.last_status_code,
+    last_error: record.last_error,
+    latency_ms: record.latency_ms,
+    sent_at: record.sent_at,
+    updated_at: now,
+  };
 }

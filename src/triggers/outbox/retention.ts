@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { PeriodicTask } from '../../periodic-task.js';
-import { deleteInBatches } from '../../store/batched-delete.js';
+import { AgeRetention } from '../../store/age-retention.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
@@ -12,44 +11,24 @@ export interface FinishedDeliveries {
  * last touched longer ago than the event retention are deleted, in batches. Pending
  * ones are never touched.
  */
-export class DeliveryRetention {
-  private readonly task: PeriodicTask<number>;
-
+export class DeliveryRetention extends AgeRetention {
   constructor(
-    private readonly outbox: FinishedDeliveries,
-    private readonly log: Logger,
-    private readonly options: { retentionDays: number; intervalMs?: number; batchSize?: number },
-    private readonly now: () => number = Date.now,
+    outbox: FinishedDeliveries,
+    log: Logger,
+    options: { retentionDays: number; intervalMs?: number; batchSize?: number },
+    now: () => number = Date.now,
   ) {
-    this.task = new PeriodicTask((signal) => this.run(signal), {
-      name: 'delivery pruning',
-      intervalMs: options.intervalMs ?? 3_600_000,
+    super(
+      (cutoff, batch) => outbox.deleteFinishedBefore(cutoff, batch),
       log,
-    });
-  }
-
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
-  }
-
-  /** One pruning run; concurrent calls share it. Returns how many rows went. */
-  prune(): Promise<number> {
-    return this.task.run();
-  }
-
-  private async run(signal: AbortSignal): Promise<number> {
-    const batch = this.options.batchSize ?? 5000;
-    const cutoff = this.now() - this.options.retentionDays * 86_400_000;
-    const total = await deleteInBatches((size) => this.outbox.deleteFinishedBefore(cutoff, size), {
-      maxBatch: batch,
-      pauseMs: 10, // room for everyone else's queries between batches
-      signal,
-    });
-    if (total > 0) this.log.info({ deleted: total }, 'finished deliveries pruned');
-    return total;
+      {
+        name: 'delivery pruning',
+        pruned: 'finished deliveries pruned',
+        retentionDays: options.retentionDays,
+        intervalMs: options.intervalMs,
+        batchSize: options.batchSize ?? 5000,
+      },
+      now,
+    );
   }
 }

@@ -11,7 +11,7 @@ import {
   type DueDelivery,
   type Trigger,
 } from '../model.js';
-import { buildPayload, type NameDirectory } from '../channels/payload.js';
+import { buildPayload, type DeliveryPayload, type NameDirectory } from '../channels/payload.js';
 import { buildGroupPayload } from '../channels/group.js';
 
 /** The outbox, as the worker reads and updates it. */
@@ -295,23 +295,7 @@ export class DeliveryWorker implements DeliveryWaker {
       transition: delivery.transition,
       incident: delivery.incident,
     });
-    let outcome: SendOutcome;
-    try {
-      outcome = await this.deps.channels
-        .create(trigger)
-        .send(payload, { message_id: delivery.message_id, signal: this.controller.signal });
-    } catch (err) {
-      this.deps.log.error({ err, delivery_id: delivery.id }, 'channel threw');
-      outcome = {
-        ok: false,
-        status_code: null,
-        error: 'the channel failed unexpectedly',
-        latency_ms: 0,
-        retryable: true,
-        gone: false,
-        retry_after_ms: null,
-      };
-    }
+    const outcome = await this.send(trigger, payload, delivery);
     // Stopping: the attempt was cut short by us, not failed; the row stays as it was.
     if (this.controller.signal.aborted) return;
     const attempts = delivery.attempts + 1;
@@ -322,6 +306,30 @@ export class DeliveryWorker implements DeliveryWaker {
         trigger.id,
         `the receiver answered 410 Gone on ${new Date(this.now()).toISOString()}`,
       );
+  }
+
+  /** One send through the trigger's channel; a channel that throws is a retryable failure. */
+  private async send(
+    trigger: Trigger,
+    payload: DeliveryPayload,
+    delivery: { id: number; message_id: string },
+  ): Promise<SendOutcome> {
+    try {
+      return await this.deps.channels
+        .create(trigger)
+        .send(payload, { message_id: delivery.message_id, signal: this.controller.signal });
+    } catch (err) {
+      this.deps.log.error({ err, delivery_id: delivery.id }, 'channel threw');
+      return {
+        ok: false,
+        status_code: null,
+        error: 'the channel failed unexpectedly',
+        latency_ms: 0,
+        retryable: true,
+        gone: false,
+        retry_after_ms: null,
+      };
+    }
   }
 
   /**
@@ -364,23 +372,7 @@ export class DeliveryWorker implements DeliveryWaker {
       this.deps.names,
       now,
     );
-    let outcome: SendOutcome;
-    try {
-      outcome = await this.deps.channels
-        .create(trigger)
-        .send(payload, { message_id: leader.message_id, signal: this.controller.signal });
-    } catch (err) {
-      this.deps.log.error({ err, delivery_id: leader.id }, 'channel threw');
-      outcome = {
-        ok: false,
-        status_code: null,
-        error: 'the channel failed unexpectedly',
-        latency_ms: 0,
-        retryable: true,
-        gone: false,
-        retry_after_ms: null,
-      };
-    }
+    const outcome = await this.send(trigger, payload, leader);
     if (this.controller.signal.aborted) return;
     const { kind, record } = this.judge(outcome, leader.attempts + 1, leader);
     const nextBatchAfterMs = (trigger.group_interval_seconds || trigger.group_wait_seconds) * 1000;
