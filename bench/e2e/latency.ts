@@ -84,6 +84,9 @@ export const latencySection: BenchSection = {
       name: 'bench latency',
       filter: { sources: ['logscan'], message_regex: 'sent=[0-9]+ notify' },
       channel: { type: 'webhook', url: `${receiver.url}/hook` },
+      // Every hit is measured, not an incident's opening; the rules keep their default
+      // context, so a webhook still waits for its lines after (a user's default cost).
+      notify_on: ['event'],
     });
     const stream = await openEventStream(ctx, (message, at) => {
       const sent = sentMs(message);
