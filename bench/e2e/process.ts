@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstAdminToken } from '../../test/support/logwarden-process.js';
@@ -28,6 +28,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** Where the served process writes its `--cpu-prof` profile on exit; none when unset. */
   cpuProfDir?: string;
+  /** A file the served process's log is appended to (the bench keeps only its tail). */
+  logFile?: string;
 }
 
 /** The environment without the caller's LOGWARDEN_* and DOCKER_HOST. */
@@ -64,12 +66,12 @@ export async function serve(options: ServeOptions): Promise<Served> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+  const keep = (d: string) => {
     out = (out + d).slice(-64 * 1024);
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    out = (out + d).slice(-64 * 1024);
-  });
+    if (options.logFile) appendFileSync(options.logFile, d);
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 120_000;
   let url: string | null = null;

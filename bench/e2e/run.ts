@@ -47,6 +47,7 @@ const { values } = parseArgs({
     'database-rows': { type: 'string', default: '1000000' },
     'docker-dir': { type: 'string', default: '/tmp/lwd-bench-e2e' },
     'cpu-prof-dir': { type: 'string' },
+    'serve-log': { type: 'string' },
   },
 });
 
@@ -122,7 +123,13 @@ try {
   writeFileSync(patternsFile, patterns.join('\n') + '\n');
   const cpuProfDir = values['cpu-prof-dir'] ? resolve(values['cpu-prof-dir']) : undefined;
   const start = () =>
-    serve({ target: options.target, dataDir, dockerHost: engine.host, cpuProfDir });
+    serve({
+      target: options.target,
+      dataDir,
+      dockerHost: engine.host,
+      cpuProfDir,
+      logFile: values['serve-log'] ? resolve(values['serve-log']) : undefined,
+    });
   served = await start();
   const api = new Api(served.url, await adminToken(served.url, dataDir));
   for (const [i, pattern] of patterns.entries())
