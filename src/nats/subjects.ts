@@ -71,12 +71,13 @@ export const msgId = {
     tie: number,
     ruleId: number,
   ) => `hit:${checkHost(host)}:${containerId}:${stream}:${String(tsNanos)}:${tie}:${ruleId}`,
-  /** A lifecycle event: Docker's event time (ns) and the kind it became. */
-  lifecycle: (host: string, containerId: string, kind: string, timeNano: bigint | string) =>
-    `life:${checkHost(host)}:${containerId}:${kind}:${String(timeNano)}`,
-  /** A condition firing (count, absence): the rule, the group key's hash, the window end. */
-  condition: (host: string, ruleId: number, groupHash: string, windowEndMs: number) =>
-    `cond:${checkHost(host)}:${ruleId}:${groupHash}:${windowEndMs}`,
+  /**
+   * Any other event (lifecycle, condition firing, system): the agent writes it to its
+   * local outbox first; the id is the outbox row's, in that store's epoch (a random id
+   * made when the agent's database was created, so a wiped store never reuses an id).
+   */
+  event: (host: string, storeEpoch: string, outboxId: number) =>
+    `evt:${checkHost(host)}:${storeEpoch}:${outboxId}`,
   /** The lines after a hit, completed: keyed by the hit's own id. */
   context: (hitMsgId: string) => `ctx:${hitMsgId}`,
   /** An inventory change: the container's state as observed (hash of the record). */
