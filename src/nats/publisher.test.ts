@@ -97,6 +97,24 @@ describe('JetStreamPublisher', () => {
     expect(await storedCount(jsm)).toBe(2);
   });
 
+  it('times out within its bound when the server hangs without dropping the connection', async () => {
+    const publisher = await connected();
+    const subject = hostSubject('web-1', 'hits');
+    server.pause();
+    try {
+      const started = Date.now();
+      const err = await publisher.publish(subject, 'hung', HIT).catch((e: unknown) => e);
+      expect((err as NatsPublishError).reason).toBe('timeout');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      server.resume();
+    }
+    // It may have been stored after all: the same id again is at most one copy.
+    await publisher.publish(subject, 'hung', HIT);
+    expect(await storedCount(jsm)).toBe(1);
+  });
+
   it('fails at once before the first connection', async () => {
     await server.stop();
     link = linkTo(server);

@@ -64,11 +64,21 @@ export class TestNatsServer {
     if (!child) return;
     this.child = null;
     if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   /** Starts it again on the same port with the same store. */
