@@ -111,6 +111,18 @@ describe('NatsLink status', () => {
     expect(link.status().state).toBe('closed');
   });
 
+  it('closes promptly while reconnecting', async () => {
+    if (!server.running) await server.restart();
+    const link = linkTo(server.url);
+    await link.start();
+    await server.stop();
+    await eventually(() => link.status().state === 'reconnecting', 10_000, 'reconnecting');
+    const started = Date.now();
+    await link.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(link.status().state).toBe('closed');
+  });
+
   it('stops trying when closed before it ever connected', async () => {
     await server.stop();
     const link = linkTo(server.url);
