@@ -1,13 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
 import { loadNatsConfig, natsSecretValues } from './config.js';
 import { NatsLink, natsConnectOptions } from './connection.js';
 
+const dir = mkdtempSync(join(tmpdir(), 'lw-nats-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 function yamlFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'lw-nats-config-')), 'logwarden.yaml');
+  const path = join(dir, `logwarden-${++files}.yaml`);
   writeFileSync(path, text);
   return path;
 }
@@ -172,7 +176,6 @@ describe('natsConnectOptions', () => {
   });
 
   it('reads the TLS files into the options and turns TLS on for tls:// URLs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lw-nats-tls-'));
     writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
     const withCa = natsConnectOptions(config({ natsTlsCa: join(dir, 'ca.pem') }), none, {
       name: 't',
