@@ -26,6 +26,8 @@ export interface ServeOptions {
   dataDir: string;
   dockerHost: string;
   env?: Record<string, string>;
+  /** Where the served process writes its `--cpu-prof` profile on exit; none when unset. */
+  cpuProfDir?: string;
 }
 
 /** The environment without the caller's LOGWARDEN_* and DOCKER_HOST. */
@@ -38,7 +40,14 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export async function serve(options: ServeOptions): Promise<Served> {
   const probeOut = join(options.dataDir, 'memory-probe.json');
-  const args = ['--expose-gc', '--import', MEMORY_PROBE, join(options.target, 'dist/main.js')];
+  const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+  const args = [
+    '--expose-gc',
+    ...profile,
+    '--import',
+    MEMORY_PROBE,
+    join(options.target, 'dist/main.js'),
+  ];
   const child = spawn(process.execPath, [...args, 'serve'], {
     cwd: options.target,
     env: cleanEnv({

@@ -46,6 +46,7 @@ const { values } = parseArgs({
     'idle-tails': { type: 'string', default: '0,50,200' },
     'database-rows': { type: 'string', default: '1000000' },
     'docker-dir': { type: 'string', default: '/tmp/lwd-bench-e2e' },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 
@@ -119,7 +120,9 @@ try {
   await removeBenchContainers(engine);
   const patterns = benchPatterns(100);
   writeFileSync(patternsFile, patterns.join('\n') + '\n');
-  const start = () => serve({ target: options.target, dataDir, dockerHost: engine.host });
+  const cpuProfDir = values['cpu-prof-dir'] ? resolve(values['cpu-prof-dir']) : undefined;
+  const start = () =>
+    serve({ target: options.target, dataDir, dockerHost: engine.host, cpuProfDir });
   served = await start();
   const api = new Api(served.url, await adminToken(served.url, dataDir));
   for (const [i, pattern] of patterns.entries())

@@ -81,7 +81,9 @@ export class IncidentRepository {
       let query = db
         .selectFrom('incidents')
         .selectAll()
-        .where('state', '=', 'open')
+        // A literal, not a parameter: SQLite proves the partial index incidents_open_key
+        // from it once, where a bound 'open' makes it re-plan the statement every call.
+        .where('state', '=', sql.lit('open'))
         .where('key', 'in', keys.slice(i, i + 500))
         .orderBy('id');
       if (lock) query = query.forUpdate();

@@ -118,6 +118,20 @@ const STREAMS: LogStreamName[] = ['stdout', 'stderr'];
 const isConditional = (m: RuleMatch): boolean =>
   m.rule.condition !== undefined && m.rule.condition.type !== 'line';
 const GAP_LOG_INTERVAL_MS = 60_000;
+/**
+ * A tail's hit commits are at least this far apart: a hit after a quiet spell commits at
+ * once, while at high hit rates one commit gathers the hits of a few milliseconds. A
+ * commit costs SQLite a transaction and its text index a new segment (~0.3 ms, more
+ * than the hits in it), so one per hit would make the hit rate the tail's cost.
+ */
+const HIT_COMMIT_SPACING_MS = 10;
+/**
+ * How long the lines after stored hits wait for a commit to ride on. A hit's own commit
+ * is immediate; its context is not urgent (its notification is what waits, and a
+ * delivery waiting for context is released by this write), and at high rates the next
+ * hit's commit carries it: one commit per context would double the commits per hit.
+ */
+const CONTEXT_COMMIT_DELAY_MS = 20;
 /** A jump in time between consecutive lines of a stream worth checking for a skip… */
 const SKIP_JUMP_NANOS = 250_000_000;
 /** …when the tail reads lines at least this old (it is behind; a live tail is not). */
@@ -130,7 +144,8 @@ const SKIP_READ_TIMEOUT_MS = 60_000;
  * hits with the cursors in one batch, so a crash can neither lose nor repeat a line.
  *
  * Group commit: a batch holding a hit is committed at the end of the event-loop turn
- * that read it (the rest of Docker's chunk comes along), not on the timer; while that
+ * that read it (the rest of Docker's chunk comes along), not on the timer, or, when the
+ * last commit started under HIT_COMMIT_SPACING_MS ago, once that spacing is up; while that
  * commit runs, whatever arrives waits and then goes in the next transaction together,
  * so each tail has at most one commit in flight. Cursor-only progress stays lazy
  * (`flushLines` / `flushIntervalMs`). The committer is per tail, not shared: on SQLite
@@ -152,7 +167,11 @@ export class Tail {
   /** A flush waiting behind the one in flight; every request until it starts joins it. */
   private queued: Promise<void> | null = null;
   /** A hit is waiting for the end of this event-loop turn to be committed. */
-  private hitCommit: NodeJS.Immediate | null = null;
+  private hitCommit: (() => void) | null = null;
+  /** When the last commit started (performance.now()): hit commits keep their spacing. */
+  private lastCommitAt = -Infinity;
+  /** Stored hits' lines after are ready and wait for a commit (CONTEXT_COMMIT_DELAY_MS). */
+  private contextCommit: NodeJS.Timeout | null = null;
   /** The loop ended: the final flush is the last commit this tail makes. */
   private closing = false;
   private stopTimer: (() => void) | null = null;
@@ -426,7 +445,7 @@ export class Tail {
         if (absorbed.length > 0 && matches.length > 0)
           matches = matches.filter((m) => !absorbed.includes(m.rule.id));
         // A hit stored already has its lines after: write them with the next commit.
-        if (context.hasReady) this.commitSoon();
+        if (context.hasReady) this.commitContextSoon();
       }
     }
     let lineMatches = matches;
@@ -640,21 +659,43 @@ export class Tail {
     this.closing = true;
     this.stopTimer?.();
     this.stopTimer = null;
-    if (this.hitCommit) clearImmediate(this.hitCommit);
+    this.hitCommit?.();
     this.hitCommit = null;
+    if (this.contextCommit) clearTimeout(this.contextCommit);
+    this.contextCommit = null;
   }
 
   /**
    * A hit was read: commit at the end of this event-loop turn, so the lines Docker sent
-   * in the same chunk come along, or right after the commit in flight. While a batch is
-   * refused, the read loop already waits for it and commits what follows.
+   * in the same chunk come along (or when the commit spacing is up), or right after the
+   * commit in flight. While a batch is refused, the read loop already waits for it and
+   * commits what follows.
    */
   private commitSoon(): void {
     if (this.hitCommit || this.closing) return;
-    this.hitCommit = setImmediate(() => {
+    const commit = () => {
       this.hitCommit = null;
       if (!this.commitBlocked && !this.closing) void this.flush().catch(() => undefined);
-    });
+    };
+    const wait = this.lastCommitAt + HIT_COMMIT_SPACING_MS - performance.now();
+    if (wait > 0) {
+      const timer = setTimeout(commit, wait);
+      this.hitCommit = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(commit);
+      this.hitCommit = () => clearImmediate(immediate);
+    }
+  }
+
+  /** Stored hits' lines after: commit shortly, unless a hit's commit takes them first. */
+  private commitContextSoon(): void {
+    if (this.contextCommit || this.closing) return;
+    this.contextCommit = setTimeout(() => {
+      this.contextCommit = null;
+      if (!this.context?.hasReady || this.commitBlocked || this.closing) return;
+      this.dirty = true;
+      void this.flush().catch(() => undefined);
+    }, CONTEXT_COMMIT_DELAY_MS);
   }
 
   /**
@@ -679,13 +720,14 @@ export class Tail {
       this.pending = [];
       this.dirty = false;
       this.linesSinceFlush = 0;
+      this.lastCommitAt = performance.now();
       const ids = await this.commitUntilStored(batch);
       if (context !== null && batch.events.length > 0) {
         context.stored(batch.events, ids);
         // Hits that ended collecting while their batch was in flight: written next.
         if (context.hasReady) {
           this.dirty = true;
-          this.commitSoon();
+          this.commitContextSoon();
         }
       }
     });
