@@ -64,6 +64,49 @@ describe('JetStreamPublisher', () => {
     expect((err as NatsPublishError).reason).toBe('refused');
   });
 
+  it('refuses a subject another stream captures: an ack from that stream is not ours', async () => {
+    link = linkTo(server);
+    jsm = await jetstreamManager(await link.start());
+    // An operator's stream over our subjects (LOGWARDEN cannot exist beside it): an ack
+    // from it would move the agent's cursor while no replica ever sees the message.
+    await jsm.streams.add({ name: 'OTHER', subjects: ['logwarden.*.hits'] });
+    try {
+      const publisher = new JetStreamPublisher(link, { timeoutMs: 1_000 });
+      const err = await publisher
+        .publish(hostSubject('web-1', 'hits'), 'x', HIT)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NatsPublishError);
+      expect((err as NatsPublishError).reason).toBe('refused');
+      expect(publisher.counters).toEqual({ published: 0, duplicates: 0, failed: 1 });
+    } finally {
+      await jsm.streams.delete('OTHER');
+    }
+  });
+
+  it('does not take a reply that is not a JetStream acknowledgement for one', async () => {
+    link = linkTo(server);
+    const nc = await link.start();
+    jsm = await jetstreamManager(nc);
+    // No stream captures the subject, but something answers requests on it.
+    const replies = ['{}', '{"stream":"LOGWARDEN"}', '{"seq":3}'];
+    let n = 0;
+    const sub = nc.subscribe(hostSubject('web-1', 'status'), {
+      callback: (_err, m) => m.respond(replies[n++ % replies.length]),
+    });
+    try {
+      const publisher = new JetStreamPublisher(link, { timeoutMs: 1_000 });
+      for (const reply of replies) {
+        const err = await publisher
+          .publish(hostSubject('web-1', 'status'), 'x', `${HIT}-${reply}`)
+          .catch((e: unknown) => e);
+        expect(err, `reply ${reply}`).toBeInstanceOf(NatsPublishError);
+        expect((err as NatsPublishError).reason).toBe('refused');
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('is refused when the stream is full, and accepted again once the backlog is consumed', async () => {
     link = linkTo(server);
     jsm = await jetstreamManager(await link.start());
