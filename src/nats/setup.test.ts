@@ -69,6 +69,28 @@ describe('ensureStream and ensureConsumer', () => {
     await expect(ensureStream(jsm)).rejects.toThrow(/retention: "limits" → "workqueue"/);
   });
 
+  it('refuses to lower a limit in place: JetStream would delete unconsumed messages', async () => {
+    await ensureStream(jsm);
+    const publisher = new JetStreamPublisher(link);
+    for (let i = 0; i < 10; i++)
+      await publisher.publish(hostSubject('web-1', 'hits'), 'y'.repeat(1000), `shrink-${i}`);
+
+    const smaller = { ...DEFAULT_STREAM_SETTINGS, maxBytes: 4096 };
+    await expect(ensureStream(jsm, smaller)).rejects.toThrow(/max_bytes/);
+    const shorter = { ...DEFAULT_STREAM_SETTINGS, maxAgeMs: 60 * 60 * 1000 };
+    await expect(ensureStream(jsm, shorter)).rejects.toThrow(/max_age/);
+    const { config, state } = await jsm.streams.info(STREAM_NAME);
+    expect(state.messages).toBe(10);
+    expect(config.max_bytes).toBe(DEFAULT_STREAM_SETTINGS.maxBytes);
+
+    // Raising stays automatic.
+    const bigger = { ...DEFAULT_STREAM_SETTINGS, maxAgeMs: 14 * 24 * 3600 * 1000 };
+    expect((await ensureStream(jsm, bigger)).outcome).toBe('updated');
+    // And from "never" (0) to a bound is lowering too.
+    await expect(ensureStream(jsm, DEFAULT_STREAM_SETTINGS)).rejects.toThrow(/max_age/);
+    expect((await jsm.streams.info(STREAM_NAME)).state.messages).toBe(10);
+  });
+
   it('creates the shared consumer once and updates its ack wait', async () => {
     await ensureStream(jsm);
     const outcomes = await Promise.all([ensureConsumer(jsm), ensureConsumer(jsm)]);
