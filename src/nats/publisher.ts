@@ -1,6 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsStatus } from './connection.js';
+import { STREAM_NAME } from './subjects.js';
 
 /** What JetStream said to a publish. */
 export interface PublishAck {
@@ -42,6 +43,8 @@ export interface PublisherLink {
 export interface PublisherOptions {
   /** How long to wait for JetStream's acknowledgement; default 5000 ms. */
   timeoutMs?: number;
+  /** The stream that must store the message; default the contract's (STREAM_NAME). */
+  stream?: string;
 }
 
 export interface PublisherCounters {
@@ -62,12 +65,14 @@ export class JetStreamPublisher {
   private js: JetStreamClient | null = null;
   private jsFor: NatsConnection | null = null;
   private readonly timeoutMs: number;
+  private readonly stream: string;
 
   constructor(
     private readonly link: PublisherLink,
     options: PublisherOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.stream = options.stream ?? STREAM_NAME;
   }
 
   async publish(subject: string, data: Uint8Array | string, msgId: string): Promise<PublishAck> {
@@ -83,12 +88,25 @@ export class JetStreamPublisher {
       this.jsFor = nc;
     }
     try {
-      const ack = await this.js!.publish(subject, data, { msgID: msgId, timeout: this.timeoutMs });
+      // Only our stream's ack counts: another stream capturing the subject would store the
+      // message where no replica reads it (the server refuses it with this header), and a
+      // core responder on the subject answers with something that is no ack at all.
+      const ack = await this.js!.publish(subject, data, {
+        msgID: msgId,
+        timeout: this.timeoutMs,
+        expect: { streamName: this.stream },
+      });
+      if (ack.stream !== this.stream || !(typeof ack.seq === 'number' && ack.seq > 0))
+        throw new NatsPublishError(
+          'refused',
+          `the reply is not an acknowledgement from stream ${this.stream}`,
+        );
       this.counters.published++;
       if (ack.duplicate) this.counters.duplicates++;
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       this.counters.failed++;
+      if (err instanceof NatsPublishError) throw err;
       throw classify(err, this.link.status().state);
     }
   }
