@@ -18,9 +18,10 @@ import { CONSUMER_NAME, STREAM_NAME, STREAM_SUBJECTS } from './subjects.js';
 
 /**
  * Idempotent setup of the stream and of the durable consumer the replicas share, as
- * docs/design/scale-out-contract.md specifies: every replica (and the agent, for the
- * stream) runs it at start; it creates what is missing, brings changeable settings in
- * line, and refuses to touch what only deleting the stream could change.
+ * docs/design/scale-out-contract.md specifies: every replica runs it at start (agents
+ * never do: their NATS users may not); it creates what is missing, brings changeable
+ * settings in line, and refuses to touch what only deleting the stream could change or
+ * what would delete unconsumed messages (a lowered limit).
  */
 
 export interface StreamSettings {
@@ -117,6 +118,27 @@ function differences(have: Record<string, unknown>, want: Record<string, unknown
 
 /** Stream settings only a new stream can change. */
 const FIXED_STREAM = ['retention', 'storage'];
+/**
+ * Limits JetStream enforces on what the stream already holds when lowered: it deletes
+ * the oldest messages to fit, whatever the discard policy, and in a work queue those are
+ * messages no replica has consumed yet. Only raised automatically.
+ */
+const GROW_ONLY_STREAM = ['max_bytes', 'max_age', 'max_msgs', 'max_msgs_per_subject'];
+
+/** A limit's value as a bound; 0 and -1 mean none. */
+function bound(value: unknown): number {
+  return typeof value === 'number' && value > 0 ? value : Infinity;
+}
+
+function refuseLowered(have: Record<string, unknown>, want: Record<string, unknown>): void {
+  const lowered = GROW_ONLY_STREAM.filter((key) => bound(want[key]) < bound(have[key])).map(
+    (key) => `${key}: ${JSON.stringify(have[key])} → ${JSON.stringify(want[key])}`,
+  );
+  if (lowered.length > 0)
+    throw new Error(
+      `stream ${STREAM_NAME} would lose unconsumed messages if its limits were lowered (${lowered.join('; ')}): lower them by hand (nats stream edit) if that is meant, or raise the configured ones`,
+    );
+}
 /** Consumer settings only a new consumer can change. */
 const FIXED_CONSUMER = ['ack_policy', 'deliver_policy', 'replay_policy'];
 
@@ -150,6 +172,7 @@ export async function ensureStream(
   const diffs = differences(info.config as unknown as Record<string, unknown>, want);
   if (diffs.length === 0) return { outcome: 'unchanged', info };
   refuseFixed(`stream ${STREAM_NAME}`, FIXED_STREAM, diffs);
+  refuseLowered(info.config as unknown as Record<string, unknown>, want);
   const { name: _name, retention: _r, storage: _s, ...update } = want;
   return {
     outcome: 'updated',
