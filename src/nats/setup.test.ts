@@ -1,4 +1,5 @@
 import {
+  AckPolicy,
   RetentionPolicy,
   jetstream,
   jetstreamManager,
@@ -105,6 +106,27 @@ describe('ensureStream and ensureConsumer', () => {
     expect(updated.outcome).toBe('updated');
     expect(updated.info.config.ack_wait).toBe(60_000 * 1e6);
     expect((await ensureConsumer(jsm, slower)).outcome).toBe('unchanged');
+  });
+
+  it('refuses a consumer of that name that would not see every subject or is not pulled', async () => {
+    await ensureStream(jsm);
+    // Made by hand with a filter: replicas would consume hits only, and the rest of the
+    // work queue would wait for ever.
+    await jsm.consumers.add(STREAM_NAME, {
+      durable_name: CONSUMER_NAME,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: 'logwarden.*.hits',
+    });
+    await expect(ensureConsumer(jsm)).rejects.toThrow(/filter_subject/);
+    await jsm.consumers.delete(STREAM_NAME, CONSUMER_NAME);
+
+    // A push consumer: fetch() cannot pull from it.
+    await jsm.consumers.add(STREAM_NAME, {
+      durable_name: CONSUMER_NAME,
+      ack_policy: AckPolicy.Explicit,
+      deliver_subject: 'somewhere.else',
+    });
+    await expect(ensureConsumer(jsm)).rejects.toThrow(/deliver_subject/);
   });
 
   it('gives each message to one replica, redelivers it after the ack wait, and drops it once acked', async () => {
