@@ -199,6 +199,23 @@ async function consumerInfo(jsm: JetStreamManager): Promise<ConsumerInfo | null>
 }
 
 /**
+ * Settings our config leaves unset, so a comparison with it cannot see them: a filter
+ * would leave every other subject waiting in the work queue for ever, and a push
+ * consumer cannot be pulled from. Neither can be changed in place on NATS 2.9.
+ */
+function refuseForeignConsumer(have: ConsumerConfig): void {
+  const bad: string[] = [];
+  if (have.filter_subject) bad.push(`filter_subject: ${JSON.stringify(have.filter_subject)}`);
+  if (have.filter_subjects?.length)
+    bad.push(`filter_subjects: ${JSON.stringify(have.filter_subjects)}`);
+  if (have.deliver_subject) bad.push(`deliver_subject: ${JSON.stringify(have.deliver_subject)}`);
+  if (bad.length > 0)
+    throw new Error(
+      `consumer ${CONSUMER_NAME} exists but is not the shared pull consumer over every subject (${bad.join('; ')}): delete it, and start again`,
+    );
+}
+
+/**
  * The durable pull consumer exists with the wanted settings when this resolves (the
  * stream must exist). Safe to run from every replica at once.
  */
@@ -216,6 +233,7 @@ export async function ensureConsumer(
     }
   }
   const info = existing ?? (await jsm.consumers.info(STREAM_NAME, CONSUMER_NAME));
+  refuseForeignConsumer(info.config);
   const diffs = differences(info.config as unknown as Record<string, unknown>, want);
   if (diffs.length === 0) return { outcome: 'unchanged', info };
   refuseFixed(`consumer ${CONSUMER_NAME}`, FIXED_CONSUMER, diffs);
