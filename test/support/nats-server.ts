@@ -32,6 +32,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Servers not yet stopped: killed when the process exits, so a test file whose afterAll
+ * never ran (a failed beforeAll, a process.exit) leaves no nats-server or store behind.
+ * A worker killed by a signal cannot run this; Ctrl-C reaches the servers too (same
+ * process group).
+ */
+const live = new Set<TestNatsServer>();
+process.once('exit', () => {
+  for (const server of live) server.killNow();
+});
+
 export class TestNatsServer {
   private child: ChildProcess | null = null;
   private output = '';
@@ -46,7 +57,13 @@ export class TestNatsServer {
   static async start(options: TestNatsServerOptions = {}): Promise<TestNatsServer> {
     const storeDir = mkdtempSync(join(tmpdir(), 'lw-nats-'));
     const server = new TestNatsServer(await freePort(), storeDir, options.args ?? []);
-    await server.run();
+    live.add(server);
+    try {
+      await server.run();
+    } catch (err) {
+      await server.destroy();
+      throw err;
+    }
     return server;
   }
 
@@ -90,6 +107,14 @@ export class TestNatsServer {
   /** Stops it and removes its store. */
   async destroy(): Promise<void> {
     await this.stop();
+    live.delete(this);
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+
+  /** At process exit: nothing asynchronous runs any more, so no SIGTERM and wait. */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
+    this.child = null;
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 
