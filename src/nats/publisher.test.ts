@@ -91,7 +91,9 @@ describe('JetStreamPublisher', () => {
     const replies = ['{}', '{"stream":"LOGWARDEN"}', '{"seq":3}'];
     let n = 0;
     const sub = nc.subscribe(hostSubject('web-1', 'status'), {
-      callback: (_err, m) => m.respond(replies[n++ % replies.length]),
+      callback: (_err, m) => {
+        m.respond(replies[n++ % replies.length]);
+      },
     });
     try {
       const publisher = new JetStreamPublisher(link, { timeoutMs: 1_000 });

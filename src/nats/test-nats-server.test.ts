@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 // Imported for its lane (vitest.config.ts): this tests the lane's own helper, which has
 // no lane of its own under test/support.
