@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nkeys, type Authenticator } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
 import { loadNatsConfig, natsSecretValues } from './config.js';
@@ -173,6 +174,27 @@ describe('natsConnectOptions', () => {
       natsConnectOptions(config({ natsTlsCa: '/nonexistent/ca.pem' }), none, { name: 't' }),
     );
     expect(tls.field).toBe('nats.tls_ca');
+  });
+
+  it('reads the credentials file at every connect, keeping the last good one while it is replaced', () => {
+    // nsc reissues user JWTs (expiry, changed permissions): a client that kept the first
+    // one would reconnect for ever with credentials the server no longer takes.
+    const seed = new TextDecoder().decode(nkeys.createUser().getSeed());
+    const creds = (jwt: string) =>
+      `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n` +
+      `-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`;
+    const path = join(dir, 'agent.creds');
+    writeFileSync(path, creds('JWT-ONE'));
+    const opts = natsConnectOptions(config({ natsCredsFile: path }), none, { name: 't' });
+    const auth = opts.authenticator as Authenticator;
+    expect(auth('nonce')).toMatchObject({ jwt: 'JWT-ONE' });
+    writeFileSync(path, creds('JWT-TWO'));
+    expect(auth('nonce')).toMatchObject({ jwt: 'JWT-TWO' });
+    // Mid-replacement (gone, or half written): the client would close for good on a throw.
+    rmSync(path);
+    expect(auth('nonce')).toMatchObject({ jwt: 'JWT-TWO' });
+    writeFileSync(path, 'half a file');
+    expect(auth('nonce')).toMatchObject({ jwt: 'JWT-TWO' });
   });
 
   it('reads the TLS files into the options and turns TLS on for tls:// URLs', () => {
