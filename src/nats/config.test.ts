@@ -195,6 +195,12 @@ describe('natsConnectOptions', () => {
     expect(auth('nonce')).toMatchObject({ jwt: 'JWT-TWO' });
     writeFileSync(path, 'half a file');
     expect(auth('nonce')).toMatchObject({ jwt: 'JWT-TWO' });
+    // At start there is no good one yet: a configuration mistake, named by its key.
+    const err = errorOf(() =>
+      natsConnectOptions(config({ natsCredsFile: path }), none, { name: 't' }),
+    );
+    expect(err.field).toBe('nats.creds_file');
+    expect(err.message).toMatch(/does not hold a user JWT and NKEY seed/);
   });
 
   it('reads the TLS files into the options and turns TLS on for tls:// URLs', () => {

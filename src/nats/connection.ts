@@ -3,6 +3,7 @@ import {
   connect,
   credsAuthenticator,
   errors as natsErrors,
+  type Authenticator,
   type NatsConnection,
   type NodeConnectionOptions,
   type Status,
@@ -62,10 +63,42 @@ function readKeyFile(key: keyof typeof NATS_KEYS, path: string): string {
 }
 
 /**
+ * The credentials file, read again at every connect: nsc reissues user JWTs (expiry,
+ * changed permissions), and a client holding the first one would reconnect for ever with
+ * credentials the server no longer takes. While the file is missing or does not parse
+ * (being replaced), the last good one is used: nats.js closes the connection for good
+ * when an authenticator throws.
+ */
+function credsFromFile(path: string): Authenticator {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  let last = credsAuthenticator(encode(readKeyFile('natsCredsFile', path)));
+  try {
+    last('');
+  } catch (err) {
+    throw new AppError(
+      ErrorCode.ConfigInvalid,
+      `${NATS_KEYS.natsCredsFile.key}: ${path} does not hold a user JWT and NKEY seed`,
+      { field: NATS_KEYS.natsCredsFile.key, cause: err },
+    );
+  }
+  return (nonce) => {
+    try {
+      const fresh = credsAuthenticator(encode(readFileSync(path, 'utf8')));
+      const auth = fresh(nonce);
+      last = fresh;
+      return auth;
+    } catch {
+      return last(nonce);
+    }
+  };
+}
+
+/**
  * The client options for the configured server(s) and credentials. Reads the
- * credentials and TLS files now, so a missing one is an error naming its key. Reconnects
- * forever, also after an authentication error (credentials may be fixed on the server
- * side): status() says why it does not get in.
+ * credentials and TLS files now, so a missing one is an error naming its key (the
+ * credentials file again at each connect). Reconnects forever, also after an
+ * authentication error (credentials may be fixed on the server side): status() says
+ * why it does not get in.
  */
 export function natsConnectOptions(
   config: NatsConfig,
@@ -88,11 +121,7 @@ export function natsConnectOptions(
       : {}),
     ...(secrets.natsToken !== null ? { token: secrets.natsToken } : {}),
     ...(config.natsCredsFile !== null
-      ? {
-          authenticator: credsAuthenticator(
-            new TextEncoder().encode(readKeyFile('natsCredsFile', config.natsCredsFile)),
-          ),
-        }
+      ? { authenticator: credsFromFile(config.natsCredsFile) }
       : {}),
     ...(wantsTls
       ? {
