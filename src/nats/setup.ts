@@ -139,6 +139,7 @@ function refuseLowered(have: Record<string, unknown>, want: Record<string, unkno
       `stream ${STREAM_NAME} would lose unconsumed messages if its limits were lowered (${lowered.join('; ')}): lower them by hand (nats stream edit) if that is meant, or raise the configured ones`,
     );
 }
+
 /** Consumer settings only a new consumer can change. */
 const FIXED_CONSUMER = ['ack_policy', 'deliver_policy', 'replay_policy'];
 
