@@ -82,6 +82,12 @@ function openSqlite(path: string, options: StoreOptions): Store {
   // It holds password hashes and notification credentials: ours to read only.
   const isNew = file !== ':memory:' && !existsSync(file);
   if (isNew) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // SQLite spills a big statement's journal and sorts to a temporary directory, /tmp by
+  // default; on a read-only root (`docker run --read-only`) that write fails as "disk I/O
+  // error" and every commit with it. The database's own directory is writable. SQLite
+  // reads the variable when it first needs a temporary file, so this is in time.
+  if (file !== ':memory:' && process.env.SQLITE_TMPDIR === undefined)
+    process.env.SQLITE_TMPDIR = dirname(file);
   let handle: SQLite.Database;
   try {
     handle = new SQLite(file);

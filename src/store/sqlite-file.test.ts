@@ -44,6 +44,22 @@ describe('SQLite file', () => {
   const pragma = async (store: Store, name: string) =>
     Number(Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0]);
 
+  it("puts SQLite's temporary files beside the database unless SQLITE_TMPDIR says where", () => {
+    const before = process.env.SQLITE_TMPDIR;
+    try {
+      delete process.env.SQLITE_TMPDIR;
+      open();
+      // The root may be read-only (the image runs with --read-only): /tmp is not ours.
+      expect(process.env.SQLITE_TMPDIR).toBe(dir);
+      process.env.SQLITE_TMPDIR = '/elsewhere';
+      open();
+      expect(process.env.SQLITE_TMPDIR).toBe('/elsewhere');
+    } finally {
+      if (before === undefined) delete process.env.SQLITE_TMPDIR;
+      else process.env.SQLITE_TMPDIR = before;
+    }
+  });
+
   it('shrinks after a prune: incremental auto-vacuum, pages handed back in steps', async () => {
     const store = open();
     await migrateToLatest(store);

@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const created = new Set<string>();
 const dirs: string[] = [];
 const mounts: string[] = [];
+/** /healthz slower than this at p99 means the event loop was held, not merely busy. */
+const FROZEN_MS = 1000;
 let proc: LogwardenProcess | null = null;
 
 afterEach(async () => {
@@ -196,7 +198,9 @@ describe('store faults (issue 16)', () => {
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(latencies.length).toBeGreaterThanOrEqual(100);
-    expect(quantile(latencies, 0.99)).toBeLessThan(100);
+    // Not a speed figure (bench:e2e has those): a loop waiting on the lock would answer
+    // in seconds; a loaded test machine adds tens of milliseconds.
+    expect(quantile(latencies, 0.99)).toBeLessThan(FROZEN_MS);
     expect(readyz).toContainEqual({ status: 503, error: 'not writable: locked' });
     expect(signedInRead).toBe(200);
     expect(logged('database not writable: locked').length).toBeGreaterThanOrEqual(1);
@@ -353,7 +357,7 @@ describe('PostgreSQL gone for 60 s (issue 16)', () => {
       `PostgreSQL down 60 s under ~100 lines/s: RSS ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (+${(peak - baseline).toFixed(0)}); healthz p99 ${quantile(latencies, 0.99).toFixed(1)} ms`,
     );
     expect(peak - baseline).toBeLessThan(64);
-    expect(quantile(latencies, 0.99)).toBeLessThan(100);
+    expect(quantile(latencies, 0.99)).toBeLessThan(FROZEN_MS);
 
     await eventually(async () => (await readiness(url)).status === 200, 60_000, 'ready again');
     await expectExactlyOnce(api, rule, id, last);

@@ -156,6 +156,8 @@ describe('trigger deliveries under hostile sizes and receivers', () => {
     for (const r of hanging) expect(r.requests.length).toBeGreaterThan(0);
     expect(hanging.every((r) => r.requests.every((q) => q.answered === null))).toBe(true);
     console.info(`healthy receiver lag after each event (ms): ${lags.join(', ')}`);
-    expect(Math.max(...lags)).toBeLessThan(1000);
+    // Not a speed figure: behind a hanging receiver a delivery would wait out its send
+    // timeout (10 s); a loaded test machine adds a few hundred milliseconds at most.
+    expect(Math.max(...lags)).toBeLessThan(5000);
   }, 120_000);
 });
