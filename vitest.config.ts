@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const UNIT = ['src/**/*.test.ts', 'web/src/**/*.test.ts', 'bench/**/*.test.ts'];
 const UNIT_ROOTS = ['src', 'web/src'];
@@ -11,12 +11,31 @@ const UNIT_ROOTS = ['src', 'web/src'];
  * so a new repository test joins both lanes without a list to keep.
  */
 function usingTestDatabases(): string[] {
+  return testsBesideTheCode().filter((file) =>
+    /support\/databases\.js['"]/.test(readFileSync(file, 'utf8')),
+  );
+}
+
+/**
+ * Tests beside the code that start their own nats-server (test/support/nats-server.ts):
+ * they need a service, so they leave the unit lane for integration:nats, found by what
+ * they import as the repository tests are.
+ */
+function usingNatsServer(): string[] {
+  return testsBesideTheCode().filter((file) =>
+    /support\/nats-server\.js['"]/.test(readFileSync(file, 'utf8')),
+  );
+}
+
+function testsBesideTheCode(): string[] {
   return UNIT_ROOTS.flatMap((root) =>
     readdirSync(root, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.test.ts'))
       .map((file) => join(root, file)),
-  ).filter((file) => /support\/databases\.js['"]/.test(readFileSync(file, 'utf8')));
+  );
 }
+
+const NATS_TESTS = usingNatsServer();
 
 /**
  * End-to-end tests that measure what the machine gives them (a latency bound the issue
@@ -36,8 +55,9 @@ const EXCLUSIVE = [
  * - unit: beside the code, SQLite only, no global setup — no Docker, PostgreSQL or
  *   Chromium needed (`npm run test:unit`, the edit-test loop);
  * - integration: PostgreSQL and a real Docker engine (test/e2e, fault injection),
- *   `integration:exclusive`, the e2e tests that run alone, and `integration:postgres`,
- *   the unit lane's repository tests again on PostgreSQL;
+ *   `integration:exclusive`, the e2e tests that run alone, `integration:postgres`,
+ *   the unit lane's repository tests again on PostgreSQL, and `integration:nats`, the
+ *   tests beside the code that start their own nats-server (src/nats/);
  * - browser: the UI in Debian's Chromium against a real server and engine.
  */
 export default defineConfig({
@@ -53,6 +73,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: UNIT,
+          exclude: [...configDefaults.exclude, ...NATS_TESTS],
           env: { LOGWARDEN_TEST_DIALECTS: 'sqlite' },
           // Files share a worker's module cache: half the CPU of isolating each (measured
           // side by side, 56 s against 120 s of CPU for the lane), and unit tests hold no
@@ -87,6 +108,14 @@ export default defineConfig({
           include: usingTestDatabases(),
           env: { LOGWARDEN_TEST_DIALECTS: 'postgres' },
           globalSetup: ['test/setup/postgres.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration:nats',
+          include: NATS_TESTS,
+          globalSetup: ['test/setup/nats.ts'],
         },
       },
       {

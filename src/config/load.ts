@@ -26,7 +26,8 @@ function configError(key: string, reason: string, cause?: unknown): AppError {
   return new AppError(ErrorCode.ConfigInvalid, `${key}: ${reason}`, { field: key, cause });
 }
 
-function readYaml(path: string): Map<string, unknown> {
+/** A YAML configuration file's keys, flattened to their dotted names. */
+export function readConfigFile(path: string): Map<string, unknown> {
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(path, 'utf8'));
@@ -58,7 +59,7 @@ export interface ConfigProblem {
  * All of a configuration's problems in one error, one line each, so an operator fixes
  * them in one go instead of one per start.
  */
-function invalidConfig(problems: ConfigProblem[], causes: unknown[]): AppError {
+export function invalidConfig(problems: ConfigProblem[], causes: unknown[]): AppError {
   const lines = problems.map((p) => `${p.key}: ${p.reason}`);
   const message =
     lines.length === 1
@@ -78,7 +79,7 @@ function invalidConfig(problems: ConfigProblem[], causes: unknown[]): AppError {
  */
 export function loadConfig(sources: ConfigSources = {}): { config: Config; secrets: Secrets } {
   const env = sources.env ?? {};
-  const file = sources.file ? readYaml(sources.file) : new Map<string, unknown>();
+  const file = sources.file ? readConfigFile(sources.file) : new Map<string, unknown>();
   const specs = Object.entries(KEYS) as [keyof typeof KEYS, KeySpec<unknown>][];
   const byKey = new Map(specs.map(([, spec]) => [spec.key, spec]));
   const byEnv = new Set(specs.map(([, spec]) => spec.env));
@@ -94,6 +95,34 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
       problems.push({ key: name, reason: 'unknown environment variable' });
   }
 
+  const values = resolveKeys(specs, { env, file, values: sources.values }, problems, causes);
+  if (problems.length > 0) throw invalidConfig(problems, causes);
+
+  const config: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [name, spec] of specs) (spec.secret ? secrets : config)[name] = values[name];
+  return {
+    config: Object.freeze(config) as unknown as Config,
+    secrets: Object.freeze(secrets) as unknown as Secrets,
+  };
+}
+
+/**
+ * Each key's value: the override, else the environment, else the file, else the
+ * default. A bad value becomes a problem naming where it came from (the environment
+ * variable or the YAML key); problems are collected, not thrown, so that a caller
+ * reports them all at once.
+ */
+export function resolveKeys(
+  specs: readonly (readonly [string, KeySpec<unknown>])[],
+  sources: {
+    env: NodeJS.ProcessEnv;
+    file: Map<string, unknown>;
+    values?: Readonly<Record<string, unknown>> | undefined;
+  },
+  problems: ConfigProblem[],
+  causes: unknown[],
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, spec] of specs) {
     const override = sources.values?.[name];
@@ -101,12 +130,12 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
       values[name] = override;
       continue;
     }
-    const fromEnv = env[spec.env];
+    const fromEnv = sources.env[spec.env];
     const [raw, where] =
       fromEnv !== undefined
         ? [fromEnv, spec.env]
-        : file.has(spec.key)
-          ? [file.get(spec.key), spec.key]
+        : sources.file.has(spec.key)
+          ? [sources.file.get(spec.key), spec.key]
           : [undefined, spec.key];
     try {
       values[name] = raw === undefined ? spec.default : spec.parse(raw, where);
@@ -118,15 +147,7 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
       causes.push(err);
     }
   }
-  if (problems.length > 0) throw invalidConfig(problems, causes);
-
-  const config: Record<string, unknown> = {};
-  const secrets: Record<string, unknown> = {};
-  for (const [name, spec] of specs) (spec.secret ? secrets : config)[name] = values[name];
-  return {
-    config: Object.freeze(config) as unknown as Config,
-    secrets: Object.freeze(secrets) as unknown as Secrets,
-  };
+  return values;
 }
 
 function reasonOf(err: AppError, key: string): string {
