@@ -5,7 +5,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { RuleMatch, RuleMatcher, RuleSnapshot } from '../rules/index.js';
 import { ConditionTracker } from './conditions.js';
 import { ScanEngine } from './scan-engine.js';
-import { Tail, type FlushTimer, type TailBatch } from './tail.js';
+import { Tail, type FlushTimer, type TailBatch, type TailOptions } from './tail.js';
 import type { StreamCursors } from './resume-cursor.js';
 
 function line(stream: 'stdout' | 'stderr', ts: bigint, text: string): LogLine {
@@ -153,7 +153,12 @@ function tail(
   );
 }
 
-function liveTail(docker: LivePipe, sink: BatchSinkLike, timer: ManualTimer) {
+function liveTail(
+  docker: LivePipe,
+  sink: BatchSinkLike,
+  timer: ManualTimer,
+  options: Partial<TailOptions> = {},
+) {
   return new Tail(
     {
       docker,
@@ -165,7 +170,7 @@ function liveTail(docker: LivePipe, sink: BatchSinkLike, timer: ManualTimer) {
     },
     target,
     {},
-    { start: { sinceNanos: 0n }, flushIntervalMs: 1000, flushLines: 500 },
+    { start: { sinceNanos: 0n }, flushIntervalMs: 1000, flushLines: 500, ...options },
   );
 }
 
@@ -243,6 +248,27 @@ describe('Tail group commit', () => {
     expect(timer.ticks).toBe(0);
     await t.stop();
     expect(committed).toHaveLength(2);
+  });
+
+  it('keeps hit commits apart: a hit soon after a commit waits for the spacing, and stopping stores it', async () => {
+    const docker = new LivePipe();
+    const sink = new MemorySink();
+    const timer = new ManualTimer();
+    // A spacing no test run reaches: the second hit can only be stored by the final flush.
+    const t = liveTail(docker, sink, timer, { hitCommitSpacingMs: 600_000 });
+    t.start();
+
+    docker.push(line('stdout', 1n, 'HIT 1'));
+    await expect.poll(() => sink.batches.length).toBe(1);
+    docker.push(line('stdout', 2n, 'HIT 2'));
+    await settle();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.state.hits).toBe(2);
+    expect(sink.batches).toHaveLength(1);
+
+    await t.stop();
+    expect(sink.batches.map((b) => b.events.map((e) => e.message))).toEqual([['HIT 1'], ['HIT 2']]);
+    expect(sink.cursors).toEqual({ stdout: { tsNanos: 2n, seenAtTs: 1 } });
   });
 
   it('makes no commit after it stopped, even when the flush interval went off during the final flush', async () => {

@@ -64,6 +64,8 @@ export interface TailOptions {
   maxBackoffMs?: number;
   /** Waits between attempts to store a batch the database refused. */
   commitRetryMs?: { min: number; max: number };
+  /** Hit commits at least this far apart (HIT_COMMIT_SPACING_MS). */
+  hitCommitSpacingMs?: number;
 }
 
 /** `paused`: the database refused the last batch; the tail reads nothing until it is stored. */
@@ -677,7 +679,8 @@ export class Tail {
       this.hitCommit = null;
       if (!this.commitBlocked && !this.closing) void this.flush().catch(() => undefined);
     };
-    const wait = this.lastCommitAt + HIT_COMMIT_SPACING_MS - performance.now();
+    const spacing = this.options.hitCommitSpacingMs ?? HIT_COMMIT_SPACING_MS;
+    const wait = this.lastCommitAt + spacing - performance.now();
     if (wait > 0) {
       const timer = setTimeout(commit, wait);
       this.hitCommit = () => clearTimeout(timer);
