@@ -160,16 +160,12 @@ export async function ensureStream(
   settings: StreamSettings = DEFAULT_STREAM_SETTINGS,
 ): Promise<{ outcome: SetupOutcome; info: StreamInfo }> {
   const want = streamConfig(settings);
-  const existing = await streamInfo(jsm);
-  if (!existing) {
-    try {
-      return { outcome: 'created', info: await jsm.streams.add(want) };
-    } catch (err) {
-      // Someone else created it meanwhile: compare with theirs below.
-      if (!(await streamInfo(jsm))) throw err;
-    }
-  }
-  const info = existing ?? (await jsm.streams.info(STREAM_NAME));
+  const found = await findOrAdd(
+    () => streamInfo(jsm),
+    () => jsm.streams.add(want),
+  );
+  if ('created' in found) return { outcome: 'created', info: found.created };
+  const info = found.existing;
   const diffs = differences(info.config as unknown as Record<string, unknown>, want);
   if (diffs.length === 0) return { outcome: 'unchanged', info };
   refuseFixed(`stream ${STREAM_NAME}`, FIXED_STREAM, diffs);
@@ -179,6 +175,25 @@ export async function ensureStream(
     outcome: 'updated',
     info: await jsm.streams.update(STREAM_NAME, { ...info.config, ...update }),
   };
+}
+
+/**
+ * What exists, or what this call created. Another process creating it meanwhile is not
+ * an error: the add fails, and theirs is what exists (compared by the caller).
+ */
+async function findOrAdd<T>(
+  find: () => Promise<T | null>,
+  add: () => Promise<T>,
+): Promise<{ existing: T } | { created: T }> {
+  const existing = await find();
+  if (existing) return { existing };
+  try {
+    return { created: await add() };
+  } catch (err) {
+    const theirs = await find();
+    if (!theirs) throw err;
+    return { existing: theirs };
+  }
 }
 
 async function streamInfo(jsm: JetStreamManager): Promise<StreamInfo | null> {
@@ -225,15 +240,12 @@ export async function ensureConsumer(
   settings: ConsumerSettings = DEFAULT_CONSUMER_SETTINGS,
 ): Promise<{ outcome: SetupOutcome; info: ConsumerInfo }> {
   const want = consumerConfig(settings);
-  const existing = await consumerInfo(jsm);
-  if (!existing) {
-    try {
-      return { outcome: 'created', info: await jsm.consumers.add(STREAM_NAME, want) };
-    } catch (err) {
-      if (!(await consumerInfo(jsm))) throw err;
-    }
-  }
-  const info = existing ?? (await jsm.consumers.info(STREAM_NAME, CONSUMER_NAME));
+  const found = await findOrAdd(
+    () => consumerInfo(jsm),
+    () => jsm.consumers.add(STREAM_NAME, want),
+  );
+  if ('created' in found) return { outcome: 'created', info: found.created };
+  const info = found.existing;
   refuseForeignConsumer(info.config);
   const diffs = differences(info.config as unknown as Record<string, unknown>, want);
   if (diffs.length === 0) return { outcome: 'unchanged', info };
