@@ -139,18 +139,16 @@ describe('JetStreamPublisher', () => {
     await publisher.publish(subject, 'before', `${HIT}-before`);
 
     await server.stop();
-    const started = Date.now();
+    // Bounded by the publisher's timeout: a publish that waited for NATS would hang the
+    // test past its own timeout. (No wall-clock bound: a busy machine stretches any.)
     const down = await publisher.publish(subject, 'during', HIT).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(NatsPublishError);
     expect(['disconnected', 'timeout']).toContain((down as NatsPublishError).reason);
-    // The bound is the publisher's timeout (1 s), plus scheduling slack.
-    expect(Date.now() - started).toBeLessThan(3_000);
-    // Once the loss is noticed a publish fails at once, without waiting for a timeout.
+    // Once the loss is noticed a publish fails at once: 'disconnected' is decided before
+    // anything is sent, where a waited-out publish says 'timeout'.
     await eventually(() => link.status().state === 'reconnecting', 10_000, 'reconnecting');
-    const quick = Date.now();
     const again = await publisher.publish(subject, 'during', HIT).catch((e: unknown) => e);
     expect((again as NatsPublishError).reason).toBe('disconnected');
-    expect(Date.now() - quick).toBeLessThan(100);
 
     // Same port, same store: the stream and what it held survive the restart.
     await server.restart();
@@ -171,18 +169,17 @@ describe('JetStreamPublisher', () => {
     const subject = hostSubject('web-1', 'hits');
     server.pause();
     try {
-      const started = Date.now();
+      // Bounded: without its timeout the publish would wait for ever and the test's own
+      // timeout would fail it. No wall-clock bound here: a busy machine stretches any.
       const err = await publisher.publish(subject, 'hung', HIT).catch((e: unknown) => e);
       expect((err as NatsPublishError).reason).toBe('timeout');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       server.resume();
     }
     // It may have been stored after all: the same id again is at most one copy.
     await publisher.publish(subject, 'hung', HIT);
     expect(await storedCount(jsm)).toBe(1);
-  });
+  }, 15_000);
 
   it('fails at once before the first connection', async () => {
     await server.stop();
