@@ -1,5 +1,6 @@
 export {
   loadConfig,
+  frozenApart,
   invalidConfig,
   readConfigFile,
   resolveKeys,

@@ -98,12 +98,20 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
   const values = resolveKeys(specs, { env, file, values: sources.values }, problems, causes);
   if (problems.length > 0) throw invalidConfig(problems, causes);
 
+  return frozenApart<Config, Secrets>(specs, values);
+}
+
+/** Resolved values, frozen, with the secret keys' in an object of their own. */
+export function frozenApart<C, S>(
+  specs: readonly (readonly [string, KeySpec<unknown>])[],
+  values: Readonly<Record<string, unknown>>,
+): { config: C; secrets: S } {
   const config: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   for (const [name, spec] of specs) (spec.secret ? secrets : config)[name] = values[name];
   return {
-    config: Object.freeze(config) as unknown as Config,
-    secrets: Object.freeze(secrets) as unknown as Secrets,
+    config: Object.freeze(config) as unknown as C,
+    secrets: Object.freeze(secrets) as unknown as S,
   };
 }
 

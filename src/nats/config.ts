@@ -1,4 +1,5 @@
 import {
+  frozenApart,
   invalidConfig,
   parse,
   readConfigFile,
@@ -204,13 +205,7 @@ export function loadNatsConfig(sources: NatsConfigSources = {}): {
   ) as NatsValues;
   if (problems.length === 0) problems.push(...natsKeyProblems(values));
   if (problems.length > 0) throw invalidConfig(problems, causes);
-  const config: Record<string, unknown> = {};
-  const secrets: Record<string, unknown> = {};
-  for (const [key, spec] of specs) (spec.secret ? secrets : config)[key] = values[key];
-  return {
-    config: Object.freeze(config) as unknown as NatsConfig,
-    secrets: Object.freeze(secrets) as unknown as NatsSecrets,
-  };
+  return frozenApart<NatsConfig, NatsSecrets>(specs, values);
 }
 
 /** Values never to be logged or shown (for the journal's and the logger's redaction). */
