@@ -167,7 +167,7 @@ describe('JetStreamPublisher', () => {
   it('times out within its bound when the server hangs without dropping the connection', async () => {
     const publisher = await connected();
     const subject = hostSubject('web-1', 'hits');
-    server.pause();
+    await server.pause();
     try {
       // Bounded: without its timeout the publish would wait for ever and the test's own
       // timeout would fail it. No wall-clock bound here: a busy machine stretches any.

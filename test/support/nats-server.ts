@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,8 +90,20 @@ export class TestNatsServer {
   }
 
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers. */
-  pause(): void {
-    this.child?.kill('SIGSTOP');
+  /**
+   * Freezes the server without dropping its connections. Resolves once every thread has
+   * stopped: kill() only queues SIGSTOP, and a thread still running could answer one
+   * more request (seen under load: a publish acked after pause()).
+   */
+  async pause(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.child!.kill('SIGSTOP');
+    const deadline = Date.now() + 10_000;
+    while (!allThreadsStopped(pid)) {
+      if (Date.now() > deadline) throw new Error(`nats-server ${pid} did not stop`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   resume(): void {
@@ -157,4 +169,12 @@ export class TestNatsServer {
       });
     });
   }
+}
+
+/** Every thread of the process is stopped (`T` in /proc/<pid>/task/<tid>/stat). */
+function allThreadsStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  });
 }
