@@ -58,8 +58,9 @@ async function migrateIgnoringOthersDrops(store: Store): Promise<void> {
       await migrateToLatest(store);
       return;
     } catch (err) {
+      // The catalog's own words for the same race: "cache lookup failed for namespace N".
       const concurrentDrop =
-        /(schema "t_[0-9a-f]+"|relation "t_[0-9a-f]+\.\w+"|column "\w+" of relation "\w+") does not exist/.test(
+        /(schema "t_[0-9a-f]+"|relation "t_[0-9a-f]+\.\w+"|column "\w+" of relation "\w+") does not exist|cache lookup failed for namespace/.test(
           String(err),
         );
       if (!concurrentDrop || attempt >= 5 || String(err).includes(store.schema!)) throw err;
