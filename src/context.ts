@@ -85,7 +85,12 @@ export class AppContext {
     const journal = audit.journal;
     const metrics = new Metrics({ version: VERSION });
     const events = createEvents(
-      { db, log: log('events'), reclaimSpace: (pages) => store.reclaimSpace(pages) },
+      {
+        db,
+        log: log('events'),
+        reclaimSpace: (pages) => store.reclaimSpace(pages),
+        mergeTextIndex: (pages) => store.mergeTextIndex(pages),
+      },
       config,
     );
     const inventory = createInventory(

@@ -6,12 +6,15 @@ import { EventBus } from './bus.js';
 import { EventRepository } from './repository.js';
 import { EventRetention } from './retention.js';
 import { EventLog } from './service.js';
+import { TextIndexMerger, type MergeTextIndexStep } from './text-index-merger.js';
 
 export interface EventsDeps {
   db: Kysely<Database>;
   log: Logger;
   /** Hands pages freed by pruning back to the file system (Store.reclaimSpace). */
   reclaimSpace?: (maxPages: number) => Promise<number>;
+  /** One step of merging the text index (Store.mergeTextIndex); none: nothing merges it. */
+  mergeTextIndex?: MergeTextIndexStep;
 }
 
 export interface Events {
@@ -20,11 +23,12 @@ export interface Events {
   repo: EventRepository;
   log: EventLog;
   retention: EventRetention;
+  textIndex: TextIndexMerger | null;
   start(): void;
   stop(): Promise<void>;
 }
 
-/** The event log, its bus and its retention. */
+/** The event log, its bus, its retention and the upkeep of its text index. */
 export function createEvents(deps: EventsDeps, config: Config): Events {
   const bus = new EventBus((err) => deps.log.error({ err }, 'event subscriber failed'));
   const repo = new EventRepository(deps.db);
@@ -35,12 +39,19 @@ export function createEvents(deps: EventsDeps, config: Config): Events {
     beforeDelete: log.beforePrune,
     reclaimSpace: deps.reclaimSpace,
   });
+  const textIndex = deps.mergeTextIndex ? new TextIndexMerger(deps.mergeTextIndex, deps.log) : null;
   return {
     bus,
     repo,
     log,
     retention,
-    start: () => retention.start(),
-    stop: () => retention.stop(),
+    textIndex,
+    start: () => {
+      retention.start();
+      textIndex?.start();
+    },
+    stop: async () => {
+      await Promise.all([retention.stop(), textIndex?.stop()]);
+    },
   };
 }

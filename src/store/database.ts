@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
 import { observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
-import { LockAwareSqliteDialect, type LockWaitOptions } from './sqlite-driver.js';
+import { LockAwareSqliteDialect, LockWaiters, type LockWaitOptions } from './sqlite-driver.js';
+import { SqliteMaintenanceThread } from './sqlite-maintenance-thread.js';
+import { classifyStoreFault } from './store-fault.js';
 import { StoreWritability } from './writability.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,6 +33,13 @@ export interface Store {
    * freed space, so there it returns 0.
    */
   reclaimSpace(maxPages: number): Promise<number>;
+  /**
+   * One step of merging the event text index (about `pages` pages written, more when
+   * one trigram's list is longer); true when there was work. SQLite only, on a
+   * connection of its own in another thread: writes never merge it themselves
+   * (migration 0025). PostgreSQL's GIN index needs no such help: false.
+   */
+  mergeTextIndex(pages: number): Promise<boolean>;
   destroy(): Promise<void>;
 }
 
@@ -106,9 +115,16 @@ function openSqlite(path: string, options: StoreOptions): Store {
   handle.pragma('busy_timeout = 0');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
+  const totalChanges = handle.prepare('select total_changes()').pluck();
+  const waiters = new LockWaiters();
+  // An in-memory database has no second connection.
+  const maintenance = file === ':memory:' ? null : new SqliteMaintenanceThread(file, waiters);
   const writability = new StoreWritability(options.log);
   const db = new Kysely<Database>({
-    dialect: observedDialect(new LockAwareSqliteDialect(handle, options.lockWait), writability),
+    dialect: observedDialect(
+      new LockAwareSqliteDialect(handle, options.lockWait, waiters),
+      writability,
+    ),
   });
   return {
     db,
@@ -119,14 +135,41 @@ function openSqlite(path: string, options: StoreOptions): Store {
       await sql`select 1`.execute(db);
     },
     probeWrite: () => probeWrite(db),
-    // Through Kysely's connection, so it never runs inside someone else's transaction;
-    // exec, not a prepared statement, which would step once and free a single page.
-    reclaimSpace: (maxPages) =>
-      db.connection().execute(async () => {
-        handle.exec(`pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
-        return Number(handle.pragma('freelist_count', { simple: true }));
-      }),
-    destroy: () => db.destroy(),
+    // Both steps move pages under the write lock: on the maintenance thread where there
+    // is one. Otherwise through Kysely's connection, so they never run inside someone
+    // else's transaction; exec, not a prepared statement, which would step once.
+    reclaimSpace: async (maxPages) => {
+      const vacuum = `pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`;
+      const freePages = 'pragma freelist_count';
+      if (!maintenance)
+        return db.connection().execute(async () => {
+          handle.exec(vacuum);
+          return Number(handle.pragma('freelist_count', { simple: true }));
+        });
+      return Number((await maintenance.exec(vacuum, freePages)).value);
+    },
+    mergeTextIndex: async (pages) => {
+      const merge = `insert into event_log_fts(event_log_fts, rank) values ('merge', ${Math.max(1, Math.floor(pages))})`;
+      // FTS5 says whether a 'merge' found work only through the change counter: a
+      // difference of 2 or more means it wrote.
+      if (!maintenance)
+        return db.connection().execute(async () => {
+          const before = Number(totalChanges.get());
+          handle.exec(merge);
+          return Number(totalChanges.get()) - before >= 2;
+        });
+      try {
+        return (await maintenance.exec(merge)).changes >= 2;
+      } catch (err) {
+        // Someone held the lock past the thread's wait (a backup): next time.
+        if (classifyStoreFault(err) === 'locked') return false;
+        throw err;
+      }
+    },
+    destroy: async () => {
+      await maintenance?.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -168,6 +211,7 @@ function openPostgres(url: string, options: StoreOptions): Store {
     },
     probeWrite: () => probeWrite(db),
     reclaimSpace: async () => 0,
+    mergeTextIndex: async () => false,
     destroy: () => db.destroy(),
   };
 }

@@ -472,6 +472,16 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .columns(['trigger_id', 'status', 'next_attempt_at'])
       .execute();
   },
+  // SQLite: FTS5 merges its index's segments inside whichever write crosses a threshold,
+  // and merges away a segment that retention has emptied by a tenth: a second or more on
+  // the only thread once the index is large. Writes stop merging; TextIndexMerger
+  // (src/events/text-index-merger.ts) does it in small steps in the background. A level
+  // reaching FTS5's crisis threshold (16 segments) still merges inline: only if the
+  // background merger falls far behind.
+  '0025_event_text_index_background_merge': async (db, dialect) => {
+    if (dialect !== 'sqlite') return;
+    await sql`insert into event_log_fts(event_log_fts, rank) values ('automerge', 0)`.execute(db);
+  },
 };
 
 /**

@@ -34,12 +34,37 @@ export class LockAwareSqliteDialect extends SqliteDialect {
   constructor(
     private readonly handle: SQLite.Database,
     private readonly lockWait: LockWaitOptions = DEFAULT_LOCK_WAIT,
+    private readonly waiters: LockWaiters = new LockWaiters(),
   ) {
     super({ database: handle });
   }
 
   override createDriver(): Driver {
-    return new LockAwareSqliteDriver(this.handle, this.lockWait);
+    return new LockAwareSqliteDriver(this.handle, this.lockWait, this.waiters);
+  }
+}
+
+/**
+ * Whether a write of this process is waiting for SQLite's write lock. Upkeep on another
+ * connection of the process (sqlite-maintenance-thread.ts) steps aside for it: stepping
+ * again a few milliseconds after each step, it would otherwise take the lock back before
+ * a write retrying every 200 ms ever got it.
+ */
+export class LockWaiters {
+  private waiting = 0;
+  private cleared: (() => void)[] = [];
+
+  enter(): void {
+    this.waiting++;
+  }
+
+  leave(): void {
+    if (--this.waiting === 0) for (const resolve of this.cleared.splice(0)) resolve();
+  }
+
+  /** Resolves once no write is waiting for the lock. */
+  none(): Promise<void> {
+    return this.waiting === 0 ? Promise.resolve() : new Promise((r) => this.cleared.push(r));
   }
 }
 
@@ -106,12 +131,14 @@ class LockAwareSqliteDriver implements Driver {
   constructor(
     private readonly handle: SQLite.Database,
     lockWait: LockWaitOptions,
+    waiters: LockWaiters,
   ) {
     this.connection = new LockAwareSqliteConnection(
       handle,
       new StatementCache(handle),
       this.mutex,
       lockWait,
+      waiters,
     );
   }
 
@@ -152,6 +179,7 @@ class LockAwareSqliteConnection implements DatabaseConnection {
     private readonly statements: StatementCache,
     private readonly mutex: ConnectionMutex,
     private readonly lockWait: LockWaitOptions,
+    private readonly waiters: LockWaiters,
   ) {}
 
   /**
@@ -162,20 +190,27 @@ class LockAwareSqliteConnection implements DatabaseConnection {
   async withLockWait<T>(attempt: () => T): Promise<T> {
     const started = Date.now();
     let delay = this.lockWait.firstRetryMs;
-    for (;;) {
-      try {
-        return attempt();
-      } catch (err) {
-        if (!isLocked(err) || this.handle.inTransaction) throw err;
-        if (Date.now() - started + delay > this.lockWait.maxWaitMs) throw err;
+    let waiting = false;
+    try {
+      for (;;) {
+        try {
+          return attempt();
+        } catch (err) {
+          if (!isLocked(err) || this.handle.inTransaction) throw err;
+          if (Date.now() - started + delay > this.lockWait.maxWaitMs) throw err;
+        }
+        if (!waiting) this.waiters.enter();
+        waiting = true;
+        this.mutex.unlock();
+        try {
+          await sleep(delay);
+        } finally {
+          await this.mutex.lock();
+        }
+        delay = Math.min(delay * 2, this.lockWait.maxRetryMs);
       }
-      this.mutex.unlock();
-      try {
-        await sleep(delay);
-      } finally {
-        await this.mutex.lock();
-      }
-      delay = Math.min(delay * 2, this.lockWait.maxRetryMs);
+    } finally {
+      if (waiting) this.waiters.leave();
     }
   }
 

@@ -8,6 +8,7 @@ import { openStore, type Store } from './database.js';
 import { migrateToLatest, migrateUpTo } from './migrations.js';
 import type { Database } from './schema.js';
 import { LockAwareSqliteDialect, StatementCache } from './sqlite-driver.js';
+import { trigramMatch } from './text-search.js';
 
 const eventRow = (message: string) => ({
   created_at: Date.now(),
@@ -40,6 +41,20 @@ describe('SQLite file', () => {
     const store = openStore({ url: `sqlite:${file}`, dataDir: dir });
     stores.push(store);
     return store;
+  };
+  // A trigram of its own per item (aaa, bbb, …), so the index alone tells them apart;
+  // the filler has no lower-case letters.
+  const own = (i: number) => String.fromCharCode(97 + i).repeat(3);
+  const filler = (n: number) =>
+    Array.from(
+      { length: 100 },
+      (_, j) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[(n * 7 + j * 13) % 36],
+    ).join('');
+  /** One commit of item `c` and 299 filler rows: ~9 pages of text index, a segment. */
+  const commitItem = async (store: Store, c: number) => {
+    const rows = [eventRow(`item ${own(c)} kiwi`)];
+    for (let k = 1; k < 300; k++) rows.push(eventRow(filler(c * 300 + k)));
+    await store.db.insertInto('event_log').values(rows).execute();
   };
   const pragma = async (store: Store, name: string) =>
     Number(Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0]);
@@ -107,6 +122,108 @@ describe('SQLite file', () => {
     const { rows } = await sql<{ rowid: number }>`select rowid from event_log_fts
       where event_log_fts match '"bef" AND "ind"'`.execute(store.db);
     expect(rows).toHaveLength(1);
+  });
+
+  it('leaves merging the text index to bounded steps: writes and deletes never merge it', async () => {
+    const store = open();
+    await migrateToLatest(store);
+    const count = async (query: ReturnType<typeof sql<{ n: number }>>) =>
+      Number((await query.execute(store.db)).rows[0]!.n);
+    const indexPages = () =>
+      count(sql<{ n: number }>`select count(*) as n from event_log_fts_data`);
+    const found = (text: string) =>
+      count(sql<{ n: number }>`select count(*) as n from event_log_fts
+        where event_log_fts match ${trigramMatch(text)}`);
+    const mergeAll = async () => {
+      let steps = 0;
+      while (await store.mergeTextIndex(8)) if (++steps > 1000) throw new Error('never done');
+      return steps;
+    };
+    // Commits of ~9 index pages each, as a busy tail's: FTS5 would merge inline after the
+    // 64th page written. Below its crisis threshold (16 segments).
+    const pagesAfterEach: number[] = [];
+    for (let c = 0; c < 12; c++) {
+      await commitItem(store, c);
+      pagesAfterEach.push(await indexPages());
+    }
+    // A write that merged would have left fewer pages than the one before it.
+    expect(pagesAfterEach).toEqual([...pagesAfterEach].sort((a, b) => a - b));
+    const unmerged = pagesAfterEach.at(-1)!;
+
+    expect(await mergeAll()).toBeGreaterThan(0);
+    expect(await indexPages()).toBeLessThan(unmerged);
+    expect(await store.mergeTextIndex(8)).toBe(false);
+    for (let i = 0; i < 12; i++) expect(await found(own(i))).toBe(1);
+
+    // Retention's deletes leave tombstones; merging purges them, in steps again.
+    await store.db
+      .deleteFrom('event_log')
+      .where((eb) =>
+        eb.or([
+          eb(
+            'message',
+            'in',
+            [0, 1, 2, 3, 4, 5].map((i) => `item ${own(i)} kiwi`),
+          ),
+          eb(sql`id % 2`, '=', 0),
+        ]),
+      )
+      .execute();
+    const withTombstones = await indexPages();
+    expect(await mergeAll()).toBeGreaterThan(0);
+    expect(await indexPages()).toBeLessThan(withTombstones);
+    expect(await found(own(0))).toBe(0);
+    expect(await found(own(11))).toBe(1);
+    expect(await found('kiwi')).toBe(6);
+  });
+
+  it("lets a write waiting for the lock go before the maintenance thread's next step", async () => {
+    const store = open();
+    await migrateToLatest(store);
+    for (let c = 0; c < 5; c++) await commitItem(store, c);
+    const foreign = new SQLite(file);
+    const order: string[] = [];
+    try {
+      foreign.exec('begin immediate');
+      const write = store.db
+        .insertInto('event_log')
+        .values(eventRow('waited for the lock'))
+        .execute()
+        .then(() => order.push('write'));
+      await new Promise((r) => setTimeout(r, 50));
+      const merge = store.mergeTextIndex(8).then(() => order.push('merge'));
+      await new Promise((r) => setTimeout(r, 100));
+      foreign.exec('commit');
+      await Promise.all([write, merge]);
+      // Polling at up to 200 ms, the write would lose the lock to a thread that asks again
+      // within milliseconds of each step.
+      expect(order).toEqual(['write', 'merge']);
+    } finally {
+      foreign.close();
+    }
+  });
+
+  it('merges the text index on a thread of its own: a foreign lock makes it wait, not the event loop', async () => {
+    const store = open();
+    await migrateToLatest(store);
+    for (let c = 0; c < 5; c++) await commitItem(store, c);
+    const foreign = new SQLite(file);
+    try {
+      foreign.exec('begin immediate');
+      let settled = false;
+      const merged = store.mergeTextIndex(8).finally(() => (settled = true));
+      // Timers fire and reads are answered while the merge waits for the lock.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from event_log`.execute(
+        store.db,
+      );
+      expect(Number(rows[0]!.n)).toBe(1500);
+      foreign.exec('commit');
+      expect(await merged).toBe(true);
+    } finally {
+      foreign.close();
+    }
   });
 });
 
