@@ -1,3 +1,4 @@
+import type { SeededDatabase } from './database.js';
 import type { Engine } from './engine.js';
 import type { Api, Served } from './process.js';
 
@@ -17,6 +18,8 @@ export interface BenchContext {
   emit(record: BenchRecord): void;
   /** The file of the 100 rules' patterns, one per line (for grep -E -f). */
   patternsFile: string;
+  /** The database section's events, seeded while the memory section runs. */
+  seededDatabase?: SeededDatabase;
 }
 
 export interface BenchOptions {

@@ -150,6 +150,55 @@ export function renderReport(records: readonly BenchRecord[]): string {
       ),
     );
   }
+  const dbRecord = (name: string) => of('database').find((r) => r.name === name);
+  const healthzIdle = dbRecord('db /healthz idle');
+  const idlePrune = dbRecord('db idle prune');
+  const underLoad = dbRecord('db /healthz during 2 searches + retention');
+  const fileSize = dbRecord('db file size');
+  if (healthzIdle || idlePrune || underLoad || fileSize) {
+    out.push('', '### The database under searches and retention', '');
+    const rows: string[][] = [];
+    if (healthzIdle)
+      rows.push([
+        '/healthz, idle: p50 / p99 / max (ms)',
+        `${num(healthzIdle.p50_ms)} / ${num(healthzIdle.p99_ms)} / ${num(healthzIdle.max_ms)}`,
+      ]);
+    if (idlePrune)
+      rows.push([
+        'retention pass with nothing to delete (ms; longest stall)',
+        `${num(idlePrune.ms)} (${num(idlePrune.loop_max_ms)})`,
+      ]);
+    if (underLoad)
+      rows.push(
+        [
+          'rows pruned while 2 text searches loop (s)',
+          `${num(underLoad.pruned)} in ${num(Math.round(Number(underLoad.prune_ms) / 100) / 10)}`,
+        ],
+        [
+          '/healthz during it: p50 / p99 / max (ms)',
+          `${num(get(underLoad, 'healthz.p50_ms'))} / ${num(get(underLoad, 'healthz.p99_ms'))} / ${num(get(underLoad, 'healthz.max_ms'))}`,
+        ],
+        [
+          'text search during it: p50 / p99 (ms)',
+          `${num(get(underLoad, 'searches.p50_ms'))} / ${num(get(underLoad, 'searches.p99_ms'))}`,
+        ],
+        [
+          'event loop delay during it: p50 / p99 / max (ms)',
+          `${num(underLoad.loop_p50_ms)} / ${num(underLoad.loop_p99_ms)} / ${num(underLoad.loop_max_ms)}`,
+        ],
+      );
+    if (fileSize)
+      rows.push([
+        `file before → after pruning to ${num(fileSize.rows_after)} rows (MiB; free after)`,
+        `${num(fileSize.mib_before)} → ${num(fileSize.mib_after)} (${num(fileSize.free_mib_after)})`,
+      ]);
+    if (fileSize && typeof fileSize.settle_ms === 'number')
+      rows.push([
+        'text index merged and pages returned after the prune (s; merge steps)',
+        `${num(Math.round(fileSize.settle_ms / 100) / 10)} (${num(fileSize.text_index_merge_steps_after)})`,
+      ]);
+    out.push(table(['figure', 'value'], rows));
+  }
   const catchup = of('catchup');
   if (catchup.length) {
     out.push('', '### Catch-up after downtime', '');
@@ -172,6 +221,12 @@ export function renderReport(records: readonly BenchRecord[]): string {
     out.push(
       '',
       `Load average (1, 5, 15 min): ${load.map((r) => `${String(r.when)} ${(r.loadavg as number[]).join(' ')}`).join('; ')}`,
+    );
+  const durations = of('duration');
+  if (durations.length)
+    out.push(
+      '',
+      `Duration (s): ${durations.map((r) => `${String(r.of)} ${num(r.seconds)}`).join(', ')}`,
     );
   const errors = records.filter((r) => r.error);
   for (const e of errors) out.push(`Section ${e.section} failed: ${String(e.error)}`);
