@@ -216,13 +216,20 @@ export class EventRepository {
    * primary key is walked back `keep` entries in steps of `step`, yielding between them.
    */
   async rowLimitBoundary(keep: number, step = 50_000): Promise<number | null> {
-    const ends = await this.db
-      .selectFrom('event_log')
-      .select((eb) => [eb.fn.min('id').as('lowest'), eb.fn.max('id').as('highest')])
-      .executeTakeFirst();
-    if (!ends || ends.lowest === null || ends.highest === null) return null;
-    const lowest = Number(ends.lowest);
-    let below = Number(ends.highest) + 1;
+    // Two probes, not min() and max() in one query: SQLite reads either end of the key
+    // for a lone min() or max() only, and scans the table for both (100 ms at 1 M rows).
+    const end = (direction: 'asc' | 'desc') =>
+      this.db
+        .selectFrom('event_log')
+        .select('id')
+        .orderBy('id', direction)
+        .limit(1)
+        .executeTakeFirst();
+    const first = await end('asc');
+    const last = await end('desc');
+    if (!first || !last) return null;
+    const lowest = Number(first.id);
+    let below = Number(last.id) + 1;
     if (below - lowest <= keep) return null;
     for (let left = keep; ;) {
       const skip = Math.min(left, step);
