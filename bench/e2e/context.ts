@@ -1,5 +1,6 @@
 import type { SeededDatabase } from './database.js';
 import type { Engine } from './engine.js';
+import type { GeneratorSet } from './generator.js';
 import type { Api, Served } from './process.js';
 
 /** What every section of the bench gets. */
@@ -20,6 +21,8 @@ export interface BenchContext {
   patternsFile: string;
   /** The database section's events, seeded while the memory section runs. */
   seededDatabase?: SeededDatabase;
+  /** Idle generator sets one section leaves for another, by size (taken out when used). */
+  spareSets: Map<number, GeneratorSet>;
 }
 
 export interface BenchOptions {

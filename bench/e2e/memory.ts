@@ -6,15 +6,15 @@ import { round, slope } from './stats.js';
 
 /**
  * Resident and heap bytes after a forced collection, the median of three readings a
- * second apart once the process has settled: without the collection, when V8 frees its
+ * half-second apart once the process has settled: without the collection, when V8 frees its
  * pages moves RSS by more than many idle tails cost.
  */
 async function settledMemory(ctx: BenchContext): Promise<{ rss: number; heapUsed: number }> {
-  await sleep(5_000);
+  await sleep(3_000);
   const readings: { rss: number; heapUsed: number }[] = [];
   for (let i = 0; i < 3; i++) {
     readings.push(await ctx.served.memoryAfterGc());
-    await sleep(1000);
+    await sleep(500);
   }
   readings.sort((a, b) => a.heapUsed - b.heapUsed);
   return readings[1]!;
@@ -50,8 +50,16 @@ export const memorySection: BenchSection = {
         });
       }
     } finally {
-      for (const set of sets) await set.remove();
-      await waitForTails(ctx, 0);
+      // A set the CPU matrix will want (as many containers as one of its counts) is kept
+      // for it: starting fifty containers takes this engine most of a minute.
+      let kept = 0;
+      for (const set of sets) {
+        if (ctx.options.containers.includes(set.size) && !ctx.spareSets.has(set.size)) {
+          ctx.spareSets.set(set.size, set);
+          kept += set.size;
+        } else await set.remove();
+      }
+      await waitForTails(ctx, kept);
     }
     ctx.emit({
       section: 'memory',

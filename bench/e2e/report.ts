@@ -29,7 +29,9 @@ export function renderReport(records: readonly BenchRecord[]): string {
         `target ${String(machine.target)} (${String(machine.commit)})`,
     );
   }
-  const throughput = of('throughput');
+  const throughput = of('throughput').sort(
+    (a, b) => Number(a.containers) - Number(b.containers) || Number(a.rate) - Number(b.rate),
+  );
   if (throughput.length) {
     out.push('', '### CPU per followed line (µs of CPU time per line, from /proc)', '');
     out.push(
@@ -172,7 +174,7 @@ export function renderReport(records: readonly BenchRecord[]): string {
       rows.push(
         [
           'rows pruned while 2 text searches loop (s)',
-          `${num(underLoad.pruned)} in ${num(Math.round(Number(underLoad.prune_ms) / 100) / 10)}`,
+          `${num(Number(get(underLoad, 'pruned.by_rows') ?? 0) + Number(get(underLoad, 'pruned.by_age') ?? 0))} in ${num(Math.round(Number(underLoad.prune_ms) / 100) / 10)}`,
         ],
         [
           '/healthz during it: p50 / p99 / max (ms)',

@@ -14,6 +14,7 @@ import { databaseSection, seedInBackground, type SeededDatabase } from './databa
 import type { BenchContext, BenchOptions, BenchRecord, BenchSection } from './context.js';
 import { startEngine } from './engine.js';
 import { buildGeneratorImage, removeBenchContainers } from './generator.js';
+import { waitForTails } from './lag.js';
 import { latencySection } from './latency.js';
 import { memorySection } from './memory.js';
 import { Api, adminToken, serve, type Served } from './process.js';
@@ -36,7 +37,7 @@ const { values } = parseArgs({
   options: {
     target: { type: 'string', default: fileURLToPath(new URL('../..', import.meta.url)) },
     sections: { type: 'string', default: SECTIONS.map((s) => s.name).join(',') },
-    'cell-seconds': { type: 'string', default: '10' },
+    'cell-seconds': { type: 'string', default: '8' },
     containers: { type: 'string', default: '1,10,50' },
     rates: { type: 'string', default: '5000,20000,50000' },
     'no-peer': { type: 'boolean', default: false },
@@ -149,6 +150,7 @@ try {
     : undefined;
   const ctx: BenchContext = {
     seededDatabase,
+    spareSets: new Map(),
     engine,
     served,
     api,
@@ -170,6 +172,11 @@ try {
   };
   for (const section of sections) {
     if (section !== memorySection) await seededDatabase?.done.catch(() => undefined);
+    if (section !== throughputSection && ctx.spareSets.size > 0) {
+      for (const set of ctx.spareSets.values()) await set.remove();
+      ctx.spareSets.clear();
+      await waitForTails(ctx, 0);
+    }
     const sectionBegan = Date.now();
     try {
       await section.run(ctx);
