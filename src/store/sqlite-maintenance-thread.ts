@@ -79,6 +79,8 @@ export class SqliteMaintenanceThread {
     if (!worker) return;
     this.worker = null;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Unreferenced, it would not keep the process alive until it has closed its file.
+    worker.ref();
     worker.postMessage({ id: -1, sql: null });
     await exited;
   }
