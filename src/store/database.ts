@@ -161,8 +161,9 @@ function openSqlite(path: string, options: StoreOptions): Store {
       try {
         return (await maintenance.exec(merge)).changes >= 2;
       } catch (err) {
-        // Someone held the lock past the thread's wait (a backup): next time.
-        if (classifyStoreFault(err) === 'locked') return false;
+        // A lock held past the thread's wait (a backup), a full disk, a file gone: the
+        // main connection's writes say so (StoreWritability); merging waits for next time.
+        if (classifyStoreFault(err) !== null) return false;
         throw err;
       }
     },

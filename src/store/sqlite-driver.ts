@@ -53,6 +53,23 @@ export class LockAwareSqliteDialect extends SqliteDialect {
 export class LockWaiters {
   private waiting = 0;
   private cleared: (() => void)[] = [];
+  private upkeep = 0;
+
+  upkeepStarted(): void {
+    this.upkeep++;
+  }
+
+  upkeepEnded(): void {
+    this.upkeep--;
+  }
+
+  /**
+   * Whether the process's own upkeep thread is running a statement: a lock met then is
+   * likely its own, held for as long as one step takes (seconds on a slow disk).
+   */
+  get upkeepRunning(): boolean {
+    return this.upkeep > 0;
+  }
 
   enter(): void {
     this.waiting++;
@@ -188,7 +205,7 @@ class LockAwareSqliteConnection implements DatabaseConnection {
    * one never waits, BEGIN IMMEDIATE already holds the lock).
    */
   async withLockWait<T>(attempt: () => T): Promise<T> {
-    const started = Date.now();
+    let started = Date.now();
     let delay = this.lockWait.firstRetryMs;
     let waiting = false;
     try {
@@ -197,7 +214,10 @@ class LockAwareSqliteConnection implements DatabaseConnection {
           return attempt();
         } catch (err) {
           if (!isLocked(err) || this.handle.inTransaction) throw err;
-          if (Date.now() - started + delay > this.lockWait.maxWaitMs) throw err;
+          // Behind the process's own upkeep thread the wait starts again once its step is
+          // done (it starts no other while a write waits): only a foreign lock fails it.
+          if (this.waiters.upkeepRunning) started = Date.now();
+          else if (Date.now() - started + delay > this.lockWait.maxWaitMs) throw err;
         }
         if (!waiting) this.waiters.enter();
         waiting = true;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -45,6 +45,40 @@ describe('SqliteMaintenanceThread', () => {
     waiters.leave();
     await running;
     expect(done).toBe(true);
+  });
+
+  it('creates no file where the database is gone, and says so with an SQLite code', async () => {
+    thread = new SqliteMaintenanceThread(join(dir, 'moved-away.db'), new LockWaiters());
+    await expect(thread.exec('select 1')).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' });
+    expect(existsSync(join(dir, 'moved-away.db'))).toBe(false);
+  });
+
+  it('refuses statements once closed, and a second close waits for the first', async () => {
+    thread = new SqliteMaintenanceThread(file, new LockWaiters());
+    await thread.exec('insert into t values (1)');
+    const first = thread.close();
+    const second = thread.close();
+    expect(second).toBe(first);
+    await first;
+    await expect(thread.exec('insert into t values (2)')).rejects.toThrow(/closed/);
+  });
+
+  it('tells the lock waiters while a statement runs', async () => {
+    const waiters = new LockWaiters();
+    thread = new SqliteMaintenanceThread(file, waiters);
+    const foreign = new SQLite(file);
+    try {
+      foreign.exec('begin immediate');
+      const running = thread.exec('insert into t values (1)');
+      await new Promise((r) => setTimeout(r, 100));
+      // A write meeting the lock now knows it is most likely the thread's own step.
+      expect(waiters.upkeepRunning).toBe(true);
+      foreign.exec('commit');
+      await running;
+      expect(waiters.upkeepRunning).toBe(false);
+    } finally {
+      foreign.close();
+    }
   });
 
   it('reports a failed statement with its SQLite code and keeps serving', async () => {

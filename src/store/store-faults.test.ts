@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
 import { openStore, type Store } from './database.js';
 import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import { LockAwareSqliteDialect, LockWaiters } from './sqlite-driver.js';
 import { classifyStoreFault } from './store-fault.js';
 
 /** A row for event_log; `size` bytes of message make the file grow. */
@@ -52,6 +54,38 @@ describe('SQLite store faults', () => {
     foreign.exec('begin exclusive');
     return foreign;
   }
+
+  it("a write behind the process's own upkeep step waits past its limit; behind a foreign lock it fails", async () => {
+    const handle = new SQLite(file);
+    handle.pragma('busy_timeout = 0');
+    const waiters = new LockWaiters();
+    const db = new Kysely<Database>({
+      dialect: new LockAwareSqliteDialect(
+        handle,
+        { maxWaitMs: 100, firstRetryMs: 5, maxRetryMs: 20 },
+        waiters,
+      ),
+    });
+    try {
+      // The lock stands for one long merge step of the maintenance thread (seconds on a
+      // slow disk), which tells the waiters while it runs.
+      const step = lockFromOutside();
+      waiters.upkeepStarted();
+      const write = db.insertInto('event_log').values(eventRow()).execute();
+      await new Promise((r) => setTimeout(r, 400));
+      waiters.upkeepEnded();
+      step.exec('commit');
+      await write;
+
+      lockFromOutside();
+      await expect(db.insertInto('event_log').values(eventRow()).execute()).rejects.toMatchObject({
+        code: expect.stringMatching(/^SQLITE_BUSY/),
+      });
+    } finally {
+      foreign?.exec('rollback');
+      await db.destroy();
+    }
+  });
 
   it('a write behind a foreign lock waits without holding the connection, then fails as locked', async () => {
     lockFromOutside();
