@@ -9,7 +9,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import { observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
 import { LockAwareSqliteDialect, LockWaiters, type LockWaitOptions } from './sqlite-driver.js';
-import { SqliteMaintenanceThread } from './sqlite-maintenance-thread.js';
+import { SqliteMaintenanceThread, type MaintenanceResult } from './sqlite-maintenance-thread.js';
 import { classifyStoreFault } from './store-fault.js';
 import { StoreWritability } from './writability.js';
 
@@ -126,6 +126,20 @@ function openSqlite(path: string, options: StoreOptions): Store {
       writability,
     ),
   });
+  /**
+   * Upkeep moves pages under the write lock: on the maintenance thread where there is
+   * one; otherwise through Kysely's connection, so it never runs inside someone else's
+   * transaction. exec, not a prepared statement, which would step once.
+   */
+  const upkeep = (statement: string, read?: string): Promise<MaintenanceResult> =>
+    maintenance
+      ? maintenance.exec(statement, read)
+      : db.connection().execute(async () => {
+          const before = Number(totalChanges.get());
+          handle.exec(statement);
+          const changes = Number(totalChanges.get()) - before;
+          return { changes, value: read ? handle.prepare(read).pluck().get() : null };
+        });
   return {
     db,
     dialect: 'sqlite',
@@ -135,31 +149,16 @@ function openSqlite(path: string, options: StoreOptions): Store {
       await sql`select 1`.execute(db);
     },
     probeWrite: () => probeWrite(db),
-    // Both steps move pages under the write lock: on the maintenance thread where there
-    // is one. Otherwise through Kysely's connection, so they never run inside someone
-    // else's transaction; exec, not a prepared statement, which would step once.
     reclaimSpace: async (maxPages) => {
       const vacuum = `pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`;
-      const freePages = 'pragma freelist_count';
-      if (!maintenance)
-        return db.connection().execute(async () => {
-          handle.exec(vacuum);
-          return Number(handle.pragma('freelist_count', { simple: true }));
-        });
-      return Number((await maintenance.exec(vacuum, freePages)).value);
+      return Number((await upkeep(vacuum, 'pragma freelist_count')).value);
     },
     mergeTextIndex: async (pages) => {
       const merge = `insert into event_log_fts(event_log_fts, rank) values ('merge', ${Math.max(1, Math.floor(pages))})`;
-      // FTS5 says whether a 'merge' found work only through the change counter: a
-      // difference of 2 or more means it wrote.
-      if (!maintenance)
-        return db.connection().execute(async () => {
-          const before = Number(totalChanges.get());
-          handle.exec(merge);
-          return Number(totalChanges.get()) - before >= 2;
-        });
       try {
-        return (await maintenance.exec(merge)).changes >= 2;
+        // FTS5 says whether a 'merge' found work only through the change counter: a
+        // difference of 2 or more means it wrote.
+        return (await upkeep(merge)).changes >= 2;
       } catch (err) {
         // A lock held past the thread's wait (a backup), a full disk, a file gone: the
         // main connection's writes say so (StoreWritability); merging waits for next time.

@@ -177,32 +177,6 @@ describe('SQLite file', () => {
     expect(await found('kiwi')).toBe(6);
   });
 
-  it("lets a write waiting for the lock go before the maintenance thread's next step", async () => {
-    const store = open();
-    await migrateToLatest(store);
-    for (let c = 0; c < 5; c++) await commitItem(store, c);
-    const foreign = new SQLite(file);
-    const order: string[] = [];
-    try {
-      foreign.exec('begin immediate');
-      const write = store.db
-        .insertInto('event_log')
-        .values(eventRow('waited for the lock'))
-        .execute()
-        .then(() => order.push('write'));
-      await new Promise((r) => setTimeout(r, 50));
-      const merge = store.mergeTextIndex(8).then(() => order.push('merge'));
-      await new Promise((r) => setTimeout(r, 100));
-      foreign.exec('commit');
-      await Promise.all([write, merge]);
-      // Polling at up to 200 ms, the write would lose the lock to a thread that asks again
-      // within milliseconds of each step.
-      expect(order).toEqual(['write', 'merge']);
-    } finally {
-      foreign.close();
-    }
-  });
-
   it('merges the text index on a thread of its own: a foreign lock makes it wait, not the event loop', async () => {
     const store = open();
     await migrateToLatest(store);
