@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { AppError, ErrorCode } from '../errors.js';
 import { containsInsensitive } from '../store/like.js';
 import type { ContainersTable, Database } from '../store/index.js';
@@ -31,7 +31,7 @@ function toRecord(row: Selectable<ContainersTable>): ContainerRecord {
   };
 }
 
-function toRow(record: ContainerRecord): ContainersTable {
+function toRow(record: ContainerRecord): Insertable<ContainersTable> {
   return {
     ...record,
     labels: JSON.stringify(record.labels),

@@ -482,6 +482,64 @@ const MIGRATIONS: Record<string, DialectMigration> = {
     if (dialect !== 'sqlite') return;
     await sql`insert into event_log_fts(event_log_fts, rank) values ('automerge', 0)`.execute(db);
   },
+  // Many hosts (issue 14, docs/design/scale-out-contract.md). A null host_id is "this
+  // process's own engine", so single-host rows need no backfill. msg_id is the agent's
+  // deterministic Nats-Msg-Id: the unique key drops a message JetStream redelivered or an
+  // agent re-published after the duplicate window (NULLs are distinct on both dialects).
+  // The agent_* tables are an agent's own SQLite file's; the server leaves them empty.
+  '0026_hosts': async (db, dialect) => {
+    await db.schema
+      .createTable('hosts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', notNull)
+      .addColumn('engine_id', 'text')
+      .addColumn('agent_version', 'text')
+      .addColumn('docker_version', 'text')
+      .addColumn('docker_reachable', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('rule_revision', 'bigint')
+      .addColumn('agent_boot', 'text')
+      .addColumn('first_seen_at', 'bigint', notNull)
+      .addColumn('last_seen_at', 'bigint', notNull)
+      .addColumn('containers', 'integer', (c) => c.notNull().defaultTo(0))
+      // When the agent was declared silent (an event was recorded); null while it reports.
+      .addColumn('silent_since', 'bigint')
+      .execute();
+    for (const table of ['containers', 'event_log', 'incidents', 'trigger_deliveries'])
+      await db.schema.alterTable(table).addColumn('host_id', 'text').execute();
+    await db.schema.alterTable('event_log').addColumn('msg_id', 'text').execute();
+    await db.schema
+      .createIndex('event_log_msg_id')
+      .on('event_log')
+      .column('msg_id')
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('event_log_host_id')
+      .on('event_log')
+      .columns(['host_id', 'id'])
+      .execute();
+    await db.schema.alterTable('containers').addColumn('observed_at', 'bigint').execute();
+    await db.schema.alterTable('trigger_deliveries').addColumn('lease_owner', 'text').execute();
+    await db.schema.alterTable('trigger_deliveries').addColumn('lease_until', 'bigint').execute();
+    // One row: bumped in the transaction of every rule change, published to the KV bucket.
+    await db.schema
+      .createTable('rule_set_revision')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('revision', 'bigint', notNull)
+      .execute();
+    await sql`insert into rule_set_revision (id, revision) values (1, 0)`.execute(db);
+    // An agent's own state: its host identity, its store epoch, the rule set it runs.
+    await db.schema
+      .createTable('agent_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', notNull)
+      .execute();
+    // Events an agent recorded and has not yet seen JetStream acknowledge, in order.
+    await autoIncrementId(db.schema.createTable('agent_outbox'), dialect)
+      .addColumn('event', 'text', notNull)
+      .addColumn('created_at', 'bigint', notNull)
+      .execute();
+  },
 };
 
 /**

@@ -26,6 +26,46 @@ export interface Database {
   silences: SilencesTable;
   trigger_group_state: TriggerGroupStateTable;
   rule_condition_state: RuleConditionStateTable;
+  hosts: HostsTable;
+  rule_set_revision: RuleSetRevisionTable;
+  agent_state: AgentStateTable;
+  agent_outbox: AgentOutboxTable;
+}
+
+/** A Docker host an agent reports (migration 0026); the server's own engine has no row. */
+export interface HostsTable {
+  id: string;
+  name: string;
+  engine_id: string | null;
+  agent_version: string | null;
+  docker_version: string | null;
+  docker_reachable: Generated<number>;
+  rule_revision: number | null;
+  /** The reporting agent's random id per start. */
+  agent_boot: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  containers: Generated<number>;
+  silent_since: number | null;
+}
+
+/** One row (id 1): the rule set's revision, bumped with every rule change. */
+export interface RuleSetRevisionTable {
+  id: number;
+  revision: number;
+}
+
+/** An agent's own keyed state (host identity, store epoch, rule set); server: empty. */
+export interface AgentStateTable {
+  key: string;
+  value: string;
+}
+
+/** An agent's events not yet acknowledged by JetStream (JSON NewEvent), in id order. */
+export interface AgentOutboxTable {
+  id: Generated<number>;
+  event: string;
+  created_at: number;
 }
 
 /**
@@ -67,6 +107,10 @@ export interface ContainersTable {
   last_seen_at: number;
   logs_available: number;
   tty: number;
+  /** The reporting agent's host (migration 0026); null: this process's own engine. */
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the agent observed this state: an older observation never overwrites a newer. */
+  observed_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface EventLogTable {
@@ -86,6 +130,10 @@ export interface EventLogTable {
   silenced_by: ColumnType<number | null, number | null | undefined, number | null>;
   /** JSON text {before: string[], after: string[]}: the lines around a rule hit; else null. */
   context: string | null;
+  /** The host the event happened on (migration 0026); null: this process's own engine. */
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The agent's Nats-Msg-Id: unique, so a redelivered message is stored once. */
+  msg_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ScanCursorsTable {
@@ -213,6 +261,10 @@ export interface TriggerDeliveriesTable {
   incident_id: Generated<number | null>;
   /** The reminder's number; 0 for other transitions. */
   sequence: Generated<number>;
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The replica that claimed the delivery and until when (many replicas, migration 0026). */
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** One row the write probe rewrites to learn whether writes work (store/writability.ts). */
@@ -255,6 +307,7 @@ export interface IncidentsTable {
   resolved_at: number | null;
   resolve_reason: string | null;
   resolved_by_event_id: number | null;
+  host_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SilencesTable {

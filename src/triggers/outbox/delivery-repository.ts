@@ -126,7 +126,7 @@ const EVENT_COLUMNS = [
 ] as const;
 
 type JoinedEvent = {
-  [K in keyof Omit<Selectable<EventLogTable>, 'severity_rank'> as `e_${K}`]:
+  [K in keyof Omit<Selectable<EventLogTable>, 'severity_rank' | 'host_id' | 'msg_id'> as `e_${K}`]:
     Selectable<EventLogTable>[K] | null;
 };
 
