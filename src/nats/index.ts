@@ -37,3 +37,10 @@ export {
   type PublisherOptions,
 } from './publisher.js';
 export * from './subjects.js';
+export {
+  agentInboxPrefix,
+  agentPermissions,
+  natsAuthorizationBlock,
+  type NatsPermissions,
+  type NatsUserEntry,
+} from './permissions.js';
