@@ -65,6 +65,6 @@ export interface NatsUserEntry {
  * of our own to get wrong.
  */
 export function natsAuthorizationBlock(users: readonly NatsUserEntry[]): string {
-  const lines = users.map((u) => `    ${JSON.stringify(u)}`);
-  return `authorization {\n  users = [\n${lines.join('\n')}\n  ]\n}\n`;
+  const entries = users.map((u) => JSON.stringify(u, null, 2).replace(/^/gm, '    '));
+  return `authorization {\n  users = [\n${entries.join('\n')}\n  ]\n}\n`;
 }
