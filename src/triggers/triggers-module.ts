@@ -6,7 +6,7 @@ import type { Database } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { channelFactory } from './channels/index.js';
 import { DeliveriesService } from './outbox/deliveries.js';
-import { DeliveryRepository } from './outbox/delivery-repository.js';
+import { DeliveryRepository, type DeliveryLease } from './outbox/delivery-repository.js';
 import { TriggerDispatcher, type EventAppends, type IncidentSweeps } from './outbox/dispatcher.js';
 import { journalDeliveries, type DeliveryMetrics } from './journal.js';
 import { KnownCredentials } from './known-credentials.js';
@@ -25,6 +25,8 @@ export interface TriggersDeps {
   metrics: DeliveryMetrics;
   names: NameDirectory;
   log: Logger;
+  /** Replicas sharing the outbox claim what they send (many hosts); absent: one sender. */
+  deliveryLease?: DeliveryLease;
 }
 
 export interface Triggers {
@@ -60,7 +62,7 @@ export async function createTriggers(deps: TriggersDeps, config: Config): Promis
     log.warn('webhook.allow_loopback is on: notifications may reach this host (testing only)');
   const repo = new TriggerRepository(deps.db);
   const credentials = new KnownCredentials(repo);
-  const outbox = new DeliveryRepository(deps.db);
+  const outbox = new DeliveryRepository(deps.db, deps.deliveryLease ?? null);
   const channels = channelFactory({ http, addresses: http, userAgent: `Logwarden/${VERSION}` });
   const journal = journalDeliveries(deps.journal);
   const worker: DeliveryWorker = new DeliveryWorker({

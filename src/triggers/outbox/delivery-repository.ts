@@ -1,8 +1,8 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { parseContext } from '../../events/context.js';
 import type { EventSource, Severity, StoredEvent } from '../../events/model.js';
 import type { Database, EventLogTable, TriggerDeliveriesTable } from '../../store/index.js';
-import { insertBatches } from '../../store/index.js';
+import { dialectOf, insertBatches } from '../../store/index.js';
 import {
   DEFAULT_DELIVERY_PAGE,
   MAX_DELIVERY_PAGE,
@@ -159,9 +159,42 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       };
 }
 
+/**
+ * Several replicas share one outbox (many hosts): each claims what it sends for a while.
+ * `ms` must outlast the longest send (a channel's timeout): the worker renews the leases
+ * of what it has in flight, and a lease that runs out means its sender stopped.
+ */
+export interface DeliveryLease {
+  /** This replica, as the delivery log names it. */
+  owner: string;
+  ms: number;
+}
+
+/** A row no live replica is sending: never claimed, or its claim ran out. */
+function unleased(now: number) {
+  return (eb: ExpressionBuilder<{ d: TriggerDeliveriesTable }, 'd'>) =>
+    eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]);
+}
+
+/**
+ * What a delivery log says of a claim that ran out before its outcome was recorded: the
+ * request may or may not have reached the receiver.
+ */
+export function uncertainAttempt(owner: string, claimedUntil: number): string {
+  return `uncertain: ${owner} was sending it and stopped before recording the outcome (claim ran out ${new Date(claimedUntil).toISOString()}); sent again under the same webhook-id`;
+}
+
 /** Table access for the outbox, `trigger_deliveries`. */
 export class DeliveryRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly lockRows: boolean;
+
+  /** Without a lease: one process sends (single-host mode), nothing is claimed. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly lease: DeliveryLease | null = null,
+  ) {
+    this.lockRows = dialectOf(db as Kysely<unknown>) === 'postgres';
+  }
 
   /**
    * Writes pending deliveries, due now; one already there is skipped: the same
@@ -318,7 +351,64 @@ export class DeliveryRepository {
     inFlight: readonly number[],
     triggerId?: number,
   ): Promise<DueDelivery[]> {
-    let query = this.db
+    if (!this.lease) return this.read(this.db, now, limit, inFlight, triggerId);
+    const lease = this.lease;
+    return this.db.transaction().execute(async (tx) => {
+      let claim = tx
+        .selectFrom('trigger_deliveries as d')
+        .select(['d.id', 'd.attempts', 'd.lease_owner', 'd.lease_until'])
+        .where('d.status', '=', 'pending')
+        .where('d.next_attempt_at', '<=', now)
+        .where(unleased(now));
+      if (triggerId !== undefined) claim = claim.where('d.trigger_id', '=', triggerId);
+      if (inFlight.length > 0) claim = claim.where('d.id', 'not in', [...inFlight]);
+      claim = claim.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit);
+      // Another replica's claim in progress is skipped, not waited for.
+      if (this.lockRows) claim = claim.forUpdate().skipLocked();
+      const rows = await claim.execute();
+      if (rows.length === 0) return [];
+      for (const lost of rows.filter((r) => r.lease_owner !== null))
+        await tx
+          .updateTable('trigger_deliveries')
+          .set({
+            attempts: Number(lost.attempts) + 1,
+            last_error: uncertainAttempt(lost.lease_owner!, Number(lost.lease_until)),
+            last_status_code: null,
+            updated_at: now,
+          })
+          .where('id', '=', lost.id)
+          .execute();
+      const ids = rows.map((r) => Number(r.id));
+      await tx
+        .updateTable('trigger_deliveries')
+        .set({ lease_owner: lease.owner, lease_until: now + lease.ms })
+        .where('id', 'in', ids)
+        .execute();
+      return this.read(tx, now, limit, [], undefined, ids);
+    });
+  }
+
+  /** Keeps this replica's claim on what it is still sending. */
+  async renewLeases(ids: readonly number[], now: number): Promise<void> {
+    if (!this.lease || ids.length === 0) return;
+    await this.db
+      .updateTable('trigger_deliveries')
+      .set({ lease_until: now + this.lease.ms })
+      .where('id', 'in', [...ids])
+      .where('lease_owner', '=', this.lease.owner)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  private async read(
+    db: Kysely<Database>,
+    now: number,
+    limit: number,
+    inFlight: readonly number[],
+    triggerId?: number,
+    ids?: readonly number[],
+  ): Promise<DueDelivery[]> {
+    let query = db
       .selectFrom('trigger_deliveries as d')
       .leftJoin('event_log as e', 'e.id', 'd.event_id')
       // The delivery's incident, or its event's (a per-event delivery of an incident).
@@ -330,6 +420,7 @@ export class DeliveryRepository {
       .select(INCIDENT_COLUMNS)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now);
+    if (ids) query = query.where('d.id', 'in', [...ids]);
     if (triggerId !== undefined) query = query.where('d.trigger_id', '=', triggerId);
     if (inFlight.length > 0) query = query.where('d.id', 'not in', [...inFlight]);
     const rows = await query.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit).execute();
@@ -346,12 +437,13 @@ export class DeliveryRepository {
     inFlight: readonly number[],
   ): Promise<{ trigger_id: number; due_at: number }[]> {
     let query = this.db
-      .selectFrom('trigger_deliveries')
-      .select(['trigger_id', (eb) => eb.fn.min('next_attempt_at').as('due_at')])
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now);
-    if (inFlight.length > 0) query = query.where('id', 'not in', [...inFlight]);
-    const rows = await query.groupBy('trigger_id').execute();
+      .selectFrom('trigger_deliveries as d')
+      .select(['d.trigger_id', (eb) => eb.fn.min('d.next_attempt_at').as('due_at')])
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where(unleased(now));
+    if (inFlight.length > 0) query = query.where('d.id', 'not in', [...inFlight]);
+    const rows = await query.groupBy('d.trigger_id').execute();
     return rows.map((r) => ({ trigger_id: Number(r.trigger_id), due_at: Number(r.due_at) }));
   }
 
@@ -389,9 +481,16 @@ export class DeliveryRepository {
     exclude: readonly number[] = [],
     excludeTriggers: readonly number[] = [],
   ): Promise<number | null> {
+    // A row another replica is sending is due again, at the earliest, when its claim ends.
     let query = this.db
       .selectFrom('trigger_deliveries')
-      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .select(
+        sql<
+          number | null
+        >`min(case when lease_until > next_attempt_at then lease_until else next_attempt_at end)`.as(
+          'at',
+        ),
+      )
       .where('status', '=', 'pending');
     if (exclude.length > 0) query = query.where('id', 'not in', [...exclude]);
     if (excludeTriggers.length > 0)
@@ -479,5 +578,8 @@ function attemptColumns(record: AttemptRecord, now: number) {
     latency_ms: record.latency_ms,
     sent_at: record.sent_at,
     updated_at: now,
+    // The outcome is known: the claim ends with it.
+    lease_owner: null,
+    lease_until: null,
   };
 }

@@ -28,6 +28,8 @@ export interface DeliveryStore {
   ): Promise<{ trigger_id: number; due_at: number }[]>;
   nextDueAt(exclude: readonly number[], excludeTriggers: readonly number[]): Promise<number | null>;
   recordAttempt(id: number, record: AttemptRecord, now: number): Promise<boolean>;
+  /** Keeps the claim on what is in flight (replicas sharing the outbox); else nothing. */
+  renewLeases(ids: readonly number[], now: number): Promise<void>;
   recordBatch(
     ids: readonly number[],
     record: AttemptRecord,
@@ -146,6 +148,9 @@ export class DeliveryWorker implements DeliveryWaker {
       // A wake while this runs (even while scheduling) sets `again`: look once more.
       do {
         this.again = false;
+        // Every look at the outbox (at least each poll period) renews what is in flight.
+        if (this.inFlight.size > 0)
+          await this.deps.store.renewLeases([...this.inFlight.keys()], this.now());
         await this.fill();
         await this.schedule();
       } while (this.again && this.running);
