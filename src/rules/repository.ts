@@ -116,28 +116,73 @@ export class RuleRepository {
     return row ? toRule(row) : null;
   }
 
+  /** The rule set's revision: bumped with every change, in the change's transaction. */
+  async revision(): Promise<number> {
+    const row = await this.db
+      .selectFrom('rule_set_revision')
+      .select('revision')
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return Number(row?.revision ?? 0);
+  }
+
+  /** Agents compare revisions to keep the newest set: every write goes through here. */
+  private async bumpRevision(): Promise<void> {
+    await this.db
+      .updateTable('rule_set_revision')
+      .set((eb) => ({ revision: eb('revision', '+', 1) }))
+      .where('id', '=', 1)
+      .execute();
+  }
+
   async insert(fields: RuleFields, now: number): Promise<Rule> {
     const row = {
       ...toRow(fields),
       created_at: now,
       updated_at: now,
     } as Insertable<LogScanRulesTable>;
-    const inserted = await this.db
-      .insertInto('log_scan_rules')
-      .values(row)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toRule(inserted);
+    return this.transaction(async (repo) => {
+      const inserted = await repo.db
+        .insertInto('log_scan_rules')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await repo.bumpRevision();
+      return toRule(inserted);
+    });
   }
 
   async update(id: number, fields: Partial<RuleFields>, now: number): Promise<Rule | null> {
-    const updated = await this.db
-      .updateTable('log_scan_rules')
-      .set({ ...toRow(fields), updated_at: now })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return updated ? toRule(updated) : null;
+    return this.transaction(async (repo) => {
+      const updated = await repo.db
+        .updateTable('log_scan_rules')
+        .set({ ...toRow(fields), updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return null;
+      await repo.bumpRevision();
+      return toRule(updated);
+    });
+  }
+
+  /**
+   * Replaces every rule with `rules`, keeping their ids (an agent storing the set its
+   * server published). Overrides name globals, so rules go in by id: a global is older.
+   * SQLite only, as agents' stores are: PostgreSQL's identity column refuses given ids.
+   */
+  async replaceAll(rules: readonly Rule[]): Promise<void> {
+    await this.transaction(async (repo) => {
+      await repo.db.deleteFrom('log_scan_rules').execute();
+      for (const rule of [...rules].sort((a, b) => a.id - b.id)) {
+        const { id, created_at, updated_at, ...fields } = rule;
+        await repo.db
+          .insertInto('log_scan_rules')
+          .values({ ...toRow(fields), id, created_at, updated_at } as Insertable<LogScanRulesTable>)
+          .execute();
+      }
+      await repo.bumpRevision();
+    });
   }
 
   /** Deletes the rule and the overrides of it, in one transaction; false if absent. */
@@ -151,6 +196,8 @@ export class RuleRepository {
         .deleteFrom('log_scan_rules')
         .where('id', '=', id)
         .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted) await repo.bumpRevision();
       return {
         deleted: Number(result.numDeletedRows) > 0,
         overrides: Number(overrides.numDeletedRows),
