@@ -22,4 +22,10 @@ export {
 } from './rule-set-follower.js';
 export { databaseRuleSetSource } from './rule-set-source.js';
 export { LocalRuleSetStore, RULE_REVISION_KEY } from './rule-set-store.js';
-export { natsRuleSetBucket, natsRuleSetFeed, type ConnectionSource } from './rule-set-bucket.js';
+export {
+  natsReconnects,
+  natsRuleSetBucket,
+  natsRuleSetFeed,
+  type ConnectionSource,
+  type LinkStatus,
+} from './rule-set-bucket.js';

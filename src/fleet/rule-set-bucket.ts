@@ -3,7 +3,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RULES_BUCKET, RULES_KEY } from '../nats/subjects.js';
 import type { RuleSetFeed } from './rule-set-follower.js';
-import type { RuleSetBucket } from './rule-set-publisher.js';
+import type { RuleChanges, RuleSetBucket } from './rule-set-publisher.js';
 
 /** The NATS connection once there is one (NatsLink.ready). */
 export type ConnectionSource = () => Promise<NatsConnection>;
@@ -63,6 +63,30 @@ export function natsRuleSetFeed(connection: ConnectionSource): RuleSetFeed {
         for await (const entry of watch) if (entry.operation === 'PUT') onValue(entry.value);
       })();
       return { stop: () => watch.stop(), ended };
+    },
+  };
+}
+
+/** The part of NatsLink that says when a connection is up again. */
+export interface LinkStatus {
+  onStatus(listener: (status: { state: string }) => void): () => void;
+}
+
+/**
+ * Fires on every return to `connected` after a loss: a publish that failed during the
+ * outage is made then, and a set another replica wrote meanwhile is compared with.
+ */
+export function natsReconnects(link: LinkStatus): RuleChanges {
+  return {
+    onChange(listener) {
+      let lost = false;
+      return link.onStatus(({ state }) => {
+        if (state === 'reconnecting') lost = true;
+        else if (state === 'connected' && lost) {
+          lost = false;
+          listener();
+        }
+      });
     },
   };
 }

@@ -77,7 +77,7 @@ describe('RuleSetFollower', () => {
   async function agentStore(dir?: string): Promise<{ store: Store; dir: string }> {
     const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'lw-agent-'));
     if (!dir) dirs.push(dataDir);
-    const store = openStore({ dataDir });
+    const store = openStore({ url: null, dataDir });
     await migrateToLatest(store);
     stores.push(store);
     return { store, dir: dataDir };
