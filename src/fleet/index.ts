@@ -1,9 +1,4 @@
-export {
-  encodeRuleSet,
-  parseRuleSet,
-  ruleSetRevision,
-  type RuleSetValue,
-} from './rule-set.js';
+export { encodeRuleSet, parseRuleSet, ruleSetRevision, type RuleSetValue } from './rule-set.js';
 export {
   RuleSetPublisher,
   type PublishOutcome,

@@ -40,7 +40,10 @@ export function natsRuleSetBucket(connection: ConnectionSource): RuleSetBucket {
         else await kv.update(RULES_KEY, value, kvRevision);
         return true;
       } catch (err) {
-        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence)
+        if (
+          err instanceof JetStreamApiError &&
+          err.code === JetStreamApiCodes.StreamWrongLastSequence
+        )
           return false;
         throw err;
       }

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
 import { WorkloadRepository } from '../inventory/workload-repository.js';
+import { Workloads } from '../inventory/workloads.js';
 import { loadNatsConfig } from '../nats/config.js';
 import { NatsLink } from '../nats/connection.js';
 import { RULES_BUCKET, RULES_KEY } from '../nats/subjects.js';
@@ -76,10 +77,11 @@ describe('rules from the server to agents over a real nats-server', () => {
       natsRuleSetBucket(() => link.start()),
       databaseRuleSetSource(store.db),
     );
-    publisher.start([service, natsReconnects(link)]);
+    const workloads = new Workloads(new WorkloadRepository(store.db));
+    publisher.start([service, workloads, natsReconnects(link)]);
     cleanups.push(() => publisher.stop());
     await publisher.settled();
-    return { service, publisher, db: store.db };
+    return { service, workloads, publisher, db: store.db };
   }
 
   /** An agent: its own SQLite, the follower and the snapshot the scanner would read. */
@@ -113,15 +115,21 @@ describe('rules from the server to agents over a real nats-server', () => {
   }
 
   it('a rule created on the server reaches the agent snapshot', { timeout: 60_000 }, async () => {
-    const { service } = await server();
+    const { service, workloads } = await server();
     const { follower, matches } = await agent();
-    await eventually(() => follower.revision() === 0, NATS_WAIT_MS, 'the first set');
+    // The server's first revision: its workload `shop`.
+    await eventually(() => follower.revision() === 1, NATS_WAIT_MS, 'the first set');
     await service.create({ name: 'oom', pattern: 'out of memory' });
     await service.create({ name: 'shop timeouts', pattern: 'timeout', workload_id: 'shop' });
-    await eventually(() => follower.revision() === 2, NATS_WAIT_MS, 'revision 2');
+    await eventually(() => follower.revision() === 3, NATS_WAIT_MS, 'revision 3');
     expect(matches('java: out of memory')).toEqual(['oom']);
     expect(matches('upstream timeout', 'shop')).toEqual(['shop timeouts']);
     expect(matches('upstream timeout')).toEqual([]);
+
+    await workloads.delete('shop');
+    await eventually(() => follower.revision() === 4, NATS_WAIT_MS, 'revision 4');
+    expect(matches('upstream timeout', 'shop')).toEqual([]);
+    expect(matches('java: out of memory', 'shop')).toEqual(['oom']);
   });
 
   it('an older replica does not overwrite a newer set', { timeout: 60_000 }, async () => {
@@ -129,11 +137,15 @@ describe('rules from the server to agents over a real nats-server', () => {
     await ahead.service.create({ name: 'a', pattern: 'a' });
     await ahead.service.create({ name: 'b', pattern: 'b' });
     await ahead.publisher.settled();
-    expect(await held()).toBe(2);
+    expect(await held()).toBe(3);
     const behind = await server();
     await behind.service.create({ name: 'old', pattern: 'old' });
-    expect(await behind.publisher.publish()).toMatchObject({ status: 'up_to_date', held: 2 });
-    expect(await held()).toBe(2);
+    expect(await behind.publisher.publish()).toMatchObject({
+      status: 'up_to_date',
+      revision: 2,
+      held: 3,
+    });
+    expect(await held()).toBe(3);
   });
 
   it(
@@ -142,14 +154,14 @@ describe('rules from the server to agents over a real nats-server', () => {
     async () => {
       const { service, publisher } = await server();
       const { follower, matches } = await agent();
-      await eventually(() => follower.revision() === 0, NATS_WAIT_MS, 'the first set');
+      await eventually(() => follower.revision() === 1, NATS_WAIT_MS, 'the first set');
       await nats.stop();
       await service.create({ name: 'while down', pattern: 'panic' });
       await publisher.settled();
       expect(publisher.failed).toBeGreaterThan(0);
       await nats.restart();
       // The publisher republishes on reconnect; the agent's watch comes back on its own.
-      await eventually(() => follower.revision() === 1, NATS_WAIT_MS, 'revision 1');
+      await eventually(() => follower.revision() === 2, NATS_WAIT_MS, 'revision 2');
       expect(matches('kernel panic')).toEqual(['while down']);
     },
   );
@@ -161,17 +173,17 @@ describe('rules from the server to agents over a real nats-server', () => {
       const { service } = await server();
       await service.create({ name: 'stored', pattern: 'segfault' });
       const first = await agent();
-      await eventually(() => first.follower.revision() === 1, NATS_WAIT_MS, 'revision 1');
+      await eventually(() => first.follower.revision() === 2, NATS_WAIT_MS, 'revision 2');
       await first.follower.stop();
       await first.store.destroy();
 
       await nats.stop();
       const second = await agent(first.dir);
-      expect(second.follower.revision()).toBe(1);
+      expect(second.follower.revision()).toBe(2);
       expect(second.matches('segfault at 0')).toEqual(['stored']);
       await nats.restart();
       await service.create({ name: 'later', pattern: 'later' });
-      await eventually(() => second.follower.revision() === 2, NATS_WAIT_MS, 'revision 2');
+      await eventually(() => second.follower.revision() === 3, NATS_WAIT_MS, 'revision 3');
       expect(second.matches('later')).toEqual(['later']);
     },
   );

@@ -67,6 +67,19 @@ function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTabl
   return row;
 }
 
+/**
+ * Raises the rule set's revision; call it in the transaction of the change. Agents keep
+ * the set with the highest revision, so every change of what is published (rules, and
+ * the workloads they name) goes through here.
+ */
+export async function bumpRuleSetRevision(db: Kysely<Database>): Promise<void> {
+  await db
+    .updateTable('rule_set_revision')
+    .set((eb) => ({ revision: eb('revision', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
+}
+
 /** Table access for `log_scan_rules`. Works on a transaction as well as the database. */
 export class RuleRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -126,13 +139,8 @@ export class RuleRepository {
     return Number(row?.revision ?? 0);
   }
 
-  /** Agents compare revisions to keep the newest set: every write goes through here. */
-  private async bumpRevision(): Promise<void> {
-    await this.db
-      .updateTable('rule_set_revision')
-      .set((eb) => ({ revision: eb('revision', '+', 1) }))
-      .where('id', '=', 1)
-      .execute();
+  private bumpRevision(): Promise<void> {
+    return bumpRuleSetRevision(this.db);
   }
 
   async insert(fields: RuleFields, now: number): Promise<Rule> {
