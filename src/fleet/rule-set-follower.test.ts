@@ -149,6 +149,15 @@ describe('RuleSetFollower', () => {
     expect(matches(holder, 'stored')).toEqual([10]);
   });
 
+  it('stops while its watch waits for a connection that never comes', async () => {
+    const { store } = await agentStore();
+    const never: RuleSetFeed = { watch: () => new Promise(() => undefined) };
+    const { follower: f } = follower(store, never);
+    await f.start();
+    await f.stop();
+    expect(f.revision()).toBeNull();
+  });
+
   it('watches again when a watch ends by itself or cannot start', async () => {
     const { store } = await agentStore();
     const feed = new FakeFeed();

@@ -83,10 +83,18 @@ export class RuleSetFollower {
   private async watchLoop(): Promise<void> {
     const log = this.options.log;
     const signal = this.stopping.signal;
-    const aborted = new Promise((resolve) => signal.addEventListener('abort', resolve));
+    const aborted = new Promise<null>((resolve) =>
+      signal.addEventListener('abort', () => resolve(null)),
+    );
     while (!signal.aborted) {
       try {
-        const watch = await this.feed.watch((data) => this.receive(data));
+        // Opening waits for a connection, which may never come: stop() must not wait for it.
+        const opening = this.feed.watch((data) => this.receive(data));
+        const watch = await Promise.race([opening, aborted]);
+        if (watch === null) {
+          void opening.then((late) => late.stop()).catch(() => undefined);
+          return;
+        }
         await Promise.race([watch.ended, aborted]);
         if (signal.aborted) watch.stop();
         else log?.warn('the rules watch ended; watching again');
@@ -99,7 +107,10 @@ export class RuleSetFollower {
   }
 
   private receive(data: Uint8Array): void {
-    this.applying = this.applying.then(() => this.apply(data));
+    // One at a time, in order; a failure must not stop the values behind it.
+    this.applying = this.applying
+      .then(() => this.apply(data))
+      .catch((err: unknown) => this.options.log?.error({ err }, 'could not apply the rule set'));
   }
 
   private async apply(data: Uint8Array): Promise<void> {
