@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { bumpRuleSetRevision } from '../rules/repository.js';
 import type { Database, WorkloadsTable } from '../store/index.js';
 import type { Workload } from './model.js';
 
@@ -23,35 +24,55 @@ export class WorkloadRepository {
     return row ? toWorkload(row) : null;
   }
 
+  /**
+   * Runs `fn` in a transaction (or the caller's). Workloads are part of the rule set
+   * agents receive, and a deleted one takes its rules along: each write raises the rule
+   * set's revision with it.
+   */
+  private transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db);
+    return this.db.transaction().execute(fn);
+  }
+
   /** Inserts unless the id exists; returns whether a row was created. */
   async insert(workload: Workload): Promise<boolean> {
-    const result = await this.db
-      .insertInto('workloads')
-      .values(workload)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return this.transaction(async (tx) => {
+      const result = await tx
+        .insertInto('workloads')
+        .values(workload)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      if (inserted) await bumpRuleSetRevision(tx);
+      return inserted;
+    });
   }
 
   async rename(id: string, name: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('workloads')
-      .set({ name })
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.transaction(async (tx) => {
+      const result = await tx
+        .updateTable('workloads')
+        .set({ name })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const renamed = Number(result.numUpdatedRows) > 0;
+      if (renamed) await bumpRuleSetRevision(tx);
+      return renamed;
+    });
   }
 
-  /** Deletes the workload; its containers stay indexed without one. */
+  /** Deletes the workload (its rules go with it); its containers stay indexed without one. */
   async delete(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.transaction(async (tx) => {
       await tx
         .updateTable('containers')
         .set({ workload_id: null })
         .where('workload_id', '=', id)
         .execute();
       const result = await tx.deleteFrom('workloads').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted) await bumpRuleSetRevision(tx);
+      return deleted;
     });
   }
 }

@@ -28,10 +28,34 @@ export function slugify(name: string): string {
 
 /** Workload management: validation and the rules for ids. */
 export class Workloads {
+  private readonly changeListeners = new Set<() => void>();
+
   constructor(
     private readonly repo: WorkloadRepository,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Called after every committed create, rename and delete (the rule set publisher:
+   * agents resolve workload labels from it); returns the unsubscribe function.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => {
+      this.changeListeners.delete(listener);
+    };
+  }
+
+  /** The change is committed: a listener's failure is not the caller's. */
+  private changed(): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener();
+      } catch {
+        // The publisher logs its own failures.
+      }
+    }
+  }
 
   list(): Promise<Workload[]> {
     return this.repo.list();
@@ -56,17 +80,20 @@ export class Workloads {
     const workload: Workload = { id, name, kind: 'custom', created_at: this.now() };
     if (!(await this.repo.insert(workload)))
       throw new AppError(ErrorCode.Conflict, `workload ${id} already exists`, { field: 'id' });
+    this.changed();
     return workload;
   }
 
   async rename(id: string, name: unknown): Promise<Workload> {
     const valid = validName(name);
     if (!(await this.repo.rename(id, valid))) throw AppError.notFound('workload', id);
+    this.changed();
     return this.get(id);
   }
 
   async delete(id: string): Promise<void> {
     if (!(await this.repo.delete(id))) throw AppError.notFound('workload', id);
+    this.changed();
   }
 }
 

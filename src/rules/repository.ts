@@ -67,6 +67,19 @@ function toRow(fields: Partial<RuleFields>): Partial<Insertable<LogScanRulesTabl
   return row;
 }
 
+/**
+ * Raises the rule set's revision; call it in the transaction of the change. Agents keep
+ * the set with the highest revision, so every change of what is published (rules, and
+ * the workloads they name) goes through here.
+ */
+export async function bumpRuleSetRevision(db: Kysely<Database>): Promise<void> {
+  await db
+    .updateTable('rule_set_revision')
+    .set((eb) => ({ revision: eb('revision', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
+}
+
 /** Table access for `log_scan_rules`. Works on a transaction as well as the database. */
 export class RuleRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -116,28 +129,68 @@ export class RuleRepository {
     return row ? toRule(row) : null;
   }
 
+  /** The rule set's revision: bumped with every change, in the change's transaction. */
+  async revision(): Promise<number> {
+    const row = await this.db
+      .selectFrom('rule_set_revision')
+      .select('revision')
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return Number(row?.revision ?? 0);
+  }
+
+  private bumpRevision(): Promise<void> {
+    return bumpRuleSetRevision(this.db);
+  }
+
   async insert(fields: RuleFields, now: number): Promise<Rule> {
     const row = {
       ...toRow(fields),
       created_at: now,
       updated_at: now,
     } as Insertable<LogScanRulesTable>;
-    const inserted = await this.db
-      .insertInto('log_scan_rules')
-      .values(row)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toRule(inserted);
+    return this.transaction(async (repo) => {
+      const inserted = await repo.db
+        .insertInto('log_scan_rules')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await repo.bumpRevision();
+      return toRule(inserted);
+    });
   }
 
   async update(id: number, fields: Partial<RuleFields>, now: number): Promise<Rule | null> {
-    const updated = await this.db
-      .updateTable('log_scan_rules')
-      .set({ ...toRow(fields), updated_at: now })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return updated ? toRule(updated) : null;
+    return this.transaction(async (repo) => {
+      const updated = await repo.db
+        .updateTable('log_scan_rules')
+        .set({ ...toRow(fields), updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return null;
+      await repo.bumpRevision();
+      return toRule(updated);
+    });
+  }
+
+  /**
+   * Replaces every rule with `rules`, keeping their ids (an agent storing the set its
+   * server published). Overrides name globals, so rules go in by id: a global is older.
+   * SQLite only, as agents' stores are: PostgreSQL's identity column refuses given ids.
+   */
+  async replaceAll(rules: readonly Rule[]): Promise<void> {
+    await this.transaction(async (repo) => {
+      await repo.db.deleteFrom('log_scan_rules').execute();
+      for (const rule of [...rules].sort((a, b) => a.id - b.id)) {
+        const { id, created_at, updated_at, ...fields } = rule;
+        await repo.db
+          .insertInto('log_scan_rules')
+          .values({ ...toRow(fields), id, created_at, updated_at } as Insertable<LogScanRulesTable>)
+          .execute();
+      }
+      await repo.bumpRevision();
+    });
   }
 
   /** Deletes the rule and the overrides of it, in one transaction; false if absent. */
@@ -151,6 +204,8 @@ export class RuleRepository {
         .deleteFrom('log_scan_rules')
         .where('id', '=', id)
         .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted) await repo.bumpRevision();
       return {
         deleted: Number(result.numDeletedRows) > 0,
         overrides: Number(overrides.numDeletedRows),

@@ -192,6 +192,8 @@ function constraintError(err: unknown): AppError | null {
  * reload after every change that went through.
  */
 export class RulesService {
+  private readonly changeListeners = new Set<() => void>();
+
   constructor(
     private readonly deps: {
       repo: RuleRepository;
@@ -204,6 +206,17 @@ export class RulesService {
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
+  }
+
+  /**
+   * Called after every committed change (the rule set publisher); returns the
+   * unsubscribe function. A throwing listener is logged, never the caller's failure.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => {
+      this.changeListeners.delete(listener);
+    };
   }
 
   list(filter: RuleFilter = {}): Promise<Rule[]> {
@@ -413,6 +426,13 @@ export class RulesService {
       await this.deps.snapshots.reload();
     } catch (err) {
       this.deps.log?.error({ err }, 'rules changed but the snapshot reload failed');
+    }
+    for (const listener of this.changeListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.deps.log?.error({ err }, 'rule change listener failed');
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../src/events/index.js';
 import type { ContainerRecord } from '../../src/inventory/index.js';
+import type { Rule } from '../../src/rules/index.js';
 
 /**
  * Builders of the domain records tests need, with neutral defaults: a test states only
@@ -43,6 +44,28 @@ export function containerRecord(id: string, over: Partial<ContainerRecord> = {})
     last_seen_at: 0,
     logs_available: true,
     tty: false,
+    ...over,
+  };
+}
+
+/** A stored global rule on both streams, matching `ERROR`, unless `over` says otherwise. */
+export function ruleRecord(id: number, over: Partial<Rule> = {}): Rule {
+  return {
+    id,
+    name: `rule ${id}`,
+    pattern: 'ERROR',
+    severity: 'warn',
+    stream: 'both',
+    cooldown_seconds: 60,
+    enabled: true,
+    condition: { type: 'line' },
+    scope: 'global',
+    workload_id: null,
+    overrides_rule_id: null,
+    resolve_after_seconds: null,
+    context: { before: 5, after: 10, multiline: true },
+    created_at: 0,
+    updated_at: 0,
     ...over,
   };
 }
