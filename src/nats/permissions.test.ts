@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kvm } from '@nats-io/kv';
+import { eventually } from '../../test/support/eventually.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
+import { natsRuleSetBucket, natsRuleSetFeed } from '../fleet/rule-set-bucket.js';
 import { agentInboxPrefix, agentPermissions, natsAuthorizationBlock } from './permissions.js';
 import { ensureStream } from './setup.js';
 import { RULES_BUCKET, RULES_KEY, STREAM_NAME, hostSubject, msgId } from './subjects.js';
 
 const RULES_STREAM = `KV_${RULES_BUCKET}`;
+const RULES_V1 = '{"revision":1}';
 
 describe('agentPermissions', () => {
   it('refuses what is not a host id: a wildcard would widen the grant', () => {
@@ -66,16 +70,10 @@ describe('a nats-server configured with agent users', () => {
     admin = await connect({ servers: server.url, user: 'serve', pass: 'secret-serve' });
     jsm = await jetstreamManager(admin);
     await ensureStream(jsm);
-    // The bucket as a replica creates it: a KV bucket is a stream with these settings.
-    await jsm.streams.add({
-      name: RULES_STREAM,
-      subjects: [`$KV.${RULES_BUCKET}.>`],
-      max_msgs_per_subject: 1,
-      allow_direct: true,
-      allow_rollup_hdrs: true,
-      deny_delete: true,
-    });
-    await jetstream(admin).publish(`$KV.${RULES_BUCKET}.${RULES_KEY}`, '{"revision":1}');
+    // The bucket as a replica creates and writes it.
+    expect(
+      await natsRuleSetBucket(async () => admin).write(new TextEncoder().encode(RULES_V1), 0),
+    ).toBe(true);
   });
 
   afterAll(async () => {
@@ -109,24 +107,21 @@ describe('a nats-server configured with agent users', () => {
     expect(info.state.subjects ?? {}).toEqual({});
   });
 
-  it('lets an agent read the rules bucket but not write it', async () => {
+  it('lets an agent watch the rules bucket but not write it', async () => {
     const nc = await asAgent('h2');
-    const js = jetstream(nc, { timeout: 1_000 });
-    // What a KV watch does: an ordered consumer on the bucket's stream, delivered to the
-    // agent's own inbox.
-    const consumer = await js.consumers.get(RULES_STREAM, {
-      filter_subjects: `$KV.${RULES_BUCKET}.${RULES_KEY}`,
-    });
-    const msg = await consumer.next({ expires: 2_000 });
-    expect(msg?.string()).toBe('{"revision":1}');
-    const write = await js
-      .publish(`$KV.${RULES_BUCKET}.${RULES_KEY}`, '{"revision":99}')
-      .catch((e: unknown) => e);
-    expect(write).toBeInstanceOf(Error);
+    const seen: string[] = [];
+    const watch = await natsRuleSetFeed(async () => nc).watch((value) =>
+      seen.push(new TextDecoder().decode(value)),
+    );
+    await eventually(() => seen.length === 1, 10_000, 'the rule set');
+    await watch.stop();
+    expect(seen).toEqual([RULES_V1]);
+    const kv = await new Kvm(nc).open(RULES_BUCKET);
+    await expect(kv.put(RULES_KEY, '{"revision":99}', { timeout: 1_000 })).rejects.toThrow();
     const last = await jsm.streams.getMessage(RULES_STREAM, {
       last_by_subj: `$KV.${RULES_BUCKET}.${RULES_KEY}`,
     });
-    expect(last?.string()).toBe('{"revision":1}');
+    expect(last?.string()).toBe(RULES_V1);
   });
 
   it("refuses an agent the stream's admin API", async () => {
