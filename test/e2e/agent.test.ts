@@ -79,7 +79,8 @@ async function streamMessages(): Promise<Stored[]> {
   return out;
 }
 
-const seqOf = (m: Stored) => Number(/SEQ (\d+)/.exec((m.data as HitMessage).event.message)?.[1]);
+const seqOf = (m: Stored) =>
+  Number(/SEQ (\d+)/.exec((m.data as unknown as HitMessage).event.message)?.[1]);
 const hitsIn = async (host: string) =>
   (await streamMessages()).filter(
     (m) => m.subject === `logwarden.${host}.hits` && m.data.type === 'hit',
@@ -160,7 +161,7 @@ describe('logwarden agent', () => {
     );
     expect(new Set(hits.map((m) => m.id)).size).toBe(total);
     for (const m of hits) {
-      const message = m.data as HitMessage;
+      const message = m.data as unknown as HitMessage;
       expect(parseHostSubject(m.subject)).toEqual({ host, kind: 'hits' });
       expect(message.host).toBe(host);
       expect(message.event.rule_id).toBe(rule.id);
