@@ -42,6 +42,7 @@ export type Subsystem =
   | 'auth'
   | 'docker'
   | 'events'
+  | 'fleet'
   | 'incidents'
   | 'inventory'
   | 'rules'

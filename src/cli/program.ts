@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import type { AgentCommandOptions } from './agent.js';
 import { VERSION } from '../version.js';
 import { healthcheck } from './healthcheck.js';
 import { registerRulesCommands } from './rules-test.js';
@@ -20,6 +21,18 @@ export function buildProgram(): Command {
     // Loaded on use: the server's modules cost time that `healthcheck` (run every few
     // seconds by the image's HEALTHCHECK) should not pay.
     .action(async (options: { config?: string }) => (await import('./serve.js')).serve(options));
+
+  program
+    .command('agent')
+    .description(
+      "run beside one Docker engine: match its containers' logs, publish to NATS JetStream",
+    )
+    .option('-c, --config <file>', 'YAML configuration file (env LOGWARDEN_CONFIG)')
+    .option('--host-id <id>', 'the host id to publish under (default: derived from the engine)')
+    .option('--name <name>', 'the name shown for this host (default: the engine name)')
+    .option('--nats <urls>', 'NATS server URL(s), comma-separated (env LOGWARDEN_NATS_URL)')
+    .option('--data-dir <dir>', "the agent's own state (env LOGWARDEN_DATA_DIR)")
+    .action(async (options: AgentCommandOptions) => (await import('./agent.js')).agent(options));
 
   program
     .command('migrate')

@@ -10,6 +10,7 @@ import type {
   ContainerInspect,
   ContainerSummary,
   DockerEvent,
+  EngineInfo,
   EventsOptions,
   LogsOptions,
   VersionInfo,
@@ -112,6 +113,10 @@ export class DockerClient {
     const info = await this.json<VersionInfo>(res, {});
     if (this.apiVersion === null) this.apiVersion = pickVersion(info);
     return info;
+  }
+
+  async info(): Promise<EngineInfo> {
+    return this.call<EngineInfo>('GET', '/info', {});
   }
 
   async listContainers(options: { all?: boolean; filters?: Record<string, string[]> } = {}) {

@@ -8,6 +8,13 @@ export interface VersionInfo {
   Arch?: string;
 }
 
+/** `/info`: the engine's own identity (ID is stable for its data root). */
+export interface EngineInfo {
+  ID: string;
+  Name: string;
+  ServerVersion: string;
+}
+
 export interface ContainerSummary {
   Id: string;
   Names: string[];

@@ -1,3 +1,29 @@
+export { createAgent, type Agent, type AgentDeps, type AgentTimings } from './agent.js';
+export {
+  AgentContext,
+  type AgentOverrides,
+  type AgentParts,
+  type AgentSettings,
+} from './agent-context.js';
+export { AgentStateRepository } from './agent-state.js';
+export {
+  deriveHostId,
+  resolveHostIdentity,
+  type AgentStateStore,
+  type EngineIdentity,
+  type HostIdentity,
+} from './host-identity.js';
+export {
+  InventoryPublisher,
+  SNAPSHOT_PART_BYTES,
+  splitParts,
+  type InventorySource,
+} from './inventory-publisher.js';
+export * from './messages.js';
+export { OutboxDrainer, type OutboxDrainerOptions, type OutboxQueue } from './outbox-drainer.js';
+export { OutboxEventRecorder, OutboxRepository, type OutboxEntry } from './outbox.js';
+export { PublishingBatchWriter, type FireRecorder } from './publishing-batch-writer.js';
+export { StatusReporter, type StatusFacts } from './status-reporter.js';
 export { encodeRuleSet, parseRuleSet, ruleSetRevision, type RuleSetValue } from './rule-set.js';
 export {
   RuleSetPublisher,

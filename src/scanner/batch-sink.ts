@@ -3,14 +3,20 @@ import type { ContextUpdate, NewEvent } from '../events/index.js';
 import type { Database } from '../store/index.js';
 import { writeConditionState, type ConditionTracker } from './conditions.js';
 import type { CursorRepository } from './cursor-repository.js';
-import type { BatchSink } from './tail.js';
+import type { BatchSink, LinePlace } from './tail.js';
 
 /** The event log's atomic batch write, as the scanner needs it. */
 export interface EventBatchWriter {
+  /**
+   * `lines`: the lines of the first `lines.length` events (the tail's hits); the events
+   * after them (condition fires) have none. The event log has no use for them; an
+   * agent names what it publishes by them.
+   */
   recordBatch(
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void>,
     contexts?: readonly ContextUpdate[],
+    lines?: readonly LinePlace[],
   ): Promise<readonly { id: number }[]>;
 }
 
@@ -37,11 +43,12 @@ export class ConditionCommitter {
     events: NewEvent[],
     alongside: (tx: Transaction<Database>) => Promise<void> = async () => undefined,
     contexts?: readonly ContextUpdate[],
+    lines?: readonly LinePlace[],
   ): Promise<number[]> {
     const ids = (stored: readonly { id: number }[]) =>
       stored.slice(0, events.length).map((e) => e.id);
     if (!this.tracker.hasPending && this.underWay === 0)
-      return this.events.recordBatch(events, alongside, contexts).then(ids);
+      return this.events.recordBatch(events, alongside, contexts, lines).then(ids);
     this.underWay++;
     const run = this.chain.then(async () => {
       const taken = this.tracker.take();
@@ -54,6 +61,7 @@ export class ConditionCommitter {
             await writeConditionState(tx, taken, this.now());
           },
           contexts,
+          lines,
         );
         return ids(stored);
       } catch (err) {
@@ -80,8 +88,9 @@ export function eventBatchSink(
     commit: async (batch) => {
       const alongside = (tx: Transaction<Database>) =>
         cursors.save(tx, batch.containerId, batch.cursors, now());
-      if (conditions) return conditions.commit(batch.events, alongside, batch.contexts);
-      const stored = await events.recordBatch(batch.events, alongside, batch.contexts);
+      if (conditions)
+        return conditions.commit(batch.events, alongside, batch.contexts, batch.lines);
+      const stored = await events.recordBatch(batch.events, alongside, batch.contexts, batch.lines);
       return stored.map((e) => e.id);
     },
   };

@@ -47,6 +47,7 @@ for (const dialect of DIALECTS) {
       await sink.commit({
         containerId: 'c',
         events: [],
+        lines: [],
         cursors: { stdout: { tsNanos: 2_000_000_000n, seenAtTs: 1 } },
       });
       const stored = await loadConditionState(db);
@@ -60,6 +61,7 @@ for (const dialect of DIALECTS) {
         sink.commit({
           containerId: 'c',
           events: [],
+          lines: [],
           cursors: { stdout: { tsNanos: 3_000_000_000n, seenAtTs: Number.NaN } },
         }),
       ).rejects.toThrow();
@@ -71,6 +73,7 @@ for (const dialect of DIALECTS) {
       await sink.commit({
         containerId: 'c',
         events: [],
+        lines: [],
         cursors: { stdout: { tsNanos: 3_000_000_000n, seenAtTs: 1 } },
       });
       expect(await events.count()).toBe(1);

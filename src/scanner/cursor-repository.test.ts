@@ -41,6 +41,7 @@ for (const dialect of DIALECTS) {
       await sink.commit({
         containerId: 'c',
         events: [hit],
+        lines: [],
         cursors: { stdout: { tsNanos: 5n, seenAtTs: 1 } },
       });
       expect(await events.count()).toBe(1);
@@ -49,6 +50,7 @@ for (const dialect of DIALECTS) {
         sink.commit({
           containerId: 'c',
           events: [hit, hit],
+          lines: [],
           cursors: { stdout: { tsNanos: 9n, seenAtTs: Number.NaN } },
         }),
       ).rejects.toThrow();

@@ -14,6 +14,7 @@ export {
   type LineListener,
   type RulesView,
   type TailBatch,
+  type LinePlace,
   type TailDocker,
   type TailState,
   type TailTarget,

@@ -331,6 +331,16 @@ describe('Tail', () => {
     // Resumed a little before the cursors (0 here: this test's clock starts at 0).
     expect(docker.calls.at(-1)?.sinceNanos).toBe(0n);
     expect(sink.messages).toEqual(['HIT 1', 'HIT 2', 'HIT 3', 'HIT 4', 'HIT 5', 'HIT 6']);
+    // Each hit's place in the log: a tie counts the stream's lines at that timestamp,
+    // carried across the resume (HIT 5 is the second stderr line at 20).
+    expect(sink.batches.flatMap((b) => b.lines)).toEqual([
+      { stream: 'stdout', tsNanos: 10n, tie: 1 },
+      { stream: 'stderr', tsNanos: 10n, tie: 1 },
+      { stream: 'stdout', tsNanos: 10n, tie: 2 },
+      { stream: 'stderr', tsNanos: 20n, tie: 1 },
+      { stream: 'stderr', tsNanos: 20n, tie: 2 },
+      { stream: 'stdout', tsNanos: 30n, tie: 1 },
+    ]);
   });
 
   it('keeps hits whose commit failed and stores them with the next batch', async () => {

@@ -22,10 +22,23 @@ export interface TailDocker {
   logBatches(id: string, options: LogsOptions): Promise<AsyncIterable<readonly LogLine[]>>;
 }
 
+/**
+ * Where a hit's line sits in Docker's log: its stream, timestamp and its count among
+ * that stream's lines sharing the timestamp. Deterministic across re-reads, so an agent
+ * can name a hit the same way each time it publishes it.
+ */
+export interface LinePlace {
+  stream: LogStreamName;
+  tsNanos: bigint;
+  tie: number;
+}
+
 /** A batch of a tail's work: stored atomically (events and cursors together). */
 export interface TailBatch {
   containerId: string;
   events: NewEvent[];
+  /** Each event's line, parallel to `events`. */
+  lines: LinePlace[];
   cursors: StreamCursors;
   /** The lines after hits stored before, now complete (absent: none). */
   contexts?: ContextUpdate[];
@@ -163,6 +176,7 @@ export class Tail {
   private readonly controller = new AbortController();
   private current: { destroy?: () => void } | null = null;
   private pending: NewEvent[] = [];
+  private pendingLines: LinePlace[] = [];
   private dirty = false;
   private linesSinceFlush = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -484,12 +498,21 @@ export class Tail {
       now,
     );
     if (this.lineListeners !== null) this.emitLine(line, matches);
+    const place: LinePlace | null =
+      hits.length > 0
+        ? {
+            stream: line.stream,
+            tsNanos: position.current?.tsNanos ?? 0n,
+            tie: position.current?.seenAtTs ?? 0,
+          }
+        : null;
     for (const hit of hits) {
       const event = this.toEvent(line, hit);
       const rule = hit.match.rule;
       if (context !== null && rule.context)
         context.start(event, rule.id, rule.context, line.stream, (text ??= keptText(line)), now);
       this.pending.push(event);
+      this.pendingLines.push(place!);
     }
     if (context !== null) {
       if (context.keepsBefore) context.remember(text ?? keptText(line));
@@ -717,10 +740,12 @@ export class Tail {
       const batch: TailBatch = {
         containerId: this.target.id,
         events: this.pending,
+        lines: this.pendingLines,
         cursors: this.cursors(),
         ...(contexts.length > 0 ? { contexts } : {}),
       };
       this.pending = [];
+      this.pendingLines = [];
       this.dirty = false;
       this.linesSinceFlush = 0;
       this.lastCommitAt = performance.now();
@@ -785,6 +810,7 @@ export class Tail {
   /** Stopping: the batch goes back to pending, for the final flush's one last try. */
   private giveBack(batch: TailBatch, err: unknown): unknown {
     this.pending = batch.events.concat(this.pending);
+    this.pendingLines = batch.lines.concat(this.pendingLines);
     if (batch.contexts) this.context?.giveBack(batch.contexts);
     this.dirty = true;
     return err;

@@ -48,6 +48,13 @@ describe('Docker client against a real engine', () => {
     expect(client.negotiatedApiVersion).toMatch(/^1\.\d+$/);
   });
 
+  it('names the engine: its id, name and version (/info)', async () => {
+    const info = await client.info();
+    expect(info.ID).toMatch(/\S/);
+    expect(info.Name).toMatch(/\S/);
+    expect(info.ServerVersion).toBe((await client.version()).Version);
+  });
+
   it('lists and inspects a labelled container', async () => {
     const name = uniqueName('labelled');
     const id = await start('sleep 30', { name, labels: { 'logwarden.workload': 'w1' } });

@@ -1,0 +1,91 @@
+import { loadConfig } from '../config/index.js';
+import { ErrorCode, isAppError } from '../errors.js';
+import { AgentContext } from '../fleet/index.js';
+import { loadNatsConfig } from '../nats/index.js';
+import { CliExit } from './exit.js';
+
+/** As serve's: `docker stop` sends SIGKILL 10 s after SIGTERM. */
+const STOP_DEADLINE_MS = 8_000;
+
+export interface AgentCommandOptions {
+  config?: string;
+  hostId?: string;
+  name?: string;
+  nats?: string;
+  dataDir?: string;
+}
+
+/** The configuration with the command's options over it; a bad key is exit code 2. */
+function settingsFor(options: AgentCommandOptions) {
+  const file = options.config ?? process.env.LOGWARDEN_CONFIG ?? null;
+  try {
+    const { config } = loadConfig({
+      env: process.env,
+      file,
+      values: options.dataDir !== undefined ? { dataDir: options.dataDir } : {},
+    });
+    const nats = loadNatsConfig({
+      env: process.env,
+      file,
+      values: options.nats !== undefined ? { natsUrl: options.nats.split(',') } : {},
+    });
+    return {
+      config,
+      settings: { hostId: options.hostId ?? null, name: options.name ?? null, nats },
+    };
+  } catch (err) {
+    if (isAppError(err)) throw new CliExit(2, `configuration error: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Runs an agent beside one Docker engine until SIGTERM or SIGINT: its containers' logs
+ * matched here, hits, events and inventory published to NATS JetStream.
+ */
+export async function agent(options: AgentCommandOptions): Promise<void> {
+  const { config, settings } = settingsFor(options);
+  let ctx: AgentContext;
+  try {
+    ctx = await AgentContext.fromConfig(config, settings);
+  } catch (err) {
+    if (isAppError(err))
+      throw new CliExit(isAppError(err, ErrorCode.ConfigInvalid) ? 2 : 1, err.message);
+    throw err;
+  }
+  const app = ctx;
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      app.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    app.logger.info({ signal }, 'stopping');
+    const started = Date.now();
+    setTimeout(() => {
+      app.logger.error(
+        { signal, deadline_ms: STOP_DEADLINE_MS },
+        'stop took too long: exiting now',
+      );
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    stopping = app.destroy().then(
+      () => {
+        app.logger.info({ duration_ms: Date.now() - started }, 'stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        app.logger.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await app.start();
+  } catch (err) {
+    await app.destroy().catch(() => {});
+    throw err;
+  }
+}

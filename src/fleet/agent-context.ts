@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { DockerClient, EngineMonitor } from '../docker/index.js';
+import { createInventory, type Inventory } from '../inventory/index.js';
+import { createLogger, subsystemLogger, type Subsystem } from '../logger.js';
+import { JetStreamPublisher, NatsLink, type NatsConfig, type NatsSecrets } from '../nats/index.js';
+import { RuleRepository, RuleSnapshotHolder, RulesService } from '../rules/index.js';
+import { createScanner, type Scanner } from '../scanner/index.js';
+import { migrateToLatest, openStore, type Store } from '../store/index.js';
+import { VERSION } from '../version.js';
+import { createAgent, type Agent, type AgentTimings } from './agent.js';
+import { AgentStateRepository } from './agent-state.js';
+import { resolveHostIdentity, type HostIdentity } from './host-identity.js';
+
+/** What makes this process an agent (keys `agent.*` and `nats.*` once wired). */
+export interface AgentSettings {
+  /** `agent.host_id`; null: derived from the engine once and kept. */
+  hostId: string | null;
+  /** `agent.name`, shown for the host; null: the engine's name. */
+  name: string | null;
+  nats: { config: NatsConfig; secrets: NatsSecrets };
+  /** The rule set revision the agent runs (the rules KV part sets it); null: none yet. */
+  ruleRevision?: () => number | null;
+}
+
+export interface AgentOverrides {
+  logger?: Logger;
+  docker?: DockerClient;
+  timings?: AgentTimings;
+  /** NATS client bounds (tests make them short). */
+  natsLink?: { reconnectWaitMs?: number; connectTimeoutMs?: number };
+  publishTimeoutMs?: number;
+}
+
+export interface AgentParts {
+  inventory: Inventory;
+  scanner: Scanner;
+  rules: { repository: RuleRepository; snapshots: RuleSnapshotHolder; service: RulesService };
+  agent: Agent;
+}
+
+/**
+ * The agent's composition root: one Docker engine's inventory and scanner on a local
+ * SQLite, publishing to NATS JetStream instead of an event log. No HTTP server, no
+ * auth, no triggers: those are the server's.
+ */
+export class AgentContext {
+  private started = false;
+
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly store: Store,
+    readonly docker: DockerClient,
+    readonly engineMonitor: EngineMonitor,
+    readonly identity: HostIdentity,
+    readonly nats: NatsLink,
+    readonly publisher: JetStreamPublisher,
+    readonly parts: AgentParts,
+  ) {}
+
+  /**
+   * Opens the local store and learns the host identity from the engine (which must be
+   * reachable: a host id cannot be checked without it), then builds the parts.
+   */
+  static async fromConfig(
+    config: Config,
+    settings: AgentSettings,
+    overrides: AgentOverrides = {},
+  ): Promise<AgentContext> {
+    const logger = overrides.logger ?? createLogger(config.logLevel);
+    const log = (name: Subsystem) => subsystemLogger(logger, name);
+    // Always SQLite in the data directory: `database.url` is the server's.
+    const store = openStore({ url: null, dataDir: config.dataDir, log: log('store') });
+    const docker = overrides.docker ?? DockerClient.fromConfig(config);
+    try {
+      const applied = await migrateToLatest(store);
+      if (applied.applied.length > 0)
+        logger.info({ migrations: applied.applied }, 'agent store migrated');
+      const engine = await docker.info();
+      const identity = await resolveHostIdentity(
+        new AgentStateRepository(store.db),
+        engine,
+        settings.hostId,
+      );
+      return AgentContext.build(config, settings, overrides, logger, store, docker, identity, {
+        name: settings.name ?? engine.Name,
+        version: engine.ServerVersion,
+      });
+    } catch (err) {
+      await docker.close().catch(() => undefined);
+      await store.destroy().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private static build(
+    config: Config,
+    settings: AgentSettings,
+    overrides: AgentOverrides,
+    logger: Logger,
+    store: Store,
+    docker: DockerClient,
+    identity: HostIdentity,
+    engine: { name: string; version: string },
+  ): AgentContext {
+    const log = (name: Subsystem) => subsystemLogger(logger, name);
+    const db = store.db;
+    const engineMonitor = new EngineMonitor(docker, log('docker'));
+    const sender = { host: identity.hostId, agent: randomUUID() };
+    const nats = new NatsLink(settings.nats.config, settings.nats.secrets, {
+      name: `logwarden-agent ${identity.hostId}`,
+      log: log('fleet'),
+      // The agent's NATS user may be allowed only its own inboxes.
+      inboxPrefix: `_INBOX_${identity.hostId}`,
+      ...overrides.natsLink,
+    });
+    const publisher = new JetStreamPublisher(nats, { timeoutMs: overrides.publishTimeoutMs });
+    let inventory: Inventory | null = null;
+    const agent = createAgent(
+      {
+        db,
+        publisher,
+        sender,
+        storeEpoch: identity.storeEpoch,
+        inventory: {
+          onChange: (listener) => inventory!.index.onChange(listener),
+          list: () => inventory!.containers.list(),
+        },
+        status: {
+          name: engine.name,
+          agentVersion: VERSION,
+          ruleRevision: settings.ruleRevision ?? (() => null),
+          docker: () => {
+            const status = engineMonitor.status();
+            return {
+              engine_id: identity.engineId,
+              version: status.version ?? engine.version,
+              reachable: status.reachable,
+            };
+          },
+          containers: async () => (await inventory!.containers.list({})).length,
+        },
+        log: log('fleet'),
+      },
+      overrides.timings,
+    );
+    inventory = createInventory(
+      { db, docker, events: agent.recorder, log: log('inventory'), engine: engineMonitor },
+      config,
+    );
+    const repository = new RuleRepository(db);
+    const snapshots = new RuleSnapshotHolder(repository, { log: log('rules') });
+    const service = new RulesService({
+      repo: repository,
+      workloads: inventory.workloadRepository,
+      snapshots,
+      log: log('rules'),
+    });
+    const ready = inventory;
+    const scanner = createScanner(
+      {
+        db,
+        docker,
+        events: agent.writer,
+        rules: snapshots,
+        inventory: {
+          onChange: (listener) => ready.index.onChange(listener),
+          list: (filter) => ready.containers.list(filter),
+          setLogsAvailable: (id, available) => ready.containers.setLogsAvailable(id, available),
+        },
+        log: log('scanner'),
+      },
+      config,
+    );
+    return new AgentContext(
+      config,
+      logger,
+      store,
+      docker,
+      engineMonitor,
+      identity,
+      nats,
+      publisher,
+      { inventory, scanner, rules: { repository, snapshots, service }, agent },
+    );
+  }
+
+  /**
+   * Starts publishing. NATS need not be up: until it is (and until a server created
+   * the stream), publishes fail, tails hold their cursors and the outbox keeps its rows.
+   */
+  async start(): Promise<void> {
+    const { inventory, scanner, rules, agent } = this.parts;
+    void this.nats.start().catch(() => undefined);
+    await this.engineMonitor.start();
+    const snapshot = await rules.snapshots.reload();
+    this.logger.info({ rules: snapshot.ruleCount }, 'rules loaded');
+    agent.start();
+    await inventory.start();
+    await scanner.start();
+    this.started = true;
+    this.logger.info(
+      {
+        host: this.identity.hostId,
+        engine: this.identity.engineId,
+        database: this.store.location,
+        version: VERSION,
+      },
+      'logwarden agent started',
+    );
+  }
+
+  /**
+   * Stops in reverse order of dependence: the tails first (their last batches are
+   * published and their cursors saved while NATS is still there), the store last.
+   */
+  async destroy(): Promise<void> {
+    const { inventory, scanner, agent } = this.parts;
+    const steps: [string, () => unknown][] = [
+      ['scanner', () => scanner.stop()],
+      ['inventory', () => inventory.stop()],
+      ['agent', () => agent.stop()],
+      ['nats', () => this.nats.close()],
+      ['engine monitor', () => this.engineMonitor.stop()],
+      ['docker client', () => this.docker.close()],
+      ['database', () => this.store.destroy()],
+    ];
+    const failures: unknown[] = [];
+    for (const [name, stop] of steps) {
+      try {
+        await stop();
+      } catch (err) {
+        failures.push(err);
+        this.logger.error({ err, part: name }, 'stopping failed');
+      }
+    }
+    if (this.started) this.logger.info('logwarden agent stopped');
+    this.started = false;
+    if (failures.length > 0) throw new AggregateError(failures, 'some parts failed to stop');
+  }
+}
