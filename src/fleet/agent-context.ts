@@ -12,6 +12,9 @@ import { VERSION } from '../version.js';
 import { createAgent, type Agent, type AgentTimings } from './agent.js';
 import { AgentStateRepository } from './agent-state.js';
 import { resolveHostIdentity, type HostIdentity } from './host-identity.js';
+import { natsRuleSetFeed } from './rule-set-bucket.js';
+import { RuleSetFollower } from './rule-set-follower.js';
+import { LocalRuleSetStore } from './rule-set-store.js';
 
 /** What makes this process an agent (keys `agent.*` and `nats.*` once wired). */
 export interface AgentSettings {
@@ -20,8 +23,6 @@ export interface AgentSettings {
   /** `agent.name`, shown for the host; null: the engine's name. */
   name: string | null;
   nats: { config: NatsConfig; secrets: NatsSecrets };
-  /** The rule set revision the agent runs (the rules KV part sets it); null: none yet. */
-  ruleRevision?: () => number | null;
 }
 
 export interface AgentOverrides {
@@ -36,7 +37,13 @@ export interface AgentOverrides {
 export interface AgentParts {
   inventory: Inventory;
   scanner: Scanner;
-  rules: { repository: RuleRepository; snapshots: RuleSnapshotHolder; service: RulesService };
+  rules: {
+    repository: RuleRepository;
+    snapshots: RuleSnapshotHolder;
+    service: RulesService;
+    /** The rule set from the server's KV bucket, kept in the local store. */
+    follower: RuleSetFollower;
+  };
   agent: Agent;
 }
 
@@ -118,6 +125,14 @@ export class AgentContext {
     });
     const publisher = new JetStreamPublisher(nats, { timeoutMs: overrides.publishTimeoutMs });
     let inventory: Inventory | null = null;
+    const repository = new RuleRepository(db);
+    const snapshots = new RuleSnapshotHolder(repository, { log: log('rules') });
+    const follower = new RuleSetFollower(
+      natsRuleSetFeed(() => nats.start()),
+      new LocalRuleSetStore(db),
+      snapshots,
+      { log: log('rules') },
+    );
     const agent = createAgent(
       {
         db,
@@ -131,7 +146,7 @@ export class AgentContext {
         status: {
           name: engine.name,
           agentVersion: VERSION,
-          ruleRevision: settings.ruleRevision ?? (() => null),
+          ruleRevision: () => follower.revision(),
           docker: () => {
             const status = engineMonitor.status();
             return {
@@ -150,8 +165,6 @@ export class AgentContext {
       { db, docker, events: agent.recorder, log: log('inventory'), engine: engineMonitor },
       config,
     );
-    const repository = new RuleRepository(db);
-    const snapshots = new RuleSnapshotHolder(repository, { log: log('rules') });
     const service = new RulesService({
       repo: repository,
       workloads: inventory.workloadRepository,
@@ -183,7 +196,7 @@ export class AgentContext {
       identity,
       nats,
       publisher,
-      { inventory, scanner, rules: { repository, snapshots, service }, agent },
+      { inventory, scanner, rules: { repository, snapshots, service, follower }, agent },
     );
   }
 
@@ -195,8 +208,13 @@ export class AgentContext {
     const { inventory, scanner, rules, agent } = this.parts;
     void this.nats.start().catch(() => undefined);
     await this.engineMonitor.start();
-    const snapshot = await rules.snapshots.reload();
-    this.logger.info({ rules: snapshot.ruleCount }, 'rules loaded');
+    // The set kept from the last run first: matching starts before NATS is reachable.
+    await rules.follower.start();
+    const snapshot = rules.snapshots.current();
+    this.logger.info(
+      { rules: snapshot.ruleCount, rule_revision: rules.follower.revision() },
+      'rules loaded',
+    );
     agent.start();
     await inventory.start();
     await scanner.start();
@@ -222,6 +240,7 @@ export class AgentContext {
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['agent', () => agent.stop()],
+      ['rules', () => this.parts.rules.follower.stop()],
       ['nats', () => this.nats.close()],
       ['engine monitor', () => this.engineMonitor.stop()],
       ['docker client', () => this.docker.close()],
