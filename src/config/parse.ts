@@ -127,4 +127,3 @@ export const parse = {
       return s;
     },
 };
-

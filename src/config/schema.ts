@@ -291,7 +291,7 @@ export const KEYS = {
     env: 'LOGWARDEN_AGENT_HOST_ID',
     default: null as string | null,
     parse: hostId(),
-    doc: 'For `logwarden agent`: the id this host is known by (lowercase letters, digits, - and _; at most 64; not `local`, which names the serving process\'s own engine). Empty: derived once from Docker\'s name and engine id and kept in the data directory.',
+    doc: "For `logwarden agent`: the id this host is known by (lowercase letters, digits, - and _; at most 64; not `local`, which names the serving process's own engine). Empty: derived once from Docker's name and engine id and kept in the data directory.",
   },
   agentName: {
     key: 'agent.name',

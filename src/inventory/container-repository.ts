@@ -254,9 +254,7 @@ export class ContainerRepository {
         .where('host_id', '=', hostId)
         .where('id', 'in', ids)
         .where('state', '!=', 'missing')
-        .where((eb) =>
-          eb.or([eb('observed_at', 'is', null), eb('observed_at', '<=', observedAt)]),
-        )
+        .where((eb) => eb.or([eb('observed_at', 'is', null), eb('observed_at', '<=', observedAt)]))
         .returning('id')
         .execute();
       outcome.gone.push(...marked.map((r) => r.id));

@@ -78,7 +78,7 @@ export const EventFilterQuery = {
       minLength: 1,
       maxLength: 2000,
       description:
-        'Events of this host (an agent\'s host id; `local`: the serving process\'s own engine); several comma-separated (any of them).',
+        "Events of this host (an agent's host id; `local`: the serving process's own engine); several comma-separated (any of them).",
     }),
   ),
   q: Type.Optional(

@@ -51,7 +51,7 @@ export const ContainerQuery = Type.Object(
         minLength: 1,
         maxLength: 2000,
         description:
-          'Containers of this host (an agent\'s host id; `local`: the serving process\'s own engine); several comma-separated (any of them).',
+          "Containers of this host (an agent's host id; `local`: the serving process's own engine); several comma-separated (any of them).",
       }),
     ),
   },
