@@ -16,6 +16,7 @@ function hit(ageMs: number, container: string | null, rule: number | null): LogE
     rule_id: rule,
     incident_id: null,
     silenced_by: null,
+    host_id: null,
   };
 }
 

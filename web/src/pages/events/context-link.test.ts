@@ -14,6 +14,7 @@ const event = (over: Partial<LogEvent>): LogEvent => ({
   rule_id: 3,
   incident_id: null,
   silenced_by: null,
+  host_id: null,
   ...over,
 });
 

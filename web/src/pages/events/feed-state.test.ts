@@ -15,6 +15,7 @@ function ev(id: number): LogEvent {
     rule_id: null,
     incident_id: null,
     silenced_by: null,
+    host_id: null,
   };
 }
 const range = (from: number, to: number) =>
