@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import { AgentContext } from '../fleet/index.js';
-import { loadNatsConfig } from '../nats/index.js';
+import { natsSettings } from '../nats/index.js';
 import { CliExit } from './exit.js';
 
 /** As serve's: `docker stop` sends SIGKILL 10 s after SIGTERM. */
@@ -18,25 +18,30 @@ export interface AgentCommandOptions {
 /** The configuration with the command's options over it; a bad key is exit code 2. */
 function settingsFor(options: AgentCommandOptions) {
   const file = options.config ?? process.env.LOGWARDEN_CONFIG ?? null;
+  let loaded: ReturnType<typeof loadConfig>;
   try {
-    const { config } = loadConfig({
+    loaded = loadConfig({
       env: process.env,
       file,
-      values: options.dataDir !== undefined ? { dataDir: options.dataDir } : {},
+      values: {
+        ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+        ...(options.nats !== undefined ? { natsUrl: options.nats.split(',') } : {}),
+        ...(options.hostId !== undefined ? { agentHostId: options.hostId } : {}),
+        ...(options.name !== undefined ? { agentName: options.name } : {}),
+      },
     });
-    const nats = loadNatsConfig({
-      env: process.env,
-      file,
-      values: options.nats !== undefined ? { natsUrl: options.nats.split(',') } : {},
-    });
-    return {
-      config,
-      settings: { hostId: options.hostId ?? null, name: options.name ?? null, nats },
-    };
   } catch (err) {
     if (isAppError(err)) throw new CliExit(2, `configuration error: ${err.message}`);
     throw err;
   }
+  const { config, secrets } = loaded;
+  const nats = natsSettings(config, secrets);
+  if (!nats)
+    throw new CliExit(
+      2,
+      'configuration error: nats.url: an agent publishes to NATS; give --nats or LOGWARDEN_NATS_URL',
+    );
+  return { config, settings: { hostId: config.agentHostId, name: config.agentName, nats } };
 }
 
 /**

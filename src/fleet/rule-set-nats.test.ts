@@ -7,7 +7,7 @@ import { eventually } from '../../test/support/eventually.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
 import { WorkloadRepository } from '../inventory/workload-repository.js';
 import { Workloads } from '../inventory/workloads.js';
-import { loadNatsConfig } from '../nats/config.js';
+import { loadConfig } from '../config/index.js';
 import { NatsLink } from '../nats/connection.js';
 import { RULES_BUCKET, RULES_KEY } from '../nats/subjects.js';
 import { RuleRepository } from '../rules/repository.js';
@@ -40,7 +40,7 @@ describe('rules from the server to agents over a real nats-server', () => {
   afterAll(() => nats.destroy());
 
   function linkTo(name: string): NatsLink {
-    const { config, secrets } = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: nats.url } });
+    const { config, secrets } = loadConfig({ env: { LOGWARDEN_NATS_URL: nats.url } });
     const link = new NatsLink(config, secrets, { name, reconnectWaitMs: 100 });
     cleanups.push(() => link.close());
     return link;

@@ -6,13 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { AgentContext, type AgentSettings, type HitMessage } from '../../src/fleet/index.js';
-import {
-  NatsLink,
-  STREAM_NAME,
-  ensureStream,
-  loadNatsConfig,
-  parseHostSubject,
-} from '../../src/nats/index.js';
+import { NatsLink, STREAM_NAME, ensureStream, parseHostSubject } from '../../src/nats/index.js';
 import { docker, dockerHost, removeContainers, runContainer } from '../support/docker-cli.js';
 import { eventually } from '../support/eventually.js';
 import { TestNatsServer } from '../support/nats-server.js';
@@ -41,7 +35,7 @@ function settings(): AgentSettings {
   return {
     hostId: null,
     name: 'agent-e2e',
-    nats: loadNatsConfig({ env: { LOGWARDEN_NATS_URL: server.url } }),
+    nats: loadConfig({ env: { LOGWARDEN_NATS_URL: server.url } }),
   };
 }
 
@@ -88,7 +82,7 @@ const hitsIn = async (host: string) =>
 
 beforeAll(async () => {
   server = await TestNatsServer.start();
-  const nats = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
+  const nats = loadConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
   observer = new NatsLink(nats.config, nats.secrets, {
     name: 'agent-test-observer',
     reconnectWaitMs: 100,
