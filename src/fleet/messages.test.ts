@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { containerRecord } from '../../test/support/fixtures.js';
+import { parseFleetMessage, MAX_MESSAGE_BYTES } from './messages.js';
+
+const ID = 'ab'.repeat(32);
+const env = { v: 1, host: 'web-1', agent: 'boot-1', sent_at: 1_700_000_000_000 };
+const hit = {
+  ...env,
+  type: 'hit',
+  event: {
+    source: 'logscan',
+    severity: 'error',
+    message: 'boom',
+    container_id: ID,
+    rule_id: 3,
+    context: { before: ['a'], after: [] },
+    context_pending: true,
+  },
+  line: { stream: 'stdout', ts_nanos: '1700000000000000001', tie: 0 },
+};
+const status = {
+  ...env,
+  type: 'status',
+  n: 4,
+  name: 'web one',
+  agent_version: '1.2.0',
+  rule_revision: null,
+  docker: { engine_id: 'E', version: '27.1', reachable: true },
+  containers: 2,
+  publish_failures: 0,
+};
+
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const parse = (subject: string, value: unknown) => parseFleetMessage(subject, bytes(value));
+const reason = (subject: string, value: unknown) => {
+  const result = parse(subject, value);
+  return result.ok ? null : result.reason;
+};
+
+describe('parseFleetMessage', () => {
+  it('accepts each kind on its subject and keeps the fields', () => {
+    const ok = parse('logwarden.web-1.hits', hit);
+    expect(ok).toEqual({ ok: true, host: 'web-1', message: hit });
+    expect(parse('logwarden.web-1.status', status)).toMatchObject({ ok: true, message: status });
+    const change = {
+      ...env,
+      type: 'container',
+      change: 'started',
+      container: containerRecord(ID),
+      observed_at: 5,
+    };
+    expect(parse('logwarden.web-1.inventory', change)).toMatchObject({ ok: true });
+    const part = {
+      ...env,
+      type: 'snapshot',
+      snapshot: 's1',
+      part: 1,
+      parts: 2,
+      containers: [containerRecord(ID)],
+    };
+    expect(parse('logwarden.web-1.inventory', part)).toMatchObject({ ok: true });
+    const ctx = { ...env, type: 'context', hit: 'hit:web-1:x', context: { before: [], after: [] } };
+    expect(parse('logwarden.web-1.hits', ctx)).toMatchObject({ ok: true });
+    const event = {
+      ...env,
+      type: 'event',
+      event: { source: 'docker', severity: 'info', message: 'x' },
+    };
+    expect(parse('logwarden.web-1.events', event)).toMatchObject({ ok: true });
+  });
+
+  it('refuses a payload naming another host than its subject', () => {
+    expect(reason('logwarden.web-2.hits', hit)).toMatch(/^host: names another host/);
+    expect(
+      reason('logwarden.web-1.hits', { ...hit, event: { ...hit.event, host_id: 'web-2' } }),
+    ).toMatch(/^event\.host_id: names another host/);
+  });
+
+  it('refuses a type on the wrong subject, a wrong version, an unknown type', () => {
+    expect(reason('logwarden.web-1.events', hit)).toBe('type: hit is not carried on events');
+    expect(reason('logwarden.web-1.hits', { ...hit, v: 2 })).toBe('v: not 1');
+    expect(reason('logwarden.web-1.hits', { ...hit, type: 'other' })).toMatch(/^type:/);
+    expect(reason('logwarden.web-1.status', [])).toBe('message: not an object');
+  });
+
+  it('names the field that is wrong', () => {
+    const bad = (over: object) => reason('logwarden.web-1.hits', { ...hit, ...over });
+    expect(bad({ event: { ...hit.event, severity: 'fatal' } })).toMatch(
+      /^event\.severity: not one of/,
+    );
+    expect(bad({ event: { ...hit.event, source: 'docker' } })).toBe(
+      'event.source: a hit is a logscan event',
+    );
+    expect(bad({ event: { ...hit.event, rule_id: 1.5 } })).toBe('event.rule_id: not an integer');
+    expect(bad({ line: { ...hit.line, ts_nanos: '12a' } })).toBe(
+      'line.ts_nanos: not a decimal integer',
+    );
+    expect(bad({ extra: 1 })).toBe('extra: unknown field');
+    expect(bad({ event: { ...hit.event, context: { before: [1], after: [] } } })).toBe(
+      'event.context.before[0]: not a string',
+    );
+    expect(
+      reason('logwarden.web-1.status', { ...status, docker: { ...status.docker, reachable: 1 } }),
+    ).toBe('docker.reachable: not a boolean');
+    expect(
+      reason('logwarden.web-1.inventory', {
+        ...env,
+        type: 'snapshot',
+        snapshot: 's',
+        part: 2,
+        parts: 2,
+        containers: [],
+      }),
+    ).toBe('part: out of range 0..1');
+    expect(
+      reason('logwarden.web-1.inventory', {
+        ...env,
+        type: 'container',
+        change: 'started',
+        container: containerRecord('short'),
+        observed_at: 1,
+      }),
+    ).toMatch(/^container\.id: not a full container id/);
+  });
+
+  it('bounds sizes: the message, a text, a list', () => {
+    const big = new Uint8Array(MAX_MESSAGE_BYTES + 1);
+    expect(parseFleetMessage('logwarden.web-1.hits', big)).toMatchObject({
+      ok: false,
+      host: 'web-1',
+      reason: expect.stringMatching(/^message: larger than/),
+    });
+    expect(
+      reason('logwarden.web-1.hits', {
+        ...hit,
+        event: { ...hit.event, message: 'x'.repeat(70_000) },
+      }),
+    ).toMatch(/^event\.message: longer than/);
+    expect(
+      reason('logwarden.web-1.hits', {
+        ...hit,
+        event: { ...hit.event, context: { before: Array(21).fill('l'), after: [] } },
+      }),
+    ).toMatch(/^event\.context\.before: more than 20 items/);
+  });
+
+  it('refuses what is not JSON, and subjects outside the stream', () => {
+    expect(parseFleetMessage('logwarden.web-1.hits', new Uint8Array([0xff, 0xfe]))).toMatchObject({
+      ok: false,
+      reason: 'message: not JSON in UTF-8',
+    });
+    expect(parse('logwarden.Web.hits', hit)).toMatchObject({ ok: false, host: null });
+  });
+});
