@@ -30,8 +30,22 @@ const status = {
   publish_failures: 0,
 };
 
+const PREFIX: Record<string, string> = {
+  hit: 'hit',
+  event: 'evt',
+  container: 'inv',
+  snapshot: 'snap',
+  status: 'stat',
+};
+/** A well-formed id for the message: its type's prefix and the subject's host. */
+function idFor(subject: string, value: unknown): string {
+  const { type, hit: hitId } = (value ?? {}) as { type?: string; hit?: string };
+  if (type === 'context') return `ctx:${hitId}`;
+  return `${PREFIX[type ?? ''] ?? 'x'}:${subject.split('.')[1]}:1`;
+}
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-const parse = (subject: string, value: unknown) => parseFleetMessage(subject, bytes(value));
+const parse = (subject: string, value: unknown, id = idFor(subject, value)) =>
+  parseFleetMessage(subject, bytes(value), id);
 const reason = (subject: string, value: unknown) => {
   const result = parse(subject, value);
   return result.ok ? null : result.reason;
@@ -125,7 +139,7 @@ describe('parseFleetMessage', () => {
 
   it('bounds sizes: the message, a text, a list', () => {
     const big = new Uint8Array(MAX_MESSAGE_BYTES + 1);
-    expect(parseFleetMessage('logwarden.web-1.hits', big)).toMatchObject({
+    expect(parseFleetMessage('logwarden.web-1.hits', big, 'hit:web-1:1')).toMatchObject({
       ok: false,
       host: 'web-1',
       reason: expect.stringMatching(/^message: larger than/),
@@ -144,8 +158,26 @@ describe('parseFleetMessage', () => {
     ).toMatch(/^event\.context\.before: more than 20 items/);
   });
 
+  it('refuses a message id that is missing, or of another type or host', () => {
+    expect(parseFleetMessage('logwarden.web-1.hits', bytes(hit), undefined)).toMatchObject({
+      reason: 'Nats-Msg-Id: missing',
+    });
+    expect(parse('logwarden.web-1.hits', hit, 'hit:web-2:1')).toMatchObject({
+      reason: 'Nats-Msg-Id: not a hit id of host web-1',
+    });
+    expect(parse('logwarden.web-1.status', status, 'evt:web-1:1')).toMatchObject({
+      reason: 'Nats-Msg-Id: not a status id of host web-1',
+    });
+    const ctx = { ...env, type: 'context', hit: 'hit:web-1:x', context: { before: [], after: [] } };
+    expect(parse('logwarden.web-1.hits', ctx, 'ctx:hit:web-1:y')).toMatchObject({
+      reason: 'hit: not the hit the Nats-Msg-Id names',
+    });
+  });
+
   it('refuses what is not JSON, and subjects outside the stream', () => {
-    expect(parseFleetMessage('logwarden.web-1.hits', new Uint8Array([0xff, 0xfe]))).toMatchObject({
+    expect(
+      parseFleetMessage('logwarden.web-1.hits', new Uint8Array([0xff, 0xfe]), 'hit:web-1:1'),
+    ).toMatchObject({
       ok: false,
       reason: 'message: not JSON in UTF-8',
     });

@@ -372,11 +372,39 @@ function body(m: Obj, env: Envelope): FleetMessage {
   }
 }
 
+/** The start of each type's Nats-Msg-Id (msgId in src/nats/subjects.ts). */
+const ID_PREFIX: Record<FleetMessageType, string> = {
+  hit: 'hit',
+  context: 'ctx:hit',
+  event: 'evt',
+  container: 'inv',
+  snapshot: 'snap',
+  status: 'stat',
+};
+
+/**
+ * The id is stored as the event's unique key, so it must name the subject's host: an
+ * agent reusing another host's ids would make that host's events look like duplicates.
+ */
+function checkMsgId(message: FleetMessage, msgId: string | undefined): void {
+  if (msgId === undefined || msgId === '') fail('Nats-Msg-Id', 'missing');
+  if (msgId.length > 512) fail('Nats-Msg-Id', 'longer than 512');
+  if (!msgId.startsWith(`${ID_PREFIX[message.type]}:${message.host}:`))
+    fail('Nats-Msg-Id', `not a ${message.type} id of host ${message.host}`);
+  if (message.type === 'context' && message.hit !== msgId.slice('ctx:'.length))
+    fail('hit', 'not the hit the Nats-Msg-Id names');
+}
+
 /**
  * A message as the stream delivered it, checked: the subject's host and kind, the
- * version, every field's type and bound. A refusal says why, naming the field.
+ * version, every field's type and bound, its Nats-Msg-Id. A refusal says why, naming
+ * the field.
  */
-export function parseFleetMessage(subject: string, data: Uint8Array): ValidationResult {
+export function parseFleetMessage(
+  subject: string,
+  data: Uint8Array,
+  msgId: string | undefined,
+): ValidationResult {
   const target = parseHostSubject(subject);
   if (!target) return { ok: false, host: null, reason: `subject: not a host subject` };
   const { host, kind } = target;
@@ -393,7 +421,9 @@ export function parseFleetMessage(subject: string, data: Uint8Array): Validation
     const env = envelope(m, host);
     if (!TYPES_OF[kind].includes(m.type as FleetMessageType))
       fail('type', `${String(m.type)} is not carried on ${kind}`);
-    return { ok: true, host, message: body(m, env) };
+    const message = body(m, env);
+    checkMsgId(message, msgId);
+    return { ok: true, host, message };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, host, reason: err.message };
     throw err;
