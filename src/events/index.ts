@@ -10,7 +10,13 @@ export {
   type EventRow,
   type PruneHook,
 } from './repository.js';
-export { EventLog, type ContextHook, type EventSink, type MarkHook } from './service.js';
+export {
+  EventLog,
+  type ContextHook,
+  type EventSink,
+  type LocalEvent,
+  type MarkHook,
+} from './service.js';
 export { capContext, contextLine, parseContext } from './context.js';
 export { EventRetention, type PruneReport, type RetentionOptions } from './retention.js';
 export { createEvents, type Events, type EventsDeps } from './events-module.js';

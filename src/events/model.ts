@@ -66,6 +66,14 @@ export interface NewEvent {
   context?: EventContext | null;
   /** The lines after the hit are still being collected (the scanner writes them later). */
   context_pending?: boolean;
+  /** The agent's host that saw it; null or absent: this process's own engine. */
+  host_id?: string | null;
+  /**
+   * The agent's message id (Nats-Msg-Id): an event whose id is stored already is not
+   * stored again, so a redelivered message records nothing. Null or absent: no id, never
+   * a repeat (what single-host producers record).
+   */
+  msg_id?: string | null;
 }
 
 export interface StoredEvent {
@@ -86,6 +94,10 @@ export interface StoredEvent {
   silenced_by: number | null;
   /** A rule hit's lines around it; null for other events and rules that keep none. */
   context: EventContext | null;
+  /** The agent's host that saw it; null: this process's own engine. */
+  host_id: string | null;
+  /** The message that brought it from an agent; null for events recorded here. Internal. */
+  msg_id: string | null;
   /**
    * Only on an event as it is recorded (what record() returns, what the bus and the
    * append hooks see), never stored: its lines after are still being collected, so a

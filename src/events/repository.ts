@@ -27,6 +27,8 @@ export interface EventFilter {
   until?: number;
   /** Case-insensitive substring of the message. */
   text?: string;
+  /** Events of any of these hosts; null stands for this process's own engine. */
+  hosts?: (string | null)[];
 }
 
 /** Keyset pagination: `before` walks back from the newest; `after` walks forward. */
@@ -59,6 +61,8 @@ function toEvent(row: Selectable<EventLogTable>): StoredEvent {
     incident_id: row.incident_id === null ? null : Number(row.incident_id),
     silenced_by: row.silenced_by === null ? null : Number(row.silenced_by),
     context: parseContext(row.context),
+    host_id: row.host_id,
+    msg_id: row.msg_id,
   };
 }
 
@@ -86,10 +90,20 @@ export class EventRepository {
 
   /**
    * Appends in order, in one multi-row INSERT (more only past the bound-values limit);
-   * ids grow with the order given. Pass a transaction to join one.
+   * ids grow with the order given. A row whose msg_id is stored already, or came earlier
+   * in `rows`, is not stored (a redelivered message): the answer holds only the rows
+   * stored now, in the order given. Rows without a msg_id are always stored. Pass a
+   * transaction to join one.
    */
   async append(rows: EventRow[], db: Db = this.db): Promise<StoredEvent[]> {
-    const values = rows.map(
+    const seen = new Set<string>();
+    const fresh = rows.filter((row) => {
+      if (row.msg_id === null) return true;
+      if (seen.has(row.msg_id)) return false;
+      seen.add(row.msg_id);
+      return true;
+    });
+    const values = fresh.map(
       ({ context, context_pending: _inProcess, ...row }): Insertable<EventLogTable> => ({
         ...row,
         severity_rank: severityRank(row.severity),
@@ -98,14 +112,26 @@ export class EventRepository {
       }),
     );
     const out: StoredEvent[] = [];
+    let offset = 0;
     for (const batch of insertBatches(values)) {
-      const inserted = await db.insertInto('event_log').values(batch).returning('id').execute();
+      const inserted = await db
+        .insertInto('event_log')
+        .values(batch)
+        .onConflict((oc) => oc.column('msg_id').doNothing())
+        .returning(['id', 'msg_id'])
+        .execute();
+      const taken = new Set(inserted.flatMap((r) => (r.msg_id === null ? [] : [r.msg_id])));
+      const stored = fresh
+        .slice(offset, offset + batch.length)
+        .filter((row) => row.msg_id === null || taken.has(row.msg_id));
+      offset += batch.length;
       // One statement takes its ids in the order of its rows (SQLite's rowids,
-      // PostgreSQL's sequence), but RETURNING promises no order: sort them back.
+      // PostgreSQL's sequence; a skipped row only leaves a gap), but RETURNING promises
+      // no order: sort them back.
       const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
-      if (ids.length !== batch.length)
-        throw new Error(`event_log insert returned ${ids.length} ids for ${batch.length} rows`);
-      for (const id of ids) out.push({ ...rows[out.length]!, id });
+      if (ids.length !== stored.length)
+        throw new Error(`event_log insert returned ${ids.length} ids for ${stored.length} rows`);
+      stored.forEach((row, i) => out.push({ ...row, id: ids[i]! }));
     }
     return out;
   }
@@ -184,6 +210,16 @@ export class EventRepository {
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
     if (filter.text) query = query.where(containsInsensitive('event_log.message', filter.text));
+    if (filter.hosts?.length) {
+      const named = filter.hosts.filter((h): h is string => h !== null);
+      const local = named.length < filter.hosts.length;
+      query = query.where((eb) =>
+        eb.or([
+          ...(named.length > 0 ? [eb('host_id', 'in', named)] : []),
+          ...(local ? [eb('host_id', 'is', null)] : []),
+        ]),
+      );
+    }
     if (page.before !== undefined) query = query.where(sql.ref(idColumn), '<', page.before);
     if (forward) query = query.where(sql.ref(idColumn), '>', page.after!);
     const rows = await query

@@ -36,9 +36,16 @@ export type ContextHook = (
   eventIds: readonly number[],
 ) => Promise<(() => void) | void>;
 
+/**
+ * An event recorded one at a time: without a message id it can never be a repeat and
+ * is always stored. Events that may repeat (an agent's, redelivered) go through
+ * recordBatch, which says which were new.
+ */
+export type LocalEvent = Omit<NewEvent, 'msg_id'>;
+
 /** What producers need: the scanner, the inventory, the system. */
 export interface EventSink {
-  record(event: NewEvent): Promise<StoredEvent>;
+  record(event: LocalEvent): Promise<StoredEvent>;
 }
 
 function toRow(event: NewEvent, now: number): EventRow {
@@ -58,6 +65,8 @@ function toRow(event: NewEvent, now: number): EventRow {
     incident_id: null,
     silenced_by: null,
     context: event.context ? capContext(event.context) : null,
+    host_id: event.host_id ?? null,
+    msg_id: event.msg_id ?? null,
     ...(event.context && event.context_pending ? { context_pending: true } : {}),
   };
 }
@@ -86,8 +95,8 @@ export class EventLog implements EventSink {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async record(event: NewEvent): Promise<StoredEvent> {
-    const [stored] = await this.recordBatch([event]);
+  async record(event: LocalEvent): Promise<StoredEvent> {
+    const [stored] = await this.recordBatch([{ ...event, msg_id: null }]);
     return stored!;
   }
 
@@ -133,6 +142,12 @@ export class EventLog implements EventSink {
    * scanner's resume cursors), the contexts completed of events stored before (with
    * the context hooks' writes) and the append hooks write (the trigger outbox), then
    * publishes them.
+   *
+   * Answers the events stored now, in the order given. An event whose msg_id is stored
+   * already (or repeats one earlier in `events`) is left out of the answer, of the hooks
+   * and of the bus: a redelivered message notifies nobody twice. Callers map what was
+   * stored back by msg_id; events without one are all stored, so for them the answer
+   * lines up with `events`.
    */
   async recordBatch(
     events: NewEvent[],

@@ -1,5 +1,11 @@
 export * from './model.js';
-export { ContainerRepository, type ContainerFilter } from './container-repository.js';
+export {
+  ContainerRepository,
+  type ContainerFilter,
+  type HostedContainer,
+  type ObservedOutcome,
+  type SnapshotOutcome,
+} from './container-repository.js';
 export { WorkloadRepository } from './workload-repository.js';
 export { Workloads, WorkloadResolver, slugify } from './workloads.js';
 export {

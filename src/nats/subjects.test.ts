@@ -23,6 +23,12 @@ describe('subjects', () => {
     expect(() => hostSubject('a.b', 'events')).toThrow(/not a host id/);
   });
 
+  it('reserves `local`, the API\'s name for the serving process\'s own engine', () => {
+    expect(isHostId('local')).toBe(false);
+    expect(isHostId('local-1')).toBe(true);
+    expect(parseHostSubject('logwarden.local.events')).toBeNull();
+  });
+
   it('keeps core-NATS subjects out of the stream', () => {
     const captured = (subject: string) =>
       STREAM_SUBJECTS.some((pattern) => {

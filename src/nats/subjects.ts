@@ -7,13 +7,21 @@
 /** A host id is one subject token: lowercase letters, digits, `-` and `_`; 1–64 long. */
 export const HOST_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/**
+ * Reserved: how the API names the serving process's own engine (`?host=local`, rows
+ * with a null host_id), so no agent may take it.
+ */
+export const LOCAL_HOST = 'local';
+
 export function isHostId(value: string): boolean {
-  return HOST_ID_PATTERN.test(value);
+  return HOST_ID_PATTERN.test(value) && value !== LOCAL_HOST;
 }
 
 function checkHost(host: string): string {
   if (!isHostId(host))
-    throw new Error(`not a host id: ${JSON.stringify(host)} (expected ${HOST_ID_PATTERN.source})`);
+    throw new Error(
+      `not a host id: ${JSON.stringify(host)} (expected ${HOST_ID_PATTERN.source}, not ${LOCAL_HOST})`,
+    );
   return host;
 }
 

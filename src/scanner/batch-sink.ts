@@ -38,6 +38,8 @@ export class ConditionCommitter {
     alongside: (tx: Transaction<Database>) => Promise<void> = async () => undefined,
     contexts?: readonly ContextUpdate[],
   ): Promise<number[]> {
+    // By position: the scanner's events and the tracker's fires carry no msg_id, so
+    // recordBatch stores every one of them and its answer lines up with what it was given.
     const ids = (stored: readonly { id: number }[]) =>
       stored.slice(0, events.length).map((e) => e.id);
     if (!this.tracker.hasPending && this.underWay === 0)

@@ -7,7 +7,7 @@ import { severityRank, type EventFilter, type StoredEvent } from '../events/inde
  */
 export type StreamFilter = Pick<
   EventFilter,
-  'sources' | 'min_severity' | 'workload_id' | 'container_id' | 'rule_id' | 'text'
+  'sources' | 'min_severity' | 'workload_id' | 'container_id' | 'rule_id' | 'text' | 'hosts'
 >;
 
 export type EventPredicate = (event: StoredEvent) => boolean;
@@ -18,11 +18,13 @@ export function compileFilter(filter: StreamFilter): EventPredicate {
   const minRank = filter.min_severity ? severityRank(filter.min_severity) : null;
   const { workload_id, container_id, rule_id } = filter;
   const text = filter.text ? filter.text.toLowerCase() : null;
+  const hosts = filter.hosts?.length ? new Set(filter.hosts) : null;
   return (event) =>
     (sources === null || sources.has(event.source)) &&
     (minRank === null || severityRank(event.severity) >= minRank) &&
     (!workload_id || event.workload_id === workload_id) &&
     (!container_id || event.container_id === container_id) &&
     (rule_id === undefined || event.rule_id === rule_id) &&
-    (text === null || event.message.toLowerCase().includes(text));
+    (text === null || event.message.toLowerCase().includes(text)) &&
+    (hosts === null || hosts.has(event.host_id));
 }

@@ -235,6 +235,8 @@ describe('GET /api/stream/events over HTTP', () => {
         incident_id: null,
         silenced_by: null,
         context: null,
+        host_id: null,
+        msg_id: null,
       });
       if (i % 50 === 0) await turn();
       maxQueued = Math.max(maxQueued, sub.queue.size);

@@ -21,6 +21,8 @@ export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
     incident_id: null,
     silenced_by: null,
     context: null,
+    host_id: null,
+    msg_id: null,
     ...over,
   };
 }

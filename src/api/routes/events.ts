@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
+import { LOCAL_HOST, isHostId } from '../../nats/subjects.js';
 import {
   EVENT_SOURCES,
   type EventFilter,
@@ -39,6 +40,7 @@ export function eventJson(e: StoredEvent): LogEvent {
     rule_id: e.rule_id,
     incident_id: e.incident_id,
     silenced_by: e.silenced_by,
+    host_id: e.host_id,
     context: e.context,
   };
 }
@@ -84,6 +86,24 @@ export function parseSources(value: string | undefined): EventSource[] | undefin
   return list as EventSource[];
 }
 
+/** `?host=`: host ids, comma-separated; `local` (null) is the serving process's own engine. */
+export function parseHosts(value: string | undefined): (string | null)[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.map((host) => {
+    if (host === LOCAL_HOST) return null;
+    if (!isHostId(host))
+      throw AppError.validation(
+        'host',
+        `not a host id: ${JSON.stringify(host.slice(0, 80))} (lowercase letters, digits, - and _; or ${LOCAL_HOST})`,
+      );
+    return host;
+  });
+}
+
 export function eventsRoutes(deps: EventsApiDeps) {
   return async (base: FastifyInstance): Promise<void> => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -102,6 +122,7 @@ export function eventsRoutes(deps: EventsApiDeps) {
         since: parseTime('since', q.since),
         until: parseTime('until', q.until),
         text: q.q,
+        hosts: parseHosts(q.host),
       };
       const page = await deps.events.list(filter, {
         before: q.before,

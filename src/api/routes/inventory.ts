@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ContainerFilter, ContainerRecord, Workload } from '../../inventory/index.js';
 import { InventoryApi, type Container, type Workload as WorkloadJson } from '../wire/inventory.js';
 import { containerByRef } from './container-ref.js';
+import { parseHosts } from './events.js';
 import { isoTime, isoTimeOrNull } from './wire-time.js';
 import { journalObject } from '../../audit/index.js';
 import { journaled, noteChange } from '../journal-hook.js';
@@ -22,7 +23,8 @@ export interface InventoryApiDeps {
   };
 }
 
-export function containerJson(c: ContainerRecord): Container {
+/** A record of the index; one without a host (a live change of the own engine's) is local. */
+export function containerJson(c: ContainerRecord & { host_id?: string | null }): Container {
   return {
     id: c.id,
     name: c.name,
@@ -39,6 +41,7 @@ export function containerJson(c: ContainerRecord): Container {
     last_seen_at: isoTime(c.last_seen_at),
     logs_available: c.logs_available,
     tty: c.tty,
+    host_id: c.host_id ?? null,
   };
 }
 
@@ -51,8 +54,13 @@ export function inventoryRoutes(deps: InventoryApiDeps) {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get('/api/containers', { schema: InventoryApi.containers }, async (request) => {
-      const { state, workload, name } = request.query;
-      const items = await deps.containers.list({ state, workload_id: workload, name });
+      const { state, workload, name, host } = request.query;
+      const items = await deps.containers.list({
+        state,
+        workload_id: workload,
+        name,
+        hosts: parseHosts(host),
+      });
       return { items: items.map(containerJson), next: null };
     });
 

@@ -54,6 +54,8 @@ const event = (): StoredEvent => ({
   incident_id: null,
   silenced_by: null,
   context: null,
+  host_id: null,
+  msg_id: null,
 });
 
 const noHistory = { list: async () => ({ items: [], next: null }) };

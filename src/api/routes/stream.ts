@@ -16,7 +16,7 @@ import { StreamApi } from '../wire/stream.js';
 import { containerIdFilter, readableContainer, type ContainerFinder } from './container-ref.js';
 import { clientGone, userKey } from '../stream-access.js';
 import type { AccessPolicy } from '../access-guard.js';
-import { eventFor, eventJson, parseSources } from './events.js';
+import { eventFor, eventJson, parseHosts, parseSources } from './events.js';
 import { containerJson } from './inventory.js';
 
 /** What the stream routes need: the streamers of src/stream and the containers index. */
@@ -187,6 +187,7 @@ export function streamRoutes(deps: StreamApiDeps) {
           container_id: await containerIdFilter(deps.containers, q.container),
           rule_id: q.rule,
           text: q.q,
+          hosts: parseHosts(q.host),
         };
         const slot = takeSlot(request);
         if (clientGone(request, reply)) return abandon(request, reply, slot);

@@ -42,6 +42,8 @@ const event: StoredEvent = grown({
   incident_id: null,
   silenced_by: null,
   context: null,
+  host_id: 'web1',
+  msg_id: 'evt:web1:e:7',
 });
 const rule: Rule = grown({
   id: 3,

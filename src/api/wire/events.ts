@@ -34,6 +34,12 @@ export const LogEvent = Type.Object({
     }),
   ),
   // A response only (never validated input): anyOf with null serialises as it should.
+  host_id: Nullable(
+    Type.String({
+      description:
+        "The agent's host the event happened on (scale-out); null: the serving process's own engine.",
+    }),
+  ),
   context: Type.Optional(
     Type.Union(
       [
@@ -67,6 +73,14 @@ export const EventFilterQuery = {
     ContainerRef({ description: 'Events of this container (unknown: 404)' }),
   ),
   rule: Type.Optional(EventId),
+  host: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description:
+        'Events of this host (an agent\'s host id; `local`: the serving process\'s own engine); several comma-separated (any of them).',
+    }),
+  ),
   q: Type.Optional(
     Type.String({ minLength: 1, maxLength: 200, description: 'A substring of the message.' }),
   ),

@@ -24,6 +24,12 @@ export const Container = Type.Object({
     description: 'False once Docker refused to serve its logs (501).',
   }),
   tty: Type.Boolean(),
+  host_id: Nullable(
+    Type.String({
+      description:
+        "The agent's host the container runs on (scale-out); null: the serving process's own engine.",
+    }),
+  ),
 });
 export type Container = Static<typeof Container>;
 
@@ -40,6 +46,14 @@ export const ContainerQuery = Type.Object(
     state: Type.Optional(ContainerState),
     workload: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    host: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description:
+          'Containers of this host (an agent\'s host id; `local`: the serving process\'s own engine); several comma-separated (any of them).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

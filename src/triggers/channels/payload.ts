@@ -160,6 +160,8 @@ export function testEvent(trigger: Pick<Trigger, 'name'>, now: number): StoredEv
     incident_id: null,
     silenced_by: null,
     context: null,
+    host_id: null,
+    msg_id: null,
   };
 }
 

@@ -123,10 +123,12 @@ const EVENT_COLUMNS = [
   'e.incident_id as e_incident_id',
   'e.silenced_by as e_silenced_by',
   'e.context as e_context',
+  'e.host_id as e_host_id',
+  'e.msg_id as e_msg_id',
 ] as const;
 
 type JoinedEvent = {
-  [K in keyof Omit<Selectable<EventLogTable>, 'severity_rank' | 'host_id' | 'msg_id'> as `e_${K}`]:
+  [K in keyof Omit<Selectable<EventLogTable>, 'severity_rank'> as `e_${K}`]:
     Selectable<EventLogTable>[K] | null;
 };
 
@@ -146,9 +148,11 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
       incident_id: row.e_incident_id === null ? null : Number(row.e_incident_id),
       silenced_by: row.e_silenced_by === null ? null : Number(row.e_silenced_by),
       context: parseContext(row.e_context),
+      host_id: row.e_host_id,
+      msg_id: row.e_msg_id,
     };
   const kept = JSON.parse(row.event) as StoredEvent | null;
-  // A copy kept before 0021-0023 has no incident_id, silenced_by or context.
+  // A copy kept before 0021-0023 has no incident_id, silenced_by or context; before 0026 no host.
   return kept === null
     ? null
     : {
@@ -156,6 +160,8 @@ function joinedEvent(row: JoinedEvent & { event: string }): StoredEvent | null {
         incident_id: kept.incident_id ?? null,
         silenced_by: kept.silenced_by ?? null,
         context: kept.context ?? null,
+        host_id: kept.host_id ?? null,
+        msg_id: kept.msg_id ?? null,
       };
 }
 

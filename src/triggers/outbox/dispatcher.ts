@@ -127,6 +127,9 @@ function incidentEvent(incident: SweptIncident): StoredEvent {
     incident_id: incident.id,
     silenced_by: null,
     context: null,
+    // Incidents carry no host yet: a trigger filter does not look at it.
+    host_id: null,
+    msg_id: null,
   };
 }
 
