@@ -110,6 +110,11 @@ describe('parseFleetMessage', () => {
       'line.ts_nanos: not a decimal integer',
     );
     expect(bad({ extra: 1 })).toBe('extra: unknown field');
+    expect(bad({ event: { ...hit.event, container_id: 'a\u0000b' } })).toBe(
+      'event.container_id: contains a NUL character',
+    );
+    // Log text may hold one: it is made storable, or stored as JSON.
+    expect(bad({ event: { ...hit.event, message: 'a\u0000b' } })).toBeNull();
     expect(bad({ event: { ...hit.event, context: { before: [1], after: [] } } })).toBe(
       'event.context.before[0]: not a string',
     );

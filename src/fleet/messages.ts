@@ -121,11 +121,22 @@ function only(value: Obj, field: string, allowed: readonly string[]): void {
     if (!allowed.includes(key)) fail(field ? `${field}.${key}` : key, 'unknown field');
 }
 
-function string(value: unknown, field: string, max: number, min = 0): string {
+function text(value: unknown, field: string, max: number, min = 0): string {
   if (typeof value !== 'string') fail(field, 'not a string');
   if (value.length < min) fail(field, 'empty');
   if (value.length > max) fail(field, `longer than ${max}`);
   return value;
+}
+
+/**
+ * A string stored as it is in a text column: PostgreSQL refuses a NUL there, and a batch
+ * it fails would come back for ever. Log text (messages, context lines, labels) is made
+ * storable on the way in or stored as JSON, so it is checked with `text`.
+ */
+function string(value: unknown, field: string, max: number, min = 0): string {
+  const out = text(value, field, max, min);
+  if (out.includes('\u0000')) fail(field, 'contains a NUL character');
+  return out;
 }
 
 function stringOrNull(value: unknown, field: string, max: number): string | null {
@@ -169,7 +180,7 @@ function array(value: unknown, field: string, max: number): unknown[] {
 }
 
 function lines(value: unknown, field: string, max: number): string[] {
-  return array(value, field, max).map((l, i) => string(l, `${field}[${i}]`, MAX_CONTEXT_LINE));
+  return array(value, field, max).map((l, i) => text(l, `${field}[${i}]`, MAX_CONTEXT_LINE));
 }
 
 function context(value: unknown, field: string): EventContext {
@@ -203,7 +214,7 @@ function event(value: unknown, field: string, host: string): NewEvent {
   const out: NewEvent = {
     source: oneOf(e.source, `${field}.source`, EVENT_SOURCES),
     severity: oneOf(e.severity, `${field}.severity`, SEVERITIES),
-    message: string(e.message, `${field}.message`, MAX_EVENT_TEXT),
+    message: text(e.message, `${field}.message`, MAX_EVENT_TEXT),
   };
   if (e.metadata !== undefined) out.metadata = object(e.metadata, `${field}.metadata`);
   if (e.workload_id !== undefined)
@@ -254,7 +265,7 @@ function labels(value: unknown, field: string): Record<string, string> {
   const keys = Object.keys(l);
   if (keys.length > MAX_LABELS) fail(field, `more than ${MAX_LABELS} labels`);
   const out: Record<string, string> = {};
-  for (const key of keys) out[key] = string(l[key], `${field}.${key}`, MAX_EVENT_TEXT);
+  for (const key of keys) out[key] = text(l[key], `${field}.${key}`, MAX_EVENT_TEXT);
   return out;
 }
 
