@@ -12,7 +12,7 @@ import type { ContainerRecord } from '../inventory/model.js';
 import { loadNatsConfig } from '../nats/config.js';
 import { NatsLink } from '../nats/connection.js';
 import { JetStreamPublisher } from '../nats/publisher.js';
-import { DEFAULT_STREAM_SETTINGS } from '../nats/setup.js';
+import { DEFAULT_STREAM_SETTINGS, ensureStream } from '../nats/setup.js';
 import { STREAM_NAME, hostSubject, msgId, type StreamKind } from '../nats/subjects.js';
 import type { Database } from '../store/index.js';
 import {
@@ -48,6 +48,8 @@ class RecordingContainers implements FleetContainers {
 class SwitchableWriter implements FleetEventWriter {
   down = false;
   loseAck = 0;
+  /** A message the database refuses whenever its batch holds it. */
+  poison: string | null = null;
   constructor(private readonly log: EventLog) {}
   async recordBatch(
     events: Parameters<EventLog['recordBatch']>[0],
@@ -55,6 +57,7 @@ class SwitchableWriter implements FleetEventWriter {
     contexts?: Parameters<EventLog['recordBatch']>[2],
   ): Promise<StoredEvent[]> {
     if (this.down) throw new Error('database unreachable');
+    if (events.some((e) => e.message === this.poison)) throw new Error('refused for good');
     const stored = await this.log.recordBatch(events, alongside, contexts);
     if (this.loseAck > 0) {
       this.loseAck--;
@@ -113,13 +116,14 @@ for (const dialect of DIALECTS) {
       await server.destroy();
     });
 
-    async function replica() {
+    async function replica(options: { poison?: string } = {}) {
       const db = store().db;
       const repo = new EventRepository(db);
       const bus = new EventBus();
       const seen: StoredEvent[] = [];
       bus.subscribe((e) => seen.push(e));
       const writer = new SwitchableWriter(new EventLog(db, repo, bus));
+      writer.poison = options.poison ?? null;
       const containers = new RecordingContainers();
       const relay = new LiveEventRelay(natsCoreLink(nc), bus, log);
       relay.start();
@@ -186,6 +190,20 @@ for (const dialect of DIALECTS) {
       await eventually(() => consumer.counters.handled >= 2);
       expect((await stored(repo, 2)).map((e) => e.message)).toEqual(['boom 1', 'boom 2']);
       expect(seen.map((e) => e.message)).toEqual(['boom 1', 'boom 2']);
+    });
+
+    it('holds back only the message the database refuses for good, not its batch', async () => {
+      await ensureStream(jsm, STREAM);
+      const sent = [hit('web-1', 1), hit('web-1', 2), hit('web-1', 3)];
+      for (const m of sent) await publish('web-1', 'hits', m.id, m.body);
+      // Poisoned before the first fetch, which takes the three in one batch.
+      const { repo, writer, consumer } = await replica({ poison: 'boom 2' });
+      await eventually(() => consumer.counters.handled === 2);
+      expect((await stored(repo, 2)).map((e) => e.message)).toEqual(['boom 1', 'boom 3']);
+      expect(consumer.counters.retried).toBeGreaterThanOrEqual(3);
+      writer.poison = null;
+      await eventually(() => consumer.counters.handled === 3);
+      expect((await stored(repo, 3)).map((e) => e.message)).toEqual(['boom 1', 'boom 3', 'boom 2']);
     });
 
     it('terminates a payload naming another host than its subject, and never stores it', async () => {

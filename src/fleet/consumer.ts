@@ -122,6 +122,8 @@ export interface FleetConsumer {
 
 /** Refusals logged once per host and reason; beyond this many, not logged. */
 const MAX_LOGGED_REFUSALS = 1000;
+/** Deliveries after which a message is committed in a batch of its own. */
+const SUSPECT_AFTER_DELIVERIES = 3;
 /** `working()` this often while a commit runs: ack_wait (30 s) must not lapse meanwhile. */
 const WORKING_EVERY_MS = 10_000;
 
@@ -204,7 +206,12 @@ export function createFleetConsumer(
       (v): v is Valid & { message: ContextMessage } => v.message.type === 'context',
     );
     const rest = valid.filter((v) => v.message.type !== 'context');
-    if (rest.length > 0) await commit(rest);
+    // A message its batch failed on again and again goes alone: one that the database
+    // refuses for good (poison) then holds back only itself, not whatever shares its batch.
+    const suspect = (v: Valid) => v.msg.info.deliveryCount >= SUSPECT_AFTER_DELIVERIES;
+    const fresh = rest.filter((v) => !suspect(v));
+    if (fresh.length > 0) await commit(fresh);
+    for (const alone of rest.filter(suspect)) await commit([alone]);
     if (contexts.length > 0) await completeContexts(contexts);
   }
 
