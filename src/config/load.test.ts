@@ -112,4 +112,81 @@ describe('loadConfig', () => {
     expect(err.code).toBe(ErrorCode.ConfigInvalid);
     expect(err.message).toMatch(/cannot read/);
   });
+
+  describe('scale-out keys', () => {
+    it('has an agent with no host id or name of its own, and 60 s before a host is silent', () => {
+      const { config } = loadConfig({ env: {} });
+      expect(config.agentHostId).toBeNull();
+      expect(config.agentName).toBeNull();
+      expect(config.fleetHostSilentAfterSeconds).toBe(60);
+    });
+
+    it('reads a host id, a name and the silence period from the file and the environment', () => {
+      const file = yamlFile(
+        'agent:\n  host_id: web-1\n  name: Web server 1\nfleet:\n  host_silent_after_seconds: 90\n',
+      );
+      const { config } = loadConfig({ env: { LOGWARDEN_AGENT_HOST_ID: 'web_2' }, file });
+      expect(config.agentHostId).toBe('web_2');
+      expect(config.agentName).toBe('Web server 1');
+      expect(config.fleetHostSilentAfterSeconds).toBe(90);
+    });
+
+    it.each(['Web1', 'a.b', 'web 1', '-web', 'x'.repeat(65), 'local'])(
+      'refuses the host id %s, naming the key',
+      (id) => {
+        const err = errorOf(() => loadConfig({ env: { LOGWARDEN_AGENT_HOST_ID: id } }));
+        expect(err.code).toBe(ErrorCode.ConfigInvalid);
+        expect(err.field).toBe('LOGWARDEN_AGENT_HOST_ID');
+        expect(err.message).toMatch(/^LOGWARDEN_AGENT_HOST_ID: must be lowercase letters/);
+      },
+    );
+
+    it('names the YAML key of a bad host id, and of a silence period too short', () => {
+      const err = errorOf(() =>
+        loadConfig({
+          file: yamlFile('agent:\n  host_id: A\nfleet:\n  host_silent_after_seconds: 5\n'),
+        }),
+      );
+      expect(err.field).toBe('agent.host_id');
+      expect(err.message).toMatch(/agent.host_id: must be/);
+      expect(err.message).toMatch(/fleet.host_silent_after_seconds: must be between 20/);
+    });
+
+    it('refuses credentials in the NATS URL, and never shows a secret in the error', () => {
+      const err = errorOf(() =>
+        loadConfig({
+          env: {
+            LOGWARDEN_NATS_URL: 'nats://bob:hunter2@127.0.0.1:4222',
+            LOGWARDEN_NATS_TOKEN: 's3cret-token',
+            LOGWARDEN_DATABASE_URL: 'postgres://u:pg-pass@db/x',
+            LOGWARDEN_LISTEN: 'nowhere',
+          },
+        }),
+      );
+      expect(err.code).toBe(ErrorCode.ConfigInvalid);
+      expect(err.message).toMatch(/LOGWARDEN_NATS_URL: the URL holds credentials/);
+      expect(err.message).toMatch(/LOGWARDEN_LISTEN/);
+      for (const secret of ['hunter2', 's3cret-token', 'pg-pass'])
+        expect(JSON.stringify({ message: err.message, err })).not.toContain(secret);
+    });
+
+    it('checks the NATS keys together: a token without a URL is refused, naming the key', () => {
+      const err = errorOf(() => loadConfig({ env: { LOGWARDEN_NATS_TOKEN: 's3cret-token' } }));
+      expect(err.field).toBe('nats.token');
+      expect(err.message).toMatch(/nats.token: is set but nats.url/);
+      expect(err.message).not.toContain('s3cret-token');
+    });
+
+    it('keeps the NATS secrets apart from the configuration', () => {
+      const { config, secrets } = loadConfig({
+        env: {
+          LOGWARDEN_NATS_URL: 'nats://a:4222,tls://b:4443',
+          LOGWARDEN_NATS_TOKEN: 's3cret-token',
+        },
+      });
+      expect(config.natsUrl).toEqual(['nats://a:4222', 'tls://b:4443']);
+      expect(secrets.natsToken).toBe('s3cret-token');
+      expect(JSON.stringify(config)).not.toContain('s3cret-token');
+    });
+  });
 });

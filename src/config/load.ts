@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { AppError, ErrorCode } from '../errors.js';
+import { NATS_KEYS, natsKeyProblems, type NatsValues } from '../nats/config.js';
 import { KEYS, type ConfigValues, type KeySpec } from './schema.js';
 
 type SecretName = {
@@ -96,6 +97,9 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; secre
   }
 
   const values = resolveKeys(specs, { env, file, values: sources.values }, problems, causes);
+  // What the NATS keys mean together, once each of them parsed.
+  if (Object.keys(NATS_KEYS).every((name) => values[name] !== undefined))
+    problems.push(...natsKeyProblems(values as unknown as NatsValues));
   if (problems.length > 0) throw invalidConfig(problems, causes);
 
   return frozenApart<Config, Secrets>(specs, values);

@@ -1,9 +1,10 @@
+import { natsSecretValues } from '../nats/config.js';
 import type { Secrets } from './load.js';
 
 /**
  * Values that must never appear in what Logwarden writes or shows (the journal, logs):
  * the database URL and, separately, its password — a password is often reused where
- * the URL is not.
+ * the URL is not — and the NATS password and token.
  */
 export function secretValues(secrets: Secrets): string[] {
   const out: string[] = [];
@@ -16,5 +17,6 @@ export function secretValues(secrets: Secrets): string[] {
       // not a URL with a password
     }
   }
+  out.push(...natsSecretValues(secrets));
   return out;
 }

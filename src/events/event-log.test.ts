@@ -100,7 +100,7 @@ for (const dialect of DIALECTS) {
       expect(counter.inserts).toBe(1);
       expect(small.map((e) => e.message)).toEqual(['a', 'b']);
 
-      // 9 values a row: 4 000 rows take two statements on either database.
+      // 14 values a row: 4 000 rows take two statements on either database.
       counter.inserts = 0;
       const big = Array.from({ length: 4_000 }, (_, i) =>
         ev({ message: `m${i}`, metadata: { i } }),
@@ -121,6 +121,100 @@ for (const dialect of DIALECTS) {
         stored.map((e) => [e.id, e.message, e.metadata]),
       );
     }, 120_000);
+
+    describe("with message ids (an agent's events, redelivered)", () => {
+      function watched() {
+        const parts = setup();
+        const published: StoredEvent[] = [];
+        const hooked: StoredEvent[] = [];
+        parts.bus.subscribe((e) => published.push(e));
+        parts.log.withinAppend(async (_tx, events) => {
+          hooked.push(...events);
+        });
+        return { ...parts, published, hooked };
+      }
+
+      it('stores a msg_id given twice in one batch once, and hooks and the bus see it once', async () => {
+        const { log, repo, published, hooked } = watched();
+        const stored = await log.recordBatch([
+          ev({ message: 'first', msg_id: 'hit:web1:a', host_id: 'web1' }),
+          ev({ message: 'repeat', msg_id: 'hit:web1:a', host_id: 'web1' }),
+          ev({ message: 'other', msg_id: 'hit:web1:b', host_id: 'web1' }),
+        ]);
+        expect(stored.map((e) => [e.message, e.msg_id, e.host_id])).toEqual([
+          ['first', 'hit:web1:a', 'web1'],
+          ['other', 'hit:web1:b', 'web1'],
+        ]);
+        expect(await repo.count()).toBe(2);
+        expect(published).toEqual(stored);
+        expect(hooked).toEqual(stored);
+        expect(await repo.get(stored[0]!.id)).toMatchObject({
+          host_id: 'web1',
+          msg_id: 'hit:web1:a',
+        });
+      });
+
+      it('stores nothing, notifies nobody, for a batch redelivered; answers only the new rows of a mixed one', async () => {
+        const { log, repo, published, hooked } = watched();
+        const first = await log.recordBatch([
+          ev({ message: 'a', msg_id: 'evt:web1:e:1' }),
+          ev({ message: 'b', msg_id: 'evt:web1:e:2' }),
+        ]);
+        expect(await log.recordBatch([ev({ message: 'a', msg_id: 'evt:web1:e:1' })])).toEqual([]);
+        const mixed = await log.recordBatch([
+          ev({ message: 'b again', msg_id: 'evt:web1:e:2' }),
+          ev({ message: 'c', msg_id: 'evt:web1:e:3' }),
+          ev({ message: 'local' }),
+        ]);
+        expect(mixed.map((e) => [e.message, e.msg_id])).toEqual([
+          ['c', 'evt:web1:e:3'],
+          ['local', null],
+        ]);
+        // Each answered id names its own row.
+        for (const e of mixed) expect((await repo.get(e.id))?.message).toBe(e.message);
+        expect(await repo.count()).toBe(4);
+        expect(published.map((e) => e.message)).toEqual(['a', 'b', 'c', 'local']);
+        expect(hooked).toEqual(published);
+        expect(first.every((e) => e.host_id === null)).toBe(true);
+      });
+
+      it('never treats events without a msg_id as repeats', async () => {
+        const { log, repo, published } = watched();
+        const same = ev({ message: 'same' });
+        expect(await log.recordBatch([same, same, { ...same, msg_id: null }])).toHaveLength(3);
+        await log.record(same);
+        expect(await repo.count()).toBe(4);
+        expect(published).toHaveLength(4);
+      });
+
+      it('commits what is written alongside even when every event was a repeat', async () => {
+        // The cursors and state written alongside must still commit: the message is acked.
+        const { log, repo } = watched();
+        await log.recordBatch([ev({ msg_id: 'x' })]);
+        let alongside = 0;
+        await log.recordBatch([ev({ msg_id: 'x' })], async () => {
+          alongside++;
+        });
+        expect(alongside).toBe(1);
+        expect(await repo.count()).toBe(1);
+      });
+    });
+
+    it("filters by host: named hosts, and null for this process's own engine", async () => {
+      const { log } = setup();
+      await log.record(ev({ message: 'own' }));
+      await log.recordBatch([
+        ev({ message: 'web1', host_id: 'web1', msg_id: '1' }),
+        ev({ message: 'web2', host_id: 'web2', msg_id: '2' }),
+      ]);
+      const messages = async (hosts: (string | null)[]) =>
+        (await log.list({ hosts }, {})).items.map((e) => e.message);
+      expect(await messages(['web1'])).toEqual(['web1']);
+      expect(await messages([null])).toEqual(['own']);
+      expect(await messages(['web2', null])).toEqual(['web2', 'own']);
+      expect(await messages(['web1', 'web2'])).toEqual(['web2', 'web1']);
+      expect(await messages([])).toEqual(['web2', 'web1', 'own']);
+    });
 
     it('filters by source, severity ≥, workload, container, rule, time and text', async () => {
       const { log } = setup();

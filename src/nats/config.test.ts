@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { nkeys, type Authenticator } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../errors.js';
-import { loadNatsConfig, natsSecretValues } from './config.js';
+import { loadConfig, secretValues } from '../config/index.js';
+import { natsSecretValues, natsSettings } from './config.js';
 import { NatsLink, natsConnectOptions } from './connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-nats-config-'));
@@ -34,17 +35,18 @@ function errorOf(fn: () => unknown): AppError & { details: { problems?: Problem[
 
 const URL_ENV = { LOGWARDEN_NATS_URL: 'nats://127.0.0.1:4222' };
 
-describe('loadNatsConfig', () => {
-  it('is off by default: no URL, no credentials', () => {
-    const { config, secrets } = loadNatsConfig({ env: {} });
+describe('the NATS keys, as loadConfig reads them', () => {
+  it('is off by default: no URL, no credentials, no settings (single-host)', () => {
+    const { config, secrets } = loadConfig({ env: {} });
     expect(config.natsUrl).toEqual([]);
     expect(config.natsUser).toBeNull();
-    expect(secrets).toEqual({ natsPassword: null, natsToken: null });
+    expect(secrets).toMatchObject({ natsPassword: null, natsToken: null });
+    expect(natsSettings(config, secrets)).toBeNull();
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads several servers, user and password, and keeps the password out of the config', () => {
-    const { config, secrets } = loadNatsConfig({
+    const { config, secrets } = loadConfig({
       env: {
         LOGWARDEN_NATS_URL: 'nats://a:4222, tls://b.example:4443',
         LOGWARDEN_NATS_USER: 'agent-web1',
@@ -57,13 +59,16 @@ describe('loadNatsConfig', () => {
     expect(secrets.natsPassword).toBe(' hunter2 ');
     expect(JSON.stringify(config)).not.toContain('hunter2');
     expect(natsSecretValues(secrets)).toEqual([' hunter2 ']);
+    // What the journal and the logger redact.
+    expect(secretValues(secrets)).toContain(' hunter2 ');
+    expect(natsSettings(config, secrets)?.config.natsUser).toBe('agent-web1');
   });
 
   it('reads the nested YAML keys, the environment winning', () => {
     const file = yamlFile(
       'nats:\n  url: [nats://from-file:4222]\n  token: s3cret\n  tls_ca: /etc/ca.pem\n',
     );
-    const { config, secrets } = loadNatsConfig({
+    const { config, secrets } = loadConfig({
       env: { LOGWARDEN_NATS_URL: 'nats://from-env:4222' },
       file,
     });
@@ -77,7 +82,7 @@ describe('loadNatsConfig', () => {
     ['LOGWARDEN_NATS_URL', 'not a url', /not a valid URL/],
     ['LOGWARDEN_NATS_URL', 'nats://a:1,::bad', /URL 2 is not a valid URL/],
   ])('rejects %s=%s, naming the key', (name, value, reason) => {
-    const err = errorOf(() => loadNatsConfig({ env: { [name]: value } }));
+    const err = errorOf(() => loadConfig({ env: { [name]: value } }));
     expect(err.code).toBe(ErrorCode.ConfigInvalid);
     expect(err.field).toBe(name);
     expect(err.message.startsWith(`${name}: `)).toBe(true);
@@ -86,7 +91,7 @@ describe('loadNatsConfig', () => {
 
   it('refuses credentials in the URL without echoing them', () => {
     const err = errorOf(() =>
-      loadNatsConfig({ env: { LOGWARDEN_NATS_URL: 'nats://bob:hunter2@127.0.0.1:4222' } }),
+      loadConfig({ env: { LOGWARDEN_NATS_URL: 'nats://bob:hunter2@127.0.0.1:4222' } }),
     );
     expect(err.field).toBe('LOGWARDEN_NATS_URL');
     expect(err.message).toMatch(/holds credentials: set them with nats.user and nats.password/);
@@ -95,14 +100,14 @@ describe('loadNatsConfig', () => {
   });
 
   it('names the YAML key when the file holds the bad value', () => {
-    const err = errorOf(() => loadNatsConfig({ file: yamlFile('nats:\n  url: 4222\n') }));
+    const err = errorOf(() => loadConfig({ file: yamlFile('nats:\n  url: 4222\n') }));
     expect(err.field).toBe('nats.url');
     expect(err.message).toMatch(/^nats.url: expected a URL/);
   });
 
   it('rejects a misspelt NATS key in the file or the environment, naming it', () => {
     const err = errorOf(() =>
-      loadNatsConfig({
+      loadConfig({
         env: { LOGWARDEN_NATS_PASWORD: 'x', LOGWARDEN_LISTEN: '127.0.0.1:1' },
         file: yamlFile('listen: "127.0.0.1:1"\nnats:\n  usr: bob\n'),
       }),
@@ -135,7 +140,7 @@ describe('loadNatsConfig', () => {
     [{ ...URL_ENV, LOGWARDEN_NATS_TLS_CERT: '/c.pem' }, 'nats.tls_cert', /without nats.tls_key/],
     [{ ...URL_ENV, LOGWARDEN_NATS_TLS_KEY: '/k.pem' }, 'nats.tls_key', /without nats.tls_cert/],
   ])('rejects keys that do not go together (%o), naming %s', (env, key, reason) => {
-    const err = errorOf(() => loadNatsConfig({ env }));
+    const err = errorOf(() => loadConfig({ env }));
     expect(err.code).toBe(ErrorCode.ConfigInvalid);
     expect(err.field).toBe(key);
     expect(err.message).toMatch(reason);
@@ -144,7 +149,7 @@ describe('loadNatsConfig', () => {
 
   it('lists every problem at once, one line each', () => {
     const err = errorOf(() =>
-      loadNatsConfig({ env: { LOGWARDEN_NATS_TOKEN: 't', LOGWARDEN_NATS_TLS_CA: '/ca.pem' } }),
+      loadConfig({ env: { LOGWARDEN_NATS_TOKEN: 't', LOGWARDEN_NATS_TLS_CA: '/ca.pem' } }),
     );
     expect(err.details.problems?.map((p) => p.key).sort()).toEqual(['nats.tls_ca', 'nats.token']);
     expect(err.message.split('\n')[0]).toBe('2 problems in the configuration:');
@@ -152,7 +157,7 @@ describe('loadNatsConfig', () => {
 });
 
 describe('natsConnectOptions', () => {
-  const config = (over: object = {}) => ({ ...loadNatsConfig({ env: URL_ENV }).config, ...over });
+  const config = (over: object = {}) => ({ ...loadConfig({ env: URL_ENV }).config, ...over });
   const none = { natsPassword: null, natsToken: null };
 
   it('reconnects forever, also past authentication errors', () => {

@@ -1,20 +1,11 @@
-import {
-  frozenApart,
-  invalidConfig,
-  parse,
-  readConfigFile,
-  resolveKeys,
-  type ConfigProblem,
-  type ConfigSources,
-  type KeySpec,
-} from '../config/index.js';
+import type { ConfigProblem } from '../config/load.js';
+import { parse, type KeySpec } from '../config/parse.js';
 import { AppError } from '../errors.js';
 
 /**
  * The keys of a connection to NATS (scale-out: `logwarden agent`, and `serve` with
- * NATS), in the shape of config/schema.ts's KEYS so that wiring them is spreading this
- * table into KEYS and calling natsKeyProblems() from loadConfig. Until then
- * loadNatsConfig() reads them alone. docs/design/scale-out-contract.md says why and how.
+ * NATS), spread into config/schema.ts's KEYS; loadConfig checks them together with
+ * natsKeyProblems(). Only the parsers come from config/: the schema imports this table.
  */
 
 function fail(key: string, reason: string): never {
@@ -134,9 +125,6 @@ type NatsSecretName = 'natsPassword' | 'natsToken';
 export type NatsConfig = Readonly<Omit<NatsValues, NatsSecretName>>;
 export type NatsSecrets = Readonly<Pick<NatsValues, NatsSecretName>>;
 
-/** Where the NATS keys come from: as loadConfig's sources, the overrides by NATS key. */
-export type NatsConfigSources = Omit<ConfigSources, 'values'> & { values?: Partial<NatsValues> };
-
 const name = (k: keyof NatsKeys) => `${NATS_KEYS[k].key} (${NATS_KEYS[k].env})`;
 
 /**
@@ -176,36 +164,14 @@ export function natsKeyProblems(values: NatsValues): ConfigProblem[] {
 }
 
 /**
- * The NATS keys alone, from the same sources as loadConfig (environment over YAML file
- * over default): validated and frozen, the secrets apart. Throws AppError
- * CONFIG_INVALID listing every problem, each naming its key and never its value.
+ * The connection settings, or null when nats.url is empty: single-host mode, no NATS.
+ * Takes the whole configuration as it is (it holds the NATS keys).
  */
-export function loadNatsConfig(sources: NatsConfigSources = {}): {
-  config: NatsConfig;
-  secrets: NatsSecrets;
-} {
-  const file = sources.file ? readConfigFile(sources.file) : new Map<string, unknown>();
-  const specs = Object.entries(NATS_KEYS) as [keyof NatsKeys, KeySpec<unknown>][];
-  const problems: ConfigProblem[] = [];
-  const causes: unknown[] = [];
-  // The rest of the file and environment is loadConfig's; a misspelt NATS key is ours.
-  const keys = new Set(specs.map(([, spec]) => spec.key));
-  const envs = new Set(specs.map(([, spec]) => spec.env));
-  for (const key of file.keys())
-    if (key.startsWith('nats.') && !keys.has(key))
-      problems.push({ key, reason: 'unknown configuration key' });
-  for (const env of Object.keys(sources.env ?? {}))
-    if (env.startsWith('LOGWARDEN_NATS_') && !envs.has(env))
-      problems.push({ key: env, reason: 'unknown environment variable' });
-  const values = resolveKeys(
-    specs,
-    { env: sources.env ?? {}, file, values: sources.values },
-    problems,
-    causes,
-  ) as NatsValues;
-  if (problems.length === 0) problems.push(...natsKeyProblems(values));
-  if (problems.length > 0) throw invalidConfig(problems, causes);
-  return frozenApart<NatsConfig, NatsSecrets>(specs, values);
+export function natsSettings(
+  config: NatsConfig,
+  secrets: NatsSecrets,
+): { config: NatsConfig; secrets: NatsSecrets } | null {
+  return config.natsUrl.length === 0 ? null : { config, secrets };
 }
 
 /** Values never to be logged or shown (for the journal's and the logger's redaction). */

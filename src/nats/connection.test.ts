@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
-import { loadNatsConfig, type NatsConfigSources } from './config.js';
+import { loadConfig } from '../config/index.js';
 import { NatsLink, isAuthError, type NatsStatus } from './connection.js';
 
-function linkTo(url: string, env: NatsConfigSources['env'] = {}): NatsLink {
-  const { config, secrets } = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: url, ...env } });
+function linkTo(url: string, env: NodeJS.ProcessEnv = {}): NatsLink {
+  const { config, secrets } = loadConfig({ env: { LOGWARDEN_NATS_URL: url, ...env } });
   return new NatsLink(config, secrets, { name: 'test', reconnectWaitMs: 100 });
 }
 

@@ -1,10 +1,9 @@
 export {
   NATS_KEYS,
-  loadNatsConfig,
   natsKeyProblems,
   natsSecretValues,
+  natsSettings,
   type NatsConfig,
-  type NatsConfigSources,
   type NatsSecrets,
   type NatsValues,
 } from './config.js';

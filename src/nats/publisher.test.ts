@@ -2,14 +2,14 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
-import { loadNatsConfig } from './config.js';
+import { loadConfig } from '../config/index.js';
 import { NatsLink } from './connection.js';
 import { JetStreamPublisher, NatsPublishError } from './publisher.js';
 import { DEFAULT_STREAM_SETTINGS, ensureConsumer, ensureStream } from './setup.js';
 import { CONSUMER_NAME, STREAM_NAME, hostSubject, msgId } from './subjects.js';
 
 function linkTo(server: TestNatsServer): NatsLink {
-  const { config, secrets } = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
+  const { config, secrets } = loadConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
   return new NatsLink(config, secrets, { name: 'publisher-test', reconnectWaitMs: 100 });
 }
 

@@ -8,7 +8,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestNatsServer } from '../../test/support/nats-server.js';
-import { loadNatsConfig } from './config.js';
+import { loadConfig } from '../config/index.js';
 import { NatsLink } from './connection.js';
 import { JetStreamPublisher } from './publisher.js';
 import {
@@ -26,7 +26,7 @@ describe('ensureStream and ensureConsumer', () => {
   let jsm: JetStreamManager;
   beforeAll(async () => {
     server = await TestNatsServer.start();
-    const { config, secrets } = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
+    const { config, secrets } = loadConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
     link = new NatsLink(config, secrets, { name: 'setup-test' });
     nc = await link.start();
     jsm = await jetstreamManager(nc);

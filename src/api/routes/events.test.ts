@@ -110,6 +110,28 @@ for (const dialect of DIALECTS) {
       expect((await server.inject('/api/events/999999')).statusCode).toBe(404);
     });
 
+    it("shows each event's host and filters by it, `local` naming the own engine; never the message id", async () => {
+      const { server, events } = await app();
+      await events.record({ source: 'system', severity: 'info', message: 'own' });
+      await events.recordBatch([
+        { source: 'docker', severity: 'warn', message: 'one', host_id: 'web1', msg_id: 'evt:1' },
+        { source: 'docker', severity: 'warn', message: 'two', host_id: 'web2', msg_id: 'evt:2' },
+      ]);
+      const list = async (query: string) => {
+        const res = await server.inject(`/api/events?${query}`);
+        expect(res.statusCode).toBe(200);
+        return (res.json().items as { message: string; host_id: string | null }[]).map(
+          (e) => `${e.message}@${e.host_id}`,
+        );
+      };
+      expect(await list('')).toEqual(['two@web2', 'one@web1', 'own@null']);
+      expect(await list('host=web1')).toEqual(['one@web1']);
+      expect(await list('host=local')).toEqual(['own@null']);
+      expect(await list('host=web2,%20local')).toEqual(['two@web2', 'own@null']);
+      const all = (await server.inject('/api/events')).json().items as object[];
+      for (const e of all) expect(e).not.toHaveProperty('msg_id');
+    });
+
     it('filters by container given as full id, 12-character prefix or name, and says what it did not find', async () => {
       const { server, events, containers } = await app();
       const web = 'ab12cd34ef56'.padEnd(64, '7');
@@ -156,6 +178,8 @@ for (const dialect of DIALECTS) {
       ['before=5&after=2', 'after'],
       ['rule=abc', 'rule'],
       ['colour=red', 'colour'],
+      ['host=web1,Web.2', 'host'],
+      ['host=', 'host'],
     ])('answers 400 naming the parameter for %s', async (query, field) => {
       const { server } = await app();
       const res = await server.inject(`/api/events?${query}`);

@@ -161,6 +161,23 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it("shows each container's host and filters by it, `local` naming the own engine", async () => {
+      const { server, containers } = await app();
+      await containers.upsert(container('1'.repeat(64), { name: 'own' }));
+      await containers.upsertObserved('web1', container('2'.repeat(64), { name: 'remote' }), 1);
+      const names = async (query: string) =>
+        (await server.inject(`/api/containers?${query}`))
+          .json()
+          .items.map((c: { name: string; host_id: string | null }) => `${c.name}@${c.host_id}`);
+      expect(await names('')).toEqual(['own@null', 'remote@web1']);
+      expect(await names('host=web1')).toEqual(['remote@web1']);
+      expect(await names('host=local')).toEqual(['own@null']);
+      expect(await names('host=local,web1')).toEqual(['own@null', 'remote@web1']);
+      const bad = await server.inject('/api/containers?host=a.b');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.field).toBe('host');
+    });
+
     it('rejects an unknown state filter naming the parameter', async () => {
       const { server } = await app();
       const res = await server.inject('/api/containers?state=zombie');
