@@ -5,7 +5,7 @@ import type { Auth } from '../auth/index.js';
 import { shownSettings, type Config } from '../config/index.js';
 import type { EngineStatus } from '../docker/index.js';
 import type { Events } from '../events/index.js';
-import { DEFAULT_HOST_SILENT_AFTER_MS, type Host } from '../fleet/index.js';
+import type { Host } from '../fleet/index.js';
 import type { Incidents } from '../incidents/index.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Logs } from '../logs/logs-module.js';
@@ -129,7 +129,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         deliveries: parts.triggers.deliveries,
       }),
       silencesRoutes({ silences: parts.silences.service }),
-      hostsRoutes({ hosts: parts.hosts, silentAfterMs: DEFAULT_HOST_SILENT_AFTER_MS }),
+      hostsRoutes({ hosts: parts.hosts, silentAfterMs: config.fleetHostSilentAfterSeconds * 1000 }),
       settingsRoutes({
         // An unset auth.viewers_read_logs shows the install's default in effect.
         settings: () => shownSettings({ ...config, authViewersReadLogs: policy.viewersReadLogs() }),

@@ -7,9 +7,9 @@ import { DIALECTS, useTestStore } from '../../test/support/databases.js';
 import { eventually } from '../../test/support/eventually.js';
 import { containerRecord } from '../../test/support/fixtures.js';
 import { TestNatsServer } from '../../test/support/nats-server.js';
+import { loadConfig } from '../config/index.js';
 import { EventBus, EventLog, EventRepository, type StoredEvent } from '../events/index.js';
 import type { ContainerRecord } from '../inventory/model.js';
-import { loadNatsConfig } from '../nats/config.js';
 import { NatsLink } from '../nats/connection.js';
 import { JetStreamPublisher } from '../nats/publisher.js';
 import { DEFAULT_STREAM_SETTINGS, ensureStream } from '../nats/setup.js';
@@ -100,7 +100,7 @@ for (const dialect of DIALECTS) {
 
     beforeAll(async () => {
       server = await TestNatsServer.start();
-      const { config, secrets } = loadNatsConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
+      const { config, secrets } = loadConfig({ env: { LOGWARDEN_NATS_URL: server.url } });
       link = new NatsLink(config, secrets, { name: 'consumer-test' });
       nc = await link.start();
       jsm = await jetstreamManager(nc);

@@ -26,9 +26,6 @@ export interface SilenceHosts {
   markReturned(id: string, silentSince: number, db: Transaction<Database>): Promise<boolean>;
 }
 
-/** `fleet.host_silent_after_seconds`' default: four missed heartbeats (every 15 s). */
-export const DEFAULT_HOST_SILENT_AFTER_MS = 60_000;
-
 export interface HostSilenceOptions {
   /** A host not heard from for this long is silent (`fleet.host_silent_after_seconds`). */
   silentAfterMs: number;

@@ -1,10 +1,6 @@
 export * from './messages.js';
 export { HostRepository, type Host, type HostReport } from './host-repository.js';
-export {
-  HostSilenceCheck,
-  DEFAULT_HOST_SILENT_AFTER_MS,
-  type HostSilenceOptions,
-} from './host-silence.js';
+export { HostSilenceCheck, type HostSilenceOptions } from './host-silence.js';
 export {
   createFleetConsumer,
   type CommittedEvents,
