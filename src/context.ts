@@ -6,6 +6,7 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
+import { HostRepository } from './fleet/index.js';
 import {
   createIncidents,
   createSilences,
@@ -47,6 +48,8 @@ export interface Parts {
   triggers: Triggers;
   incidents: Incidents;
   silences: Silences;
+  /** The hosts agents report on (multi-host mode); empty in single-host mode. */
+  hosts: HostRepository;
 }
 
 /**
@@ -223,6 +226,7 @@ export class AppContext {
       triggers,
       incidents,
       silences,
+      hosts: new HostRepository(store.db),
     };
     const server = await buildApp(
       { ...parts, database: store, engine: engineMonitor },

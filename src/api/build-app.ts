@@ -5,6 +5,7 @@ import type { Auth } from '../auth/index.js';
 import { shownSettings, type Config } from '../config/index.js';
 import type { EngineStatus } from '../docker/index.js';
 import type { Events } from '../events/index.js';
+import type { Host } from '../fleet/index.js';
 import type { Incidents } from '../incidents/index.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Logs } from '../logs/logs-module.js';
@@ -22,6 +23,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { eventsRoutes } from './routes/events.js';
 import { incidentsRoutes } from './routes/incidents.js';
+import { hostsRoutes } from './routes/hosts.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { logsRoutes } from './routes/logs.js';
@@ -53,6 +55,7 @@ export interface ApiParts {
   silences: Silences;
   stream: Stream;
   logs: Logs;
+  hosts: { list(): Promise<Host[]> };
 }
 
 export interface ApiOptions {
@@ -126,6 +129,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         deliveries: parts.triggers.deliveries,
       }),
       silencesRoutes({ silences: parts.silences.service }),
+      hostsRoutes({ hosts: parts.hosts, silentAfterMs: config.fleetHostSilentAfterSeconds * 1000 }),
       settingsRoutes({
         // An unset auth.viewers_read_logs shows the install's default in effect.
         settings: () => shownSettings({ ...config, authViewersReadLogs: policy.viewersReadLogs() }),

@@ -158,6 +158,8 @@ describe('every route is guarded', () => {
     expect(logReads).toEqual(expect.arrayContaining(LOG_READS));
     // The index is viewer-readable (GET /api/containers), and so is its live form.
     expect(table.find((r) => r.url === '/api/stream/inventory')?.access).toBe('viewer');
+    // Hosts are read like the container index: by viewers.
+    expect(table.find((r) => r.method === 'GET' && r.url === '/api/hosts')?.access).toBe('viewer');
     // Incidents are read like events: by viewers.
     for (const url of ['/api/incidents', '/api/incidents/:id'])
       expect(table.find((r) => r.method === 'GET' && r.url === url)?.access).toBe('viewer');

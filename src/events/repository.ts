@@ -156,6 +156,20 @@ export class EventRepository {
         .execute();
   }
 
+  /** The ids of stored events by their agent's message id (serve's consumer); absent ones are left out. */
+  async idsByMsgId(msgIds: readonly string[], db: Db = this.db): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < msgIds.length; i += 500) {
+      const rows = await db
+        .selectFrom('event_log')
+        .select(['id', 'msg_id'])
+        .where('msg_id', 'in', msgIds.slice(i, i + 500))
+        .execute();
+      for (const row of rows) if (row.msg_id !== null) out.set(row.msg_id, Number(row.id));
+    }
+    return out;
+  }
+
   async get(id: number): Promise<StoredEvent | null> {
     const row = await this.db
       .selectFrom('event_log')

@@ -13,3 +13,4 @@ export * from './web-ui.js';
 export * from './logs.js';
 export * from './incidents.js';
 export * from './silences.js';
+export * from './hosts.js';

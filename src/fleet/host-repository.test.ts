@@ -1,0 +1,82 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, useTestStore } from '../../test/support/databases.js';
+import { EventBus, EventLog, EventRepository } from '../events/index.js';
+import { HostRepository, type HostReport } from './host-repository.js';
+import { HostSilenceCheck } from './host-silence.js';
+
+const report = (over: Partial<HostReport> = {}): HostReport => ({
+  name: 'web one',
+  engine_id: 'E1',
+  agent_version: '1.0.0',
+  docker_version: '27.1',
+  docker_reachable: true,
+  rule_revision: 3,
+  agent_boot: 'boot-1',
+  containers: 4,
+  ...over,
+});
+
+for (const dialect of DIALECTS) {
+  describe(`hosts (${dialect})`, () => {
+    const store = useTestStore(dialect);
+
+    it('records a report, keeps first_seen_at, drops an older report', async () => {
+      const hosts = new HostRepository(store().db);
+      await hosts.recordReport('web-1', report(), 1_000);
+      await hosts.recordReport('web-1', report({ containers: 5, docker_reachable: false }), 2_000);
+      await hosts.recordReport('web-1', report({ containers: 9 }), 1_500);
+      expect(await hosts.get('web-1')).toEqual({
+        id: 'web-1',
+        name: 'web one',
+        engine_id: 'E1',
+        agent_version: '1.0.0',
+        docker_version: '27.1',
+        docker_reachable: false,
+        rule_revision: 3,
+        agent_boot: 'boot-1',
+        first_seen_at: 1_000,
+        last_seen_at: 2_000,
+        containers: 5,
+        silent_since: null,
+      });
+      await hosts.recordReport('db-1', report({ rule_revision: null }), 1_000);
+      expect((await hosts.list()).map((h) => h.id)).toEqual(['db-1', 'web-1']);
+    });
+
+    it('says once that a host went silent and once that it came back, across checkers', async () => {
+      const db = store().db;
+      const hosts = new HostRepository(db);
+      const repo = new EventRepository(db);
+      const log = new EventLog(db, repo, new EventBus());
+      let now = 100_000;
+      const checker = () =>
+        new HostSilenceCheck(hosts, log, pino({ level: 'silent' }), {
+          silentAfterMs: 60_000,
+          now: () => now,
+        });
+      const [a, b] = [checker(), checker()];
+      await hosts.recordReport('web-1', report(), 50_000);
+      await hosts.recordReport('web-2', report(), 90_000);
+      await Promise.all([a.check(), b.check()]);
+      now = 200_000;
+      await Promise.all([a.check(), b.check()]);
+      await a.check();
+      const messages = async () =>
+        (await repo.list({ sources: ['system'] })).items.map((e) => e.message).reverse();
+      expect(await messages()).toEqual([
+        `host web-1 silent since ${new Date(50_000).toISOString()}`,
+        `host web-2 silent since ${new Date(90_000).toISOString()}`,
+      ]);
+      expect((await hosts.get('web-1'))?.silent_since).toBe(200_000);
+
+      await hosts.recordReport('web-1', report(), 210_000);
+      now = 215_000;
+      await Promise.all([a.check(), b.check()]);
+      await b.check();
+      expect((await messages()).slice(2)).toEqual(['host web-1 reporting again']);
+      expect((await hosts.get('web-1'))?.silent_since).toBeNull();
+      expect((await hosts.get('web-2'))?.silent_since).toBe(200_000);
+    });
+  });
+}
