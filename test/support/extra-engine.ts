@@ -19,7 +19,7 @@ export interface ExtraEngine {
 
 export async function startExtraEngine(name: string): Promise<ExtraEngine> {
   const dir = `/tmp/lwd-extra-${name}-${process.pid}`;
-  const env = { ...process.env, LOGWARDEN_TEST_DOCKER_DIR: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOGWARDEN_TEST_DOCKER_DIR: dir };
   // Else the script would hand back the engine DOCKER_HOST names instead of starting one.
   delete env.DOCKER_HOST;
   const { stdout } = await run('bash', [script, 'start'], { env, timeout: 120_000 });
