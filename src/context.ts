@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/build-app.js';
@@ -6,7 +8,8 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
-import { HostRepository } from './fleet/index.js';
+import { createFleet, HostRepository, type Fleet } from './fleet/index.js';
+import { natsSettings } from './nats/index.js';
 import {
   createIncidents,
   createSilences,
@@ -23,6 +26,12 @@ import { createLogs, type Logs } from './logs/logs-module.js';
 import { createStream, type Stream } from './stream/index.js';
 import { createTriggers, type Triggers } from './triggers/index.js';
 import { VERSION } from './version.js';
+
+/**
+ * How long a replica's claim on a delivery lasts without renewal: past every channel's
+ * timeout, so only a replica that stopped loses its claim.
+ */
+const DELIVERY_LEASE_MS = 60_000;
 
 /** Parts a test may hand in instead of the real ones. */
 export interface AppOverrides {
@@ -67,6 +76,8 @@ export class AppContext {
     readonly engineMonitor: EngineMonitor,
     readonly parts: Parts,
     readonly server: FastifyInstance,
+    /** Many hosts (`nats.url` set): this replica's part; null in single-host mode. */
+    readonly fleet: Fleet | null,
   ) {}
 
   static async fromConfig(
@@ -151,9 +162,13 @@ export class AppContext {
       config,
     );
     const logs = createLogs({ docker });
+    const nats = natsSettings(config, secrets);
+    // Many hosts: replicas share the outbox, each claims what it sends.
+    const replica = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const triggers = await createTriggers(
       {
         db,
+        ...(nats ? { deliveryLease: { owner: replica, ms: DELIVERY_LEASE_MS } } : {}),
         journal,
         metrics: {
           observe: (channel, outcome, ms) => metrics.deliveryFinished(channel, outcome, ms / 1000),
@@ -213,6 +228,7 @@ export class AppContext {
       activeTails: () => scanner.tails.stats().active_tails,
     });
 
+    const hosts = new HostRepository(store.db);
     const parts: Parts = {
       audit,
       events,
@@ -226,13 +242,28 @@ export class AppContext {
       triggers,
       incidents,
       silences,
-      hosts: new HostRepository(store.db),
+      hosts,
     };
+    const fleet = nats
+      ? createFleet(
+          {
+            db,
+            events,
+            containers: inventory.containers,
+            hosts,
+            ruleChanges: [rules.service, inventory.workloads],
+            log: log('fleet'),
+          },
+          config,
+          nats,
+          replica,
+        )
+      : null;
     const server = await buildApp(
-      { ...parts, database: store, engine: engineMonitor },
+      { ...parts, database: store, engine: engineMonitor, fleet },
       { config, logger: log('api'), extraRoutes: overrides.extraRoutes },
     );
-    return new AppContext(config, logger, store, docker, engineMonitor, parts, server);
+    return new AppContext(config, logger, store, docker, engineMonitor, parts, server, fleet);
   }
 
   /** Migrates, starts the background parts and listens. Docker being down is not fatal. */
@@ -259,9 +290,15 @@ export class AppContext {
     await silences.start(events.log);
     incidents.start(events.log);
     await triggers.start(incidents.tracker, incidents.sweep);
-    await this.engineMonitor.start();
-    await inventory.start();
-    await scanner.start();
+    if (this.fleet) {
+      // Agents watch every engine, this host's included: replicas sharing one database
+      // would each record the same lines of an engine of their own.
+      this.fleet.start();
+    } else {
+      await this.engineMonitor.start();
+      await inventory.start();
+      await scanner.start();
+    }
     events.start();
     await this.server.listen({ host: this.config.listen.host, port: this.config.listen.port });
     this.started = true;
@@ -273,7 +310,12 @@ export class AppContext {
       details: { version: VERSION, address: this.url(), pid: process.pid },
     });
     this.logger.info(
-      { address: this.url(), database: this.store.location, version: VERSION },
+      {
+        address: this.url(),
+        database: this.store.location,
+        version: VERSION,
+        ...(this.fleet ? { replica: this.fleet.replica } : {}),
+      },
       'logwarden started',
     );
   }
@@ -303,6 +345,7 @@ export class AppContext {
       });
     const steps: [string, () => unknown][] = [
       ['server', () => this.server.close()],
+      ['fleet', () => this.fleet?.stop()],
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['events', () => events.stop()],

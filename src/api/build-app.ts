@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Audit } from '../audit/index.js';
 import type { Auth } from '../auth/index.js';
 import { shownSettings, type Config } from '../config/index.js';
+import type { NatsStatus } from '../nats/index.js';
 import type { EngineStatus } from '../docker/index.js';
 import type { Events } from '../events/index.js';
 import type { Host } from '../fleet/index.js';
@@ -43,6 +44,8 @@ import { BUILT_UI_DIR } from './web-assets.js';
 export interface ApiParts {
   database: HealthDeps['database'];
   engine: { status(): EngineStatus };
+  /** Many hosts: this replica's part (its NATS connection); null in single-host mode. */
+  fleet?: { status(): NatsStatus } | null;
   events: Events;
   inventory: Inventory;
   rules: Rules;
@@ -81,7 +84,12 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
       // Hooks over every route: register before the route modules.
       journalHook(journal),
       httpMetricsHook(parts.metrics),
-      healthRoutes({ database: parts.database, engine: parts.engine, version: VERSION }),
+      healthRoutes({
+        database: parts.database,
+        engine: parts.engine,
+        nats: parts.fleet,
+        version: VERSION,
+      }),
       inventoryRoutes({
         containers: parts.inventory.containers,
         workloads: parts.inventory.workloads,

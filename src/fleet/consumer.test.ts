@@ -35,9 +35,11 @@ class RecordingContainers implements FleetContainers {
   snapshots: { host: string; ids: string[]; observedAt: number }[] = [];
   async upsertObserved(host: string, record: ContainerRecord, observedAt: number) {
     this.observed.push({ host, id: record.id, observedAt });
+    return 'stored' as const;
   }
   async replaceHostSnapshot(host: string, records: ContainerRecord[], observedAt: number) {
     this.snapshots.push({ host, ids: records.map((r) => r.id), observedAt });
+    return { other_host: [] };
   }
 }
 

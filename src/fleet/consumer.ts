@@ -60,13 +60,13 @@ export interface FleetContainers {
     record: ContainerRecord,
     observedAt: number,
     db?: Tx,
-  ): Promise<void>;
+  ): Promise<'stored' | 'stale' | 'other_host'>;
   replaceHostSnapshot(
     hostId: string,
     records: ContainerRecord[],
     observedAt: number,
     db?: Tx,
-  ): Promise<void>;
+  ): Promise<{ other_host: string[] }>;
 }
 
 export interface FleetHosts {
@@ -111,6 +111,8 @@ export interface FleetConsumerCounters {
   retried: number;
   /** Contexts given up: their hit never arrived. */
   orphanContexts: number;
+  /** Container observations refused: the id is another host's (or this process's). */
+  containerClashes: number;
 }
 
 export interface FleetConsumer {
@@ -148,7 +150,13 @@ export function createFleetConsumer(
   const expires = settings.expiresMs ?? 5_000;
   const nakDelay = settings.nakDelayMs ?? 5_000;
   const maxContextDeliveries = settings.maxContextDeliveries ?? 12;
-  const counters: FleetConsumerCounters = { handled: 0, invalid: 0, retried: 0, orphanContexts: 0 };
+  const counters: FleetConsumerCounters = {
+    handled: 0,
+    invalid: 0,
+    retried: 0,
+    orphanContexts: 0,
+    containerClashes: 0,
+  };
   const snapshots = new SnapshotAssembler();
   const refusalsLogged = new Set<string>();
   let stopped = false;
@@ -165,6 +173,18 @@ export function createFleetConsumer(
     deps.log.warn(
       { host, subject: msg.subject, reason },
       'fleet message refused (logged once per host and reason)',
+    );
+  }
+
+  /** Docker ids are 256-bit random: the same id under two hosts is a fault worth a word. */
+  function clash(host: string, ids: readonly string[]): void {
+    counters.containerClashes += ids.length;
+    const key = `${host}\u0000container clash`;
+    if (refusalsLogged.has(key) || refusalsLogged.size >= MAX_LOGGED_REFUSALS) return;
+    refusalsLogged.add(key);
+    deps.log.warn(
+      { host, containers: ids.slice(0, 10) },
+      'container ids another host holds: not recorded for this one (logged once per host)',
     );
   }
 
@@ -228,9 +248,15 @@ export function createFleetConsumer(
           events.push({ ...message.event, host_id: host, msg_id: msgId });
           break;
         case 'container':
-          writes.push((tx) =>
-            deps.containers.upsertObserved(host, message.container, message.observed_at, tx),
-          );
+          writes.push(async (tx) => {
+            const outcome = await deps.containers.upsertObserved(
+              host,
+              message.container,
+              message.observed_at,
+              tx,
+            );
+            if (outcome === 'other_host') clash(host, [message.container.id]);
+          });
           break;
         case 'snapshot': {
           const whole = snapshots.add(message, seenAt);
@@ -247,9 +273,15 @@ export function createFleetConsumer(
       }
     }
     for (const whole of unique(complete))
-      writes.push((tx) =>
-        deps.containers.replaceHostSnapshot(whole.host, whole.containers, whole.observedAt, tx),
-      );
+      writes.push(async (tx) => {
+        const outcome = await deps.containers.replaceHostSnapshot(
+          whole.host,
+          whole.containers,
+          whole.observedAt,
+          tx,
+        );
+        if (outcome.other_host.length > 0) clash(whole.host, outcome.other_host);
+      });
     const msgs = items.map((i) => i.msg);
     let stored: StoredEvent[];
     try {

@@ -63,3 +63,4 @@ export {
 } from './consumer.js';
 export { LiveEventRelay, natsCoreLink, type CoreLink, type LocalEvents } from './live-relay.js';
 export { SnapshotAssembler, type CompleteSnapshot } from './snapshot-assembler.js';
+export { createFleet, type Fleet, type FleetDeps } from './fleet-module.js';

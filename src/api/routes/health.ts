@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineStatus } from '../../docker/engine-monitor.js';
+import type { NatsStatus } from '../../nats/index.js';
 import type { WritabilityState } from '../../store/index.js';
 import { SystemApi } from '../wire/system.js';
 
@@ -10,6 +11,11 @@ export interface HealthDeps {
     writability: { state(): WritabilityState };
   };
   engine: { status(): EngineStatus };
+  /**
+   * Many hosts: the NATS connection, ready when connected. The replica then watches no
+   * engine of its own (agents do), so Docker does not decide readiness.
+   */
+  nats?: { status(): NatsStatus } | null;
   version: string;
 }
 
@@ -40,10 +46,22 @@ export function healthRoutes(deps: HealthDeps) {
           Object.assign(database, { ok: false, error: (err as Error).message });
         }
         const engine = deps.engine.status();
-        const ready = database.ok && engine.reachable;
+        const link = deps.nats?.status() ?? null;
+        const nats = link && {
+          ok: link.state === 'connected',
+          state: link.state,
+          server: link.server,
+          since: new Date(link.since).toISOString(),
+          last_error: link.last_error,
+        };
+        const ready = database.ok && (nats ? nats.ok : engine.reachable);
         return reply.status(ready ? 200 : 503).send({
           ready,
-          checks: { database, docker: { ok: engine.reachable, ...engine } },
+          checks: {
+            database,
+            docker: { ok: engine.reachable, ...engine },
+            ...(nats ? { nats } : {}),
+          },
         });
       },
     );

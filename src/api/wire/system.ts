@@ -108,6 +108,16 @@ export const Readiness = Type.Object({
       error: Nullable(Type.String()),
       checked_at: Nullable(IsoTime()),
     }),
+    /** Many hosts: the replica's NATS connection (agents are heard through it). */
+    nats: Type.Optional(
+      Type.Object({
+        ok: Type.Boolean(),
+        state: Type.String(),
+        server: Nullable(Type.String()),
+        since: IsoTime(),
+        last_error: Nullable(Type.String()),
+      }),
+    ),
   }),
 });
 export type Readiness = Static<typeof Readiness>;

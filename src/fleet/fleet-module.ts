@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { EventBus, EventLog, EventRepository } from '../events/index.js';
+import type { ContainerRepository } from '../inventory/index.js';
+import { NatsLink, type NatsConfig, type NatsSecrets, type NatsStatus } from '../nats/index.js';
+import type { Database } from '../store/index.js';
+import { createFleetConsumer, type FleetConsumer } from './consumer.js';
+import type { HostRepository } from './host-repository.js';
+import { HostSilenceCheck } from './host-silence.js';
+import { LiveEventRelay, natsCoreLink } from './live-relay.js';
+import { natsReconnects, natsRuleSetBucket } from './rule-set-bucket.js';
+import { RuleSetPublisher, type RuleChanges } from './rule-set-publisher.js';
+import { databaseRuleSetSource } from './rule-set-source.js';
+
+export interface FleetDeps {
+  db: Kysely<Database>;
+  events: { log: EventLog; repo: EventRepository; bus: EventBus };
+  containers: ContainerRepository;
+  hosts: HostRepository;
+  /** What changes the published rule set: the rules service and the workloads. */
+  ruleChanges: readonly RuleChanges[];
+  log: Logger;
+}
+
+export interface Fleet {
+  /** This replica, as leases and logs name it. */
+  readonly replica: string;
+  status(): NatsStatus;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A `serve` replica's part in many hosts: consumes what agents publish, tells the other
+ * replicas what it committed, publishes the rule set to the agents and says when an
+ * agent goes silent. NATS may be down at start: the parts that need a connection start
+ * once the first one is made (the HTTP server does not wait for it).
+ */
+export function createFleet(
+  deps: FleetDeps,
+  config: Config,
+  nats: { config: NatsConfig; secrets: NatsSecrets },
+  replica: string,
+): Fleet {
+  const { log } = deps;
+  const link = new NatsLink(nats.config, nats.secrets, { name: `logwarden-serve ${replica}`, log });
+  const silence = new HostSilenceCheck(deps.hosts, deps.events.log, log, {
+    silentAfterMs: config.fleetHostSilentAfterSeconds * 1000,
+  });
+  const rules = new RuleSetPublisher(
+    natsRuleSetBucket(() => link.start()),
+    databaseRuleSetSource(deps.db),
+    { log },
+  );
+  let consumer: FleetConsumer | null = null;
+  let relay: LiveEventRelay | null = null;
+  let stopped = false;
+  let connecting: Promise<void> | null = null;
+
+  const connected = async () => {
+    const nc = await link.start();
+    if (stopped) return;
+    relay = new LiveEventRelay(natsCoreLink(nc), deps.events.bus, log);
+    relay.start();
+    consumer = createFleetConsumer({
+      nc,
+      events: deps.events.log,
+      hits: deps.events.repo,
+      containers: deps.containers,
+      hosts: deps.hosts,
+      relay,
+      log,
+    });
+    await consumer.start();
+  };
+
+  return {
+    replica,
+    status: () => link.status(),
+    start() {
+      silence.start();
+      rules.start([...deps.ruleChanges, natsReconnects(link)]);
+      connecting = connected().catch((err: unknown) =>
+        log.error({ err }, 'cannot consume from NATS: agents are not heard'),
+      );
+    },
+    async stop() {
+      stopped = true;
+      await rules.stop();
+      await silence.stop();
+      await consumer?.stop();
+      relay?.stop();
+      await link.close();
+      await connecting;
+    },
+  };
+}
