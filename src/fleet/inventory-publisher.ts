@@ -17,6 +17,15 @@ export interface InventorySource {
   list(): Promise<ContainerRecord[]>;
 }
 
+/**
+ * The record as the contract sends it: the agent's store is the same schema as the
+ * server's, whose rows carry a host, and the host is the subject's to say.
+ */
+function wireRecord(container: ContainerRecord & { host_id?: unknown }): ContainerRecord {
+  const { host_id: _host, ...record } = container;
+  return record;
+}
+
 /** A snapshot part's JSON stays under this (the stream takes messages up to 1 MiB). */
 export const SNAPSHOT_PART_BYTES = 512 * 1024;
 const SNAPSHOT_EVERY_MS = 30_000;
@@ -64,7 +73,7 @@ export class InventoryPublisher {
 
   async publishChange(change: ContainerChange, observedAt: number = Date.now()): Promise<void> {
     const { sender, publisher } = this.deps;
-    const container = change.container;
+    const container = wireRecord(change.container);
     const message: InventoryChange = {
       ...envelope(sender),
       type: 'container',
@@ -82,7 +91,7 @@ export class InventoryPublisher {
   /** The whole index in parts; a failed part fails the pass (the next one repeats it). */
   async publishSnapshot(): Promise<void> {
     const { sender, publisher } = this.deps;
-    const containers = await this.deps.inventory.list();
+    const containers = (await this.deps.inventory.list()).map(wireRecord);
     const parts = splitParts(containers);
     const snapshot = randomUUID();
     const subject = hostSubject(sender.host, 'inventory');
@@ -93,14 +102,14 @@ export class InventoryPublisher {
             ...envelope(sender),
             type: 'snapshot',
             snapshot,
-            part: i + 1,
+            part: i,
             parts: parts.length,
             containers: part,
           };
           return publisher.publish(
             subject,
             JSON.stringify(message),
-            msgId.snapshot(sender.host, snapshot, i + 1),
+            msgId.snapshot(sender.host, snapshot, i),
           );
         }),
       );

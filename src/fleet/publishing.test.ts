@@ -8,7 +8,8 @@ import type { HitMessage, StreamPublisher } from './messages.js';
 import { OutboxDrainer } from './outbox-drainer.js';
 import { OutboxEventRecorder, OutboxRepository } from './outbox.js';
 import { PublishingBatchWriter } from './publishing-batch-writer.js';
-import { splitParts } from './inventory-publisher.js';
+import { InventoryPublisher, splitParts } from './inventory-publisher.js';
+import { parseFleetMessage } from './messages.js';
 import { containerRecord } from '../../test/support/fixtures.js';
 
 /** JetStream as far as the agent sees it: keeps what it acks; refuses while `down`. */
@@ -19,6 +20,9 @@ class FakeStream implements StreamPublisher {
   async publish(subject: string, data: string, id: string) {
     this.attempts++;
     if (this.down) throw new NatsPublishError('disconnected', 'not connected to NATS');
+    // The contract between the two ends: what an agent publishes, a replica accepts.
+    const checked = parseFleetMessage(subject, new TextEncoder().encode(data), id);
+    if (!checked.ok) throw new Error(`a replica would refuse ${subject} ${id}: ${checked.reason}`);
     this.stored.push({ subject, data, id });
     return { duplicate: false };
   }
@@ -178,4 +182,19 @@ describe('splitParts', () => {
     expect(parts.flat().map((c) => c.id)).toEqual(containers.map((c) => c.id));
     expect(splitParts([])).toEqual([[]]);
   });
+});
+
+it('publishes container changes and snapshots a replica accepts, without the row’s host', async () => {
+  // The agent's store is the server's schema: its rows carry host_id (null), the wire not.
+  const hosted = { ...containerRecord('c0ffee'.padEnd(64, '0')), host_id: null };
+  const publisher = new InventoryPublisher({
+    inventory: { onChange: () => () => undefined, list: async () => [hosted] },
+    publisher: stream,
+    sender,
+    log,
+  });
+  await publisher.publishSnapshot();
+  await publisher.publishChange({ type: 'started', container: hosted });
+  expect(stream.stored.map((m) => JSON.parse(m.data).type)).toEqual(['snapshot', 'container']);
+  for (const m of stream.stored) expect(m.data).not.toContain('host_id');
 });
