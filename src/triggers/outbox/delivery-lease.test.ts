@@ -168,4 +168,40 @@ describe.each(DIALECTS)('replicas sharing the outbox on %s', (dialect) => {
     expect(ids).toHaveLength(30);
     expect(new Set(ids).size).toBe(30);
   });
+
+  it('a resend after a lost outcome that succeeds stays marked uncertain in the log', async () => {
+    const receiver = await startReceiver();
+    const http = new SafeHttp({ denyPrivate: false, allowLoopback: true });
+    cleanup.push(
+      () => receiver.close(),
+      () => http.close(),
+    );
+    const now = Date.now();
+    await outboxWith(1, `${receiver.url}/hook`, now);
+    // replica-a claims it and dies before recording anything.
+    await new DeliveryRepository(store().db, lease('replica-a')).due(now, 10, []);
+    const repo = new TriggerRepository(store().db);
+    const outbox = new DeliveryRepository(store().db, lease('replica-b'));
+    const worker = new DeliveryWorker({
+      store: outbox,
+      triggers: { get: (id) => repo.get(id), disable: async () => undefined },
+      channels: channelFactory({ http, addresses: http, userAgent: 'test' }),
+      names: NO_NAMES,
+      journal: { record: () => undefined },
+      metrics: { observe: () => undefined },
+      log: pino({ level: 'silent' }),
+      options: { concurrency: 1, retry: DEFAULT_RETRY, pollMs: 20 },
+      // replica-b's clock is past the claim.
+      now: () => Date.now() + LEASE_MS,
+    });
+    worker.start();
+    cleanup.push(() => worker.stop());
+    const [sent] = await eventually(async () => {
+      const items = (await outbox.list({ status: 'sent' })).items;
+      return items.length === 1 ? items : undefined;
+    }, 20_000);
+    expect(sent?.attempts).toBe(2);
+    expect(sent?.last_error).toMatch(/^uncertain: replica-a/);
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([sent?.message_id]);
+  });
 });

@@ -182,12 +182,15 @@ function unleased(now: number) {
     eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]);
 }
 
+/** How a delivery log's last_error begins when an attempt's outcome was lost. */
+export const UNCERTAIN = 'uncertain:';
+
 /**
  * What a delivery log says of a claim that ran out before its outcome was recorded: the
  * request may or may not have reached the receiver.
  */
 export function uncertainAttempt(owner: string, claimedUntil: number): string {
-  return `uncertain: ${owner} was sending it and stopped before recording the outcome (claim ran out ${new Date(claimedUntil).toISOString()}); sent again under the same webhook-id`;
+  return `${UNCERTAIN} ${owner} was sending it and stopped before recording the outcome (claim ran out ${new Date(claimedUntil).toISOString()}); sent again under the same webhook-id`;
 }
 
 /** Table access for the outbox, `trigger_deliveries`. */

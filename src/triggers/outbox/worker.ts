@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { retryDelayMs, type RetryPolicy } from './backoff.js';
 import type { ChannelFactory, SendOutcome } from '../channels/index.js';
-import type { AttemptRecord } from './delivery-repository.js';
+import { UNCERTAIN, type AttemptRecord } from './delivery-repository.js';
 import type { DeliveryWaker } from './dispatcher.js';
 import type { DeliveryJournal, DeliveryMetrics, DeliveryOutcomeKind } from '../journal.js';
 import {
@@ -413,7 +413,14 @@ export class DeliveryWorker implements DeliveryWaker {
     if (outcome.ok)
       return {
         kind: 'sent',
-        record: { ...base, status: 'sent', last_error: null, sent_at: now },
+        record: {
+          ...base,
+          status: 'sent',
+          // A resend after an attempt whose outcome was lost stays marked: the receiver
+          // may have had it twice (under one webhook-id).
+          last_error: delivery.last_error?.startsWith(UNCERTAIN) ? delivery.last_error : null,
+          sent_at: now,
+        },
       };
     if (!outcome.retryable) return { kind: 'failed', record: { ...base, status: 'failed' } };
     const { retry, random } = this.deps.options;
