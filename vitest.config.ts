@@ -48,6 +48,8 @@ const EXCLUSIVE = [
   'test/e2e/triggers-isolation.test.ts',
   'test/e2e/inventory-compose-recreate.test.ts',
   'test/e2e/image.test.ts',
+  // Three Docker engines, three agents, two replicas and a nats-server of its own.
+  'test/e2e/scale-out.test.ts',
 ];
 
 /**
