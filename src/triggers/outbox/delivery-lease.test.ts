@@ -27,7 +27,12 @@ describe.each(DIALECTS)('replicas sharing the outbox on %s', (dialect) => {
   });
 
   /** `n` events and one webhook trigger's pending deliveries of them, due at `dueAt`. */
-  async function outboxWith(n: number, url = 'http://127.0.0.1:9/hook', dueAt = T0) {
+  async function outboxWith(
+    n: number,
+    url = 'http://127.0.0.1:9/hook',
+    dueAt = T0,
+    groupIntervalSeconds = 0,
+  ) {
     const { db } = store();
     const trigger = await new TriggerRepository(db).insert(
       {
@@ -38,7 +43,7 @@ describe.each(DIALECTS)('replicas sharing the outbox on %s', (dialect) => {
         secret: generateSecret(),
         disabled_reason: null,
         group_wait_seconds: 0,
-        group_interval_seconds: 0,
+        group_interval_seconds: groupIntervalSeconds,
         notify_on: ['event'],
         repeat_interval_seconds: 0,
         context_wait_seconds: 3,
@@ -126,8 +131,10 @@ describe.each(DIALECTS)('replicas sharing the outbox on %s', (dialect) => {
 
   it('replicas claiming at once never take the same delivery', async () => {
     await outboxWith(40);
-    const replicas = ['a', 'b', 'c'].map((o) => new DeliveryRepository(store().db, lease(o)));
-    const claims = await Promise.all(replicas.flatMap((r) => [r.due(T0, 8, []), r.due(T0, 8, [])]));
+    const replicas = ['a', 'b', 'c', 'd', 'e', 'f'].map(
+      (o) => new DeliveryRepository(store().db, lease(o)),
+    );
+    const claims = await Promise.all(replicas.map((r) => r.due(T0, 8, [])));
     const ids = claims.flat().map((d) => d.id);
     expect(ids.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);
@@ -203,5 +210,65 @@ describe.each(DIALECTS)('replicas sharing the outbox on %s', (dialect) => {
     expect(sent?.attempts).toBe(2);
     expect(sent?.last_error).toMatch(/^uncertain: replica-a/);
     expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([sent?.message_id]);
+  });
+
+  /** A worker of `owner`'s on the test's outbox. */
+  async function workerOf(owner: string) {
+    const http = new SafeHttp({ denyPrivate: false, allowLoopback: true });
+    const repo = new TriggerRepository(store().db);
+    const worker = new DeliveryWorker({
+      store: new DeliveryRepository(store().db, lease(owner)),
+      triggers: { get: (id) => repo.get(id), disable: async () => undefined },
+      channels: channelFactory({ http, addresses: http, userAgent: 'test' }),
+      names: NO_NAMES,
+      journal: { record: () => undefined },
+      metrics: { observe: () => undefined },
+      log: pino({ level: 'silent' }),
+      options: { concurrency: 2, retry: DEFAULT_RETRY, pollMs: 20 },
+    });
+    cleanup.push(
+      () => http.close(),
+      () => worker.stop(),
+    );
+    return worker;
+  }
+
+  it("a grouped trigger's batch goes, leader included, though the worker claimed the leader", async () => {
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    await outboxWith(3, `${receiver.url}/hook`, Date.now(), 1);
+    (await workerOf('replica-a')).start();
+    const outbox = new DeliveryRepository(store().db);
+    const sent = await eventually(async () => {
+      const items = (await outbox.list({ status: 'sent' })).items;
+      return items.length === 3 ? items : undefined;
+    }, 20_000);
+    expect(sent.map((d) => [d.attempts, d.last_error])).toEqual([
+      [1, null],
+      [1, null],
+      [1, null],
+    ]);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('a replica that stalled past its claim cannot record over the one that took it', async () => {
+    await outboxWith(1);
+    const a = new DeliveryRepository(store().db, lease('replica-a'));
+    const b = new DeliveryRepository(store().db, lease('replica-b'));
+    const [mine] = await a.due(T0, 10, []);
+    await b.due(T0 + LEASE_MS, 10, []);
+    const late = {
+      status: 'sent' as const,
+      attempts: 1,
+      next_attempt_at: T0,
+      last_status_code: 200,
+      last_error: null,
+      latency_ms: 5,
+      sent_at: T0 + LEASE_MS + 1,
+    };
+    expect(await a.recordAttempt(mine!.id, late, T0 + LEASE_MS + 1)).toBe(false);
+    const row = await b.get(mine!.id);
+    expect([row?.status, row?.last_error?.startsWith('uncertain:')]).toEqual(['pending', true]);
+    expect(await b.recordAttempt(mine!.id, late, T0 + LEASE_MS + 2)).toBe(true);
   });
 });

@@ -301,6 +301,7 @@ export class DeliveryRepository {
           .set(attemptColumns(record, now))
           .where('id', 'in', ids.slice(i, i + 500))
           .where('status', '=', 'pending')
+          .where(this.heldHere())
           .executeTakeFirst();
         updated += Number(result.numUpdatedRows);
       }
@@ -368,7 +369,9 @@ export class DeliveryRepository {
         .select(['d.id', 'd.attempts', 'd.lease_owner', 'd.lease_until'])
         .where('d.status', '=', 'pending')
         .where('d.next_attempt_at', '<=', now)
-        .where(unleased(now));
+        // Its own claims too: a grouped send claims its batch, leader included, after the
+        // worker claimed the leader.
+        .where((eb) => eb.or([unleased(now)(eb), eb('d.lease_owner', '=', lease.owner)]));
       if (triggerId !== undefined) claim = claim.where('d.trigger_id', '=', triggerId);
       if (inFlight.length > 0) claim = claim.where('d.id', 'not in', [...inFlight]);
       claim = claim.orderBy('d.next_attempt_at').orderBy('d.id').limit(limit);
@@ -376,7 +379,9 @@ export class DeliveryRepository {
       if (this.lockRows) claim = claim.forUpdate().skipLocked();
       const rows = await claim.execute();
       if (rows.length === 0) return [];
-      for (const lost of rows.filter((r) => r.lease_owner !== null))
+      for (const lost of rows.filter(
+        (r) => r.lease_owner !== null && r.lease_owner !== lease.owner,
+      ))
         await tx
           .updateTable('trigger_deliveries')
           .set({
@@ -395,6 +400,19 @@ export class DeliveryRepository {
         .execute();
       return this.read(tx, now, limit, [], undefined, ids);
     });
+  }
+
+  /**
+   * Rows whose outcome this replica may record: all of them with one sender; with
+   * replicas, those it still holds. A claim that ran out and was taken over (this replica
+   * stalled past its lease) is the new holder's to record, and stays marked uncertain.
+   */
+  private heldHere() {
+    const owner = this.lease?.owner ?? null;
+    return (eb: ExpressionBuilder<Database, 'trigger_deliveries'>) =>
+      owner === null
+        ? eb('id', 'is not', null)
+        : eb.or([eb('lease_owner', '=', owner), eb('lease_owner', 'is', null)]);
   }
 
   /** Keeps this replica's claim on what it is still sending. */
@@ -524,6 +542,7 @@ export class DeliveryRepository {
       .set(attemptColumns(record, now))
       .where('id', '=', id)
       .where('status', '=', 'pending')
+      .where(this.heldHere())
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
