@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import type { EventBus, EventLog, EventRepository } from '../events/index.js';
 import type { ContainerRepository } from '../inventory/index.js';
 import { NatsLink, type NatsConfig, type NatsSecrets, type NatsStatus } from '../nats/index.js';
+import { sleep } from '../sleep.js';
 import type { Database } from '../store/index.js';
 import { createFleetConsumer, type FleetConsumer } from './consumer.js';
 import type { HostRepository } from './host-repository.js';
@@ -12,6 +13,9 @@ import { LiveEventRelay, natsCoreLink } from './live-relay.js';
 import { natsReconnects, natsRuleSetBucket } from './rule-set-bucket.js';
 import { RuleSetPublisher, type RuleChanges } from './rule-set-publisher.js';
 import { databaseRuleSetSource } from './rule-set-source.js';
+
+/** Between attempts to set the stream and consumer up. */
+const SETUP_RETRY_MS = 10_000;
 
 export interface FleetDeps {
   db: Kysely<Database>;
@@ -56,23 +60,44 @@ export function createFleet(
   let consumer: FleetConsumer | null = null;
   let relay: LiveEventRelay | null = null;
   let stopped = false;
-  let connecting: Promise<void> | null = null;
+  const stopping = new AbortController();
+  let consuming: Promise<void> | null = null;
 
-  const connected = async () => {
-    const nc = await link.start();
-    if (stopped) return;
-    relay = new LiveEventRelay(natsCoreLink(nc), deps.events.bus, log);
-    relay.start();
-    consumer = createFleetConsumer({
-      nc,
-      events: deps.events.log,
-      hits: deps.events.repo,
-      containers: deps.containers,
-      hosts: deps.hosts,
-      relay,
-      log,
-    });
-    await consumer.start();
+  /**
+   * Until stop(): connect, set the stream and the consumer up, consume. A failed setup (a
+   * stream whose limits an operator changed, JetStream not ready yet) is said and tried
+   * again, never left as a replica that silently consumes nothing.
+   */
+  const consume = async () => {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        const nc = await link.start();
+        if (stopped) return;
+        relay = new LiveEventRelay(natsCoreLink(nc), deps.events.bus, log);
+        relay.start();
+        consumer = createFleetConsumer({
+          nc,
+          events: deps.events.log,
+          hits: deps.events.repo,
+          containers: deps.containers,
+          hosts: deps.hosts,
+          relay,
+          log,
+        });
+        await consumer.start();
+        return;
+      } catch (err) {
+        relay?.stop();
+        relay = null;
+        consumer = null;
+        if (stopped) return;
+        log.error(
+          { err, retry_in_ms: SETUP_RETRY_MS },
+          'cannot consume from NATS: agents are not heard until this works',
+        );
+        await sleep(SETUP_RETRY_MS, stopping.signal);
+      }
+    }
   };
 
   return {
@@ -81,18 +106,19 @@ export function createFleet(
     start() {
       silence.start();
       rules.start([...deps.ruleChanges, natsReconnects(link)]);
-      connecting = connected().catch((err: unknown) =>
-        log.error({ err }, 'cannot consume from NATS: agents are not heard'),
-      );
+      consuming = consume();
     },
     async stop() {
       stopped = true;
-      await rules.stop();
-      await silence.stop();
+      stopping.abort();
       await consumer?.stop();
       relay?.stop();
+      // Before the parts that may wait on a connection never made (a first connect that
+      // is still being tried): closing ends their wait.
       await link.close();
-      await connecting;
+      await rules.stop();
+      await silence.stop();
+      await consuming;
     },
   };
 }

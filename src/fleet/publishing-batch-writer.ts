@@ -55,7 +55,9 @@ export class PublishingBatchWriter implements EventBatchWriter {
       const message: HitMessage = {
         ...envelope(sender),
         type: 'hit',
-        event,
+        // When the line was written, not when a replica got to commit it: after an
+        // outage or behind a backlog the two are far apart.
+        event: { ...event, created_at: event.created_at ?? lineTime(line.tsNanos) },
         line: { stream: line.stream, ts_nanos: String(line.tsNanos), tie: line.tie },
       };
       return publisher.publish(subject, JSON.stringify(message), hitIds[i]!);
@@ -96,4 +98,9 @@ function hitMsgId(host: string, event: NewEvent, line: LinePlace): string {
   if (!event.container_id || typeof event.rule_id !== 'number')
     throw new Error('a hit without its container or rule cannot be named');
   return msgId.hit(host, event.container_id, line.stream, line.tsNanos, line.tie, event.rule_id);
+}
+
+/** Docker's timestamp of the line in ms; now when it had none (0). */
+function lineTime(tsNanos: bigint): number {
+  return tsNanos > 0n ? Number(tsNanos / 1_000_000n) : Date.now();
 }

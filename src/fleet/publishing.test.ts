@@ -92,6 +92,17 @@ describe('PublishingBatchWriter', () => {
     expect((await outbox.oldest(10)).map((e) => e.event.message)).toEqual(['5 hits in 60 s']);
   });
 
+  it('dates a hit when Docker says its line was written, not when a replica commits it', async () => {
+    await writer().recordBatch(
+      [hit(1)],
+      async () => undefined,
+      [],
+      [{ stream: 'stderr', tsNanos: 1_796_000_000_123_456_789n, tie: 0 }],
+    );
+    const message = JSON.parse(stream.stored[0]!.data) as HitMessage;
+    expect(message.event.created_at).toBe(1_796_000_000_123);
+  });
+
   it('moves no cursor and keeps no fire when a publish fails; the retry names the hits alike', async () => {
     const w = writer();
     const batch = (): Parameters<PublishingBatchWriter['recordBatch']> => [
