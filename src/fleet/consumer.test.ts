@@ -118,7 +118,9 @@ for (const dialect of DIALECTS) {
       await server.destroy();
     });
 
-    async function replica(options: { poison?: string } = {}) {
+    async function replica(
+      options: { poison?: string; hitsDown?: () => boolean; maxContextMisses?: number } = {},
+    ) {
       const db = store().db;
       const repo = new EventRepository(db);
       const bus = new EventBus();
@@ -134,13 +136,23 @@ for (const dialect of DIALECTS) {
         {
           nc,
           events: writer,
-          hits: repo,
+          hits: {
+            idsByMsgId: async (ids) => {
+              if (options.hitsDown?.()) throw new Error('database unreachable');
+              return repo.idsByMsgId(ids);
+            },
+          },
           containers,
           hosts: new HostRepository(db),
           relay,
           log,
         },
-        { stream: STREAM, nakDelayMs: 100, expiresMs: 1_000 },
+        {
+          stream: STREAM,
+          nakDelayMs: 100,
+          expiresMs: 1_000,
+          maxContextMisses: options.maxContextMisses,
+        },
       );
       await consumer.start();
       running.push(consumer);
@@ -243,6 +255,36 @@ for (const dialect of DIALECTS) {
           items.map((e) => e.id).sort((x, y) => x - y),
         );
       }
+    });
+
+    it('keeps a context through a database outage: only looks that worked count as misses', async () => {
+      let lookupsDown = true;
+      const { repo, consumer, writer } = await replica({
+        hitsDown: () => lookupsDown,
+        maxContextMisses: 25,
+      });
+      writer.down = true;
+      const h = hit('web-1', 7);
+      const context = { before: ['b'], after: ['a'] };
+      await publish('web-1', 'hits', h.id, h.body);
+      await publish('web-1', 'hits', msgId.context(h.id), {
+        ...envelope('web-1'),
+        type: 'context',
+        hit: h.id,
+        context,
+      });
+      // The outage: both come back again and again (well over 25 deliveries each).
+      await eventually(() => consumer.counters.retried >= 70, 30_000, 'redeliveries');
+      // Lookups work again before the hit can be stored: the context misses it a few times.
+      lookupsDown = false;
+      await new Promise((r) => setTimeout(r, 300));
+      writer.down = false;
+      await eventually(
+        async () => (await repo.list({}, { limit: 5 })).items[0]?.context != null,
+        20_000,
+        'the context',
+      );
+      expect(consumer.counters.orphanContexts).toBe(0);
     });
 
     it('completes a hit’s context, records status and inventory per host', async () => {

@@ -98,8 +98,11 @@ export interface FleetConsumerSettings {
   expiresMs?: number;
   /** Redelivery delay after a failed commit: no hot loop while the database is down. */
   nakDelayMs?: number;
-  /** A context whose hit is still unknown after this many deliveries is given up. */
-  maxContextDeliveries?: number;
+  /**
+   * A context whose hit this replica looked up this many times and did not find is given
+   * up. Only looks that worked count: a database outage is not a missing hit.
+   */
+  maxContextMisses?: number;
 }
 
 export interface FleetConsumerCounters {
@@ -124,6 +127,8 @@ export interface FleetConsumer {
 
 /** Refusals logged once per host and reason; beyond this many, not logged. */
 const MAX_LOGGED_REFUSALS = 1000;
+/** Contexts whose misses are counted at once; beyond, the oldest count starts again. */
+const MAX_TRACKED_CONTEXTS = 10_000;
 /** Deliveries after which a message is committed in a batch of its own. */
 const SUSPECT_AFTER_DELIVERIES = 3;
 /** `working()` this often while a commit runs: ack_wait (30 s) must not lapse meanwhile. */
@@ -149,7 +154,9 @@ export function createFleetConsumer(
   const batchSize = settings.batch ?? 256;
   const expires = settings.expiresMs ?? 5_000;
   const nakDelay = settings.nakDelayMs ?? 5_000;
-  const maxContextDeliveries = settings.maxContextDeliveries ?? 12;
+  const maxContextMisses = settings.maxContextMisses ?? 12;
+  /** Per context message id: looks that found no hit (bounded: oldest forgotten first). */
+  const contextMisses = new Map<string, number>();
   const counters: FleetConsumerCounters = {
     handled: 0,
     invalid: 0,
@@ -313,13 +320,21 @@ export function createFleetConsumer(
       return;
     }
     const known = items.filter((i) => ids.has(i.message.hit));
-    for (const { msg } of items.filter((i) => !ids.has(i.message.hit))) {
+    for (const { msgId } of known) contextMisses.delete(msgId);
+    for (const { msg, msgId } of items.filter((i) => !ids.has(i.message.hit))) {
       // Its hit may still be in another replica's batch; one that never comes (refused,
       // pruned) must not come back for ever.
-      if (msg.info.deliveryCount >= maxContextDeliveries) {
+      const misses = (contextMisses.get(msgId) ?? 0) + 1;
+      contextMisses.delete(msgId);
+      if (misses >= maxContextMisses) {
         counters.orphanContexts++;
         msg.term();
-      } else msg.nak(nakDelay);
+        continue;
+      }
+      contextMisses.set(msgId, misses);
+      if (contextMisses.size > MAX_TRACKED_CONTEXTS)
+        contextMisses.delete(contextMisses.keys().next().value!);
+      msg.nak(nakDelay);
     }
     if (known.length === 0) return;
     const updates = known.map((i) => ({
