@@ -1,6 +1,12 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { SelectQueryBuilder } from 'kysely';
-import { containsInsensitive, dialectOf, insertBatches, trigramMatch } from '../store/index.js';
+import {
+  containsInsensitive,
+  dialectOf,
+  hostIn,
+  insertBatches,
+  trigramMatch,
+} from '../store/index.js';
 import type { Database, Dialect, EventLogTable } from '../store/index.js';
 import { parseContext } from './context.js';
 import {
@@ -210,16 +216,7 @@ export class EventRepository {
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
     if (filter.text) query = query.where(containsInsensitive('event_log.message', filter.text));
-    if (filter.hosts?.length) {
-      const named = filter.hosts.filter((h): h is string => h !== null);
-      const local = named.length < filter.hosts.length;
-      query = query.where((eb) =>
-        eb.or([
-          ...(named.length > 0 ? [eb('host_id', 'in', named)] : []),
-          ...(local ? [eb('host_id', 'is', null)] : []),
-        ]),
-      );
-    }
+    if (filter.hosts?.length) query = query.where(hostIn(filter.hosts));
     if (page.before !== undefined) query = query.where(sql.ref(idColumn), '<', page.before);
     if (forward) query = query.where(sql.ref(idColumn), '>', page.after!);
     const rows = await query

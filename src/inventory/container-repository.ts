@@ -7,6 +7,7 @@ import {
   type Transaction,
 } from 'kysely';
 import { AppError, ErrorCode } from '../errors.js';
+import { hostIn } from '../store/host-filter.js';
 import { containsInsensitive } from '../store/like.js';
 import type { ContainersTable, Database } from '../store/index.js';
 import { MIN_ID_PREFIX, type ContainerRecord, type ContainerState } from './model.js';
@@ -146,16 +147,7 @@ export class ContainerRepository {
   async list(filter: ContainerFilter = {}): Promise<HostedContainer[]> {
     let query = this.db.selectFrom('containers').selectAll();
     if (filter.state) query = query.where('state', '=', filter.state);
-    if (filter.hosts?.length) {
-      const named = filter.hosts.filter((h): h is string => h !== null);
-      const local = named.length < filter.hosts.length;
-      query = query.where((eb) =>
-        eb.or([
-          ...(named.length > 0 ? [eb('host_id', 'in', named)] : []),
-          ...(local ? [eb('host_id', 'is', null)] : []),
-        ]),
-      );
-    }
+    if (filter.hosts?.length) query = query.where(hostIn(filter.hosts));
     if (filter.workload_id) query = query.where('workload_id', '=', filter.workload_id);
     if (filter.name) query = query.where(containsInsensitive('name', filter.name));
     const rows = await query.orderBy('name').execute();

@@ -17,3 +17,4 @@ export {
 } from './store-fault.js';
 export { DEFAULT_LOCK_WAIT, type LockWaitOptions } from './sqlite-driver.js';
 export { insertBatches, MAX_BOUND_VALUES } from './insert-batches.js';
+export { hostIn } from './host-filter.js';
