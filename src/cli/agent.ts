@@ -3,9 +3,7 @@ import { ErrorCode, isAppError } from '../errors.js';
 import { AgentContext } from '../fleet/index.js';
 import { natsSettings } from '../nats/index.js';
 import { CliExit } from './exit.js';
-
-/** As serve's: `docker stop` sends SIGKILL 10 s after SIGTERM. */
-const STOP_DEADLINE_MS = 8_000;
+import { runUntilSignalled } from './run-until-signal.js';
 
 export interface AgentCommandOptions {
   config?: string;
@@ -58,39 +56,5 @@ export async function agent(options: AgentCommandOptions): Promise<void> {
       throw new CliExit(isAppError(err, ErrorCode.ConfigInvalid) ? 2 : 1, err.message);
     throw err;
   }
-  const app = ctx;
-  let stopping: Promise<void> | null = null;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      app.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    app.logger.info({ signal }, 'stopping');
-    const started = Date.now();
-    setTimeout(() => {
-      app.logger.error(
-        { signal, deadline_ms: STOP_DEADLINE_MS },
-        'stop took too long: exiting now',
-      );
-      process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
-    stopping = app.destroy().then(
-      () => {
-        app.logger.info({ duration_ms: Date.now() - started }, 'stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        app.logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  try {
-    await app.start();
-  } catch (err) {
-    await app.destroy().catch(() => {});
-    throw err;
-  }
+  await runUntilSignalled(ctx);
 }
