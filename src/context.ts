@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { stopInOrder, type StopStep } from './stop-in-order.js';
 import { buildApp } from './api/build-app.js';
 import { createAudit, type Audit } from './audit/index.js';
 import { createAuth, type Auth } from './auth/index.js';
@@ -343,7 +344,7 @@ export class AppContext {
         source: 'system',
         details: { version: VERSION, pid: process.pid },
       });
-    const steps: [string, () => unknown][] = [
+    const steps: StopStep[] = [
       ['server', () => this.server.close()],
       ['fleet', () => this.fleet?.stop()],
       ['scanner', () => scanner.stop()],
@@ -358,17 +359,11 @@ export class AppContext {
       ['database probe', () => this.store.writability.stopProbing()],
       ['database', () => this.store.destroy()],
     ];
-    const failures: unknown[] = [];
-    for (const [name, stop] of steps) {
-      try {
-        await stop();
-      } catch (err) {
-        failures.push(err);
-        this.logger.error({ err, part: name }, 'stopping failed');
-      }
+    try {
+      await stopInOrder(steps, this.logger);
+    } finally {
+      if (this.started) this.logger.info('logwarden stopped');
+      this.started = false;
     }
-    if (this.started) this.logger.info('logwarden stopped');
-    this.started = false;
-    if (failures.length > 0) throw new AggregateError(failures, 'some parts failed to stop');
   }
 }

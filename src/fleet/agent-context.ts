@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { stopInOrder, type StopStep } from '../stop-in-order.js';
 import type { Config } from '../config/index.js';
 import { DockerClient, EngineMonitor } from '../docker/index.js';
 import { createInventory, type Inventory } from '../inventory/index.js';
@@ -236,7 +237,7 @@ export class AgentContext {
    */
   async destroy(): Promise<void> {
     const { inventory, scanner, agent } = this.parts;
-    const steps: [string, () => unknown][] = [
+    const steps: StopStep[] = [
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['agent', () => agent.stop()],
@@ -246,17 +247,11 @@ export class AgentContext {
       ['docker client', () => this.docker.close()],
       ['database', () => this.store.destroy()],
     ];
-    const failures: unknown[] = [];
-    for (const [name, stop] of steps) {
-      try {
-        await stop();
-      } catch (err) {
-        failures.push(err);
-        this.logger.error({ err, part: name }, 'stopping failed');
-      }
+    try {
+      await stopInOrder(steps, this.logger);
+    } finally {
+      if (this.started) this.logger.info('logwarden agent stopped');
+      this.started = false;
     }
-    if (this.started) this.logger.info('logwarden agent stopped');
-    this.started = false;
-    if (failures.length > 0) throw new AggregateError(failures, 'some parts failed to stop');
   }
 }
