@@ -23,6 +23,7 @@ import {
   type LogwardenProcess,
 } from '../support/logwarden-process.js';
 import { TestNatsServer } from '../support/nats-server.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 /**
@@ -40,6 +41,8 @@ const root = mkdtempSync(join(tmpdir(), 'lw-fleet-'));
 const database = `lw_fleet_${randomBytes(4).toString('hex')}`;
 const databaseUrl = TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`);
 let nats: TestNatsServer;
+/** Charlie's way to NATS: cut to take that one agent off the network. */
+let charlieLink: TcpProxy;
 const extra: ExtraEngine[] = [];
 const engines = new Map<Host, string>();
 const agents = new Map<Host, LogwardenProcess>();
@@ -47,6 +50,9 @@ const replicas: (LogwardenProcess | null)[] = [null, null];
 const containers: [string, string][] = [];
 /** Every replica process started, for LW_FLEET_LOGS. */
 const logs: LogwardenProcess[] = [];
+const urls: string[] = [];
+let token = '';
+let ruleId = 0;
 
 async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_PG_URL });
@@ -62,7 +68,7 @@ function startAgent(host: Host): LogwardenProcess {
   const proc = spawnLogwarden(['agent'], {
     DOCKER_HOST: engines.get(host)!,
     LOGWARDEN_DATA_DIR: join(root, `agent-${host}`),
-    LOGWARDEN_NATS_URL: nats.url,
+    LOGWARDEN_NATS_URL: host === 'charlie' ? `nats://127.0.0.1:${charlieLink.port}` : nats.url,
     LOGWARDEN_AGENT_HOST_ID: host,
     LOGWARDEN_SCANNER_RATE_PER_SECOND: '100000',
     LOGWARDEN_SCANNER_BURST: '100000',
@@ -82,6 +88,8 @@ async function startFirstReplica() {
   const served = await serveForTest(join(root, 'serve-0'), replicaEnv());
   replicas[0] = served.proc;
   logs.push(served.proc);
+  urls[0] = served.url;
+  token = served.token;
   return served;
 }
 
@@ -89,6 +97,7 @@ async function startReplica(i: number) {
   const served = await serveFresh(join(root, `serve-${i}`), replicaEnv());
   replicas[i] = served.proc;
   logs.push(served.proc);
+  urls[i] = served.url;
   return served;
 }
 
@@ -98,6 +107,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   await admin((c) => c.query(`create database ${database}`));
   nats = await TestNatsServer.start();
+  charlieLink = await startTcpProxy(nats.port);
   engines.set('alpha', dockerHost());
   for (const host of ['bravo', 'charlie'] as const) {
     const engine = await startExtraEngine(host);
@@ -119,6 +129,7 @@ afterAll(async () => {
   for (const proc of [...agents.values(), ...replicas]) if (proc) await stopServed(proc, 'SIGKILL');
   for (const [host, id] of containers) await dockerAt(host, 'rm', '-f', id).catch(() => undefined);
   for (const engine of extra) await engine.stop().catch(() => undefined);
+  await charlieLink?.close();
   await nats?.destroy();
   await receiver?.close();
   await admin((c) => c.query(`drop database if exists ${database} with (force)`));
@@ -160,12 +171,12 @@ describe('many hosts through NATS JetStream into PostgreSQL', () => {
   it('records every line of three hosts once through kill -9 of an agent and a replica and a NATS restart', async () => {
     const first = await startFirstReplica();
     const api = apiClient(first.url, first.token);
-    await api.post('/api/rules', {
+    ({ id: ruleId } = await api.post<{ id: number }>('/api/rules', {
       name: 'sequence',
       pattern: 'SEQ (?P<n>\\d+)',
       scope: 'global',
       cooldown_seconds: 0,
-    });
+    }));
     await api.post('/api/triggers', {
       name: 'every hit',
       filter: { message_regex: '^SEQ ' },
@@ -266,4 +277,71 @@ describe('many hosts through NATS JetStream into PostgreSQL', () => {
       expect(stdout.split('\n').filter((l) => l.startsWith('SEQ ')).length).toBe(LINES);
     }
   }, 600_000);
+
+  it('a rule change on one replica reaches every agent, and one cut off from NATS applies it when it is back', async () => {
+    const api = apiClient(urls[0]!, token);
+    const revisions = async () => {
+      const { items } = await api.get<{ items: { id: string; rule_revision: number | null }[] }>(
+        '/api/hosts',
+      );
+      return new Map(items.map((h) => [h.id, h.rule_revision ?? 0]));
+    };
+    const before = Math.max(...(await revisions()).values());
+    charlieLink.cut();
+    // On the other replica: the rules are shared, not the replica's own.
+    await apiClient(urls[1]!, token).patch(`/api/rules/${ruleId}`, {
+      pattern: '^NEW (?P<n>\\d+)',
+    });
+    await eventually(
+      async () => {
+        const now = await revisions();
+        return now.get('alpha')! > before && now.get('bravo')! > before;
+      },
+      60_000,
+      'alpha and bravo on the new rules',
+    );
+    expect((await revisions()).get('charlie')).toBeLessThanOrEqual(before);
+
+    const probe = async (host: Host) => {
+      const engine = engines.get(host)!;
+      const id = (
+        await dockerAt(
+          engine,
+          'run',
+          '-d',
+          TEST_IMAGE,
+          'sh',
+          '-c',
+          'echo "SEQ 100001"; for n in 1 2 3; do echo "NEW $n"; done; sleep 3600',
+        )
+      ).trim();
+      containers.push([engine, id]);
+    };
+    const hits = async () => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const { rows } = await client
+        .query<{ host_id: string; message: string }>(
+          `select host_id, message from event_log where message like 'NEW %' or message = 'SEQ 100001'`,
+        )
+        .finally(() => client.end());
+      return rows.map((r) => `${r.host_id} ${r.message}`).sort();
+    };
+    await probe('alpha');
+    await probe('bravo');
+    await eventually(async () => (await hits()).length >= 6, 60_000, 'NEW hits on alpha and bravo');
+
+    charlieLink.restore();
+    await eventually(
+      async () => (await revisions()).get('charlie')! > before,
+      120_000,
+      'charlie on the new rules after it reconnected',
+    );
+    await probe('charlie');
+    await eventually(async () => (await hits()).length >= 9, 60_000, 'NEW hits on charlie');
+    // The old pattern no longer matches anywhere; each new hit once, under its host.
+    expect(await hits()).toEqual(
+      HOSTS.flatMap((h) => [1, 2, 3].map((n) => `${h} NEW ${n}`)).sort(),
+    );
+  }, 300_000);
 });
