@@ -105,6 +105,7 @@ export class AppContext {
         log: log('events'),
         reclaimSpace: (pages) => store.reclaimSpace(pages),
         mergeTextIndex: (pages) => store.mergeTextIndex(pages),
+        runAlone: store.runAlone,
       },
       config,
     );
@@ -170,6 +171,7 @@ export class AppContext {
       {
         db,
         ...(nats ? { deliveryLease: { owner: replica, ms: DELIVERY_LEASE_MS } } : {}),
+        runAlone: store.runAlone,
         journal,
         metrics: {
           observe: (channel, outcome, ms) => metrics.deliveryFinished(channel, outcome, ms / 1000),
@@ -191,6 +193,7 @@ export class AppContext {
         },
         journal,
         log: log('silences'),
+        runAlone: store.runAlone,
       },
       config,
     );

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { Database } from '../store/index.js';
+import type { Database, RunAlone } from '../store/index.js';
 import { EventBus } from './bus.js';
 import { EventRepository } from './repository.js';
 import { EventRetention } from './retention.js';
@@ -15,6 +15,8 @@ export interface EventsDeps {
   reclaimSpace?: (maxPages: number) => Promise<number>;
   /** One step of merging the text index (Store.mergeTextIndex); none: nothing merges it. */
   mergeTextIndex?: MergeTextIndexStep;
+  /** Replicas on one database: one prunes at a time (Store.runAlone). */
+  runAlone?: RunAlone;
 }
 
 export interface Events {
@@ -38,6 +40,7 @@ export function createEvents(deps: EventsDeps, config: Config): Events {
     retentionRows: config.eventsRetentionRows,
     beforeDelete: log.beforePrune,
     reclaimSpace: deps.reclaimSpace,
+    runAlone: deps.runAlone,
   });
   const textIndex = deps.mergeTextIndex ? new TextIndexMerger(deps.mergeTextIndex, deps.log) : null;
   return {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '../periodic-task.js';
 import { sleep } from '../sleep.js';
+import { runAlways, type RunAlone } from '../store/age-retention.js';
 import { deleteInBatches } from '../store/batched-delete.js';
 import type { EventRepository, PruneHook } from './repository.js';
 
@@ -19,6 +20,8 @@ export interface RetentionOptions {
    * many free pages are left (Store.reclaimSpace). Without it the file keeps its size.
    */
   reclaimSpace?: (maxPages: number) => Promise<number>;
+  /** Replicas on one database: one prunes at a time (Store.runAlone). */
+  runAlone?: RunAlone;
 }
 
 /** Pages handed back per step (4 KiB each): a few milliseconds of work. */
@@ -65,6 +68,13 @@ export class EventRetention {
   }
 
   private async run(signal: AbortSignal): Promise<PruneReport> {
+    const runAlone = this.options.runAlone ?? runAlways;
+    const report = await runAlone('event pruning', () => this.pass(signal));
+    if (report === null) this.log.debug('event pruning runs on another replica: skipped');
+    return report ?? { by_age: 0, by_rows: 0 };
+  }
+
+  private async pass(signal: AbortSignal): Promise<PruneReport> {
     const batch = this.options.batchSize ?? 1000;
     const pause = this.options.pauseMs ?? 10;
     const before = this.options.beforeDelete;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AgeRetention } from '../store/age-retention.js';
+import { AgeRetention, type RunAlone } from '../store/age-retention.js';
 
 /** The silences, as retention prunes them. */
 export interface ExpiredSilences {
@@ -15,7 +15,7 @@ export class SilenceRetention extends AgeRetention {
   constructor(
     silences: ExpiredSilences,
     log: Logger,
-    options: { retentionDays: number; intervalMs?: number },
+    options: { retentionDays: number; intervalMs?: number; runAlone?: RunAlone },
     now: () => number = Date.now,
   ) {
     super(
@@ -27,6 +27,7 @@ export class SilenceRetention extends AgeRetention {
         retentionDays: options.retentionDays,
         intervalMs: options.intervalMs,
         batchSize: 1000,
+        runAlone: options.runAlone,
       },
       now,
     );

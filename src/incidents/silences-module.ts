@@ -5,7 +5,7 @@ import type { Journal } from '../audit/model.js';
 import type { Config } from '../config/index.js';
 import type { MarkHook } from '../events/service.js';
 import { PeriodicTask } from '../periodic-task.js';
-import type { Database } from '../store/index.js';
+import type { Database, RunAlone } from '../store/index.js';
 import { SilenceRepository } from './silence-repository.js';
 import { SilenceRetention } from './silence-retention.js';
 import { SilencesService, type WorkloadNames } from './silence-service.js';
@@ -20,6 +20,8 @@ export interface SilencesDeps {
   log: Logger;
   /** Defaults to the machine's host name. */
   localHost?: string;
+  /** Replicas on one database: one prunes at a time (Store.runAlone). */
+  runAlone?: RunAlone;
 }
 
 /** The event log, as the silences mark what it appends. */
@@ -46,6 +48,7 @@ export function createSilences(deps: SilencesDeps, config: Config): Silences {
   });
   const retention = new SilenceRetention(repo, deps.log, {
     retentionDays: config.silencesRetentionDays,
+    runAlone: deps.runAlone,
   });
   const tick = new PeriodicTask(
     async () => {

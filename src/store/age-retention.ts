@@ -5,6 +5,16 @@ import { deleteInBatches } from './batched-delete.js';
 /** Deletes up to `batch` rows older than `cutoff` (ms); returns how many went. */
 export type DeleteOlderThan = (cutoff: number, batch: number) => Promise<number>;
 
+/**
+ * Runs the job called `job` unless another process on the same database runs it now;
+ * null when it did not run. Replicas sharing one database prune the same rows: one at
+ * a time, the others skip a run and try at their next tick (Store.runAlone).
+ */
+export type RunAlone = <T>(job: string, work: () => Promise<T>) => Promise<T | null>;
+
+/** One process alone on its database (SQLite, tests): every run runs. */
+export const runAlways: RunAlone = (_job, work) => work();
+
 export interface AgeRetentionOptions {
   /** The task's name in logs. */
   name: string;
@@ -13,6 +23,7 @@ export interface AgeRetentionOptions {
   retentionDays: number;
   intervalMs?: number;
   batchSize: number;
+  runAlone?: RunAlone;
 }
 
 /**
@@ -49,13 +60,17 @@ export class AgeRetention {
   }
 
   private async run(signal: AbortSignal): Promise<number> {
-    const cutoff = this.now() - this.options.retentionDays * 86_400_000;
-    const total = await deleteInBatches((size) => this.deleteOlderThan(cutoff, size), {
-      maxBatch: this.options.batchSize,
-      pauseMs: 10,
-      signal,
+    const runAlone = this.options.runAlone ?? runAlways;
+    const total = await runAlone(this.options.name, () => {
+      const cutoff = this.now() - this.options.retentionDays * 86_400_000;
+      return deleteInBatches((size) => this.deleteOlderThan(cutoff, size), {
+        maxBatch: this.options.batchSize,
+        pauseMs: 10,
+        signal,
+      });
     });
-    if (total > 0) this.log.info({ deleted: total }, this.options.pruned);
-    return total;
+    if (total === null) this.log.debug(`${this.options.name} runs on another replica: skipped`);
+    if (total) this.log.info({ deleted: total }, this.options.pruned);
+    return total ?? 0;
   }
 }

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type Pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../errors.js';
+import { runAlways, type RunAlone } from './age-retention.js';
 import { observedDialect } from './observed-dialect.js';
 import type { Database } from './schema.js';
 import { LockAwareSqliteDialect, LockWaiters, type LockWaitOptions } from './sqlite-driver.js';
@@ -40,6 +41,12 @@ export interface Store {
    * (migration 0025). PostgreSQL's GIN index needs no such help: false.
    */
   mergeTextIndex(pages: number): Promise<boolean>;
+  /**
+   * Runs a periodic job unless another process on this database runs it now (then
+   * null). PostgreSQL: a session advisory lock on a connection held for the run, which
+   * the server releases if this process dies. SQLite has one writer process: it runs.
+   */
+  runAlone: RunAlone;
   destroy(): Promise<void>;
 }
 
@@ -153,6 +160,7 @@ function openSqlite(path: string, options: StoreOptions): Store {
       const vacuum = `pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`;
       return Number((await upkeep(vacuum, 'pragma freelist_count')).value);
     },
+    runAlone: runAlways,
     mergeTextIndex: async (pages) => {
       const merge = `insert into event_log_fts(event_log_fts, rank) values ('merge', ${Math.max(1, Math.floor(pages))})`;
       try {
@@ -212,6 +220,28 @@ function openPostgres(url: string, options: StoreOptions): Store {
     probeWrite: () => probeWrite(db),
     reclaimSpace: async () => 0,
     mergeTextIndex: async () => false,
+    runAlone: (job, work) =>
+      runAloneOnPostgres(db, `logwarden:${options.schema ?? ''}:${job}`, work),
     destroy: () => db.destroy(),
   };
+}
+
+async function runAloneOnPostgres<T>(
+  db: Kysely<Database>,
+  key: string,
+  work: () => Promise<T>,
+): Promise<T | null> {
+  return db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ locked: boolean }>`
+      select pg_try_advisory_lock(hashtext(${key})) as locked`.execute(connection);
+    if (!rows[0]?.locked) return null;
+    try {
+      return await work();
+    } finally {
+      // A connection that broke meanwhile took the lock with it.
+      await sql`select pg_advisory_unlock(hashtext(${key}))`
+        .execute(connection)
+        .catch(() => undefined);
+    }
+  });
 }

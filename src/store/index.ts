@@ -18,3 +18,4 @@ export {
 export { DEFAULT_LOCK_WAIT, type LockWaitOptions } from './sqlite-driver.js';
 export { insertBatches, MAX_BOUND_VALUES } from './insert-batches.js';
 export { hostIn } from './host-filter.js';
+export { runAlways, type RunAlone } from './age-retention.js';

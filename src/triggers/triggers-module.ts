@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Journal } from '../audit/model.js';
 import type { Config } from '../config/index.js';
-import type { Database } from '../store/index.js';
+import type { Database, RunAlone } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { channelFactory } from './channels/index.js';
 import { DeliveriesService } from './outbox/deliveries.js';
@@ -27,6 +27,8 @@ export interface TriggersDeps {
   log: Logger;
   /** Replicas sharing the outbox claim what they send (many hosts); absent: one sender. */
   deliveryLease?: DeliveryLease;
+  /** Replicas on one database: one prunes at a time (Store.runAlone). */
+  runAlone?: RunAlone;
 }
 
 export interface Triggers {
@@ -100,6 +102,7 @@ export async function createTriggers(deps: TriggersDeps, config: Config): Promis
   const deliveries = new DeliveriesService({ repo: outbox, triggers: repo, worker });
   const retention = new DeliveryRetention(outbox, log, {
     retentionDays: config.eventsRetentionDays,
+    runAlone: deps.runAlone,
   });
   return {
     service,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AgeRetention } from '../../store/age-retention.js';
+import { AgeRetention, type RunAlone } from '../../store/age-retention.js';
 
 /** The outbox, as retention prunes it. */
 export interface FinishedDeliveries {
@@ -15,7 +15,12 @@ export class DeliveryRetention extends AgeRetention {
   constructor(
     outbox: FinishedDeliveries,
     log: Logger,
-    options: { retentionDays: number; intervalMs?: number; batchSize?: number },
+    options: {
+      retentionDays: number;
+      intervalMs?: number;
+      batchSize?: number;
+      runAlone?: RunAlone;
+    },
     now: () => number = Date.now,
   ) {
     super(
@@ -27,6 +32,7 @@ export class DeliveryRetention extends AgeRetention {
         retentionDays: options.retentionDays,
         intervalMs: options.intervalMs,
         batchSize: options.batchSize ?? 5000,
+        runAlone: options.runAlone,
       },
       now,
     );
