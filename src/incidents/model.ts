@@ -27,6 +27,8 @@ export interface Incident {
   rule_id: number | null;
   container_id: string | null;
   workload_id: string | null;
+  /** The host of the event that opened it; null: this process's own engine. */
+  host_id: string | null;
   /** How many events it holds (the one that resolved it not included). */
   count: number;
   first_seen: number;

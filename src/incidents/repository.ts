@@ -49,6 +49,7 @@ export function toIncident(row: Selectable<IncidentsTable>): Incident {
     rule_id: row.rule_id === null ? null : Number(row.rule_id),
     container_id: row.container_id,
     workload_id: row.workload_id,
+    host_id: row.host_id,
     count: Number(row.count),
     first_seen: Number(row.first_seen),
     last_seen: Number(row.last_seen),

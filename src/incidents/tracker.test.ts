@@ -288,6 +288,28 @@ describe.each(DIALECTS)('incidents on %s', (dialect) => {
     await h.dispatcher.stop();
   });
 
+  it('keeps the host of the event that opened it, so a host filter follows it to its quiet resolution', async () => {
+    const h = harness(store());
+    const edge = await h.trigger(['opened', 'resolved'], {
+      filter: { ...EMPTY_FILTER, hosts: ['edge-1'] },
+    });
+    const elsewhere = await h.trigger(['opened', 'resolved'], {
+      filter: { ...EMPTY_FILTER, hosts: ['local'] },
+    });
+    await h.dispatcher.start(h.tracker, h.sweep);
+    const first = await h.eventLog.record(h.hit({ host_id: 'edge-1' }));
+    const incident = first.incident_id!;
+    expect((await h.repo.get(incident))?.host_id).toBe('edge-1');
+    h.setNow(T0 + DEFAULT_QUIET * 1000);
+    await h.sweep.run();
+    expect(await h.deliveries(edge.id)).toEqual([
+      ['opened', first.id, incident],
+      ['resolved', first.id, incident],
+    ]);
+    expect(await h.deliveries(elsewhere.id)).toEqual([]);
+    await h.dispatcher.stop();
+  });
+
   it('stages a resolved notice with the event that cleared the incident', async () => {
     const h = harness(store());
     const t = await h.trigger(['opened', 'resolved']);

@@ -202,6 +202,7 @@ export class IncidentTracker {
         rule_id: event.rule_id,
         container_id: event.container_id,
         workload_id: event.workload_id,
+        host_id: event.host_id,
         count: 1,
         first_seen: event.created_at,
         last_seen: event.created_at,

@@ -84,4 +84,26 @@ describe('trigger filters', () => {
       expect.objectContaining({ field: 'filter.severity' }) as Error,
     );
   });
+
+  it('narrows to hosts, `local` naming the serving process’s own engine', () => {
+    const alpha = trigger({ hosts: ['alpha'] });
+    const here = trigger({ hosts: ['local', 'bravo'] });
+    const matcher = TriggerMatcher.build([alpha, here], new PatternCache());
+    const ids = (e: StoredEvent) => matcher.match(e).map((t) => t.id);
+    expect(ids(event({ host_id: 'alpha' }))).toEqual([alpha.id]);
+    expect(ids(event({ host_id: 'bravo' }))).toEqual([here.id]);
+    expect(ids(event({ host_id: null }))).toEqual([here.id]);
+    expect(ids(event({ host_id: 'charlie' }))).toEqual([]);
+  });
+
+  it('takes host ids and `local`, naming filter.hosts when one is not', () => {
+    expect(parseFilter({ hosts: ['alpha', 'local', 'alpha'] }, EMPTY_FILTER).hosts).toEqual([
+      'alpha',
+      'local',
+    ]);
+    for (const bad of [['Alpha'], ['a b'], [''], [7], 'alpha', Array(101).fill('a')])
+      expect(() => parseFilter({ hosts: bad }, EMPTY_FILTER)).toThrow(
+        expect.objectContaining({ field: 'filter.hosts' }) as Error,
+      );
+  });
 });

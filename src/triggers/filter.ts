@@ -6,10 +6,11 @@ import {
   type Severity,
   type StoredEvent,
 } from '../events/model.js';
+import { LOCAL_HOST, isHostId } from '../nats/subjects.js';
 import { compilePattern, type CompiledPattern } from '../rules/index.js';
 import { MAX_FILTER_ITEMS, type Trigger, type TriggerFilter } from './model.js';
 
-const FIELDS = ['severities', 'sources', 'workloads', 'message_regex'] as const;
+const FIELDS = ['severities', 'sources', 'workloads', 'hosts', 'message_regex'] as const;
 
 function list<T extends string>(
   value: unknown,
@@ -30,6 +31,8 @@ const isSource = (v: unknown): v is EventSource =>
   typeof v === 'string' && (EVENT_SOURCES as readonly string[]).includes(v);
 const isWorkloadId = (v: unknown): v is string =>
   typeof v === 'string' && v.trim() !== '' && v.length <= 200;
+const isHostFilter = (v: unknown): v is string =>
+  typeof v === 'string' && (v === LOCAL_HOST || isHostId(v));
 
 /**
  * Reads the filter fields sent over `base` (the stored filter, or the empty one on
@@ -61,6 +64,13 @@ export function parseFilter(input: unknown, base: TriggerFilter): TriggerFilter 
     );
   if (sent.workloads !== undefined)
     out.workloads = list(sent.workloads, 'filter.workloads', isWorkloadId, 'must be a workload id');
+  if (sent.hosts !== undefined)
+    out.hosts = list(
+      sent.hosts,
+      'filter.hosts',
+      isHostFilter,
+      `must be a host id (lowercase letters, digits, - and _) or ${LOCAL_HOST}`,
+    );
   if (sent.message_regex !== undefined) {
     const regex = sent.message_regex ?? '';
     if (typeof regex !== 'string')
@@ -87,6 +97,7 @@ export function filterAccepts(
     (event.workload_id === null || !filter.workloads.includes(event.workload_id))
   )
     return false;
+  if (filter.hosts.length > 0 && !filter.hosts.includes(event.host_id ?? LOCAL_HOST)) return false;
   if (pattern && !pattern.re.test(event.message)) return false;
   return true;
 }

@@ -46,6 +46,8 @@ export interface TriggerFilter {
   sources: EventSource[];
   /** Any of these workload ids. */
   workloads: string[];
+  /** Any of these hosts (scale-out); `local`: the serving process's own engine. */
+  hosts: string[];
   /** RE2, searched in the message; empty matches anything. */
   message_regex: string;
 }
@@ -54,6 +56,7 @@ export const EMPTY_FILTER: TriggerFilter = {
   severities: [],
   sources: [],
   workloads: [],
+  hosts: [],
   message_regex: '',
 };
 

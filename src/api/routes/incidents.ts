@@ -34,6 +34,7 @@ export function incidentJson(i: Incident, now: number): IncidentJson {
     rule_id: i.rule_id,
     container_id: i.container_id,
     workload_id: i.workload_id,
+    host_id: i.host_id,
     count: i.count,
     first_seen: isoTime(i.first_seen),
     last_seen: isoTime(i.last_seen),

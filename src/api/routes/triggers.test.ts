@@ -305,6 +305,7 @@ for (const dialect of DIALECTS) {
       ],
       [{ name: 'x', channel: slack, filter: { message_regex: '(a)\\1' } }, 'filter.message_regex'],
       [{ name: 'x', channel: slack, filter: { severities: ['loud'] } }, 'filter.severities'],
+      [{ name: 'x', channel: slack, filter: { hosts: ['Web 1'] } }, 'filter.hosts'],
       [{ name: 'x', channel: slack, secret: 'hunter2' }, 'secret'],
       [{ name: 'x', channel: slack, secret: '********' }, 'secret'],
       [{ name: 'x', channel: { type: 'ntfy', topic: 'a b' } }, 'channel.topic'],
@@ -330,6 +331,21 @@ for (const dialect of DIALECTS) {
       expect(res.statusCode).toBe(400);
       expect(res.json().error.field).toBe(field);
       expect((await call('GET', '/api/triggers')).json().items).toEqual([]);
+    });
+
+    it('keeps filter.hosts and lets a PATCH change it alone', async () => {
+      const { call } = await app();
+      const created = (
+        await call('POST', '/api/triggers', {
+          name: 'edge hosts',
+          filter: { hosts: ['edge-1', 'local'], severities: ['error'] },
+          channel: slack,
+        })
+      ).json();
+      expect(created.filter).toMatchObject({ hosts: ['edge-1', 'local'], severities: ['error'] });
+      await call('PATCH', `/api/triggers/${created.id}`, { filter: { hosts: [] } });
+      const read = (await call('GET', `/api/triggers/${created.id}`)).json();
+      expect(read.filter).toMatchObject({ hosts: [], severities: ['error'] });
     });
 
     it('says why a target is refused', async () => {

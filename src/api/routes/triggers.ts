@@ -57,6 +57,7 @@ export function triggerJson(trigger: Trigger): TriggerJson {
       severities: shown.filter.severities,
       sources: shown.filter.sources,
       workloads: shown.filter.workloads,
+      hosts: shown.filter.hosts,
       message_regex: shown.filter.message_regex,
     },
     // The channel's settings are its own (the union of the wire schema keeps each type's).

@@ -84,7 +84,13 @@ const trigger: Trigger = grown({
   id: 4,
   name: 'ops',
   enabled: true,
-  filter: grown({ severities: ['error'], sources: [], workloads: [], message_regex: '' }),
+  filter: grown({
+    severities: ['error'],
+    sources: [],
+    workloads: [],
+    hosts: [],
+    message_regex: '',
+  }),
   channel: grown({
     type: 'webhook',
     url: 'https://hooks.example.net/x',

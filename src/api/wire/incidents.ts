@@ -25,6 +25,12 @@ export const Incident = Type.Object({
   rule_id: Nullable(Type.Integer()),
   container_id: Nullable(Type.String()),
   workload_id: Nullable(Type.String()),
+  host_id: Nullable(
+    Type.String({
+      description:
+        "The host of the event that opened it (scale-out); null: the serving process's own engine.",
+    }),
+  ),
   count: Type.Integer({ description: 'Its events (the one that cleared it not included).' }),
   first_seen: IsoTime(),
   last_seen: IsoTime(),

@@ -99,6 +99,10 @@ export const TriggerFilter = Type.Object({
   severities: Type.Array(Severity, { description: 'Any of; empty: any severity.' }),
   sources: Type.Array(EventSource, { description: 'Any of; empty: any source.' }),
   workloads: Type.Array(Type.String(), { description: 'Any of these workload ids; empty: any.' }),
+  hosts: Type.Array(Type.String(), {
+    description:
+      "Any of these hosts (scale-out); `local`: the serving process's own engine; empty: any.",
+  }),
   message_regex: Type.String({ description: 'RE2, searched in the message; empty: any.' }),
 });
 export type TriggerFilter = Static<typeof TriggerFilter>;
@@ -190,6 +194,7 @@ export const TriggerBody = Type.Object(
           severities: Type.Optional(Strings),
           sources: Type.Optional(Strings),
           workloads: Type.Optional(Strings),
+          hosts: Type.Optional(Strings),
           message_regex: Type.Optional(Type.String()),
         },
         { additionalProperties: false },

@@ -59,6 +59,8 @@ export interface SweptIncident {
   rule_id: number | null;
   container_id: string | null;
   workload_id: string | null;
+  /** The host of the event that opened it (a trigger's `filter.hosts` looks at it). */
+  host_id: string | null;
   first_seen: number;
   last_seen: number;
   last_event_id: number;
@@ -127,8 +129,7 @@ function incidentEvent(incident: SweptIncident): StoredEvent {
     incident_id: incident.id,
     silenced_by: null,
     context: null,
-    // Incidents carry no host yet: a trigger filter does not look at it.
-    host_id: null,
+    host_id: incident.host_id,
     msg_id: null,
   };
 }
