@@ -9,7 +9,7 @@ import { createAuth, type Auth } from './auth/index.js';
 import { secretValues, type Config, type Secrets } from './config/index.js';
 import { DockerClient, EngineMonitor } from './docker/index.js';
 import { createEvents, type Events } from './events/index.js';
-import { createFleet, HostRepository, type Fleet } from './fleet/index.js';
+import { createFleet, HostRepository, isConnected, type Fleet } from './fleet/index.js';
 import { natsSettings } from './nats/index.js';
 import {
   createIncidents,
@@ -263,6 +263,19 @@ export class AppContext {
           replica,
         )
       : null;
+    if (fleet) {
+      const silentAfterMs = config.fleetHostSilentAfterSeconds * 1000;
+      metrics.observeFleet({
+        counters: () => fleet.counters(),
+        hosts: async () => {
+          const now = Date.now();
+          return (await hosts.list()).map((h) => ({
+            ...h,
+            connected: isConnected(h, silentAfterMs, now),
+          }));
+        },
+      });
+    }
     const server = await buildApp(
       { ...parts, database: store, engine: engineMonitor, fleet },
       { config, logger: log('api'), extraRoutes: overrides.extraRoutes },

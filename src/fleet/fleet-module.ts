@@ -6,7 +6,7 @@ import type { ContainerRepository } from '../inventory/index.js';
 import { NatsLink, type NatsConfig, type NatsSecrets, type NatsStatus } from '../nats/index.js';
 import { sleep } from '../sleep.js';
 import type { Database } from '../store/index.js';
-import { createFleetConsumer, type FleetConsumer } from './consumer.js';
+import { createFleetConsumer, type FleetConsumer, type FleetConsumerCounters } from './consumer.js';
 import type { HostRepository } from './host-repository.js';
 import { HostSilenceCheck } from './host-silence.js';
 import { LiveEventRelay, natsCoreLink } from './live-relay.js';
@@ -31,6 +31,8 @@ export interface Fleet {
   /** This replica, as leases and logs name it. */
   readonly replica: string;
   status(): NatsStatus;
+  /** The consumer's counters since start (zeros until it runs). */
+  counters(): FleetConsumerCounters;
   start(): void;
   stop(): Promise<void>;
 }
@@ -103,6 +105,14 @@ export function createFleet(
   return {
     replica,
     status: () => link.status(),
+    counters: () =>
+      consumer?.counters ?? {
+        handled: 0,
+        invalid: 0,
+        retried: 0,
+        orphanContexts: 0,
+        containerClashes: 0,
+      },
     start() {
       silence.start();
       rules.start([...deps.ruleChanges, natsReconnects(link)]);

@@ -50,6 +50,15 @@ function toHost(row: Selectable<HostsTable>): Host {
   };
 }
 
+/** Connected: the host's agent reported within the last `silentAfterMs`. */
+export function isConnected(
+  host: Pick<Host, 'last_seen_at'>,
+  silentAfterMs: number,
+  now: number,
+): boolean {
+  return host.last_seen_at >= now - silentAfterMs;
+}
+
 /** Table access for hosts; nothing else. */
 export class HostRepository {
   constructor(private readonly db: Kysely<Database>) {}

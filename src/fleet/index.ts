@@ -50,7 +50,7 @@ export {
   type ConnectionSource,
   type LinkStatus,
 } from './rule-set-bucket.js';
-export { HostRepository, type Host, type HostReport } from './host-repository.js';
+export { HostRepository, isConnected, type Host, type HostReport } from './host-repository.js';
 export { HostSilenceCheck, type HostSilenceOptions } from './host-silence.js';
 export {
   createFleetConsumer,

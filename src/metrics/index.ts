@@ -1,5 +1,7 @@
 export {
   Metrics,
+  MAX_HOST_SERIES,
+  type FleetReadings,
   type JournalReadings,
   type MetricsOptions,
   type ScannerReadings,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMetrics, sampleValue } from '../../test/support/prometheus.js';
-import { Metrics } from './metrics.js';
+import { MAX_HOST_SERIES, Metrics } from './metrics.js';
 
 describe('Metrics', () => {
   it('reads the domains’ counters at scrape time and exposes valid Prometheus text', async () => {
@@ -99,5 +99,65 @@ describe('Metrics', () => {
     const families = parseMetrics(await metrics.render());
     expect(sampleValue(families, 'logwarden_scanner_hits_total')).toBe(0);
     expect(sampleValue(families, 'logwarden_stream_subscribers')).toBe(0);
+  });
+
+  it('has fleet metrics only once a fleet is observed, read fresh at each scrape, one series per host', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const fleetFamilies = async () =>
+      parseMetrics(await metrics.render()).filter((f) => f.name.startsWith('logwarden_fleet_'));
+    expect(await fleetFamilies()).toEqual([]);
+
+    const counters = { handled: 7, invalid: 1, retried: 3, orphanContexts: 2, containerClashes: 4 };
+    let hosts = [
+      { id: 'alpha', connected: true, last_seen_at: 1_700_000_000_000, rule_revision: 5 },
+      { id: 'bravo', connected: false, last_seen_at: 1_699_999_000_000, rule_revision: null },
+    ];
+    metrics.observeFleet({ counters: () => counters, hosts: async () => hosts });
+    let families = await fleetFamilies();
+    expect(sampleValue(families, 'logwarden_fleet_messages_total', { outcome: 'handled' })).toBe(7);
+    expect(sampleValue(families, 'logwarden_fleet_messages_total', { outcome: 'invalid' })).toBe(1);
+    expect(sampleValue(families, 'logwarden_fleet_messages_total', { outcome: 'retried' })).toBe(3);
+    expect(sampleValue(families, 'logwarden_fleet_contexts_dropped_total')).toBe(2);
+    expect(sampleValue(families, 'logwarden_fleet_container_clashes_total')).toBe(4);
+    expect(sampleValue(families, 'logwarden_fleet_host_connected', { host: 'alpha' })).toBe(1);
+    expect(sampleValue(families, 'logwarden_fleet_host_connected', { host: 'bravo' })).toBe(0);
+    expect(
+      sampleValue(families, 'logwarden_fleet_host_last_seen_timestamp_seconds', { host: 'alpha' }),
+    ).toBe(1_700_000_000);
+    expect(sampleValue(families, 'logwarden_fleet_host_rule_revision', { host: 'alpha' })).toBe(5);
+    expect(sampleValue(families, 'logwarden_fleet_host_rule_revision', { host: 'bravo' })).toBe(0);
+
+    // A host gone from the table is gone from the next scrape; counters move with the consumer.
+    hosts = hosts.slice(0, 1);
+    counters.handled = 9;
+    families = await fleetFamilies();
+    expect(
+      sampleValue(families, 'logwarden_fleet_host_connected', { host: 'bravo' }),
+    ).toBeUndefined();
+    expect(sampleValue(families, 'logwarden_fleet_messages_total', { outcome: 'handled' })).toBe(9);
+  });
+
+  it('caps the host series at MAX_HOST_SERIES', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const hosts = Array.from({ length: MAX_HOST_SERIES + 20 }, (_, i) => ({
+      id: `h${i}`,
+      connected: true,
+      last_seen_at: 0,
+      rule_revision: 1,
+    }));
+    metrics.observeFleet({
+      counters: () => ({
+        handled: 0,
+        invalid: 0,
+        retried: 0,
+        orphanContexts: 0,
+        containerClashes: 0,
+      }),
+      hosts: async () => hosts,
+    });
+    const family = parseMetrics(await metrics.render()).find(
+      (f) => f.name === 'logwarden_fleet_host_connected',
+    );
+    expect(family?.metrics).toHaveLength(MAX_HOST_SERIES);
   });
 });

@@ -37,6 +37,28 @@ export interface StoreReadings {
   writeFailures(): Record<string, number>;
 }
 
+/** Many hosts (serve with NATS): what this replica's consumer did, what agents reported. */
+export interface FleetReadings {
+  counters(): {
+    handled: number;
+    invalid: number;
+    retried: number;
+    orphanContexts: number;
+    containerClashes: number;
+  };
+  hosts(): Promise<
+    readonly {
+      id: string;
+      connected: boolean;
+      last_seen_at: number;
+      rule_revision: number | null;
+    }[]
+  >;
+}
+
+/** Host series per metric, at most: a label per host, so a runaway host table is capped. */
+export const MAX_HOST_SERIES = 500;
+
 export interface MetricsOptions {
   /** Process and Node.js metrics (CPU, memory, event-loop lag, GC); on by default. */
   defaultMetrics?: boolean;
@@ -250,6 +272,66 @@ export class Metrics {
 
   observeJournal(source: JournalReadings): void {
     this.journal = source;
+  }
+
+  /** Registers the fleet's metrics: a single-host process has none. */
+  observeFleet(fleet: FleetReadings): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'logwarden_fleet_messages_total',
+      help: 'Agent messages this replica took from the stream, by outcome: handled (committed, acked), invalid (terminated), retried (given back after a failed commit).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const c = fleet.counters();
+        this.reset();
+        this.inc({ outcome: 'handled' }, c.handled);
+        this.inc({ outcome: 'invalid' }, c.invalid);
+        this.inc({ outcome: 'retried' }, c.retried);
+      },
+    });
+    this.readCounter(
+      'logwarden_fleet_contexts_dropped_total',
+      'Context lines given up: the hit they belong to was never found.',
+      () => fleet.counters().orphanContexts,
+    );
+    this.readCounter(
+      'logwarden_fleet_container_clashes_total',
+      "Container records refused: the id is already another host's.",
+      () => fleet.counters().containerClashes,
+    );
+    const perHost = (
+      name: string,
+      help: string,
+      value: (host: Awaited<ReturnType<FleetReadings['hosts']>>[number]) => number,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['host'],
+        registers,
+        async collect() {
+          const hosts = await fleet.hosts();
+          this.reset();
+          for (const host of hosts.slice(0, MAX_HOST_SERIES))
+            this.set({ host: host.id }, value(host));
+        },
+      });
+    perHost(
+      'logwarden_fleet_host_connected',
+      '1 while the host’s agent reports, 0 once it has been silent for fleet.host_silent_after_seconds.',
+      (h) => (h.connected ? 1 : 0),
+    );
+    perHost(
+      'logwarden_fleet_host_last_seen_timestamp_seconds',
+      'When the host’s agent last reported (Unix time).',
+      (h) => h.last_seen_at / 1000,
+    );
+    perHost(
+      'logwarden_fleet_host_rule_revision',
+      'The rule set revision the host’s agent runs (0: none yet).',
+      (h) => h.rule_revision ?? 0,
+    );
   }
 
   eventRecorded(source: string, severity: string): void {

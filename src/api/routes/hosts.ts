@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Host } from '../../fleet/host-repository.js';
+import { isConnected, type Host } from '../../fleet/host-repository.js';
 import { HostsApi, type Host as HostJson } from '../wire/hosts.js';
 import { isoTime } from './wire-time.js';
 
@@ -30,9 +30,12 @@ export function hostsRoutes(deps: HostsApiDeps) {
     // Said, not defaulted: the hosts are as readable as the container index.
     const config = { access: 'viewer' as const };
     app.get('/api/hosts', { schema: HostsApi.hosts, config }, async () => {
-      const cutoff = now() - deps.silentAfterMs;
+      const at = now();
       const hosts = await deps.hosts.list();
-      return { items: hosts.map((h) => hostJson(h, h.last_seen_at >= cutoff)), next: null };
+      return {
+        items: hosts.map((h) => hostJson(h, isConnected(h, deps.silentAfterMs, at))),
+        next: null,
+      };
     });
   };
 }
