@@ -268,13 +268,14 @@ describe('the trigger editor', () => {
     await page.getByRole('button', { name: 'Add header' }).click();
     await page.getByLabel('Header name').fill('Authorization');
     await page.getByLabel('Value of Authorization').fill('Bearer s3cret-ui');
+    await page.getByLabel('Hosts', { exact: true }).fill('local, web-1');
     await page.getByRole('button', { name: 'Create trigger' }).click();
     await page.waitForURL(/\/triggers\/\d+$/);
     const id = Number(new URL(page.url()).pathname.split('/').at(-1));
-    const stored = await api.get<{ channel: { headers: Record<string, string> } }>(
-      `/api/triggers/${id}`,
-    );
+    type Stored = { channel: { headers: Record<string, string> }; filter: { hosts: string[] } };
+    const stored = await api.get<Stored>(`/api/triggers/${id}`);
     expect(stored.channel.headers).toEqual({ authorization: '********' });
+    expect(stored.filter.hosts).toEqual(['local', 'web-1']);
 
     // Read back, the value is not shown; a rename sends it back as the placeholder.
     await go(page, '/triggers');
@@ -286,6 +287,7 @@ describe('the trigger editor', () => {
     await page.getByRole('button', { name: 'Send test' }).click();
     await page.getByTestId('test-outcome').getByText('✓ delivered').waitFor();
     expect(receiver.requests.at(-1)!.headers.authorization).toBe('Bearer s3cret-ui');
+    expect((await api.get<Stored>(`/api/triggers/${id}`)).filter.hosts).toEqual(['local', 'web-1']);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { SilenceBody } from '../../api/silences';
 import type { LogEvent } from '../../api/types';
+import { commaList as list } from '../../forms/comma-list';
 
 /** The create form's fields as typed: lists as comma-separated text. */
 export interface SilenceDraft {
@@ -42,12 +43,6 @@ export function wantsForm(search: string): boolean {
   const q = new URLSearchParams(search);
   return q.has('rule') || q.has('container') || q.has('workload') || q.has('new');
 }
-
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 export function bodyOf(draft: SilenceDraft, now: number): SilenceBody {
   const minutes = Number(draft.duration_minutes);

@@ -16,7 +16,13 @@ const stored: Trigger = {
   id: 3,
   name: 'ops',
   enabled: true,
-  filter: { severities: ['critical'], sources: [], workloads: [], message_regex: '' },
+  filter: {
+    severities: ['critical'],
+    sources: [],
+    workloads: [],
+    hosts: ['web-1', 'local'],
+    message_regex: '',
+  },
   channel: {
     type: 'telegram',
     api_url: 'https://api.telegram.org',
@@ -60,6 +66,15 @@ describe('trigger drafts', () => {
     expect(
       triggerInput({ ...edited, repeat_interval_seconds: 'often' }).repeat_interval_seconds,
     ).toBe('often');
+  });
+
+  it('shows the host filter as text and sends it back as a list; empty is every host', () => {
+    const draft = draftOfTrigger(stored);
+    expect(draft.filter.hosts).toBe('web-1, local');
+    expect(triggerInput(draft).filter?.hosts).toEqual(['web-1', 'local']);
+    const edited = { ...draft, filter: { ...draft.filter, hosts: ' db-2 ,, local ' } };
+    expect(triggerInput(edited).filter?.hosts).toEqual(['db-2', 'local']);
+    expect(triggerInput(NEW_TRIGGER).filter?.hosts).toEqual([]);
   });
 
   it('sends the placeholder back for an untouched write-only setting, so it is kept', () => {

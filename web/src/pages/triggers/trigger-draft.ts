@@ -8,6 +8,7 @@ import {
   type TriggerFilter,
   type TriggerInput,
 } from '../../api/triggers';
+import { commaList } from '../../forms/comma-list';
 import { channelSpec } from './channels';
 
 export interface HeaderRow {
@@ -32,7 +33,8 @@ export interface ChannelDraft {
 export interface TriggerDraft {
   name: string;
   enabled: boolean;
-  filter: TriggerFilter;
+  /** The filter, its hosts as typed (comma-separated). */
+  filter: Omit<TriggerFilter, 'hosts'> & { hosts: string };
   channel: ChannelDraft;
   /** A new signing secret, typed or generated; '' keeps the stored one (or, new, makes one). */
   secret: string;
@@ -65,7 +67,13 @@ export function newChannel(type: ChannelType): ChannelDraft {
 export const NEW_TRIGGER: TriggerDraft = {
   name: '',
   enabled: true,
-  filter: { severities: ['error', 'critical'], sources: [], workloads: [], message_regex: '' },
+  filter: {
+    severities: ['error', 'critical'],
+    sources: [],
+    workloads: [],
+    hosts: '',
+    message_regex: '',
+  },
   channel: newChannel('webhook'),
   secret: '',
   group_wait_seconds: '0',
@@ -109,6 +117,7 @@ export function draftOfTrigger(t: Trigger): TriggerDraft {
       severities: t.filter.severities,
       sources: t.filter.sources,
       workloads: t.filter.workloads,
+      hosts: t.filter.hosts.join(', '),
       message_regex: t.filter.message_regex,
     },
     channel: channelDraft(t.channel),
@@ -180,7 +189,7 @@ export function triggerInput(draft: TriggerDraft): TriggerInput {
   return {
     name: draft.name,
     enabled: draft.enabled,
-    filter: draft.filter,
+    filter: { ...draft.filter, hosts: commaList(draft.filter.hosts) },
     channel: channelInput(draft.channel),
     ...(secret ? { secret } : {}),
     group_wait_seconds: seconds(draft.group_wait_seconds),

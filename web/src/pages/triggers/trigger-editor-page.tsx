@@ -19,6 +19,7 @@ const BASE_FIELDS = [
   'filter.severities',
   'filter.sources',
   'filter.workloads',
+  'filter.hosts',
   'filter.message_regex',
   'channel.type',
   'channel.headers',

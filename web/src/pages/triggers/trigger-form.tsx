@@ -140,6 +140,21 @@ export function TriggerForm({ draft, onChange, error, workloads, readOnly, isNew
         }
       </Field>
       <Field
+        label="Hosts"
+        name="filter.hosts"
+        error={error}
+        hint="Host ids, comma-separated; local is this server's own engine. Empty: every host."
+      >
+        {(p) => (
+          <input
+            {...p}
+            name="hosts"
+            value={draft.filter.hosts}
+            onChange={(e) => setFilter({ hosts: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field
         label="Group wait (s)"
         name="group_wait_seconds"
         error={error}

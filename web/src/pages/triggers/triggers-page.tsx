@@ -13,6 +13,7 @@ function filterSummary(t: Trigger): string {
     t.filter.severities.length ? t.filter.severities.join('/') : 'any severity',
     t.filter.sources.length ? t.filter.sources.join('/') : null,
     t.filter.workloads.length ? `workloads ${t.filter.workloads.join(', ')}` : null,
+    t.filter.hosts.length ? `hosts ${t.filter.hosts.join(', ')}` : null,
     t.filter.message_regex ? `/${t.filter.message_regex}/` : null,
   ];
   return parts.filter(Boolean).join(' · ');
