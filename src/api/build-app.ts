@@ -137,7 +137,11 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
         deliveries: parts.triggers.deliveries,
       }),
       silencesRoutes({ silences: parts.silences.service }),
-      hostsRoutes({ hosts: parts.hosts, silentAfterMs: config.fleetHostSilentAfterSeconds * 1000 }),
+      hostsRoutes({
+        hosts: parts.hosts,
+        rules: parts.rules.repository,
+        silentAfterMs: config.fleetHostSilentAfterSeconds * 1000,
+      }),
       settingsRoutes({
         // An unset auth.viewers_read_logs shows the install's default in effect.
         settings: () => shownSettings({ ...config, authViewersReadLogs: policy.viewersReadLogs() }),

@@ -24,12 +24,13 @@ for (const dialect of DIALECTS) {
   describe(`hosts routes (${dialect})`, () => {
     const store = useTestStore(dialect);
 
-    it('lists the hosts, connected while their agent reported within the setting', async () => {
+    it('lists the hosts, connected while their agent reported within the setting, and whether they run the current rules', async () => {
       const hosts = new HostRepository(store().db);
+      const rules = { revision: async () => 3 };
       const server = await buildServer({
         authenticator: actingAs(),
         logger: pino({ level: 'silent' }),
-        routes: [hostsRoutes({ hosts, silentAfterMs: 60_000, now: () => NOW })],
+        routes: [hostsRoutes({ hosts, rules, silentAfterMs: 60_000, now: () => NOW })],
       });
       expect((await server.inject('/api/hosts')).json()).toEqual({ items: [], next: null });
       await hosts.recordReport('web-1', report(), NOW - 60_000);
@@ -38,6 +39,7 @@ for (const dialect of DIALECTS) {
         report({ name: 'db', rule_revision: null, docker_version: null, docker_reachable: false }),
         NOW - 60_001,
       );
+      await hosts.recordReport('edge-1', report({ name: 'edge', rule_revision: 2 }), NOW);
       const res = await server.inject('/api/hosts');
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({
@@ -47,6 +49,7 @@ for (const dialect of DIALECTS) {
             name: 'db',
             agent_version: '1.0.0',
             rule_revision: null,
+            rules_current: false,
             connected: false,
             last_seen_at: new Date(NOW - 60_001).toISOString(),
             docker_version: null,
@@ -54,10 +57,23 @@ for (const dialect of DIALECTS) {
             containers: 4,
           },
           {
+            id: 'edge-1',
+            name: 'edge',
+            agent_version: '1.0.0',
+            rule_revision: 2,
+            rules_current: false,
+            connected: true,
+            last_seen_at: new Date(NOW).toISOString(),
+            docker_version: '27.1',
+            docker_reachable: true,
+            containers: 4,
+          },
+          {
             id: 'web-1',
             name: 'web one',
             agent_version: '1.0.0',
             rule_revision: 3,
+            rules_current: true,
             connected: true,
             last_seen_at: new Date(NOW - 60_000).toISOString(),
             docker_version: '27.1',

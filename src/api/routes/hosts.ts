@@ -5,17 +5,20 @@ import { isoTime } from './wire-time.js';
 
 export interface HostsApiDeps {
   hosts: { list(): Promise<Host[]> };
+  /** The rule set revision agents should run (the one last committed). */
+  rules: { revision(): Promise<number> };
   /** A host whose agent has not reported for this long is not connected. */
   silentAfterMs: number;
   now?: () => number;
 }
 
-export function hostJson(host: Host, connected: boolean): HostJson {
+export function hostJson(host: Host, connected: boolean, ruleRevision: number): HostJson {
   return {
     id: host.id,
     name: host.name,
     agent_version: host.agent_version,
     rule_revision: host.rule_revision,
+    rules_current: host.rule_revision !== null && host.rule_revision >= ruleRevision,
     connected,
     last_seen_at: isoTime(host.last_seen_at),
     docker_version: host.docker_version,
@@ -31,9 +34,9 @@ export function hostsRoutes(deps: HostsApiDeps) {
     const config = { access: 'viewer' as const };
     app.get('/api/hosts', { schema: HostsApi.hosts, config }, async () => {
       const at = now();
-      const hosts = await deps.hosts.list();
+      const [hosts, revision] = await Promise.all([deps.hosts.list(), deps.rules.revision()]);
       return {
-        items: hosts.map((h) => hostJson(h, isConnected(h, deps.silentAfterMs, at))),
+        items: hosts.map((h) => hostJson(h, isConnected(h, deps.silentAfterMs, at), revision)),
         next: null,
       };
     });

@@ -10,6 +10,10 @@ export const Host = Type.Object({
   rule_revision: Nullable(
     Type.Integer({ description: 'The rule set revision the agent runs; null: none yet.' }),
   ),
+  rules_current: Type.Boolean({
+    description:
+      "Whether the agent runs the server's current rule set revision; false: an older one (it missed a change while cut off) or none yet.",
+  }),
   connected: Type.Boolean({
     description: 'Whether its agent reported within fleet.host_silent_after_seconds.',
   }),
