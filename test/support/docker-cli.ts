@@ -38,6 +38,8 @@ export function uniqueName(prefix = 'lw'): string {
 
 export interface RunOptions {
   name?: string;
+  /** DOCKER_HOST of another engine (test/support/extra-engine.ts); the lane's own if unset. */
+  engine?: string;
   labels?: Record<string, string>;
   tty?: boolean;
   detach?: boolean;
@@ -52,7 +54,7 @@ export async function runContainer(script: string, options: RunOptions = {}): Pr
   if (options.tty) args.push('-t');
   if (options.logDriver) args.push('--log-driver', options.logDriver);
   args.push(...(options.extra ?? []), TEST_IMAGE, 'sh', '-c', script);
-  return docker(...args);
+  return dockerAt(options.engine ?? dockerHost(), ...args);
 }
 
 export async function waitExit(id: string): Promise<number> {

@@ -4,6 +4,7 @@ import { Loading } from './components/page';
 import { ApiReferencePage } from './pages/api-reference';
 import { ContainerPage } from './pages/container';
 import { EventDetailPage, EventsPage } from './pages/events';
+import { HostsPage } from './pages/hosts';
 import { IncidentDetailPage, IncidentsPage } from './pages/incidents';
 import { JournalPage } from './pages/journal';
 import { OverviewPage } from './pages/overview';
@@ -41,6 +42,7 @@ const ROUTES: [string, (p: Params) => ReactNode][] = [
   ['/triggers/new', () => <TriggerEditorPage key="trigger" id={null} />],
   ['/triggers/:id', (p) => <TriggerEditorPage key="trigger" id={idOf(p)} />],
   ['/silences', () => <SilencesPage />],
+  ['/hosts', () => <HostsPage />],
   ['/journal', () => <JournalPage />],
   ['/scanner', () => <ScannerPage />],
   ['/settings', () => <SettingsPage />],

@@ -8,6 +8,8 @@ export interface EventFilter {
   workload?: string;
   container?: string;
   rule?: string;
+  /** A host id (scale-out); `local`: the serving process's own engine. */
+  host?: string;
   q?: string;
   since?: string;
   until?: string;

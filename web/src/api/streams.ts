@@ -14,6 +14,7 @@ export const streamUrls = {
       workload: filter.workload,
       container: filter.container,
       rule: filter.rule,
+      host: filter.host,
       q: filter.q,
       history,
     })}`,

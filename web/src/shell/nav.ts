@@ -6,6 +6,7 @@ export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/rules', label: 'Rules' },
   { to: '/triggers', label: 'Triggers' },
   { to: '/silences', label: 'Silences' },
+  { to: '/hosts', label: 'Hosts' },
   { to: '/journal', label: 'Journal', admin: true },
   { to: '/scanner', label: 'Scanner' },
   { to: '/settings', label: 'Settings' },

@@ -84,6 +84,14 @@ export function EventDetailPage({ id }: { id: number }) {
             </dd>
           </div>
         )}
+        {e.host_id !== null && (
+          <div>
+            <dt>Host</dt>
+            <dd>
+              <Link to={`/events?host=${encodeURIComponent(e.host_id)}`}>{e.host_id}</Link>
+            </dd>
+          </div>
+        )}
         {e.workload_id && (
           <div>
             <dt>Workload</dt>

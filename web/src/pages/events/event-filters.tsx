@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EventFilter } from '../../api/events';
+import type { Host } from '../../api/hosts';
 import type { Container, Rule, Workload } from '../../api/types';
 import { EVENT_SOURCES, SEVERITIES } from '../../api/types';
 import { useDebounced } from '../../hooks/use-debounced';
@@ -12,6 +13,8 @@ interface Props {
   workloads: Workload[];
   containers: Container[];
   rules: Rule[];
+  /** The hosts agents report on; none in single-host mode, and then no host filter. */
+  hosts: Host[];
 }
 
 const RANGES: [string, number][] = [
@@ -20,7 +23,7 @@ const RANGES: [string, number][] = [
   ['7 d', 7 * 86_400_000],
 ];
 
-export function EventFilters({ filter, onChange, workloads, containers, rules }: Props) {
+export function EventFilters({ filter, onChange, workloads, containers, rules, hosts }: Props) {
   const [text, setText] = useState(filter.q ?? '');
   const settled = useDebounced(text, 300);
   useEffect(() => {
@@ -116,6 +119,27 @@ export function EventFilters({ filter, onChange, workloads, containers, rules }:
           ))}
         </select>
       </label>
+      {(hosts.length > 0 || filter.host) && (
+        <label>
+          <span>Host</span>
+          <select
+            name="host"
+            value={filter.host ?? ''}
+            onChange={(e) => set('host', e.target.value)}
+          >
+            <option value="">any</option>
+            <option value="local">this server&apos;s engine</option>
+            {filter.host && filter.host !== 'local' && !hosts.some((h) => h.id === filter.host) && (
+              <option value={filter.host}>{filter.host}</option>
+            )}
+            {hosts.map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.name === h.id ? h.id : `${h.name} (${h.id})`}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label className="grow">
         <span>Text</span>
         <input

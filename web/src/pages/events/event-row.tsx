@@ -45,6 +45,11 @@ export function EventRow({
               silenced
             </span>
           )}
+          {event.host_id !== null && (
+            <span className="badge subtle" data-testid="event-host">
+              {event.host_id}
+            </span>
+          )}
           {container && <span className="event-container">{container}</span>}
         </span>
         <span className="event-message">{event.message}</span>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { inventoryApi } from '../../api/inventory';
 import { rulesApi } from '../../api/rules';
+import { hostsApi } from '../../api/hosts';
 import { ConnectionBanner, LiveIndicator } from '../../components/connection-banner';
 import { ErrorMessage } from '../../components/errors';
 import { PageHeader } from '../../components/page';
@@ -32,6 +33,7 @@ export function EventsPage() {
   const workloads = useResource(() => inventoryApi.workloads(), []);
   const containers = useResource(() => inventoryApi.containers(), []);
   const rules = useResource(() => rulesApi.list(), []);
+  const hosts = useResource(() => hostsApi.list(), []);
   const names = useMemo(
     () => new Map((containers.data?.items ?? []).map((c) => [c.id, c.name])),
     [containers.data],
@@ -64,6 +66,7 @@ export function EventsPage() {
         workloads={workloads.data?.items ?? []}
         containers={containers.data?.items ?? []}
         rules={rules.data?.items ?? []}
+        hosts={hosts.data?.items ?? []}
       />
       {feed.dropped > 0 && (
         <div className="banner banner-warn" role="status">

@@ -15,6 +15,7 @@ describe('event filters in the URL', () => {
       workload: 'shop',
       container: 'abc',
       rule: '7',
+      host: 'web-1',
       q: 'disk full',
       since: '2026-01-01T00:00:00.000Z',
       until: '2026-01-02T00:00:00.000Z',

@@ -7,6 +7,7 @@ const KEYS = [
   'workload',
   'container',
   'rule',
+  'host',
   'q',
   'since',
   'until',

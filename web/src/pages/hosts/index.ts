@@ -1,0 +1,1 @@
+export { HostsPage } from './hosts-page';
