@@ -8,7 +8,7 @@ import { sleep } from '../sleep.js';
 import type { Database } from '../store/index.js';
 import { createFleetConsumer, type FleetConsumer, type FleetConsumerCounters } from './consumer.js';
 import type { HostRepository } from './host-repository.js';
-import { HostSilenceCheck } from './host-silence.js';
+import { HostChecks } from './host-checks.js';
 import { LiveEventRelay, natsCoreLink } from './live-relay.js';
 import { natsReconnects, natsRuleSetBucket } from './rule-set-bucket.js';
 import { RuleSetPublisher, type RuleChanges } from './rule-set-publisher.js';
@@ -51,7 +51,7 @@ export function createFleet(
 ): Fleet {
   const { log } = deps;
   const link = new NatsLink(nats.config, nats.secrets, { name: `logwarden-serve ${replica}`, log });
-  const silence = new HostSilenceCheck(deps.hosts, deps.events.log, log, {
+  const hostChecks = new HostChecks(deps.hosts, deps.events.log, log, {
     silentAfterMs: config.fleetHostSilentAfterSeconds * 1000,
   });
   const rules = new RuleSetPublisher(
@@ -114,7 +114,7 @@ export function createFleet(
         containerClashes: 0,
       },
     start() {
-      silence.start();
+      hostChecks.start();
       rules.start([...deps.ruleChanges, natsReconnects(link)]);
       consuming = consume();
     },
@@ -127,7 +127,7 @@ export function createFleet(
       // is still being tried): closing ends their wait.
       await link.close();
       await rules.stop();
-      await silence.stop();
+      await hostChecks.stop();
       await consuming;
     },
   };

@@ -17,6 +17,12 @@ export interface Host {
   containers: number;
   /** Since when the host is known to be silent (an event said so); null while it reports. */
   silent_since: number | null;
+  /** The boot that reported before agent_boot. */
+  previous_boot: string | null;
+  /** When the boot before the current one last reported again: two agents share the id. */
+  boot_clash_at: number | null;
+  /** When an event last said so. */
+  boot_clash_said_at: number | null;
 }
 
 /** What an agent's status says of its host. */
@@ -46,9 +52,15 @@ function toHost(row: Selectable<HostsTable>): Host {
     first_seen_at: Number(row.first_seen_at),
     last_seen_at: Number(row.last_seen_at),
     containers: Number(row.containers),
-    silent_since: row.silent_since === null ? null : Number(row.silent_since),
+    silent_since: orNull(row.silent_since),
+    previous_boot: row.previous_boot,
+    boot_clash_at: orNull(row.boot_clash_at),
+    boot_clash_said_at: orNull(row.boot_clash_said_at),
   };
 }
+
+const orNull = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
 
 /** Connected: the host's agent reported within the last `silentAfterMs`. */
 export function isConnected(
@@ -80,7 +92,8 @@ export class HostRepository {
   /**
    * What a status says, seen at `seenAt`; the first one sets first_seen_at. A report
    * older than the one stored is dropped: two replicas may handle one host's statuses
-   * out of order.
+   * out of order. A report from the boot before the current one marks a clash: a
+   * restarted agent's old boot does not come back, a second agent's does, every 15 s.
    */
   async recordReport(id: string, report: HostReport, seenAt: number, db: Db = this.db) {
     const values = {
@@ -98,7 +111,27 @@ export class HostRepository {
       .insertInto('hosts')
       .values({ id, ...values, first_seen_at: seenAt, silent_since: null })
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet(values).where('hosts.last_seen_at', '<=', seenAt),
+        oc
+          .column('id')
+          .doUpdateSet((eb) => {
+            const bootChanged = eb('hosts.agent_boot', '<>', report.agent_boot);
+            return {
+              ...values,
+              previous_boot: eb
+                .case()
+                .when(bootChanged)
+                .then(eb.ref('hosts.agent_boot'))
+                .else(eb.ref('hosts.previous_boot'))
+                .end(),
+              boot_clash_at: eb
+                .case()
+                .when(eb.and([bootChanged, eb('hosts.previous_boot', '=', report.agent_boot)]))
+                .then(seenAt)
+                .else(eb.ref('hosts.boot_clash_at'))
+                .end(),
+            };
+          })
+          .where('hosts.last_seen_at', '<=', seenAt),
       )
       .execute();
   }
@@ -113,6 +146,40 @@ export class HostRepository {
       .orderBy('id')
       .execute();
     return rows.map(toHost);
+  }
+
+  /**
+   * Hosts with a clash not said yet: one seen since the last event about it, which is at
+   * least `quietMs` old (a clash goes on for as long as both agents run).
+   */
+  async clashesToSay(now: number, quietMs: number): Promise<Host[]> {
+    const rows = await this.db
+      .selectFrom('hosts')
+      .selectAll()
+      .where('boot_clash_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('boot_clash_said_at', 'is', null),
+          eb.and([
+            eb('boot_clash_at', '>', eb.ref('boot_clash_said_at')),
+            eb('boot_clash_said_at', '<=', now - quietMs),
+          ]),
+        ]),
+      )
+      .orderBy('id')
+      .execute();
+    return rows.map(toHost);
+  }
+
+  /** Records that an event said the clash at `at`; true when this call did (one replica). */
+  async markClashSaid(id: string, said: number | null, at: number, db: Db = this.db) {
+    const result = await db
+      .updateTable('hosts')
+      .set({ boot_clash_said_at: at })
+      .where('id', '=', id)
+      .where('boot_clash_said_at', said === null ? 'is' : '=', said)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Hosts said to be silent that reported since. */

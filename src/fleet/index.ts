@@ -51,7 +51,7 @@ export {
   type LinkStatus,
 } from './rule-set-bucket.js';
 export { HostRepository, isConnected, type Host, type HostReport } from './host-repository.js';
-export { HostSilenceCheck, type HostSilenceOptions } from './host-silence.js';
+export { HostChecks, type HostChecksOptions } from './host-checks.js';
 export {
   createFleetConsumer,
   type CommittedEvents,

@@ -540,6 +540,13 @@ const MIGRATIONS: Record<string, DialectMigration> = {
       .addColumn('created_at', 'bigint', notNull)
       .execute();
   },
+  // Two agents started with one host id (a cloned VM with its --host-id) report in turns:
+  // the boot before the current one coming back is the sign (docs/scale-out.md).
+  '0027_host_boot_clash': async (db) => {
+    await db.schema.alterTable('hosts').addColumn('previous_boot', 'text').execute();
+    await db.schema.alterTable('hosts').addColumn('boot_clash_at', 'bigint').execute();
+    await db.schema.alterTable('hosts').addColumn('boot_clash_said_at', 'bigint').execute();
+  },
 };
 
 /**

@@ -47,6 +47,12 @@ export interface HostsTable {
   last_seen_at: number;
   containers: Generated<number>;
   silent_since: number | null;
+  /** The boot that reported before agent_boot (migration 0027). */
+  previous_boot: string | null;
+  /** When a report last came from previous_boot again: two agents share the host id. */
+  boot_clash_at: number | null;
+  /** When an event last said so. */
+  boot_clash_said_at: number | null;
 }
 
 /** One row (id 1): the rule set's revision, bumped with every rule change. */

@@ -6,7 +6,7 @@ import type { Database } from '../store/index.js';
 import type { Host } from './host-repository.js';
 
 /** What the check needs of the event log: the recording path, with a write alongside. */
-export interface SilenceEventWriter {
+export interface HostEventWriter {
   recordBatch(
     events: NewEvent[],
     alongside?: (tx: Transaction<Database>) => Promise<void>,
@@ -14,7 +14,7 @@ export interface SilenceEventWriter {
 }
 
 /** What the check needs of the hosts table. */
-export interface SilenceHosts {
+export interface CheckedHosts {
   newlySilent(cutoff: number): Promise<Host[]>;
   returned(): Promise<Host[]>;
   markSilent(
@@ -24,9 +24,19 @@ export interface SilenceHosts {
     db: Transaction<Database>,
   ): Promise<boolean>;
   markReturned(id: string, silentSince: number, db: Transaction<Database>): Promise<boolean>;
+  clashesToSay(now: number, quietMs: number): Promise<Host[]>;
+  markClashSaid(
+    id: string,
+    said: number | null,
+    at: number,
+    db: Transaction<Database>,
+  ): Promise<boolean>;
 }
 
-export interface HostSilenceOptions {
+/** A host id two agents use is said at most this often while they both run. */
+export const CLASH_QUIET_MS = 10 * 60_000;
+
+export interface HostChecksOptions {
   /** A host not heard from for this long is silent (`fleet.host_silent_after_seconds`). */
   silentAfterMs: number;
   intervalMs?: number;
@@ -38,22 +48,23 @@ class AlreadyMarked extends Error {}
 
 /**
  * Says once, as a `system` event, when an agent goes silent and once when it reports
- * again. The mark on the host row commits with the event, and is set only where it is
- * not set yet: with several replicas checking, one records each event.
+ * again, and (at most every CLASH_QUIET_MS) that two agents report under one host id.
+ * The mark on the host row commits with the event, and is set only where it is not set
+ * yet: with several replicas checking, one records each event.
  */
-export class HostSilenceCheck {
+export class HostChecks {
   private readonly task: PeriodicTask<void>;
   private readonly now: () => number;
 
   constructor(
-    private readonly hosts: SilenceHosts,
-    private readonly events: SilenceEventWriter,
+    private readonly hosts: CheckedHosts,
+    private readonly events: HostEventWriter,
     log: Logger,
-    private readonly options: HostSilenceOptions,
+    private readonly options: HostChecksOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.task = new PeriodicTask(() => this.check(), {
-      name: 'host silence check',
+      name: 'host checks',
       intervalMs: options.intervalMs ?? 15_000,
       log,
     });
@@ -67,7 +78,7 @@ export class HostSilenceCheck {
     return this.task.stop();
   }
 
-  /** One pass: hosts newly silent, then hosts back. */
+  /** One pass: hosts newly silent, hosts back, host ids two agents use. */
   async check(): Promise<void> {
     const now = this.now();
     const cutoff = now - this.options.silentAfterMs;
@@ -90,6 +101,20 @@ export class HostSilenceCheck {
           metadata: { host_id: host.id, silent_since: host.silent_since },
         },
         (tx) => this.hosts.markReturned(host.id, host.silent_since!, tx),
+      );
+    for (const host of await this.hosts.clashesToSay(now, CLASH_QUIET_MS))
+      await this.once(
+        {
+          source: 'system',
+          severity: 'error',
+          message: `host id ${host.id} is used by two agents (boots ${host.previous_boot} and ${host.agent_boot}): their lines and containers mix; give each host its own --host-id`,
+          metadata: {
+            host_id: host.id,
+            boots: [host.previous_boot, host.agent_boot],
+            clash_at: host.boot_clash_at,
+          },
+        },
+        (tx) => this.hosts.markClashSaid(host.id, host.boot_clash_said_at, now, tx),
       );
   }
 
