@@ -13,7 +13,7 @@ import type { Logs } from '../logs/logs-module.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Rules } from '../rules/index.js';
 import type { Scanner } from '../scanner/index.js';
-import { EventStreamer, type Stream } from '../stream/index.js';
+import { EventStreamer, logsByHost, type LogOpener, type Stream } from '../stream/index.js';
 import type { Triggers } from '../triggers/index.js';
 import type { Silences } from '../incidents/index.js';
 import { VERSION } from '../version.js';
@@ -45,7 +45,7 @@ export interface ApiParts {
   database: HealthDeps['database'];
   engine: { status(): EngineStatus };
   /** Many hosts: this replica's part (its NATS connection); null in single-host mode. */
-  fleet?: { status(): NatsStatus } | null;
+  fleet?: { status(): NatsStatus; logs: LogOpener } | null;
   events: Events;
   inventory: Inventory;
   rules: Rules;
@@ -115,7 +115,7 @@ export function buildApp(parts: ApiParts, options: ApiOptions): Promise<FastifyI
           history: parts.events.log,
           toFrame: eventFrame,
         }),
-        logs: parts.stream.logs,
+        logs: logsByHost(parts.stream.logs, parts.fleet?.logs ?? null),
         policy,
         containers: parts.inventory.containers,
         inventory: {

@@ -16,6 +16,8 @@ import { resolveHostIdentity, type HostIdentity } from './host-identity.js';
 import { natsRuleSetFeed } from './rule-set-bucket.js';
 import { RuleSetFollower } from './rule-set-follower.js';
 import { LocalRuleSetStore } from './rule-set-store.js';
+import { natsCoreLink } from './live-relay.js';
+import { LogFollowServer } from './log-follow-server.js';
 
 /** What makes this process an agent (keys `agent.*` and `nats.*` once wired). */
 export interface AgentSettings {
@@ -37,6 +39,8 @@ export interface AgentOverrides {
 
 export interface AgentParts {
   inventory: Inventory;
+  /** Live log follows the replicas ask for, for viewers of this host's containers. */
+  follows: LogFollowServer;
   scanner: Scanner;
   rules: {
     repository: RuleRepository;
@@ -188,6 +192,13 @@ export class AgentContext {
       },
       config,
     );
+    const follows = new LogFollowServer(
+      identity.hostId,
+      docker,
+      { tty: async (id) => (await ready.containers.get(id))?.tty ?? null },
+      log('fleet'),
+      { maxFollows: config.streamMaxLogFollows },
+    );
     return new AgentContext(
       config,
       logger,
@@ -197,7 +208,13 @@ export class AgentContext {
       identity,
       nats,
       publisher,
-      { inventory, scanner, rules: { repository, snapshots, service, follower }, agent },
+      {
+        inventory,
+        scanner,
+        rules: { repository, snapshots, service, follower },
+        agent,
+        follows,
+      },
     );
   }
 
@@ -206,8 +223,12 @@ export class AgentContext {
    * the stream), publishes fail, tails hold their cursors and the outbox keeps its rows.
    */
   async start(): Promise<void> {
-    const { inventory, scanner, rules, agent } = this.parts;
-    void this.nats.start().catch(() => undefined);
+    const { inventory, scanner, rules, agent, follows } = this.parts;
+    // Subscriptions outlive reconnects: the follow requests are heard once connected.
+    void this.nats
+      .start()
+      .then((nc) => follows.start(natsCoreLink(nc)))
+      .catch(() => undefined);
     await this.engineMonitor.start();
     // The set kept from the last run first: matching starts before NATS is reachable.
     await rules.follower.start();
@@ -238,6 +259,7 @@ export class AgentContext {
   async destroy(): Promise<void> {
     const { inventory, scanner, agent } = this.parts;
     const steps: StopStep[] = [
+      ['log follows', () => this.parts.follows.stop()],
       ['scanner', () => scanner.stop()],
       ['inventory', () => inventory.stop()],
       ['agent', () => agent.stop()],

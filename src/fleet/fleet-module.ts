@@ -10,6 +10,7 @@ import { createFleetConsumer, type FleetConsumer, type FleetConsumerCounters } f
 import type { HostRepository } from './host-repository.js';
 import { HostChecks } from './host-checks.js';
 import { LiveEventRelay, natsCoreLink } from './live-relay.js';
+import { RemoteLogFeed } from './remote-log-feed.js';
 import { natsReconnects, natsRuleSetBucket } from './rule-set-bucket.js';
 import { RuleSetPublisher, type RuleChanges } from './rule-set-publisher.js';
 import { databaseRuleSetSource } from './rule-set-source.js';
@@ -33,6 +34,8 @@ export interface Fleet {
   status(): NatsStatus;
   /** The consumer's counters since start (zeros until it runs). */
   counters(): FleetConsumerCounters;
+  /** Live logs of containers on agents' hosts, followed over NATS. */
+  logs: RemoteLogFeed;
   start(): void;
   stop(): Promise<void>;
 }
@@ -105,6 +108,7 @@ export function createFleet(
   return {
     replica,
     status: () => link.status(),
+    logs: new RemoteLogFeed(() => (link.nc && !link.nc.isClosed() ? natsCoreLink(link.nc) : null)),
     counters: () =>
       consumer?.counters ?? {
         handled: 0,

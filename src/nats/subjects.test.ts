@@ -3,6 +3,7 @@ import {
   STREAM_SUBJECTS,
   committedSubject,
   followSubject,
+  followDeliverSubject,
   hostSubject,
   isHostId,
   msgId,
@@ -38,6 +39,8 @@ describe('subjects', () => {
       });
     expect(captured(hostSubject('web-1', 'status'))).toBe(true);
     expect(captured(followSubject('web-1'))).toBe(false);
+    expect(captured(followDeliverSubject('web-1', 'abcdef0123456789'))).toBe(false);
+    expect(() => followDeliverSubject('web-1', 'a.b')).toThrow(/not a follow session/);
     expect(captured(committedSubject('web-1'))).toBe(false);
     expect(captured(committedSubject(null))).toBe(false);
   });

@@ -54,9 +54,23 @@ export const CONSUMER_NAME = 'logwarden-serve';
 export const RULES_BUCKET = 'logwarden-rules';
 export const RULES_KEY = 'current';
 
-/** Live log follow: the agent of `host` answers requests here (core NATS, request/reply). */
+/** Live log follow: the agent of `host` hears follow, keepalive and cancel requests here. */
 export function followSubject(host: string): string {
   return `logwarden.${checkHost(host)}.logs.follow`;
+}
+
+/** A follow session's id: one subject token the server makes at random. */
+export const FOLLOW_SESSION_PATTERN = /^[a-z0-9]{8,64}$/;
+
+/**
+ * Where the agent of `host` sends one follow session's lines. Under the host's own
+ * subjects (not an `_INBOX`): an agent's NATS user may publish only `logwarden.<host>.>`,
+ * and five tokens keep it out of the stream's `logwarden.*.<kind>`.
+ */
+export function followDeliverSubject(host: string, session: string): string {
+  if (!FOLLOW_SESSION_PATTERN.test(session))
+    throw new Error(`not a follow session: ${JSON.stringify(session)}`);
+  return `logwarden.${checkHost(host)}.logs.deliver.${session}`;
 }
 
 /** Committed events, fanned out by the replica that committed them (core NATS). */

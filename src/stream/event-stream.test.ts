@@ -1,23 +1,9 @@
-import { Writable } from 'node:stream';
+import { SseSink } from '../../test/support/sse-sink.js';
 import { describe, expect, it } from 'vitest';
 import type { EventFilter, EventPage, StoredEvent } from '../events/index.js';
 import { Broadcaster } from './broadcaster.js';
 import { EventStreamer } from './event-stream.js';
 import { SseWriter } from './sse-writer.js';
-
-class Sink extends Writable {
-  text = '';
-  constructor() {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string, _enc: BufferEncoding, done: () => void) {
-    this.text += chunk;
-    done();
-  }
-  ids(): number[] {
-    return [...this.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-  }
-}
 
 const event = (id: number) =>
   ({ id, source: 'system', severity: 'info', message: `e${id}` }) as StoredEvent;
@@ -38,7 +24,7 @@ describe('event streamer resume', () => {
       history,
       toFrame: (e) => ({ id: String(e.id), data: e }),
     });
-    const sink = new Sink();
+    const sink = new SseSink();
     const writer = new SseWriter(sink);
     await streamer.stream(writer, { filter: {}, after: 1 });
     broadcaster.publish(stored[3]!); // 4, committed before the catch-up, published after
@@ -74,7 +60,7 @@ describe('event streamer resume', () => {
       return { id: String(e.id), data: rest };
     };
     for (const after of [null, 0]) {
-      const sink = new Sink();
+      const sink = new SseSink();
       const writer = new SseWriter(sink);
       await streamer.stream(writer, { filter: {}, after, toFrame: withheld });
       broadcaster.publish(withLines(3));

@@ -27,6 +27,10 @@ export {
 export {
   ContainerLogFeed,
   DEFAULT_MAX_FOLLOWS,
+  lineFrame,
+  liveLine,
+  logsByHost,
+  type LogOpener,
   type LineListener,
   type LogSession,
   type LineTaps,

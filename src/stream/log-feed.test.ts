@@ -1,29 +1,9 @@
-import { Writable } from 'node:stream';
+import { SseSink } from '../../test/support/sse-sink.js';
 import { describe, expect, it } from 'vitest';
 import { logLine, type LogLine, type LogsOptions } from '../docker/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { ContainerLogFeed, type LineListener } from './log-feed.js';
 import { SseWriter } from './sse-writer.js';
-
-class Sink extends Writable {
-  text = '';
-  constructor() {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: string, _enc: BufferEncoding, done: () => void) {
-    this.text += chunk;
-    done();
-  }
-  frames() {
-    return this.text
-      .split('\n\n')
-      .filter((b) => b.includes('data: '))
-      .map((b) => ({
-        event: /^event: (.*)$/m.exec(b)?.[1] ?? 'message',
-        data: JSON.parse(/^data: (.*)$/m.exec(b)![1]!) as Record<string, unknown>,
-      }));
-  }
-}
 
 const line = (ts: bigint, text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine =>
   logLine({ stream, timestamp: `t${ts}`, timeNanos: ts, text });
@@ -57,7 +37,7 @@ describe('ContainerLogFeed', () => {
         },
       },
     });
-    const sink = new Sink();
+    const sink = new SseSink();
     const writer = new SseWriter(sink);
     await feed.open({ id: 'c', tty: false }).stream(writer, { tail: 3 });
     listener!(line(4n, 'ERROR four', 'stderr'), ['boom']);
@@ -79,7 +59,7 @@ describe('ContainerLogFeed', () => {
   it('follows on its own when no tail runs, and ends the stream with the log or an error', async () => {
     const feed = (logs: (id: string, o: LogsOptions) => Promise<AsyncIterable<LogLine>>) =>
       new ContainerLogFeed({ taps: { tapLines: () => null }, docker: { logs } });
-    const ok = new Sink();
+    const ok = new SseSink();
     await feed(async (_id, options) => {
       expect(options).toMatchObject({ follow: true, tail: 10 });
       return (async function* () {
@@ -103,7 +83,7 @@ describe('ContainerLogFeed', () => {
     ]);
     expect(ok.writableEnded).toBe(true);
 
-    const failed = new Sink();
+    const failed = new SseSink();
     await feed(async () => {
       throw new AppError(ErrorCode.DockerUnavailable, 'engine down');
     })
@@ -137,7 +117,7 @@ describe('ContainerLogFeed', () => {
       },
       maxFollows: 2,
     });
-    const writers = [new SseWriter(new Sink()), new SseWriter(new Sink())];
+    const writers = [new SseWriter(new SseSink()), new SseWriter(new SseSink())];
     const running = writers.map((w) => feed.open({ id: 'c', tty: false }).stream(w, { tail: 0 }));
     await turn();
     expect(follows).toBe(2);

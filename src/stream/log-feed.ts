@@ -38,6 +38,8 @@ export interface LogReader {
 export interface LogTarget {
   id: string;
   tty: boolean;
+  /** The agent's host (scale-out); null or absent: this process's own engine. */
+  host?: string | null;
 }
 
 interface Queued {
@@ -46,7 +48,7 @@ interface Queued {
 }
 
 /** A line for the client, its level not yet guessed: lineFrame() does that as it is sent. */
-function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly string[]) {
+export function liveLine(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly string[]) {
   const out: LiveLogLine = {
     stream: line.stream,
     timestamp: line.timestamp,
@@ -63,7 +65,7 @@ function live(line: LogLine, origin: LiveLogLine['origin'], rules?: readonly str
  * The level is guessed as the line is written, not as the scanner's tap queues it: the
  * tap runs for every viewer on the scanner's hot path, and a full queue drops lines.
  */
-const lineFrame = (line: LiveLogLine): SseFrame => {
+export const lineFrame = (line: LiveLogLine): SseFrame => {
   line.level = detectLevel(line.text);
   return { data: line };
 };
@@ -79,13 +81,35 @@ export interface LogSession {
   release(): void;
 }
 
+/** Opens a container's log for one client (a feed of this engine's, or of an agent's). */
+export interface LogOpener {
+  open(target: LogTarget): LogSession;
+}
+
+/**
+ * Containers of this process's own engine to `local`, those of an agent's host to
+ * `remote`; without a remote (single-host mode) there are none of those.
+ */
+export function logsByHost(local: LogOpener, remote: LogOpener | null): LogOpener {
+  return {
+    open: (target) => {
+      if (target.host === null || target.host === undefined) return local.open(target);
+      if (remote) return remote.open(target);
+      throw new AppError(
+        ErrorCode.DockerUnavailable,
+        `container ${target.id} is on host ${target.host}, and this server has no NATS to reach its agent`,
+      );
+    },
+  };
+}
+
 /**
  * Serves one container's log to one SSE client: its last `tail` lines, then the lines
  * the scanner's tail reads (with the rules they hit), or, when no tail runs, a follow
  * of our own that ends with the container. Follows of our own each hold a connection
  * to Docker, so at most `maxFollows` run at once.
  */
-export class ContainerLogFeed {
+export class ContainerLogFeed implements LogOpener {
   private readonly follows: Slots;
 
   constructor(
@@ -115,7 +139,7 @@ export class ContainerLogFeed {
     // Listen before reading the history, so no line falls between the two; the
     // positions then drop the live lines the history already had.
     const untap = this.deps.taps.tapLines(target.id, (line, rules) =>
-      queue.offer({ line: live(line, 'tail', rules), nanos: line.timeNanos }),
+      queue.offer({ line: liveLine(line, 'tail', rules), nanos: line.timeNanos }),
     );
     const releaseFollow = untap === null ? this.follows.tryAcquire() : null;
     if (untap === null && releaseFollow === null)
@@ -166,7 +190,7 @@ export class ContainerLogFeed {
         for await (const line of lines) {
           if (writer.isClosed) return;
           positions[line.stream].take(line.timeNanos);
-          writer.send(lineFrame(live(line, following ? 'follow' : 'history')));
+          writer.send(lineFrame(liveLine(line, following ? 'follow' : 'history')));
           await writer.ready();
         }
       }

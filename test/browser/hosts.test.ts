@@ -16,7 +16,8 @@ import { go } from '../support/ui-session.js';
 /**
  * The hosts page and the events page's host filter in real Chromium, against a `serve`
  * on PostgreSQL and a real nats-server, with a real agent on each of two Docker engines
- * (the lane's own and a throwaway one). An agent killed with SIGKILL is shown
+ * (the lane's own and a throwaway one). A container of the other engine is followed live
+ * in the log viewer through its agent; an agent killed with SIGKILL is shown
  * disconnected once it has been silent for fleet.host_silent_after_seconds.
  */
 
@@ -145,13 +146,48 @@ describe('hosts in the UI (real Chromium, serve on PostgreSQL + NATS, two agents
     expect(
       await ui.page.locator('li[data-event-id]').getByText(`${NEEDLE} from north`).count(),
     ).toBe(0);
-    expect(new Set(await hostTags.allInnerTexts())).toEqual(new Set(['south']));
+    // The feed starts over when the filter changes: what the old one showed goes.
+    await expect
+      .poll(async () => [...new Set(await hostTags.allInnerTexts())], { timeout: 10_000 })
+      .toEqual(['south']);
 
     await ui.page.locator('select[name="host"]').selectOption('north');
     await ui.page.waitForURL(/\/events\?host=north$/);
     await ui.page.locator('li[data-event-id]').getByText(`${NEEDLE} from north`).waitFor();
-    expect(new Set(await hostTags.allInnerTexts())).toEqual(new Set(['north']));
+    // The feed starts over when the filter changes: what the old one showed goes.
+    await expect
+      .poll(async () => [...new Set(await hostTags.allInnerTexts())], { timeout: 10_000 })
+      .toEqual(['north']);
   }, 180_000);
+
+  it('follows a container of another host live in the log viewer, through its agent', async () => {
+    const engine = engines.get('south')!;
+    const id = await runContainer(
+      'i=0; while true; do i=$((i+1)); echo "south tick $i"; sleep 0.3; done',
+      { name: uniqueName('hosts-follow'), engine },
+    );
+    containers.push([engine, id]);
+    await eventually(
+      async () =>
+        (await ui.api.get<{ items: { id: string }[] }>('/api/containers?host=south')).items.some(
+          (c) => c.id === id,
+        ),
+      30_000,
+      'the container in the index under south',
+    );
+    await go(ui.page, `/containers/${id}`);
+    const ticks = async () =>
+      (await ui.page.locator('.log-line', { hasText: 'south tick' }).allInnerTexts()).map((t) =>
+        Number(/south tick (\d+)/.exec(t)?.[1] ?? 0),
+      );
+    await ui.page.locator('.log-line', { hasText: 'south tick' }).first().waitFor();
+    const first = Math.max(...(await ticks()));
+    // Lines the agent reads after the page opened keep arriving, in order.
+    await eventually(async () => Math.max(...(await ticks())) >= first + 5, 30_000, 'live ticks');
+    const seen = await ticks();
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(await ui.page.getByTestId('log-end').count()).toBe(0);
+  }, 120_000);
 
   it('shows an agent killed with SIGKILL as disconnected once it is silent', async () => {
     await stopServed(agents.get('south')!, 'SIGKILL');

@@ -3,7 +3,8 @@ import type { ContainerRecord } from '../../inventory/index.js';
 
 /** Finds a container by full id, unique id prefix or name (inventory's `containers.find`). */
 export interface ContainerFinder {
-  find(ref: string): Promise<ContainerRecord | null>;
+  /** With the agent's host for a container of another host (scale-out). */
+  find(ref: string): Promise<(ContainerRecord & { host_id?: string | null }) | null>;
 }
 
 const FULL_ID = /^[0-9a-f]{64}$/;
@@ -12,7 +13,7 @@ const FULL_ID = /^[0-9a-f]{64}$/;
 export async function containerByRef(
   containers: ContainerFinder,
   ref: string,
-): Promise<ContainerRecord> {
+): Promise<ContainerRecord & { host_id?: string | null }> {
   const container = await containers.find(ref);
   if (container) return container;
   throw new AppError(
@@ -26,7 +27,7 @@ export async function containerByRef(
 export async function readableContainer(
   containers: ContainerFinder,
   ref: string,
-): Promise<ContainerRecord> {
+): Promise<ContainerRecord & { host_id?: string | null }> {
   const container = await containerByRef(containers, ref);
   if (container.logs_available) return container;
   throw new AppError(

@@ -85,11 +85,13 @@ async function app(
       logsRoutes({
         search: new LogSearch({ docker }),
         containers: {
-          find: async (id) => (id === 'gone' ? null : container(id)),
+          find: async (id) =>
+            id === 'gone' ? null : { ...container(id), host_id: id === 'far' ? 'web-1' : null },
           list: async () => [
             container('api'),
             container('web'),
             container('old', { state: 'missing' }),
+            { ...container('far'), host_id: 'web-1' },
           ],
         },
         workloads: {
@@ -172,6 +174,14 @@ describe('GET /api/containers/:id/logs', () => {
     const res = await (await app(reader().docker)).inject('/api/containers/gone/logs');
     expect(res.statusCode).toBe(404);
     expect(res.json().error.message).toMatch(/container gone not found/);
+  });
+
+  it("refuses to read back a container of an agent's host, saying where it runs", async () => {
+    const r = reader();
+    const res = await (await app(r.docker)).inject('/api/containers/far/logs');
+    expect(res.json().error).toMatchObject({ code: 'DOCKER_LOGS_UNAVAILABLE' });
+    expect(res.json().error.message).toMatch(/runs on host web-1/);
+    expect(r.state.requests).toHaveLength(0);
   });
 
   it('downloads as text or JSONL, with a file name', async () => {
@@ -315,7 +325,7 @@ describe('a client that stops reading', () => {
 });
 
 describe('GET /api/workloads/:id/logs', () => {
-  it("merges the workload's containers by timestamp, leaving out removed ones", async () => {
+  it("merges the workload's containers by timestamp, leaving out removed ones and other hosts'", async () => {
     const r = reader();
     const server = await app(r.docker);
     const res = await server.inject('/api/workloads/shop/logs?q=needle');

@@ -1,3 +1,4 @@
+import { AppError, ErrorCode } from '../../errors.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -22,7 +23,7 @@ export interface LogsApiDeps {
     open(sources: LogSource[], query: SearchQuery, signal: AbortSignal): Promise<OpenSearch>;
   };
   containers: ContainerFinder & {
-    list(filter: ContainerFilter): Promise<ContainerRecord[]>;
+    list(filter: ContainerFilter): Promise<(ContainerRecord & { host_id?: string | null })[]>;
   };
   workloads: { get(id: string): Promise<Workload> };
   maxPerUser?: number;
@@ -175,6 +176,12 @@ export function logsRoutes(deps: LogsApiDeps) {
       { config: { stream: true, access: 'logs' }, schema: LogsApi.container },
       async (request, reply) => {
         const container = await readableContainer(deps.containers, request.params.id);
+        if (container.host_id)
+          throw new AppError(
+            ErrorCode.DockerLogsUnavailable,
+            `container ${container.name} runs on host ${container.host_id}: its log is followed live through its agent, and cannot be read back from this server yet`,
+            { details: { container: container.id, host: container.host_id } },
+          );
         const sources = [{ id: container.id, name: container.name, tty: container.tty }];
         await serve(request, reply, request.query, { name: container.name, sources, named: false });
       },
@@ -186,9 +193,10 @@ export function logsRoutes(deps: LogsApiDeps) {
       async (request, reply) => {
         const workload = await deps.workloads.get(request.params.id);
         const containers = await deps.containers.list({ workload_id: workload.id });
-        // A removed container has no log left to read, nor one whose driver cannot be read.
+        // A removed container has no log left to read, nor one whose driver cannot be read;
+        // one on an agent's host is not read back from here (yet).
         const sources = containers
-          .filter((c) => c.state !== 'missing' && c.logs_available)
+          .filter((c) => c.state !== 'missing' && c.logs_available && !c.host_id)
           .map((c) => ({ id: c.id, name: c.name, tty: c.tty }));
         await serve(request, reply, request.query, { name: workload.id, sources, named: true });
       },

@@ -225,7 +225,11 @@ export function streamRoutes(deps: StreamApiDeps) {
         const slot = takeSlot(request);
         let session: LogSession;
         try {
-          session = deps.logs.open({ id: container.id, tty: container.tty });
+          session = deps.logs.open({
+            id: container.id,
+            tty: container.tty,
+            host: container.host_id ?? null,
+          });
         } catch (err) {
           slot();
           throw err;

@@ -59,7 +59,18 @@ export function useEventFeed(filter: EventFilter, canStream: boolean) {
     if (feed.next !== null && !loading) void load(feed.next);
   }, [feed.next, loading, load]);
 
-  const push = useBatched<LogEvent>((events) => dispatch({ type: 'live', events }));
+  // Batched for 200 ms: a batch the old filter's stream filled is dropped, not shown
+  // under the new filter.
+  const pushBatched = useBatched<{ gen: number; event: LogEvent }>((items) =>
+    dispatch({
+      type: 'live',
+      events: items.filter((i) => i.gen === generation.current).map((i) => i.event),
+    }),
+  );
+  const push = useCallback(
+    (event: LogEvent) => pushBatched({ gen: generation.current, event }),
+    [pushBatched],
+  );
   const newest = useRef<number | null>(null);
   newest.current = feed.items[0]?.id ?? null;
 
