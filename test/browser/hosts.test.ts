@@ -15,13 +15,13 @@ import { go } from '../support/ui-session.js';
 
 /**
  * The hosts page and the events page's host filter in real Chromium, against a `serve`
- * on PostgreSQL and a real nats-server, with a real agent on each of two Docker engines
- * (the lane's own and a throwaway one). A container of the other engine is followed live
+ * on PostgreSQL and a real nats-server, with a real agent on each of three Docker engines
+ * (the lane's own and two throwaway ones). A container of another engine is followed live
  * in the log viewer through its agent; an agent killed with SIGKILL is shown
  * disconnected once it has been silent for fleet.host_silent_after_seconds.
  */
 
-const HOSTS = ['north', 'south'] as const;
+const HOSTS = ['north', 'south', 'west'] as const;
 type HostId = (typeof HOSTS)[number];
 
 const root = mkdtempSync(join(tmpdir(), 'lw-hosts-ui-'));
@@ -29,7 +29,8 @@ const database = `lw_hosts_ui_${randomBytes(4).toString('hex')}`;
 /** Filled in before the server starts (signedInUi reads it in its own beforeAll). */
 const serveEnv: Record<string, string> = {};
 let nats: TestNatsServer;
-let south: ExtraEngine;
+/** The engines started for south and west (north is the lane's own). */
+const extra: ExtraEngine[] = [];
 const engines = new Map<HostId, string>();
 const agents = new Map<HostId, LogwardenProcess>();
 const containers: [string, string][] = [];
@@ -48,9 +49,12 @@ async function admin(sql: string): Promise<void> {
 beforeAll(async () => {
   await admin(`create database ${database}`);
   nats = await TestNatsServer.start();
-  south = await startExtraEngine('hosts-ui');
   engines.set('north', dockerHost());
-  engines.set('south', south.host);
+  for (const host of ['south', 'west'] as const) {
+    const engine = await startExtraEngine(`hosts-ui-${host}`);
+    extra.push(engine);
+    engines.set(host, engine.host);
+  }
   Object.assign(serveEnv, {
     LOGWARDEN_DATABASE_URL: TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`),
     LOGWARDEN_NATS_URL: nats.url,
@@ -76,7 +80,7 @@ beforeAll(() => {
 afterAll(async () => {
   for (const proc of agents.values()) await stopServed(proc, 'SIGKILL');
   for (const [host, id] of containers) await dockerAt(host, 'rm', '-f', id).catch(() => undefined);
-  await south?.stop().catch(() => undefined);
+  for (const engine of extra) await engine.stop().catch(() => undefined);
   await nats?.destroy();
   // After signedInUi's afterAll stopped `serve` (hooks run in reverse).
   await admin(`drop database if exists ${database} with (force)`);
@@ -90,7 +94,7 @@ interface HostJson {
   rules_current: boolean;
 }
 
-describe('hosts in the UI (real Chromium, serve on PostgreSQL + NATS, two agents)', () => {
+describe('hosts in the UI (real Chromium, serve on PostgreSQL + NATS, three agents)', () => {
   const NEEDLE = `needle-hosts-${Date.now().toString(36)}`;
 
   it('lists each agent connected on the current rules, and filters events by host', async () => {
@@ -119,7 +123,7 @@ describe('hosts in the UI (real Chromium, serve on PostgreSQL + NATS, two agents
 
     await go(ui.page, '/hosts');
     const rows = ui.page.getByTestId('hosts').locator('tr[data-host-id]');
-    await eventually(async () => (await rows.count()) === 2, 30_000, 'two hosts listed');
+    await eventually(async () => (await rows.count()) === 3, 30_000, 'three hosts listed');
     for (const host of HOSTS) {
       const row = ui.page.locator(`tr[data-host-id="${host}"]`);
       expect(await row.getAttribute('data-connected')).toBe('true');
@@ -133,7 +137,7 @@ describe('hosts in the UI (real Chromium, serve on PostgreSQL + NATS, two agents
         const events = await ui.api.get<{ items: unknown[] }>(
           `/api/events?source=logscan&q=${NEEDLE}`,
         );
-        return events.items.length === 2;
+        return events.items.length === 3;
       },
       60_000,
       'a hit from each host',
