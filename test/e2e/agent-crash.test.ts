@@ -10,6 +10,7 @@ import { dockerHost, removeContainers, runContainer } from '../support/docker-cl
 import { eventually } from '../support/eventually.js';
 import { spawnLogwarden, stopServed, type LogwardenProcess } from '../support/logwarden-process.js';
 import { TestNatsServer } from '../support/nats-server.js';
+import { streamMessages } from '../support/stream-messages.js';
 
 /**
  * kill -9 of a real `logwarden agent` process while its outbox holds events NATS has
@@ -45,16 +46,13 @@ function outboxRows(): number {
 
 /** The events in the stream of this test's containers, by container: id and message of each. */
 async function streamEvents(): Promise<Map<string, { id: string; message: string }[]>> {
-  const info = await jsm.streams.info(STREAM_NAME);
+  type Body = { event?: { container_id?: string | null; message?: string } };
   const byContainer = new Map<string, { id: string; message: string }[]>();
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(STREAM_NAME, { seq }).catch(() => null);
-    if (!m || m.subject !== `logwarden.${HOST}.events`) continue;
-    const data = m.json<{ event?: { container_id?: string | null; message?: string } }>();
-    const container = data.event?.container_id;
+  for (const m of await streamMessages<Body>(jsm, `logwarden.${HOST}.events`)) {
+    const container = m.data.event?.container_id;
     if (!container || !created.has(container)) continue;
     const list = byContainer.get(container) ?? [];
-    list.push({ id: m.header.get('Nats-Msg-Id'), message: data.event?.message ?? '' });
+    list.push({ id: m.id, message: m.data.event?.message ?? '' });
     byContainer.set(container, list);
   }
   return byContainer;
