@@ -21,6 +21,21 @@ for (const dialect of DIALECTS) {
   describe(`hosts (${dialect})`, () => {
     const store = useTestStore(dialect);
 
+    /** Two replicas' host checks over one database, on a clock the test moves. */
+    function twoCheckers() {
+      const db = store().db;
+      const hosts = new HostRepository(db);
+      const repo = new EventRepository(db);
+      const log = new EventLog(db, repo, new EventBus());
+      const clock = { now: 100_000 };
+      const checker = () =>
+        new HostChecks(hosts, log, pino({ level: 'silent' }), {
+          silentAfterMs: 60_000,
+          now: () => clock.now,
+        });
+      return { hosts, repo, clock, a: checker(), b: checker() };
+    }
+
     it('records a report, keeps first_seen_at, drops an older report', async () => {
       const hosts = new HostRepository(store().db);
       await hosts.recordReport('web-1', report(), 1_000);
@@ -48,21 +63,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('says once that a host went silent and once that it came back, across checkers', async () => {
-      const db = store().db;
-      const hosts = new HostRepository(db);
-      const repo = new EventRepository(db);
-      const log = new EventLog(db, repo, new EventBus());
-      let now = 100_000;
-      const checker = () =>
-        new HostChecks(hosts, log, pino({ level: 'silent' }), {
-          silentAfterMs: 60_000,
-          now: () => now,
-        });
-      const [a, b] = [checker(), checker()];
+      const { hosts, repo, clock, a, b } = twoCheckers();
       await hosts.recordReport('web-1', report(), 50_000);
       await hosts.recordReport('web-2', report(), 90_000);
       await Promise.all([a.check(), b.check()]);
-      now = 200_000;
+      clock.now = 200_000;
       await Promise.all([a.check(), b.check()]);
       await a.check();
       const messages = async () =>
@@ -74,7 +79,7 @@ for (const dialect of DIALECTS) {
       expect((await hosts.get('web-1'))?.silent_since).toBe(200_000);
 
       await hosts.recordReport('web-1', report(), 210_000);
-      now = 215_000;
+      clock.now = 215_000;
       await Promise.all([a.check(), b.check()]);
       await b.check();
       expect((await messages()).slice(2)).toEqual(['host web-1 reporting again']);
@@ -106,17 +111,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('says a host id used by two agents once, and again after ten quiet minutes if it goes on', async () => {
-      const db = store().db;
-      const hosts = new HostRepository(db);
-      const repo = new EventRepository(db);
-      const log = new EventLog(db, repo, new EventBus());
-      let now = 100_000;
-      const checker = () =>
-        new HostChecks(hosts, log, pino({ level: 'silent' }), {
-          silentAfterMs: 60_000,
-          now: () => now,
-        });
-      const [a, b] = [checker(), checker()];
+      const { hosts, repo, clock, a, b } = twoCheckers();
       const clashes = async () =>
         (await repo.list({ sources: ['system'] })).items
           .filter((e) => e.message.includes('used by two agents'))
@@ -134,18 +129,18 @@ for (const dialect of DIALECTS) {
       ]);
 
       // Still both running: nothing more within ten minutes, once more after.
-      now += CLASH_QUIET_MS - 1;
-      await hosts.recordReport('web-1', report({ agent_boot: 'b' }), now - 5_000);
-      await hosts.recordReport('web-1', report({ agent_boot: 'a' }), now);
+      clock.now += CLASH_QUIET_MS - 1;
+      await hosts.recordReport('web-1', report({ agent_boot: 'b' }), clock.now - 5_000);
+      await hosts.recordReport('web-1', report({ agent_boot: 'a' }), clock.now);
       await a.check();
       expect(await clashes()).toHaveLength(1);
-      now += 1;
+      clock.now += 1;
       await Promise.all([a.check(), b.check()]);
       expect(await clashes()).toHaveLength(2);
 
       // One of them stopped: no new clash, nothing more to say.
-      now += 2 * CLASH_QUIET_MS;
-      await hosts.recordReport('web-1', report({ agent_boot: 'a' }), now);
+      clock.now += 2 * CLASH_QUIET_MS;
+      await hosts.recordReport('web-1', report({ agent_boot: 'a' }), clock.now);
       await a.check();
       expect(await clashes()).toHaveLength(2);
     });

@@ -1,46 +1,13 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { startExtraEngine, type ExtraEngine } from '../support/extra-engine.js';
 import { serveFresh, stopServed, type LogwardenProcess } from '../support/logwarden-process.js';
 
-const run = promisify(execFile);
-const script = fileURLToPath(new URL('../../scripts/test-docker.sh', import.meta.url));
-
 /** A throwaway dockerd of this file's own: stopping it disturbs no other test. */
-const engineDir = `/tmp/lwd-u${randomBytes(3).toString('hex')}`;
-const host = `unix://${engineDir}/docker.sock`;
-
-async function engine(command: 'start' | 'stop'): Promise<void> {
-  await run('bash', [script, command], {
-    env: { ...process.env, DOCKER_HOST: '', LOGWARDEN_TEST_DOCKER_DIR: engineDir },
-    timeout: 120_000,
-  });
-}
-
-/** Stops dockerd and resolves once its process is gone; returns that moment. */
-async function killDockerd(): Promise<number> {
-  const pid = Number(readFileSync(`${engineDir}/dockerd.pid`, 'utf8'));
-  process.kill(pid, 'SIGTERM');
-  await eventually(
-    () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    60_000,
-    'dockerd to exit',
-  );
-  return Date.now();
-}
+let engine: ExtraEngine;
 
 interface Readyz {
   ready: boolean;
@@ -67,15 +34,14 @@ function logged(message: string): unknown[] {
 }
 
 beforeAll(async () => {
-  await engine('start');
+  engine = await startExtraEngine('unreachable');
   dataDir = mkdtempSync(join(tmpdir(), 'lw-unreach-'));
-  ({ proc, url } = await serveFresh(dataDir, { DOCKER_HOST: host }));
+  ({ proc, url } = await serveFresh(dataDir, { DOCKER_HOST: engine.host }));
 }, 180_000);
 
 afterAll(async () => {
   if (proc) await stopServed(proc);
-  await engine('stop').catch(() => undefined);
-  rmSync(engineDir, { recursive: true, force: true });
+  await engine?.stop().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
@@ -83,7 +49,8 @@ describe('Docker going away and coming back', () => {
   it('is reported at once, logged once, and logged again on recovery', async () => {
     await eventually(async () => (await readyz(url)).status === 200, 30_000, 'ready');
 
-    const goneAt = await killDockerd();
+    await engine.kill();
+    const goneAt = Date.now();
     const down = await eventually(
       async () => {
         const r = await readyz(url);
@@ -102,7 +69,7 @@ describe('Docker going away and coming back', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     expect(logged('docker engine unreachable')).toHaveLength(1);
 
-    await engine('start');
+    await engine.restart();
     await eventually(async () => (await readyz(url)).status === 200, 60_000, 'ready again');
     await eventually(() => logged('docker engine reachable again').length > 0, 10_000);
     expect(logged('docker engine unreachable')).toHaveLength(1);
