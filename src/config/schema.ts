@@ -213,7 +213,7 @@ export const KEYS = {
     env: 'LOGWARDEN_STREAM_MAX_LOG_FOLLOWS',
     default: 64,
     parse: parse.integer(1, 10_000),
-    doc: "Log-viewer streams, across all users, that follow a container's log from Docker themselves (the container has no scanner tail); one more is refused with 429 STREAM_LIMIT_REACHED.",
+    doc: "Log-viewer streams, across all users, that follow a container's log from Docker themselves (the container has no scanner tail); one more is refused with 429 STREAM_LIMIT_REACHED. On an agent: live follows of its containers the replicas ask for at once; one more ends the viewer's stream with STREAM_LIMIT_REACHED.",
   },
   uiGoneContainersHideAfterSeconds: {
     key: 'ui.gone_containers_hide_after_seconds',

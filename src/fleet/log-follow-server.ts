@@ -24,12 +24,15 @@ export interface LogFollowServerOptions {
   idleMs?: number;
   /** How often batches go out: at most ten a second keeps NATS and the replica calm. */
   flushMs?: number;
+  /** An empty batch this often on a quiet log: the replica tells a dead agent from a quiet one. */
+  heartbeatMs?: number;
 }
 
 /** Bytes of line text in one batch; what comes beyond it before the flush is dropped. */
 export const MAX_BATCH_BYTES = 64 * 1024;
 const DEFAULT_IDLE_MS = 15_000;
 const DEFAULT_FLUSH_MS = 100;
+const DEFAULT_HEARTBEAT_MS = 5_000;
 
 interface Session {
   deliver: string;
@@ -38,6 +41,7 @@ interface Session {
   lines: LiveLogLine[];
   bytes: number;
   dropped: number;
+  lastSent: number;
 }
 
 /**
@@ -122,6 +126,7 @@ export class LogFollowServer {
       lines: [],
       bytes: 0,
       dropped: 0,
+      lastSent: Date.now(),
     };
     this.sessions.set(request.session, session);
     let end: FollowEnd = 'stopped';
@@ -186,8 +191,11 @@ export class LogFollowServer {
         session.controller.abort();
         continue;
       }
-      if (session.lines.length === 0 && session.dropped === 0) continue;
+      const quiet = session.lines.length === 0 && session.dropped === 0;
+      if (quiet && now - session.lastSent < (this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS))
+        continue;
       this.send(session.deliver, id, session.lines, session.dropped);
+      session.lastSent = now;
       session.lines = [];
       session.bytes = 0;
       session.dropped = 0;

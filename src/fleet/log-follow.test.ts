@@ -80,13 +80,21 @@ describe('live log follow of an agent host over a real nats-server', () => {
     return natsCoreLink(await link.start());
   }
 
-  async function agent(log: FollowedLog, options: { maxFollows?: number; idleMs?: number } = {}) {
+  async function agent(
+    log: FollowedLog,
+    options: { maxFollows?: number; idleMs?: number; heartbeatMs?: number } = {},
+  ) {
     const server = new LogFollowServer(
       'web-1',
       { logs: log.logs },
       { tty: async (id) => (id === CONTAINER ? false : null) },
       pino({ level: 'silent' }),
-      { maxFollows: options.maxFollows ?? 4, idleMs: options.idleMs, flushMs: 20 },
+      {
+        maxFollows: options.maxFollows ?? 4,
+        idleMs: options.idleMs,
+        heartbeatMs: options.heartbeatMs,
+        flushMs: 20,
+      },
     );
     server.start(await connected('agent'));
     cleanups.push(() => server.stop());
@@ -134,6 +142,27 @@ describe('live log follow of an agent host over a real nats-server', () => {
     writer.close();
     await done;
     await eventually(async () => log.open === 0 && server.open === 0, 10_000, 'follow ended');
+  });
+
+  it('tells the viewer when the agent goes away mid-follow, not when its log is only quiet', async () => {
+    const log = new FollowedLog();
+    const server = await agent(log, { heartbeatMs: 50 });
+    const link = await connected('replica');
+    const feed = new RemoteLogFeed(() => link, { keepaliveMs: 50, silentMs: 1_000 });
+    const { sink, done } = await viewer(feed);
+    await eventually(async () => log.open === 1, 10_000, 'the agent follows');
+    log.write('before');
+    await eventually(async () => texts(sink).length === 1, 10_000, 'a line');
+    // Quiet for longer than the silence limit: the heartbeats keep the view open.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(sink.frames().filter((f) => f.event === 'end')).toEqual([]);
+    // The agent dies without a word (its follows end, nothing is sent).
+    server.stop();
+    await done;
+    expect(sink.frames().at(-1)).toMatchObject({
+      event: 'end',
+      data: { reason: 'error', code: 'HOST_UNREACHABLE' },
+    });
   });
 
   it('ends a session no replica keeps alive (the replica died)', async () => {

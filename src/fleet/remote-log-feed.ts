@@ -20,10 +20,13 @@ export interface RemoteLogFeedOptions {
   answerMs?: number;
   /** How often the session is kept alive (the agent ends one not kept alive for 15 s). */
   keepaliveMs?: number;
+  /** Silence after which the agent is taken for gone (it sends a batch every 5 s at least). */
+  silentMs?: number;
 }
 
 const DEFAULT_ANSWER_MS = 5_000;
 const DEFAULT_KEEPALIVE_MS = 5_000;
+const DEFAULT_SILENT_MS = 15_000;
 
 /** Why a follow ended, as the log viewer's `end` frame says it. */
 function endFrame(batch: FollowBatch) {
@@ -88,6 +91,7 @@ export class RemoteLogFeed implements LogOpener {
     };
     let answered = false;
     let ended = false;
+    let heardAt = Date.now();
     const finish = () => {
       if (ended) return;
       ended = true;
@@ -100,6 +104,7 @@ export class RemoteLogFeed implements LogOpener {
       const batch = parseFollowBatch(data);
       if (!batch || batch.session !== session || ended) return;
       answered = true;
+      heardAt = Date.now();
       for (const line of batch.lines) {
         if (writer.congested) break;
         writer.send(lineFrame(line));
@@ -116,10 +121,18 @@ export class RemoteLogFeed implements LogOpener {
       fail('HOST_UNREACHABLE', `host ${host}'s agent did not answer a live log follow`);
       finish();
     }, this.options.answerMs ?? DEFAULT_ANSWER_MS);
-    const keepalive = setInterval(
-      () => request({ type: 'keepalive', session }),
-      this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
-    );
+    const silentMs = this.options.silentMs ?? DEFAULT_SILENT_MS;
+    // Keeps the session alive, and ends it for a viewer whose agent went away mid-follow
+    // (killed, cut off): never a live view that silently stops.
+    const keepalive = setInterval(() => {
+      if (answered && Date.now() - heardAt > silentMs) {
+        request({ type: 'cancel', session });
+        fail('HOST_UNREACHABLE', `host ${host}'s agent stopped sending the live log`);
+        finish();
+        return;
+      }
+      request({ type: 'keepalive', session });
+    }, this.options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS);
     writer.onClose(() => {
       if (!ended) request({ type: 'cancel', session });
       finish();
