@@ -65,7 +65,12 @@ afterAll(async () => {
 describe('logwarden agent across a restart of its Docker engine', () => {
   it('stays up, says Docker is unreachable, and follows the engine again once it is back', async () => {
     const crash = (label: string) =>
-      runContainer(`echo ${label}; exit 3`, { engine: engine.host, name: `lw-${label}` });
+      // Running for a moment: a container already gone when first listed is no crash.
+      runContainer(`echo ${label}; sleep 2; exit 3`, {
+        engine: engine.host,
+        name: `lw-${label}`,
+      });
+    await eventually(async () => (await statuses()).length > 0, 60_000, 'the agent reporting');
     const before = await crash(`before-${Date.now().toString(36)}`);
     await eventually(async () => (await eventsOf(before)).length > 0, 60_000, 'the first crash');
 
@@ -78,16 +83,16 @@ describe('logwarden agent across a restart of its Docker engine', () => {
     expect(agent!.child.exitCode).toBeNull();
 
     await engine.restart();
+    await eventually(
+      async () => (await statuses()).at(-1)?.data.docker.reachable === true,
+      60_000,
+      'a status saying Docker is back',
+    );
     const after = await crash(`after-${Date.now().toString(36)}`);
     await eventually(
       async () => (await eventsOf(after)).length > 0,
       90_000,
       'the crash after the restart',
-    );
-    await eventually(
-      async () => (await statuses()).at(-1)?.data.docker.reachable === true,
-      60_000,
-      'a status saying Docker is back',
     );
     expect(agent!.child.exitCode).toBeNull();
 
